@@ -1,0 +1,112 @@
+"""The `timeline` command: a thin shell over the library (the only module that imports click)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from timeline.errors import TimelineError, ValidationError
+from timeline.model import Certainty, Status
+
+SOURCE = click.option(
+    "--source",
+    "-s",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("events.yaml"),
+    show_default=True,
+    help="The events file.",
+)
+OUT = click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("feeds"),
+    show_default=True,
+    help="The folder the outputs are written to.",
+)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the user's mistakes into messages and exit code 1; never a traceback."""
+    try:
+        yield
+    except ValidationError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        count = len(error.problems)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", err=True)
+        sys.exit(1)
+    except TimelineError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="timeline")
+def cli() -> None:
+    """Publish a dated list of events as Atom, RSS, JSON Feed and iCalendar."""
+
+
+@cli.command()
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False), default="events.yaml")
+def validate(source: Path) -> None:
+    """Check SOURCE and list every problem with its line and column."""
+    from timeline.load import load
+
+    with _user_errors():
+        timeline = load(source)
+    click.echo(f"{source}: {len(timeline.events)} events, all valid.")
+
+
+@cli.command()
+@SOURCE
+@OUT
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the outputs are stale.")
+def build(source: Path, out: Path, check: bool) -> None:
+    """Render every output into OUT, rewriting only the files that changed."""
+    from timeline.publish import build as run_build
+
+    with _user_errors():
+        result = run_build(source, out, check=check)
+    if check:
+        if result.stale:
+            click.echo(f"stale: {', '.join(result.stale)}; run `timeline build`", err=True)
+            sys.exit(1)
+        click.echo(f"{out}: up to date ({len(result.outputs)} files).")
+        return
+    written = ", ".join(result.written) or "nothing (all up to date)"
+    click.echo(f"{len(result.timeline.events)} events -> {out}/: wrote {written}.")
+
+
+@cli.command(name="list")
+@SOURCE
+def list_events(source: Path) -> None:
+    """Show the timeline in the terminal, oldest first.
+
+    ~ marks an inferred or approximate date, ? a planned event, x a cancelled one.
+    """
+    from timeline.load import load
+
+    with _user_errors():
+        timeline = load(source)
+    width = max((len(e.date.label()) for e in timeline.events), default=0)
+    style: Callable[..., str] = click.style
+    click.echo(style(timeline.title, bold=True))
+    for event in timeline.events:
+        marks = ("~" if event.certainty is not Certainty.STATED else " ") + {
+            Status.CONFIRMED: " ",
+            Status.PLANNED: "?",
+            Status.CANCELLED: "x",
+        }[event.status]
+        tags = style(" ".join(f"#{t}" for t in event.tags), dim=True)
+        click.echo(f"{style(event.date.label().rjust(width), fg='cyan')} {marks} {event.title}  {tags}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli(prog_name="timeline")

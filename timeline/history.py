@@ -1,0 +1,183 @@
+"""The history store: per event, when it was first published, when it last changed, and how often.
+
+Feeds and calendars show these times, so they must move only when an event really changes: a
+rebuild of unchanged input yields the same history, and so the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from timeline.atomic import read_or_none, write_atomic
+from timeline.errors import HistoryError
+from timeline.model import Event, EventDate, History, Precision, Revision, Timeline
+
+FORMAT_VERSION = 1
+
+
+def history_path(source: Path) -> Path:
+    """Where the history of an events file lives: beside it, committed with it."""
+    return source.with_name(source.stem + ".history.json")
+
+
+def content_hash(event: Event) -> str:
+    """A digest of everything an event shows, so any visible edit counts as a change."""
+    fields = {
+        "id": event.id,
+        "title": event.title,
+        "summary": event.summary,
+        "date": _date_json(event.date),
+        "certainty": event.certainty.value,
+        "date_note": event.date_note,
+        "location": event.location,
+        "tags": list(event.tags),
+        "status": event.status.value,
+        "sources": [
+            [s.article.file, s.article.title, s.article.publisher, s.article.url, s.quote]
+            for s in event.sources
+        ],
+    }
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def update(history: History, timeline: Timeline, now: datetime) -> History:
+    """The history after publishing `timeline` at `now`: new, changed and removed events get
+    `now`; unchanged ones keep their times; removals older than the grace period are forgotten."""
+    now = now.replace(microsecond=0)
+    previous = {r.event_id: r for r in history.revisions}
+    revisions: list[Revision] = []
+    for event in timeline.events:
+        digest = content_hash(event)
+        old = previous.pop(event.id, None)
+        if old is None:
+            revisions.append(Revision(event.id, digest, now, now, 0, event.title, event.date))
+        elif old.content_hash != digest or old.removed is not None:
+            revisions.append(
+                replace(
+                    old,
+                    content_hash=digest,
+                    last_changed=now,
+                    sequence=old.sequence + 1,
+                    title=event.title,
+                    date=event.date,
+                    removed=None,
+                )
+            )
+        else:
+            revisions.append(old)
+    grace = timedelta(days=timeline.removed_grace_days)
+    for old in previous.values():
+        if old.removed is None:
+            revisions.append(replace(old, last_changed=now, sequence=old.sequence + 1, removed=now))
+        elif now - old.removed < grace:
+            revisions.append(old)
+    return History(tuple(sorted(revisions, key=lambda r: r.event_id)))
+
+
+def read(path: Path) -> History:
+    """The stored history; an empty one when the file does not exist yet."""
+    data = read_or_none(path)
+    if data is None:
+        return History()
+    try:
+        document = json.loads(data)
+        if document.get("version") != FORMAT_VERSION:
+            raise ValueError(f"unknown format version {document.get('version')!r}")
+        revisions = tuple(_revision(event_id, item) for event_id, item in document["events"].items())
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise HistoryError(
+            f"{path}: the history store is damaged ({error}). Restore it from version control "
+            f"(git checkout -- {path.name}), or delete it to start a new history: event ids and "
+            "calendar UIDs stay the same, but every event will show the next build's time as "
+            "first published."
+        ) from None
+    return History(revisions)
+
+
+def dumps(history: History) -> bytes:
+    """The store's text: one event a line, sorted, so that version control diffs stay readable."""
+    lines = [
+        f"  {json.dumps(r.event_id)}: {json.dumps(_revision_json(r), ensure_ascii=False)}"
+        for r in history.revisions
+    ]
+    body = ",\n".join(lines)
+    return f'{{\n "version": {FORMAT_VERSION},\n "events": {{\n{body}\n }}\n}}\n'.encode()
+
+
+def write(path: Path, history: History) -> None:
+    """Store the history atomically."""
+    write_atomic(path, dumps(history))
+
+
+def _revision_json(revision: Revision) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "hash": revision.content_hash,
+        "first_published": _timestamp(revision.first_published),
+        "last_changed": _timestamp(revision.last_changed),
+        "sequence": revision.sequence,
+        "title": revision.title,
+        "date": _date_json(revision.date),
+    }
+    if revision.removed is not None:
+        item["removed"] = _timestamp(revision.removed)
+    return item
+
+
+def _revision(event_id: str, item: dict[str, Any]) -> Revision:
+    removed = item.get("removed")
+    return Revision(
+        event_id=event_id,
+        content_hash=str(item["hash"]),
+        first_published=_parse_timestamp(item["first_published"]),
+        last_changed=_parse_timestamp(item["last_changed"]),
+        sequence=int(item["sequence"]),
+        title=str(item["title"]),
+        date=_parse_date(item["date"]),
+        removed=_parse_timestamp(removed) if removed is not None else None,
+    )
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _parse_timestamp(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no time zone")
+    return moment
+
+
+def _date_json(when: EventDate) -> dict[str, str | None]:
+    item = {
+        "precision": when.precision.value,
+        "start": when.start.isoformat(),
+        "end": when.end.isoformat() if when.end is not None else None,
+    }
+    zone = getattr(when.start, "tzinfo", None)
+    if isinstance(zone, ZoneInfo):
+        # An offset alone would lose the zone's rules, which the calendar's VTIMEZONE shows.
+        item["zone"] = zone.key
+    return item
+
+
+def _parse_date(item: dict[str, Any]) -> EventDate:
+    precision = Precision(item["precision"])
+    end = item.get("end")
+    if precision is not Precision.TIME:
+        return EventDate(
+            date.fromisoformat(item["start"]), precision, date.fromisoformat(end) if end else None
+        )
+    zone = ZoneInfo(item["zone"]) if item.get("zone") else UTC
+
+    def moment(text: str) -> datetime:
+        return _parse_timestamp(text).astimezone(zone)
+
+    return EventDate(moment(item["start"]), precision, moment(end) if end else None)

@@ -1,0 +1,681 @@
+"""events.yaml -> Timeline: safe YAML, a position for every value, every problem in one run.
+
+The file is composed into YAML nodes, never constructed into objects, so no tag can build a
+Python object and every value keeps the line and column it was written at. Scalars are read
+from the text the user wrote (`2011-12` stays "2011-12"; `no` is not turned into False).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from dateutil.parser import isoparse
+
+from timeline.errors import Problem, TimelineError, ValidationError
+from timeline.model import (
+    Article,
+    Author,
+    Certainty,
+    Event,
+    EventDate,
+    Precision,
+    Source,
+    Status,
+    Timeline,
+)
+
+try:  # libyaml's parser is an order of magnitude faster; the pure one gives the same nodes.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+T = TypeVar("T")
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+_ID_AUTHORITY = re.compile(
+    r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+,\d{4}(-\d\d(-\d\d)?)?\Z"
+)
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
+_URL = re.compile(r"https?://[^\s/?#]+(/[^\s]*)?\Z")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+# Characters XML 1.0 forbids even escaped: C0 controls but tab, newline and return; surrogates;
+# U+FFFE and U+FFFF. A feed containing one is rejected by every XML parser.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_YEAR = re.compile(r"\d{4}\Z")
+_MONTH = re.compile(r"(\d{4})-(\d{2})\Z")
+_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+_DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM[+HH:MM], or {start: ..., end: ...}"
+_ALLOWED_TAGS = {
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
+MAX_FILE_BYTES = 128 * 1024 * 1024
+MAX_TEXT = {"title": 300, "summary": 20_000, "quote": 10_000, "date_note": 5_000, "location": 300}
+
+_EVENT_KEYS = (
+    "id", "title", "summary", "date", "certainty", "date_note",
+    "location", "tags", "status", "timezone", "sources",
+)  # fmt: skip
+_HEADER_KEYS = (
+    "title", "description", "base_url", "id_authority", "author", "language", "timezone",
+    "refresh_minutes", "removed_grace_days", "articles", "events",
+)  # fmt: skip
+
+
+def load(path: str | Path) -> Timeline:
+    """Read and validate an events file; raise ValidationError listing every problem."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ValidationError([Problem(str(path), 1, 1, "", _too_big(size))])
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise TimelineError(f"{path}: no such file; pass the events file with --source") from None
+    except IsADirectoryError:
+        raise TimelineError(f"{path}: is a folder; pass the events file itself") from None
+    except PermissionError:
+        raise TimelineError(f"{path}: permission denied; make the file readable") from None
+    return parse(data, str(path))
+
+
+def parse(data: bytes | str, path: str = "events.yaml") -> Timeline:
+    """Validate the text of an events file named `path` (used only in messages)."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_FILE_BYTES:
+            raise ValidationError([Problem(path, 1, 1, "", _too_big(len(data)))])
+        text = _decode(data, path)
+    else:
+        text = data
+    text = text.removeprefix("\ufeff")
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        raise ValidationError([_syntax_problem(error, path)]) from None
+    except yaml.YAMLError as error:
+        raise ValidationError([Problem(path, 1, 1, "", f"not valid YAML: {error}")]) from None
+    reader = _Reader(path)
+    timeline = reader.timeline(root)
+    if reader.problems or timeline is None:
+        raise ValidationError(reader.problems)
+    return timeline
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"the file is {size / 2**20:.0f} MiB, more than the {MAX_FILE_BYTES // 2**20} MiB "
+        "an events file may be; split the archive or remove what is not an event"
+    )
+
+
+def _decode(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        byte = data[error.start]
+        raise ValidationError(
+            [
+                Problem(
+                    path,
+                    line,
+                    column,
+                    "",
+                    f"byte 0x{byte:02x} is not UTF-8; save the file as UTF-8",
+                )
+            ]
+        ) from None
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, path: str) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = error.problem or "not valid YAML"
+    if error.context:
+        what = f"{error.context}, {what}"
+    if "'\\t'" in what:
+        hint = "indent with spaces; YAML does not allow tabs there"
+    elif "duplicate" in what or "anchor" in what:
+        hint = "write each value out in full"
+    else:
+        hint = "check the indentation, quoting and colons on this line and the one before"
+    return Problem(path, line, column, "", f"YAML syntax: {what}; {hint}")
+
+
+def _type_name(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if node.tag.endswith(":null"):
+        return "nothing"
+    return f'"{_shorten(node.value)}"'
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class _Reader:
+    """Walks the node tree, collecting problems instead of stopping at the first."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+    _seen: set[int] = field(default_factory=set)
+
+    def problem(self, node: yaml.Node, where: str, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, where, message))
+
+    # -- structure -------------------------------------------------------------------------
+
+    def _plain(self, node: yaml.Node, where: str) -> bool:
+        """Reject what plain data never needs: explicit tags and reused (aliased) nodes."""
+        if id(node) in self._seen:
+            self.problem(node, where, "this value is reused through a YAML alias; write it out in full")
+            return False
+        self._seen.add(id(node))
+        if node.tag not in _ALLOWED_TAGS:
+            self.problem(
+                node,
+                where,
+                f"the tag {node.tag} is not allowed; events files hold plain data only, remove the tag",
+            )
+            return False
+        return True
+
+    def mapping(
+        self,
+        node: yaml.Node,
+        where: str,
+        keys: tuple[str, ...],
+        required: tuple[str, ...],
+        what: str,
+    ) -> dict[str, yaml.Node] | None:
+        """The mapping's values by key, after reporting unknown, repeated and missing keys."""
+        if not self._plain(node, where):
+            return None
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(
+                node,
+                where,
+                f"expected {what} (a mapping of keys to values), got {_type_name(node)}",
+            )
+            return None
+        values: dict[str, yaml.Node] = {}
+        lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None:
+                self.problem(key_node, where, "a key must be a plain word")
+                continue
+            inner = f"{where}.{key}" if where else key
+            if key in values:
+                self.problem(
+                    key_node,
+                    inner,
+                    f'the key "{key}" appears twice (first at line {lines[key]}); keep one',
+                )
+                continue
+            if key not in keys:
+                self.problem(key_node, inner, _unknown_key(key, keys))
+                continue
+            values[key] = value_node
+            lines[key] = key_node.start_mark.line + 1
+        missing = [key for key in required if key not in values]
+        for key in missing:
+            self.problem(node, where, f'missing required key "{key}"')
+        return values
+
+    def sequence(self, node: yaml.Node, where: str, what: str) -> list[yaml.Node]:
+        if not self._plain(node, where):
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, where, f"expected a list of {what}, got {_type_name(node)}")
+            return []
+        return list(node.value)
+
+    # -- scalars ---------------------------------------------------------------------------
+
+    def text(self, node: yaml.Node | None, where: str, *, limit: int = 10_000) -> str | None:
+        """A non-empty string, trimmed; None (after a problem) when it is not one."""
+        if node is None:
+            return None
+        if not self._plain(node, where):
+            return None
+        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
+            self.problem(node, where, f"expected text, got {_type_name(node)}")
+            return None
+        value = str(node.value).strip()
+        if not value:
+            self.problem(node, where, "must not be empty")
+            return None
+        bad = _XML_FORBIDDEN.search(value)
+        if bad:
+            self.problem(
+                node,
+                where,
+                f"contains the control character U+{ord(bad.group()):04X}, "
+                "which feeds cannot carry; remove it",
+            )
+            return None
+        if len(value) > limit:
+            self.problem(node, where, f"is {len(value):,} characters long, more than {limit:,}; shorten it")
+            return None
+        return value
+
+    def checked(
+        self, node: yaml.Node | None, where: str, check: Callable[[str], T], *, limit: int = 300
+    ) -> T | None:
+        """Text passed through `check`, which raises ValueError with the reason it is wrong."""
+        value = self.text(node, where, limit=limit)
+        if value is None or node is None:
+            return None
+        try:
+            return check(value)
+        except ValueError as error:
+            self.problem(node, where, str(error))
+            return None
+
+    def integer(self, node: yaml.Node | None, where: str, default: int, minimum: int) -> int:
+        if node is None:
+            return default
+        value = self.text(node, where)
+        if value is None:
+            return default
+        if not value.isdigit() or int(value) < minimum:
+            self.problem(node, where, f'"{_shorten(value)}" is not a whole number of at least {minimum}')
+            return default
+        return int(value)
+
+    # -- the file --------------------------------------------------------------------------
+
+    def timeline(self, root: yaml.Node | None) -> Timeline | None:
+        if root is None:
+            self.problems.append(
+                Problem(self.path, 1, 1, "", "the file is empty; start from the example in the README")
+            )
+            return None
+        header = self.mapping(
+            root, "", _HEADER_KEYS, ("title", "base_url", "id_authority", "events"), "the timeline"
+        )
+        if header is None:
+            return None
+        title = self.text(header.get("title"), "title", limit=MAX_TEXT["title"])
+        description = self.text(header.get("description"), "description") if "description" in header else None
+        base_url = self.checked(header.get("base_url"), "base_url", _base_url)
+        authority = self.checked(header.get("id_authority"), "id_authority", _id_authority)
+        author = self.author(header.get("author"))
+        language = (
+            self.checked(header.get("language"), "language", _language) if "language" in header else "en"
+        )
+        timezone = (
+            self.checked(header.get("timezone"), "timezone", _timezone) if "timezone" in header else None
+        )
+        refresh = self.integer(header.get("refresh_minutes"), "refresh_minutes", 60, 1)
+        grace = self.integer(header.get("removed_grace_days"), "removed_grace_days", 30, 0)
+        articles = self.articles(header.get("articles"))
+        default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
+        events = self.events(header.get("events"), articles, default_zone)
+        if title is None or base_url is None or authority is None or language is None or events is None:
+            return None
+        return Timeline(
+            title=title,
+            description=description or title,
+            base_url=base_url,
+            id_authority=authority,
+            author=author or Author(name=title),
+            language=language,
+            timezone=timezone or "UTC",
+            events=tuple(sorted(events, key=lambda e: (e.date.sort_key(), e.id))),
+            articles=tuple(articles.values()),
+            refresh_minutes=refresh,
+            removed_grace_days=grace,
+        )
+
+    def author(self, node: yaml.Node | None) -> Author | None:
+        if node is None:
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            name = self.text(node, "author", limit=200)
+            return Author(name) if name else None
+        values = self.mapping(node, "author", ("name", "email", "url"), ("name",), "an author")
+        if values is None:
+            return None
+        name = self.text(values.get("name"), "author.name", limit=200)
+        email = self.checked(values.get("email"), "author.email", _email) if "email" in values else None
+        url = self.checked(values.get("url"), "author.url", _url) if "url" in values else None
+        return Author(name, email, url) if name else None
+
+    def articles(self, node: yaml.Node | None) -> dict[str, Article]:
+        articles: dict[str, Article] = {}
+        if node is None:
+            return articles
+        values = self.mapping(node, "articles", _AnyKey(), (), "the articles by file name")
+        for name, article_node in (values or {}).items():
+            where = f"articles.{name}"
+            if isinstance(article_node, yaml.ScalarNode) and article_node.tag.endswith(":null"):
+                articles[name] = Article(name)
+                continue
+            fields = self.mapping(article_node, where, ("title", "publisher", "url"), (), "an article")
+            if fields is None:
+                continue
+            articles[name] = Article(
+                file=name,
+                title=self.text(fields.get("title"), f"{where}.title", limit=500),
+                publisher=self.text(fields.get("publisher"), f"{where}.publisher", limit=200),
+                url=self.checked(fields.get("url"), f"{where}.url", _url) if "url" in fields else None,
+            )
+        return articles
+
+    def events(
+        self, node: yaml.Node | None, articles: dict[str, Article], zone: zoneinfo.ZoneInfo
+    ) -> list[Event] | None:
+        if node is None:
+            return None
+        items = self.sequence(node, "events", "events")
+        events: list[Event] = []
+        first_line: dict[str, int] = {}
+        for index, item in enumerate(items):
+            event = self.event(item, f"events[{index}]", articles, zone, first_line)
+            if event is not None:
+                events.append(event)
+        return events
+
+    def event(
+        self,
+        node: yaml.Node,
+        where: str,
+        articles: dict[str, Article],
+        zone: zoneinfo.ZoneInfo,
+        first_line: dict[str, int],
+    ) -> Event | None:
+        values = self.mapping(
+            node, where, _EVENT_KEYS, ("id", "title", "summary", "date", "sources"), "an event"
+        )
+        if values is None:
+            return None
+        event_id = self.checked(values.get("id"), f"{where}.id", _slug("id"), limit=100)
+        if event_id is not None:
+            id_node = values["id"]
+            if event_id in first_line:
+                self.problem(
+                    id_node,
+                    f"{where}.id",
+                    f'"{event_id}" is used twice (first at line {first_line[event_id]}); '
+                    "give each event its own id, and never change an id once published",
+                )
+                event_id = None
+            else:
+                first_line[event_id] = id_node.start_mark.line + 1
+        if "timezone" in values:
+            zone_name = self.checked(values["timezone"], f"{where}.timezone", _timezone)
+            zone = zoneinfo.ZoneInfo(zone_name) if zone_name else zone
+        title = self.text(values.get("title"), f"{where}.title", limit=MAX_TEXT["title"])
+        summary = self.text(values.get("summary"), f"{where}.summary", limit=MAX_TEXT["summary"])
+        when = self.event_date(values.get("date"), f"{where}.date", zone)
+        certainty = self.choice(values.get("certainty"), f"{where}.certainty", Certainty, Certainty.STATED)
+        status = self.choice(values.get("status"), f"{where}.status", Status, Status.CONFIRMED)
+        note = None
+        if "date_note" in values:
+            note = self.text(values["date_note"], f"{where}.date_note", limit=MAX_TEXT["date_note"])
+        elif certainty not in (None, Certainty.STATED):
+            self.problem(
+                node,
+                where,
+                f'a date marked "{certainty}" needs a date_note giving the reasoning',
+            )
+        location = None
+        if "location" in values:
+            location = self.text(values["location"], f"{where}.location", limit=MAX_TEXT["location"])
+        tags = self.tags(values.get("tags"), f"{where}.tags")
+        sources = self.sources(values.get("sources"), f"{where}.sources", articles)
+        if None in (event_id, title, summary, when, certainty, status, tags, sources):
+            return None
+        assert event_id and title and summary and when and certainty and status
+        assert tags is not None and sources is not None
+        return Event(
+            id=event_id,
+            title=title,
+            summary=summary,
+            date=when,
+            sources=sources,
+            certainty=certainty,
+            date_note=note,
+            location=location,
+            tags=tags,
+            status=status,
+        )
+
+    def choice(self, node: yaml.Node | None, where: str, kind: type[T], default: T) -> T | None:
+        if node is None:
+            return default
+        value = self.text(node, where)
+        if value is None:
+            return None
+        try:
+            return kind(value)  # type: ignore[call-arg]
+        except ValueError:
+            names = ", ".join(str(member) for member in kind)  # type: ignore[attr-defined]
+            self.problem(node, where, f'"{_shorten(value)}" is not one of: {names}')
+            return None
+
+    def tags(self, node: yaml.Node | None, where: str) -> tuple[str, ...] | None:
+        if node is None:
+            return ()
+        tags: list[str] = []
+        ok = True
+        for index, item in enumerate(self.sequence(node, where, "tags")):
+            tag = self.checked(item, f"{where}[{index}]", _slug("tag"), limit=60)
+            if tag is None:
+                ok = False
+            elif tag in tags:
+                self.problem(item, f"{where}[{index}]", f'the tag "{tag}" is listed twice; keep one')
+                ok = False
+            else:
+                tags.append(tag)
+        if not isinstance(node, yaml.SequenceNode):
+            return None
+        return tuple(tags) if ok else None
+
+    def sources(
+        self, node: yaml.Node | None, where: str, articles: dict[str, Article]
+    ) -> tuple[Source, ...] | None:
+        if node is None:
+            return None
+        items = self.sequence(node, where, "sources")
+        if isinstance(node, yaml.SequenceNode) and not items:
+            self.problem(node, where, "must list at least one source: the article and the sentence quoted")
+            return None
+        sources: list[Source] = []
+        ok = bool(items)
+        for index, item in enumerate(items):
+            inner = f"{where}[{index}]"
+            values = self.mapping(item, inner, ("article", "quote"), ("article", "quote"), "a source")
+            if values is None:
+                ok = False
+                continue
+            name = self.text(values.get("article"), f"{inner}.article", limit=300)
+            quote = self.text(values.get("quote"), f"{inner}.quote", limit=MAX_TEXT["quote"])
+            if name is not None and name not in articles:
+                known = ", ".join(sorted(articles)) or "none yet"
+                self.problem(
+                    values["article"],
+                    f"{inner}.article",
+                    f'"{_shorten(name)}" is not listed under articles (listed: {known}); add it there first',
+                )
+                name = None
+            if name is None or quote is None:
+                ok = False
+                continue
+            sources.append(Source(articles[name], " ".join(quote.split())))
+        return tuple(sources) if ok else None
+
+    def event_date(self, node: yaml.Node | None, where: str, zone: zoneinfo.ZoneInfo) -> EventDate | None:
+        if node is None:
+            return None
+        if isinstance(node, yaml.MappingNode):
+            values = self.mapping(node, where, ("start", "end"), ("start", "end"), "a date range")
+            if values is None or "start" not in values or "end" not in values:
+                return None
+            start = self.point(values["start"], f"{where}.start", zone)
+            end = self.point(values["end"], f"{where}.end", zone)
+            if start is None or end is None:
+                return None
+            if start[1] is not end[1]:
+                self.problem(
+                    node,
+                    where,
+                    f"start is a {start[1]} and end is a {end[1]}; write both to the same precision",
+                )
+                return None
+            if end[0] < start[0]:
+                self.problem(
+                    values["end"],
+                    f"{where}.end",
+                    f'ends ("{values["end"].value}") before it starts ("{values["start"].value}"); '
+                    "swap start and end",
+                )
+                return None
+            if end[0] == start[0]:
+                return EventDate(start[0], start[1])
+            return EventDate(start[0], start[1], end[0])
+        point = self.point(node, where, zone)
+        return EventDate(point[0], point[1]) if point else None
+
+    def point(self, node: yaml.Node, where: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision] | None:
+        value = self.text(node, where, limit=60)
+        if value is None:
+            return None
+        try:
+            return _parse_point(value, zone)
+        except ValueError as error:
+            self.problem(node, where, f'"{_shorten(value)}" is not a date ({error}); write {_DATE_FORMS}')
+            return None
+
+
+class _AnyKey(tuple[str, ...]):
+    """Accepts any key: for mappings keyed by user-chosen names."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+def _parse_point(value: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision]:
+    """One date or time of the precision it is written in; ValueError says what is wrong."""
+    if _YEAR.match(value):
+        return date(_year(int(value)), 1, 1), Precision.YEAR
+    if match := _MONTH.match(value):
+        year, month = int(match[1]), int(match[2])
+        if not 1 <= month <= 12:
+            raise ValueError(f"month {month}")
+        return date(_year(year), month, 1), Precision.MONTH
+    if match := _DAY.match(value):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+        return _day(_year(year), month, day), Precision.DAY
+    if _TIME.match(value):
+        _day(int(value[:4]), int(value[5:7]), int(value[8:10]))
+        try:
+            moment = isoparse(value)
+        except ValueError:
+            raise ValueError("not a valid time") from None
+        # A written offset names no zone, so it is kept as UTC; a local time gets the zone's rules.
+        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=zone)
+        return moment, Precision.TIME
+    raise ValueError("unrecognised form")
+
+
+def _year(year: int) -> int:
+    if year < 1:
+        raise ValueError("year 0 does not exist")
+    return year
+
+
+def _day(year: int, month: int, day: int) -> date:
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month}")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        last = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
+        raise ValueError(f"{date(year, month, 1):%B %Y} has {last} days") from None
+
+
+def _slug(what: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(
+                f'"{_shorten(value)}" is not a valid {what}; use lowercase letters, digits and '
+                'single hyphens, like "council-100th-session"'
+            )
+        return value
+
+    return check
+
+
+def _unknown_key(key: str, keys: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(key, keys, n=1)
+    hint = f'did you mean "{close[0]}"?' if close else "expected one of: " + ", ".join(keys)
+    return f'unknown key "{_shorten(key)}"; {hint}'
+
+
+def _base_url(value: str) -> str:
+    if not _URL.match(value):
+        raise ValueError(
+            f'"{_shorten(value)}" is not an absolute http(s) URL, like "https://example.org/timeline/"'
+        )
+    return value if value.endswith("/") else value + "/"
+
+
+def _url(value: str) -> str:
+    if not _URL.match(value):
+        raise ValueError(f'"{_shorten(value)}" is not an absolute http(s) URL')
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f'"{_shorten(value)}" is not an email address')
+    return value
+
+
+def _id_authority(value: str) -> str:
+    if not _ID_AUTHORITY.match(value):
+        raise ValueError(
+            f'"{_shorten(value)}" is not a tag: URI authority; write a domain you own and the year '
+            'you first used it, like "timeline.example.org,2026", and never change it'
+        )
+    return value
+
+
+def _language(value: str) -> str:
+    if not _LANGUAGE.match(value):
+        raise ValueError(f'"{_shorten(value)}" is not a language tag, like "en" or "vi"')
+    return value
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _timezone(value: str) -> str:
+    if value in _zone_names() or value == "UTC":
+        return value
+    close = difflib.get_close_matches(value, sorted(_zone_names()), n=1, cutoff=0.6)
+    hint = f'did you mean "{close[0]}"?' if close else 'use an IANA name such as "Asia/Ho_Chi_Minh"'
+    raise ValueError(f'unknown time zone "{_shorten(value)}"; {hint}')

@@ -1,0 +1,233 @@
+"""The plain data at the centre: a timeline of dated, sourced events. No I/O here."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+
+
+class Precision(StrEnum):
+    """How much of a date the evidence states."""
+
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+    TIME = "time"
+
+
+class Certainty(StrEnum):
+    """Whether the articles state the date or we worked it out."""
+
+    STATED = "stated"
+    INFERRED = "inferred"
+    APPROXIMATE = "approximate"
+
+
+class Status(StrEnum):
+    """Whether the event happened, is planned, or was called off."""
+
+    CONFIRMED = "confirmed"
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+
+
+_MONTHS = tuple(calendar.month_name)
+
+
+@dataclass(frozen=True)
+class EventDate:
+    """A date of honest precision: one point, or an inclusive range of the same precision.
+
+    `start` and `end` are the first day of the period they name (1987 -> 1987-01-01), or aware
+    datetimes at TIME precision; `end` is None for a single point.
+    """
+
+    start: date
+    precision: Precision
+    end: date | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.end is not None
+
+    @property
+    def last(self) -> date:
+        """The start of the last period covered (the end of a range, else the start)."""
+        return self.end if self.end is not None else self.start
+
+    def first_day(self) -> date:
+        """The first calendar day the date covers."""
+        return _as_day(self.start)
+
+    def day_after(self) -> date:
+        """The first calendar day after the date: an exclusive end, as iCalendar wants it."""
+        last = self.last
+        if self.precision is Precision.YEAR:
+            return date(last.year + 1, 1, 1)
+        if self.precision is Precision.MONTH:
+            return date(last.year + 1, 1, 1) if last.month == 12 else date(last.year, last.month + 1, 1)
+        return _as_day(last) + timedelta(days=1)
+
+    def sort_key(self) -> tuple[date, date]:
+        """Chronological order: by first day, then by how far the date reaches."""
+        return (self.first_day(), self.day_after())
+
+    def label(self) -> str:
+        """The date as a reader should see it, never more precise than stated: "1987",
+        "December 2011", "5–7 December 2011"."""
+        if self.end is None:
+            return _point_label(self.start, self.precision)
+        start, end = self.start, self.end
+        if self.precision is Precision.YEAR:
+            return f"{start.year}–{end.year}"
+        if self.precision is Precision.MONTH:
+            if start.year == end.year:
+                return f"{_MONTHS[start.month]}–{_MONTHS[end.month]} {end.year}"
+            return f"{_point_label(start, self.precision)} – {_point_label(end, self.precision)}"
+        if self.precision is Precision.DAY:
+            if start.year == end.year and start.month == end.month:
+                return f"{start.day}–{end.day} {_MONTHS[end.month]} {end.year}"
+            if start.year == end.year:
+                return f"{start.day} {_MONTHS[start.month]} – {_point_label(end, self.precision)}"
+        return f"{_point_label(start, self.precision)} – {_point_label(end, self.precision)}"
+
+
+def _as_day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _point_label(value: date, precision: Precision) -> str:
+    if precision is Precision.YEAR:
+        return str(value.year)
+    if precision is Precision.MONTH:
+        return f"{_MONTHS[value.month]} {value.year}"
+    day = f"{value.day} {_MONTHS[value.month]} {value.year}"
+    if precision is Precision.DAY or not isinstance(value, datetime):
+        return day
+    return f"{day}, {value:%H:%M} {value.tzname()}"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A source document: its file name in the seeds folder and what it says of itself."""
+
+    file: str
+    title: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an event comes from: the article and the sentence quoted verbatim."""
+
+    article: Article
+    quote: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated fact."""
+
+    id: str
+    title: str
+    summary: str
+    date: EventDate
+    sources: tuple[Source, ...]
+    certainty: Certainty = Certainty.STATED
+    date_note: str | None = None
+    location: str | None = None
+    tags: tuple[str, ...] = ()
+    status: Status = Status.CONFIRMED
+
+    def date_label(self) -> str:
+        """The date label, with a visible marker when the date is not stated as such."""
+        label = self.date.label()
+        if self.certainty is Certainty.STATED:
+            return label
+        return f"{label} ({self.certainty.value})"
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The whole list: metadata from the file's header and the events in chronological order."""
+
+    title: str
+    description: str
+    base_url: str
+    id_authority: str
+    author: Author
+    language: str
+    timezone: str
+    events: tuple[Event, ...]
+    articles: tuple[Article, ...] = ()
+    refresh_minutes: int = 60
+    removed_grace_days: int = 30
+
+    @property
+    def id_domain(self) -> str:
+        """The domain of the tag: authority, which also scopes calendar UIDs."""
+        return self.id_authority.split(",", 1)[0]
+
+    def tag_uri(self, specific: str) -> str:
+        """A permanent RFC 4151 tag: URI under this timeline's authority."""
+        return f"tag:{self.id_authority}:{specific}"
+
+    def url(self, path: str) -> str:
+        """An absolute URL under the timeline's base URL."""
+        return self.base_url + path.lstrip("/")
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What the history knows of one event: when it was first published and last changed.
+
+    `title` and `date` are kept so that a removed event can still be announced as cancelled.
+    """
+
+    event_id: str
+    content_hash: str
+    first_published: datetime
+    last_changed: datetime
+    sequence: int
+    title: str
+    date: EventDate
+    removed: datetime | None = None
+
+
+@dataclass(frozen=True)
+class History:
+    """Revisions by event id. Timestamps in the outputs come from here, never from the clock."""
+
+    revisions: tuple[Revision, ...] = ()
+
+    def get(self, event_id: str) -> Revision:
+        return self._by_id()[event_id]
+
+    def removed(self) -> tuple[Revision, ...]:
+        """Events taken out of the timeline that calendars must still hear were cancelled."""
+        return tuple(r for r in self.revisions if r.removed is not None)
+
+    def newest_change(self) -> datetime:
+        """When anything last changed: the feed-level `updated`."""
+        return max((r.last_changed for r in self.revisions), default=EPOCH)
+
+    def _by_id(self) -> dict[str, Revision]:
+        # Computed once per instance; frozen dataclasses cannot hold a lazily filled field.
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = {r.event_id: r for r in self.revisions}
+            object.__setattr__(self, "_index", cached)
+        return cached
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -1,0 +1,81 @@
+"""Build: load, update the history, render every output, and write what changed, atomically.
+
+A build that fails anywhere before writing leaves every previous output as it was; a file
+whose bytes did not change is not rewritten, so its mtime (and any ETag) stays.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from timeline import history as history_store
+from timeline.atomic import read_or_none, write_atomic
+from timeline.errors import PublishError
+from timeline.load import load
+from timeline.model import History, Timeline
+from timeline.render import feeds, ical, jsonfeed
+
+Renderer = Callable[[Timeline, History], dict[str, bytes]]
+RENDERERS: tuple[Renderer, ...] = (feeds.render, jsonfeed.render, ical.render)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: the outputs by file name and which of them it wrote."""
+
+    timeline: Timeline
+    history: History
+    outputs: dict[str, bytes]
+    written: tuple[str, ...] = ()
+    stale: tuple[str, ...] = field(default=())
+
+    @property
+    def unchanged(self) -> tuple[str, ...]:
+        return tuple(name for name in self.outputs if name not in self.written)
+
+
+def render_all(timeline: Timeline, history: History) -> dict[str, bytes]:
+    """Every output's bytes by file name: pure, no clock, no I/O."""
+    outputs: dict[str, bytes] = {}
+    for render in RENDERERS:
+        outputs.update(render(timeline, history))
+    return dict(sorted(outputs.items()))
+
+
+def build(
+    source: Path,
+    out: Path,
+    *,
+    now: datetime | None = None,
+    history_file: Path | None = None,
+    check: bool = False,
+) -> BuildResult:
+    """Build `out` from `source`. With `check`, write nothing and report which files are stale."""
+    timeline = load(source)
+    history_file = history_file or history_store.history_path(source)
+    previous = history_store.read(history_file)
+    current = history_store.update(previous, timeline, now or datetime.now(UTC))
+    outputs = render_all(timeline, current)
+    changed = tuple(name for name, data in outputs.items() if read_or_none(out / name) != data)
+    if check:
+        stale = changed + ((history_file.name,) if current != previous else ())
+        return BuildResult(timeline, current, outputs, stale=stale)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        # The history goes first: if we stop after it, the next build renders the same bytes.
+        if current != previous:
+            history_store.write(history_file, current)
+        for name in changed:
+            write_atomic(out / name, outputs[name])
+    except OSError as error:
+        where = error.filename or out
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise PublishError(
+            f"{where}: cannot write ({reason}); the previous outputs are untouched. "
+            "Free some space or fix the folder's permissions, then build again."
+        ) from None
+    return BuildResult(timeline, current, outputs, written=changed)

@@ -1,0 +1,1 @@
+"""Renderers: pure functions from a timeline and its history to the bytes of one output."""

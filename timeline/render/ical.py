@@ -1,0 +1,103 @@
+"""iCalendar (RFC 5545), with the icalendar library (the only module that imports it).
+
+Dates keep their precision: a day is an all-day event; a month or a year is an all-day event
+spanning the whole month or year, its summary ending in the label ("(1987)") so that no
+calendar shows 1 January 1987 as if that were the day. DTEND is exclusive, as RFC 5545 says.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import icalendar
+
+from timeline.model import Event, EventDate, History, Precision, Revision, Status, Timeline
+from timeline.render import prose
+
+CALENDAR = "timeline.ics"
+PRODID = "-//timeline//timeline event feeds//EN"
+
+_STATUS = {
+    Status.CONFIRMED: "CONFIRMED",
+    Status.PLANNED: "TENTATIVE",
+    Status.CANCELLED: "CANCELLED",
+}
+
+
+def render(timeline: Timeline, history: History) -> dict[str, bytes]:
+    """The calendar: every event, plus removed ones announced as cancelled."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("name", timeline.title)
+    calendar.add("x-wr-calname", icalendar.vText(timeline.title))
+    calendar.add("description", timeline.description)
+    calendar.add("x-wr-caldesc", icalendar.vText(timeline.description))
+    calendar.add("x-wr-timezone", icalendar.vText(timeline.timezone))
+    calendar.add("url", timeline.base_url)
+    calendar.add("source", timeline.url(CALENDAR), parameters={"VALUE": "URI"})
+    refresh = timedelta(minutes=timeline.refresh_minutes)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(refresh))
+    components = [(_day_span(e.date), e.id, _event(e, history.get(e.id), timeline)) for e in timeline.events]
+    components += [(_day_span(r.date), r.event_id, _cancelled(r, timeline)) for r in history.removed()]
+    for _, _, component in sorted(components, key=lambda c: (c[0], c[1])):
+        calendar.add_component(component)
+    if any(e.date.precision is Precision.TIME for e in timeline.events):
+        calendar.add_missing_timezones()
+    return {CALENDAR: calendar.to_ical()}
+
+
+def _event(event: Event, revision: Revision, timeline: Timeline) -> icalendar.Event:
+    component = _stamped(revision, timeline)
+    summary = event.title
+    if event.date.precision in (Precision.YEAR, Precision.MONTH):
+        summary += f" ({event.date.label()})"
+    _add_dates(component, event.date)
+    component.add("summary", summary)
+    component.add("description", prose.text(event))
+    if event.location:
+        component.add("location", event.location)
+    if event.tags:
+        component.add("categories", list(event.tags))
+    component.add("status", _STATUS[event.status])
+    component.add("url", timeline.url("#" + event.id))
+    return component
+
+
+def _cancelled(revision: Revision, timeline: Timeline) -> icalendar.Event:
+    component = _stamped(revision, timeline)
+    _add_dates(component, revision.date)
+    component.add("summary", revision.title)
+    component.add("description", "Removed from the timeline.")
+    component.add("status", "CANCELLED")
+    return component
+
+
+def _stamped(revision: Revision, timeline: Timeline) -> icalendar.Event:
+    component = icalendar.Event()
+    component.add("uid", f"{revision.event_id}@{timeline.id_domain}")
+    # A published calendar's DTSTAMP is when its information last changed (RFC 5545 3.8.7.2).
+    component.add("dtstamp", revision.last_changed)
+    component.add("created", revision.first_published)
+    component.add("last-modified", revision.last_changed)
+    component.add("sequence", revision.sequence)
+    # Historical facts, not busy time: they must not block anyone's free/busy.
+    component.add("transp", "TRANSPARENT")
+    return component
+
+
+def _add_dates(component: icalendar.Event, when: EventDate) -> None:
+    if when.precision is Precision.TIME:
+        component.add("dtstart", when.start)
+        if when.end is not None:
+            component.add("dtend", when.end)
+        return
+    component.add("dtstart", when.first_day())
+    component.add("dtend", when.day_after())
+
+
+def _day_span(when: EventDate) -> tuple[date, date, str]:
+    start = when.start.isoformat() if isinstance(when.start, datetime) else ""
+    return (when.first_day(), when.day_after(), start)

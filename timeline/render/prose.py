@@ -1,0 +1,81 @@
+"""How one event reads to a person, as HTML for feeds and as plain text for calendars."""
+
+from __future__ import annotations
+
+from html import escape
+
+from timeline.model import Certainty, Event, Precision, Source, Status, Timeline
+
+_PRECISION = {
+    Precision.YEAR: "known to the year",
+    Precision.MONTH: "known to the month",
+    Precision.DAY: "known to the day",
+    Precision.TIME: "known to the minute",
+}
+
+
+def headline(event: Event) -> str:
+    """The entry title a feed reader lists: the date first, since readers show publish times."""
+    return f"{event.date_label()}: {event.title}"
+
+
+def date_line(event: Event) -> str:
+    """The date with its precision and how sure it is, e.g. "1987 (known to the year)"."""
+    kind = "range, " if event.date.is_range else ""
+    line = f"{event.date.label()} ({kind}{_PRECISION[event.date.precision]})"
+    if event.certainty is not Certainty.STATED:
+        line += f"; {event.certainty.value}: {event.date_note}"
+    elif event.date_note:
+        line += f"; {event.date_note}"
+    return line
+
+
+def status_line(event: Event) -> str | None:
+    if event.status is Status.CONFIRMED:
+        return None
+    return {"planned": "Planned: this had not happened when reported.", "cancelled": "Cancelled."}[
+        event.status.value
+    ]
+
+
+def source_name(source: Source) -> str:
+    article = source.article
+    parts = [f"“{article.title}”" if article.title else None, article.publisher, article.file]
+    return ", ".join(part for part in parts if part)
+
+
+def html(event: Event, timeline: Timeline) -> str:
+    """The entry content for Atom, RSS and JSON Feed. Every user string is escaped."""
+    out = [f"<p><strong>Date:</strong> {escape(date_line(event))}</p>"]
+    status = status_line(event)
+    if status:
+        out.append(f"<p><strong>{escape(status)}</strong></p>")
+    out.append(f"<p>{escape(event.summary)}</p>")
+    if event.location:
+        out.append(f"<p><strong>Where:</strong> {escape(event.location)}</p>")
+    if event.tags:
+        out.append(f"<p><strong>Tags:</strong> {escape(', '.join(event.tags))}</p>")
+    out.append("<p><strong>Sources:</strong></p><ul>")
+    for source in event.sources:
+        name = escape(source_name(source))
+        if source.article.url:
+            name = f'<a href="{escape(source.article.url)}">{name}</a>'
+        out.append(f"<li><blockquote>{escape(source.quote)}</blockquote>{name}</li>")
+    out.append("</ul>")
+    out.append(f'<p><a href="{escape(timeline.url("#" + event.id))}">In the timeline</a></p>')
+    return "\n".join(out)
+
+
+def text(event: Event) -> str:
+    """The same content as plain text, for calendar descriptions and JSON content_text."""
+    out = [f"Date: {date_line(event)}"]
+    status = status_line(event)
+    if status:
+        out.append(status)
+    out += ["", event.summary]
+    if event.location:
+        out += ["", f"Where: {event.location}"]
+    out += ["", "Sources:"]
+    for source in event.sources:
+        out.append(f"- “{source.quote}” ({source_name(source)})")
+    return "\n".join(out)
