@@ -62,6 +62,21 @@ _ALLOWED_TAGS = {
 MAX_FILE_BYTES = 128 * 1024 * 1024
 MAX_TEXT = {"title": 300, "summary": 20_000, "quote": 10_000, "date_note": 5_000, "location": 300}
 
+_REQUIRED_HINTS = {
+    "title": "; give it a short title",
+    "base_url": '; the absolute URL the outputs are served from, like "https://example.org/timeline/"',
+    "id_authority": '; a domain you own and a year, like "timeline.example.org,2026"',
+    "events": "; list the events under it",
+    "id": '; a permanent slug like "council-100th-session"',
+    "summary": "; say in a sentence or two what happened",
+    "date": "; write " + _DATE_FORMS,
+    "sources": "; list the article and the sentence quoted",
+    "article": "; the article's file name, as listed under articles",
+    "quote": "; the sentence the event comes from, copied verbatim",
+    "start": "; the first year, month or day of the range",
+    "end": "; the last year, month or day of the range (inclusive)",
+    "name": "",
+}
 _EVENT_KEYS = (
     "id", "title", "summary", "date", "certainty", "date_note",
     "location", "tags", "status", "timezone", "sources",
@@ -144,10 +159,16 @@ def _syntax_problem(error: yaml.MarkedYAMLError, path: str) -> Problem:
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = error.problem or "not valid YAML"
     if error.context:
-        what = f"{error.context}, {what}"
-    if "'\\t'" in what:
+        context = error.context
+        start = error.context_mark
+        if start is not None and mark is not None and start.line != mark.line:
+            context += f" that starts at line {start.line + 1}, column {start.column + 1}"
+        what = f"{context}, {what}"
+    if "tab" in what:
         hint = "indent with spaces; YAML does not allow tabs there"
-    elif "duplicate" in what or "anchor" in what:
+    elif "quoted scalar" in what:
+        hint = "close the quote, or escape a quote inside the text"
+    elif "anchor" in what or "alias" in what:
         hint = "write each value out in full"
     else:
         hint = "check the indentation, quoting and colons on this line and the one before"
@@ -218,6 +239,7 @@ class _Reader:
             return None
         values: dict[str, yaml.Node] = {}
         lines: dict[str, int] = {}
+        unknown: list[str] = []
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if key is None:
@@ -233,12 +255,16 @@ class _Reader:
                 continue
             if key not in keys:
                 self.problem(key_node, inner, _unknown_key(key, keys))
+                unknown.append(key)
                 continue
             values[key] = value_node
             lines[key] = key_node.start_mark.line + 1
-        missing = [key for key in required if key not in values]
-        for key in missing:
-            self.problem(node, where, f'missing required key "{key}"')
+        # A misspelt key was already reported with its correction; do not report it missing too.
+        corrected = {close for key in unknown for close in difflib.get_close_matches(key, keys, n=1)}
+        for key in required:
+            if key not in values and key not in corrected:
+                hint = _REQUIRED_HINTS.get(key, "")
+                self.problem(node, where or "the file", f'missing required key "{key}"{hint}')
         return values
 
     def sequence(self, node: yaml.Node, where: str, what: str) -> list[yaml.Node]:
@@ -676,6 +702,6 @@ def _zone_names() -> frozenset[str]:
 def _timezone(value: str) -> str:
     if value in _zone_names() or value == "UTC":
         return value
-    close = difflib.get_close_matches(value, sorted(_zone_names()), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(value, sorted(_zone_names()), n=1, cutoff=0.8)
     hint = f'did you mean "{close[0]}"?' if close else 'use an IANA name such as "Asia/Ho_Chi_Minh"'
     raise ValueError(f'unknown time zone "{_shorten(value)}"; {hint}')

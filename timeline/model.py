@@ -91,6 +91,8 @@ class EventDate:
                 return f"{start.day}–{end.day} {_MONTHS[end.month]} {end.year}"
             if start.year == end.year:
                 return f"{start.day} {_MONTHS[start.month]} – {_point_label(end, self.precision)}"
+        if isinstance(start, datetime) and isinstance(end, datetime) and start.date() == end.date():
+            return f"{_point_label(start, Precision.DAY)}, {start:%H:%M}–{end:%H:%M} {end.tzname()}"
         return f"{_point_label(start, self.precision)} – {_point_label(end, self.precision)}"
 
 

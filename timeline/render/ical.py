@@ -8,6 +8,8 @@ calendar shows 1 January 1987 as if that were the day. DTEND is exclusive, as RF
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -42,11 +44,35 @@ def render(timeline: Timeline, history: History) -> dict[str, bytes]:
     calendar.add("x-published-ttl", icalendar.vDuration(refresh))
     components = [(_day_span(e.date), e.id, _event(e, history.get(e.id), timeline)) for e in timeline.events]
     components += [(_day_span(r.date), r.event_id, _cancelled(r, timeline)) for r in history.removed()]
+    # Zones before the events that use them: some clients read the file in one pass.
+    for timezone in _timezones(timeline):
+        calendar.add_component(timezone)
     for _, _, component in sorted(components, key=lambda c: (c[0], c[1])):
         calendar.add_component(component)
-    if any(e.date.precision is Precision.TIME for e in timeline.events):
-        calendar.add_missing_timezones()
     return {CALENDAR: calendar.to_ical()}
+
+
+def _timezones(timeline: Timeline) -> list[icalendar.Timezone]:
+    """A VTIMEZONE for each zone a timed event uses, sorted so that the output is stable
+    (icalendar's add_missing_timezones() follows set order, which changes between runs)."""
+    moments = [
+        moment
+        for event in timeline.events
+        for moment in (event.date.start, event.date.last)
+        if isinstance(moment, datetime)
+    ]
+    zones = sorted({m.tzinfo.key for m in moments if isinstance(m.tzinfo, ZoneInfo)})
+    if not zones:
+        return []
+    first = date(min(m.year for m in moments) - 1, 1, 1)
+    last = date(max(m.year for m in moments) + 2, 1, 1)
+    return [_timezone(zone, first, last) for zone in zones]
+
+
+@cache
+def _timezone(zone: str, first: date, last: date) -> icalendar.Timezone:
+    # Computing transitions is slow (icalendar asks callers to cache it); the result is only read.
+    return icalendar.Timezone.from_tzid(zone, first_date=first, last_date=last)
 
 
 def _event(event: Event, revision: Revision, timeline: Timeline) -> icalendar.Event:

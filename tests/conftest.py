@@ -1,0 +1,60 @@
+"""Shared fixtures: paths to the test data, a fixed clock, and the golden-file switch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"
+GOLDEN = TESTS / "golden"
+ROOT = TESTS.parent
+SEEDS = ROOT.parent / "shared" / "seeds"
+FEATURES = DATA / "valid" / "features.yaml"
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current renderers (review the diff before committing).",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+MINIMAL = """\
+title: Test timeline
+base_url: https://example.org/t/
+id_authority: example.org,2026
+articles:
+  a.txt: {title: An article}
+events:
+"""
+
+
+def event_yaml(event_id: str, title: str = "A title", date: str = "2011", summary: str = "s") -> str:
+    """One event in the YAML of an events file, with a valid source."""
+    return (
+        f"  - id: {event_id}\n    title: {title}\n    summary: {summary}\n    date: {date}\n"
+        "    sources: [{article: a.txt, quote: q}]\n"
+    )
+
+
+@pytest.fixture
+def write_events(tmp_path: Path) -> Callable[[str], Path]:
+    """Write an events file made of MINIMAL's header and the given events; return its path."""
+    path = tmp_path / "events.yaml"
+
+    def write(events: str) -> Path:
+        path.write_text(MINIMAL + events, encoding="utf-8")
+        return path
+
+    return write

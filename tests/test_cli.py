@@ -1,0 +1,113 @@
+"""The command line: every command's output and exit code, and never a traceback for a user's mistake."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import DATA, event_yaml
+from timeline.cli import cli
+
+INVALID = sorted((DATA / "invalid").glob("*.yaml"))
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_validate_reports_a_valid_file(write_events: Callable[[str], Path]) -> None:
+    path = write_events(event_yaml("one") + event_yaml("two"))
+    assert run("validate", str(path)) == (0, f"{path}: 2 events, all valid.\n", "")
+
+
+@pytest.mark.parametrize("case", INVALID, ids=[p.stem for p in INVALID])
+def test_validate_prints_every_problem_and_exits_1(case: Path, tmp_path: Path) -> None:
+    path = tmp_path / "events.yaml"
+    path.write_bytes(case.read_bytes())
+    code, out, err = run("validate", str(path))
+    expected = case.with_suffix(".errors").read_text(encoding="utf-8").replace("events.yaml:", f"{path}:")
+    count = expected.count("\n")
+    summary = f"{count} problem{'s' if count != 1 else ''} found; nothing was written.\n"
+    assert (code, out, err) == (1, "", expected + summary)
+
+
+def test_build_then_build_again_writes_nothing_the_second_time(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    first = run("build", "--source", str(source), "--out", str(out))
+    assert first == (
+        0,
+        f"1 events -> {out}/: wrote timeline.atom, timeline.ics, timeline.json, timeline.rss.\n",
+        "",
+    )
+    second = run("build", "--source", str(source), "--out", str(out))
+    assert second == (0, f"1 events -> {out}/: wrote nothing (all up to date).\n", "")
+    assert run("build", "--source", str(source), "--out", str(out), "--check") == (
+        0,
+        f"{out}: up to date (4 files).\n",
+        "",
+    )
+
+
+def test_build_check_exits_1_when_stale(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    run("build", "--source", str(source), "--out", str(out))
+    write_events(event_yaml("one", title="Other"))
+    code, _, err = run("build", "--source", str(source), "--out", str(out), "--check")
+    assert code == 1
+    assert err == (
+        "stale: timeline.atom, timeline.ics, timeline.json, timeline.rss, events.history.json; "
+        "run `timeline build`\n"
+    )
+
+
+def test_a_missing_source_is_one_line_on_stderr(tmp_path: Path) -> None:
+    code, out, err = run("build", "--source", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "feeds"))
+    assert (code, out) == (1, "")
+    assert err == f"error: {tmp_path / 'nope.yaml'}: no such file; pass the events file with --source\n"
+
+
+def test_a_damaged_history_is_one_clear_message(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    (source.parent / "events.history.json").write_text("{oops", encoding="utf-8")
+    code, _, err = run("build", "--source", str(source), "--out", str(source.parent / "feeds"))
+    assert code == 1
+    assert err.startswith(f"error: {source.parent / 'events.history.json'}: the history store is damaged")
+    assert "Traceback" not in err
+
+
+def test_list_shows_dates_markers_titles_and_tags(write_events: Callable[[str], Path]) -> None:
+    path = write_events(
+        event_yaml("one", title="First", date="1987")
+        + "  - id: two\n    title: Second\n    summary: s\n    date: {start: 2011-12-05, end: 2011-12-07}\n"
+        "    certainty: inferred\n    date_note: why\n    status: planned\n    tags: [council]\n"
+        "    sources: [{article: a.txt, quote: q}]\n"
+    )
+    code, out, _ = run("list", "--source", str(path))
+    assert code == 0
+    assert out.splitlines() == [
+        "Test timeline",
+        "             1987    First  ",
+        "5–7 December 2011 ~? Second  #council",
+    ]
+
+
+@pytest.mark.parametrize("command", ["validate", "build", "list"])
+def test_every_command_has_help(command: str) -> None:
+    code, out, _ = run(command, "--help")
+    assert code == 0 and out.startswith(f"Usage: cli {command}")
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "timeline", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "Publish a dated list of events" in result.stdout

@@ -1,0 +1,105 @@
+"""The history store: timestamps and sequence numbers move exactly when an event changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
+from timeline import history
+from timeline.errors import HistoryError
+from timeline.load import load, parse
+from timeline.model import History
+
+T1 = T0 + timedelta(days=1)
+T2 = T0 + timedelta(days=2)
+
+
+def test_new_events_are_first_published_now_with_sequence_zero() -> None:
+    h = history.update(History(), parse(MINIMAL + event_yaml("one")), T0)
+    revision = h.get("one")
+    assert (revision.first_published, revision.last_changed, revision.sequence) == (T0, T0, 0)
+
+
+def test_an_unchanged_rebuild_changes_nothing() -> None:
+    timeline = parse(MINIMAL + event_yaml("one") + event_yaml("two"))
+    first = history.update(History(), timeline, T0)
+    assert history.update(first, timeline, T1) == first
+
+
+def test_editing_one_event_moves_only_its_last_changed_and_sequence() -> None:
+    before = history.update(History(), parse(MINIMAL + event_yaml("one") + event_yaml("two")), T0)
+    after = history.update(before, parse(MINIMAL + event_yaml("one", title="New") + event_yaml("two")), T1)
+    one = after.get("one")
+    assert (one.first_published, one.last_changed, one.sequence, one.title) == (T0, T1, 1, "New")
+    assert after.get("two") == before.get("two")
+    assert after.newest_change() == T1
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"title": "Other"},
+        {"summary": "Other"},
+        {"date": "2012"},
+        {"date": "2011-01"},
+    ],
+)
+def test_any_visible_field_counts_as_a_change(edit: dict[str, str]) -> None:
+    before = history.update(History(), parse(MINIMAL + event_yaml("one")), T0)
+    after = history.update(before, parse(MINIMAL + event_yaml("one", **edit)), T1)
+    assert after.get("one").sequence == 1
+
+
+def test_a_removed_event_is_kept_as_cancelled_then_forgotten_after_the_grace_period() -> None:
+    both = parse(MINIMAL + event_yaml("one") + event_yaml("two"))
+    only_one = parse(MINIMAL + event_yaml("one"))
+    h = history.update(History(), both, T0)
+    h = history.update(h, only_one, T1)
+    removed = h.get("two")
+    assert (removed.removed, removed.last_changed, removed.sequence) == (T1, T1, 1)
+    assert [r.event_id for r in h.removed()] == ["two"]
+    assert history.update(h, only_one, T1 + timedelta(days=29)) == h
+    forgotten = history.update(h, only_one, T1 + timedelta(days=30))
+    assert [r.event_id for r in forgotten.revisions] == ["one"]
+
+
+def test_an_event_put_back_is_the_same_event_with_a_higher_sequence() -> None:
+    both = parse(MINIMAL + event_yaml("one") + event_yaml("two"))
+    h = history.update(History(), both, T0)
+    h = history.update(h, parse(MINIMAL + event_yaml("one")), T1)
+    h = history.update(h, both, T2)
+    back = h.get("two")
+    assert (back.first_published, back.last_changed, back.sequence, back.removed) == (T0, T2, 2, None)
+
+
+def test_the_store_round_trips_through_its_file(tmp_path: Path) -> None:
+    h = history.update(History(), load(FEATURES), T0)
+    h = history.update(h, replace(load(FEATURES), events=load(FEATURES).events[1:]), T1)
+    path = tmp_path / "events.history.json"
+    history.write(path, h)
+    assert history.read(path) == h
+    assert history.dumps(history.read(path)) == path.read_bytes()
+
+
+def test_a_missing_store_is_an_empty_history(tmp_path: Path) -> None:
+    assert history.read(tmp_path / "events.history.json") == History()
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b'{"version": 99, "events": {}}', b'{"version": 1}', b"[]"])
+def test_a_damaged_store_says_how_to_recover(tmp_path: Path, damage: bytes) -> None:
+    path = tmp_path / "events.history.json"
+    path.write_bytes(damage)
+    with pytest.raises(HistoryError) as caught:
+        history.read(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: the history store is damaged (")
+    assert "git checkout -- events.history.json" in message
+    assert "event ids and calendar UIDs stay the same" in message
+
+
+def test_the_store_sits_beside_its_events_file() -> None:
+    assert history.history_path(Path("data/events.yaml")) == Path("data/events.history.json")

@@ -1,0 +1,170 @@
+"""Real clients read every output: newsboat and sfeed the feeds, calcurse and khal the calendar.
+
+Each test is skipped, with the reason shown, when its program is not installed; `scripts/test`
+installs them from Debian's packages where it can (it always does in CI).
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GOLDEN, ROOT
+from timeline.load import load
+
+pytestmark = pytest.mark.interop
+FEEDS = ROOT / "feeds"
+SHIPPED = load(ROOT / "events.yaml")
+
+
+def program(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (scripts/test installs it as root: apt-get install {name})")
+    return path
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, check=True, timeout=120, cwd=cwd)
+
+
+# -- feed readers -----------------------------------------------------------------------------
+
+
+def newsboat_items(feed: Path, workdir: Path, reloads: int = 2) -> list[tuple[str, str]]:
+    """Subscribe newsboat to `feed`, reload it `reloads` times; the (guid, title) of each item it keeps."""
+    newsboat = program("newsboat")
+    (workdir / "urls").write_text(f"file://{feed}\n", encoding="utf-8")
+    (workdir / "config").write_text("", encoding="utf-8")
+    for _ in range(reloads):
+        run(newsboat, "-u", "urls", "-c", "cache.db", "-C", "config", "-x", "reload", cwd=workdir)
+    with sqlite3.connect(workdir / "cache.db") as cache:
+        return sorted(cache.execute("SELECT guid, title FROM rss_item"))
+
+
+@pytest.mark.parametrize("name", ["timeline.atom", "timeline.rss"])
+def test_newsboat_shows_every_event_once_with_its_title_after_two_reloads(name: str, tmp_path: Path) -> None:
+    items = newsboat_items(FEEDS / name, tmp_path)
+    expected = sorted((SHIPPED.tag_uri(e.id), f"{e.date_label()}: {e.title}") for e in SHIPPED.events)
+    assert items == expected
+
+
+@pytest.mark.parametrize("name", ["timeline.atom", "timeline.rss"])
+def test_newsboat_keeps_hostile_titles_as_text(name: str, tmp_path: Path) -> None:
+    titles = [title for _, title in newsboat_items(GOLDEN / name, tmp_path, reloads=1)]
+    assert "6 December 2011: <script>alert(1)</script> ]]> & </title>" in titles
+    assert len(titles) == 12
+
+
+@pytest.mark.parametrize("source", [FEEDS, GOLDEN], ids=["shipped", "features"])
+@pytest.mark.parametrize("name", ["timeline.atom", "timeline.rss"])
+def test_sfeed_parses_every_item(name: str, source: Path) -> None:
+    sfeed = program("sfeed")
+    data = (source / name).read_bytes()
+    rows = subprocess.run([sfeed], input=data, capture_output=True, check=True, timeout=60).stdout
+    lines = rows.decode("utf-8").splitlines()
+    entry_count = data.count(b"<entry>") + data.count(b"<item>")
+    assert len(lines) == entry_count
+    for line in lines:
+        fields = line.split("\t")
+        # sfeed's TSV: timestamp, title, link, content, content-type, id, author, enclosure, category
+        assert (
+            fields[0].isdigit()
+            and fields[1]
+            and fields[2].startswith("http")
+            and fields[5].startswith("tag:")
+        )
+
+
+# -- calendars --------------------------------------------------------------------------------
+
+
+def calcurse_import(calendar: Path, workdir: Path) -> str:
+    calcurse = program("calcurse")
+    return run(calcurse, "-D", str(workdir), "-C", str(workdir), "--import", str(calendar)).stdout
+
+
+def calcurse_day(workdir: Path, day: str) -> list[str]:
+    calcurse = program("calcurse")
+    out = run(calcurse, "-D", str(workdir), "-C", str(workdir), "-Q", "--from", day, "--to", day).stdout
+    return sorted(line.strip(" *") for line in out.splitlines()[1:] if line.strip())
+
+
+def test_calcurse_imports_the_shipped_calendar_with_nothing_skipped(tmp_path: Path) -> None:
+    report = calcurse_import(FEEDS / "timeline.ics", tmp_path)
+    assert f"0 apps / {len(SHIPPED.events)} events / 0 todos / 0 skipped" in report
+
+
+def test_calcurse_puts_the_5_to_7_december_session_on_exactly_those_days(tmp_path: Path) -> None:
+    calcurse_import(FEEDS / "timeline.ics", tmp_path)
+    session = "100th session of the IOM Council"
+    assert session not in calcurse_day(tmp_path, "12/04/2011")
+    for day in ("12/05/2011", "12/06/2011", "12/07/2011"):
+        assert session in calcurse_day(tmp_path, day)
+    assert session not in calcurse_day(tmp_path, "12/08/2011")
+
+
+def test_calcurse_shows_a_year_event_over_the_whole_year_labelled_with_it(tmp_path: Path) -> None:
+    calcurse_import(FEEDS / "timeline.ics", tmp_path)
+    for day in ("01/01/1987", "07/15/1987", "12/31/1987"):
+        assert "IOM begins working in Vietnam (1987)" in calcurse_day(tmp_path, day)
+    assert "IOM begins working in Vietnam (1987)" not in calcurse_day(tmp_path, "01/01/1988")
+
+
+def test_calcurse_imports_every_feature_with_nothing_skipped(tmp_path: Path) -> None:
+    report = calcurse_import(GOLDEN / "timeline.ics", tmp_path)
+    assert "/ 0 skipped" in report, report
+
+
+KHAL_CONFIG = """\
+[calendars]
+[[timeline]]
+path = {path}
+[locale]
+timeformat = %H:%M
+dateformat = %Y-%m-%d
+longdateformat = %Y-%m-%d
+datetimeformat = %Y-%m-%d %H:%M
+longdatetimeformat = %Y-%m-%d %H:%M
+default_timezone = UTC
+local_timezone = UTC
+[default]
+default_calendar = timeline
+"""
+
+
+def khal_import(calendar: Path, workdir: Path) -> Path:
+    khal = program("khal")
+    (workdir / "cal").mkdir()
+    config = workdir / "config"
+    config.write_text(KHAL_CONFIG.format(path=workdir / "cal"), encoding="utf-8")
+    result = run(khal, "-c", str(config), "import", "--batch", "-a", "timeline", str(calendar))
+    assert "error" not in (result.stdout + result.stderr).lower(), result.stderr
+    return config
+
+
+def khal_day(config: Path, day: str) -> list[str]:
+    out = run("khal", "-c", str(config), "list", "--format", "{title}", "--day-format", "", day, "1d").stdout
+    return sorted(line for line in out.splitlines() if line.strip())
+
+
+def test_khal_imports_every_event_and_places_the_session_on_its_three_days(tmp_path: Path) -> None:
+    config = khal_import(FEEDS / "timeline.ics", tmp_path)
+    assert len(list((tmp_path / "cal").glob("*.ics"))) == len(SHIPPED.events)
+    session = "100th session of the IOM Council"
+    assert session not in khal_day(config, "2011-12-04")
+    for day in ("2011-12-05", "2011-12-06", "2011-12-07"):
+        assert session in khal_day(config, day)
+    assert session not in khal_day(config, "2011-12-08")
+
+
+def test_khal_imports_timed_events_in_their_zones(tmp_path: Path) -> None:
+    config = khal_import(GOLDEN / "timeline.ics", tmp_path)
+    out = run(
+        "khal", "-c", str(config), "list", "--format", "{start-time}-{end-time} {title}", "2011-12-06", "1d"
+    ).stdout
+    assert "13:00-16:30 An afternoon in Geneva" in out  # 14:00-17:30 in Zurich (UTC+1) is 13:00-16:30 UTC

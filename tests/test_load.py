@@ -1,0 +1,112 @@
+"""Loading events.yaml: valid files become the model; every problem is reported at once, word for word."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, FEATURES, MINIMAL, ROOT, event_yaml
+from timeline.errors import TimelineError, ValidationError
+from timeline.load import load, parse
+from timeline.model import Certainty, Precision, Status
+
+INVALID = sorted((DATA / "invalid").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("case", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_file_is_rejected_with_exactly_the_expected_messages(case: Path) -> None:
+    expected = case.with_suffix(".errors").read_text(encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as caught:
+        parse(case.read_bytes(), "events.yaml")
+    assert str(caught.value) + "\n" == expected
+    assert time.monotonic() - started < 5, "a broken file must be rejected quickly"
+
+
+def test_every_invalid_case_has_its_expected_messages() -> None:
+    assert len(INVALID) >= 40
+    for case in INVALID:
+        assert case.with_suffix(".errors").exists(), case
+
+
+def test_every_message_names_file_line_and_column() -> None:
+    for case in INVALID:
+        for line in case.with_suffix(".errors").read_text(encoding="utf-8").splitlines():
+            path, line_number, column, _ = line.split(":", 3)
+            assert path == "events.yaml" and int(line_number) >= 1 and int(column) >= 1, line
+
+
+def test_problems_are_listed_in_file_order() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse((DATA / "invalid" / "many-errors-at-once.yaml").read_bytes())
+    positions = [(p.line, p.column) for p in caught.value.problems]
+    assert positions == sorted(positions)
+    assert len(positions) == 6
+
+
+def test_shipped_events_file_is_valid() -> None:
+    timeline = load(ROOT / "events.yaml")
+    assert len(timeline.events) >= 10
+    assert timeline.events == tuple(sorted(timeline.events, key=lambda e: (e.date.sort_key(), e.id)))
+
+
+def test_features_file_reads_every_precision() -> None:
+    timeline = load(FEATURES)
+    by_id = {e.id: e for e in timeline.events}
+    assert by_id["year-event"].date.precision is Precision.YEAR
+    assert by_id["month-event"].date.precision is Precision.MONTH
+    assert by_id["month-event"].certainty is Certainty.APPROXIMATE
+    assert by_id["day-range"].date.start == date(2011, 12, 5)
+    assert by_id["day-range"].date.end == date(2011, 12, 7)
+    local = by_id["local-time"].date.start
+    assert isinstance(local, datetime) and local.utcoffset() is not None
+    assert str(local.tzinfo) == "Asia/Ho_Chi_Minh"
+    zurich = by_id["time-range-with-zone"].date.start
+    assert isinstance(zurich, datetime) and str(zurich.tzinfo) == "Europe/Zurich"
+    offset = by_id["offset-time"].date.start
+    assert isinstance(offset, datetime) and offset.hour == 11 and offset.utcoffset() is not None
+    assert by_id["planned-event"].status is Status.PLANNED
+
+
+def test_scalars_are_read_as_written_not_as_yaml_types(write_events: Callable[[str], Path]) -> None:
+    path = write_events(event_yaml("one", title="no", date="2011-12") + event_yaml("two", title="1987"))
+    titles = [e.title for e in load(path).events]
+    assert sorted(titles) == ["1987", "no"]
+    assert load(path).events[-1].date.label() == "December 2011"
+
+
+def test_quotes_are_folded_to_single_spaces(write_events: Callable[[str], Path]) -> None:
+    path = write_events(
+        "  - id: one\n    title: T\n    summary: s\n    date: 2011\n"
+        "    sources:\n      - article: a.txt\n        quote: >-\n          wrapped\n          quote\n"
+    )
+    assert load(path).events[0].sources[0].quote == "wrapped quote"
+
+
+def test_a_byte_order_mark_is_accepted() -> None:
+    timeline = parse(b"\xef\xbb\xbf" + (MINIMAL + event_yaml("one")).encode())
+    assert [e.id for e in timeline.events] == ["one"]
+
+
+def test_a_missing_file_is_a_user_error_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(TimelineError, match="no such file; pass the events file with --source"):
+        load(tmp_path / "nope.yaml")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("timeline.load.MAX_FILE_BYTES", 1000)
+    with pytest.raises(ValidationError, match=r"events.yaml:1:1: the file is 0 MiB, more than the 0 MiB"):
+        parse(b"#" * 2000)
+
+
+def test_a_title_over_the_length_limit_is_reported() -> None:
+    text = MINIMAL + event_yaml("one", title="x" * 1_000_000)
+    with pytest.raises(ValidationError) as caught:
+        parse(text)
+    assert str(caught.value) == (
+        "events.yaml:8:12: events[0].title: is 1,000,000 characters long, more than 300; shorten it"
+    )

@@ -1,0 +1,68 @@
+"""Dates keep their precision: labels never say more than the evidence, spans end where they should."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from timeline.model import EventDate, Precision
+
+Y, M, D = Precision.YEAR, Precision.MONTH, Precision.DAY
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.mark.parametrize(
+    ("when", "label"),
+    [
+        (EventDate(date(1987, 1, 1), Y), "1987"),
+        (EventDate(date(2011, 12, 1), M), "December 2011"),
+        (EventDate(date(2011, 12, 5), D), "5 December 2011"),
+        (EventDate(date(2011, 12, 5), D, date(2011, 12, 7)), "5–7 December 2011"),
+        (EventDate(date(2011, 11, 28), D, date(2011, 12, 2)), "28 November – 2 December 2011"),
+        (EventDate(date(2011, 12, 30), D, date(2012, 1, 2)), "30 December 2011 – 2 January 2012"),
+        (EventDate(date(1990, 1, 1), Y, date(2007, 1, 1)), "1990–2007"),
+        (EventDate(date(2011, 3, 1), M, date(2011, 5, 1)), "March–May 2011"),
+        (EventDate(date(2011, 11, 1), M, date(2012, 1, 1)), "November 2011 – January 2012"),
+        (EventDate(datetime(2011, 12, 5, 9, 0, tzinfo=HANOI), Precision.TIME), "5 December 2011, 09:00 +07"),
+        (
+            EventDate(
+                datetime(2011, 12, 5, 9, 0, tzinfo=HANOI),
+                Precision.TIME,
+                datetime(2011, 12, 5, 11, 30, tzinfo=HANOI),
+            ),
+            "5 December 2011, 09:00–11:30 +07",
+        ),
+    ],
+)
+def test_label_states_exactly_the_known_precision(when: EventDate, label: str) -> None:
+    assert when.label() == label
+
+
+@pytest.mark.parametrize(
+    ("when", "first", "after"),
+    [
+        (EventDate(date(1987, 1, 1), Y), date(1987, 1, 1), date(1988, 1, 1)),
+        (EventDate(date(2011, 12, 1), M), date(2011, 12, 1), date(2012, 1, 1)),
+        (EventDate(date(2012, 2, 1), M), date(2012, 2, 1), date(2012, 3, 1)),
+        (EventDate(date(2011, 12, 5), D, date(2011, 12, 7)), date(2011, 12, 5), date(2011, 12, 8)),
+        (EventDate(date(1990, 1, 1), Y, date(2007, 1, 1)), date(1990, 1, 1), date(2008, 1, 1)),
+        (
+            EventDate(datetime(2011, 12, 5, 23, 0, tzinfo=HANOI), Precision.TIME),
+            date(2011, 12, 5),
+            date(2011, 12, 6),
+        ),
+    ],
+)
+def test_span_covers_the_whole_period_with_an_exclusive_end(
+    when: EventDate, first: date, after: date
+) -> None:
+    assert when.first_day() == first
+    assert when.day_after() == after
+
+
+def test_chronological_order_puts_the_wider_period_after_the_narrower_one_starting_together() -> None:
+    year = EventDate(date(2011, 1, 1), Y)
+    day = EventDate(date(2011, 1, 1), D)
+    assert sorted([year, day], key=EventDate.sort_key) == [day, year]

@@ -1,0 +1,159 @@
+"""Publishing: outputs are written atomically, only when they change, and never from bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import T0, event_yaml
+from timeline.errors import PublishError, ValidationError
+from timeline.publish import build
+
+OUTPUTS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss"]
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+def test_first_build_writes_every_output_and_the_history(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    result = build(source, out, now=T0)
+    assert sorted(result.written) == OUTPUTS
+    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
+    assert (source.parent / "events.history.json").exists()
+
+
+def test_an_unchanged_rebuild_rewrites_nothing(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one") + event_yaml("two"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    before = snapshot(out)
+    history_before = (source.parent / "events.history.json").read_bytes()
+    result = build(source, out, now=T0 + timedelta(days=3))
+    assert result.written == ()
+    assert snapshot(out) == before  # same bytes, same mtimes
+    assert (source.parent / "events.history.json").read_bytes() == history_before
+
+
+def test_editing_one_event_moves_only_that_events_timestamps(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one") + event_yaml("two"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    write_events(event_yaml("one", title="Changed") + event_yaml("two"))
+    build(source, out, now=T0 + timedelta(days=1))
+    items = {i["_timeline"]["event_id"]: i for i in json.loads((out / "timeline.json").read_text())["items"]}
+    assert items["one"]["date_modified"] == "2026-11-24T09:00:00Z"
+    assert items["one"]["date_published"] == "2026-11-23T09:00:00Z"
+    assert items["two"]["date_modified"] == "2026-11-23T09:00:00Z"
+    assert (items["one"]["_timeline"]["sequence"], items["two"]["_timeline"]["sequence"]) == (1, 0)
+
+
+def test_invalid_input_leaves_every_previous_output_untouched(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    before = snapshot(out)
+    history_before = (source.parent / "events.history.json").read_bytes()
+    source.write_text("title: [broken\n", encoding="utf-8")
+    with pytest.raises(ValidationError):
+        build(source, out, now=T0 + timedelta(days=1))
+    assert snapshot(out) == before
+    assert (source.parent / "events.history.json").read_bytes() == history_before
+
+
+def test_no_temporary_files_are_left_behind(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    write_events(event_yaml("one", title="Other"))
+    build(source, out, now=T0 + timedelta(days=1))
+    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
+    assert sorted(p.name for p in source.parent.iterdir()) == ["events.history.json", "events.yaml", "feeds"]
+
+
+def test_outputs_are_readable_by_a_web_server(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    assert all((out / name).stat().st_mode & 0o777 == 0o644 for name in OUTPUTS)
+
+
+def test_check_reports_stale_outputs_and_writes_nothing(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    assert sorted(build(source, out, now=T0, check=True).stale) == sorted([*OUTPUTS, "events.history.json"])
+    assert not out.exists()
+    build(source, out, now=T0)
+    assert build(source, out, now=T0 + timedelta(days=1), check=True).stale == ()
+    write_events(event_yaml("one", title="Other"))
+    stale = build(source, out, now=T0 + timedelta(days=1), check=True).stale
+    assert sorted(stale) == sorted([*OUTPUTS, "events.history.json"])
+
+
+def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
+    write_events: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    before = snapshot(out)
+    write_events(event_yaml("one", title="Other"))
+
+    real_mkstemp = tempfile.mkstemp
+
+    def read_only_out(prefix: str, suffix: str, dir: Path) -> tuple[int, str]:
+        if Path(dir) == out:
+            raise PermissionError(13, os.strerror(13), str(out / f"{prefix}tmp"))
+        return real_mkstemp(prefix=prefix, suffix=suffix, dir=dir)
+
+    # Simulated: CI runs as root, which no chmod can stop.
+    monkeypatch.setattr("timeline.atomic.tempfile.mkstemp", read_only_out)
+    with pytest.raises(PublishError) as caught:
+        build(source, out, now=T0 + timedelta(days=1))
+    assert str(caught.value) == (
+        f"{out}/.timeline.atom.tmp: cannot write (Permission denied); the previous outputs are untouched. "
+        "Free some space or fix the folder's permissions, then build again."
+    )
+    assert snapshot(out) == before
+
+    monkeypatch.undo()  # the folder is writable again: the next build publishes the edit
+    assert sorted(build(source, out, now=T0 + timedelta(days=2)).written) == OUTPUTS
+    assert (
+        json.loads((out / "timeline.json").read_text())["items"][0]["date_modified"] == "2026-11-24T09:00:00Z"
+    )
+
+
+def test_a_failed_write_keeps_the_old_file_whole(
+    write_events: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    before = snapshot(out)
+    write_events(event_yaml("one", title="Other"))
+
+    def full_disk(src: str, dst: str) -> None:
+        raise OSError(28, os.strerror(28), dst)
+
+    monkeypatch.setattr("timeline.atomic.os.replace", full_disk)
+    with pytest.raises(PublishError, match="No space left on device"):
+        build(source, out, now=T0 + timedelta(days=1))
+    assert snapshot(out) == before
+    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
+
+
+def test_the_committed_feeds_are_up_to_date_with_the_shipped_events(tmp_path: Path) -> None:
+    root = Path(__file__).parent.parent
+    shutil.copy(root / "events.yaml", tmp_path / "events.yaml")
+    shutil.copy(root / "events.history.json", tmp_path / "events.history.json")
+    result = build(tmp_path / "events.yaml", root / "feeds", check=True)
+    assert result.stale == (), "run `timeline build` and commit feeds/ and events.history.json"

@@ -1,0 +1,237 @@
+"""Rendering: byte-exact, deterministic outputs that independent parsers read back as the same events."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import feedparser
+import icalendar
+import pytest
+from lxml import etree
+
+from tests.conftest import FEATURES, GOLDEN, MINIMAL, T0, event_yaml
+from timeline import history
+from timeline.load import load, parse
+from timeline.model import History, Precision, Timeline
+from timeline.publish import render_all
+
+T1 = T0 + timedelta(hours=5)
+OUTPUTS = ("timeline.atom", "timeline.ics", "timeline.json", "timeline.rss")
+
+
+def features_with_history() -> tuple[Timeline, History]:
+    """The features file, first published at T0, with one more event that was removed at T1."""
+    timeline = load(FEATURES)
+    extra = parse(MINIMAL + event_yaml("removed-event", title="Gone", date="2011-12-06")).events
+    first = history.update(History(), replace(timeline, events=timeline.events + extra), T0)
+    return timeline, history.update(first, timeline, T1)
+
+
+@pytest.fixture(scope="module")
+def outputs() -> dict[str, bytes]:
+    return render_all(*features_with_history())
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_output_matches_its_golden_file_byte_for_byte(
+    outputs: dict[str, bytes], name: str, update_golden: bool
+) -> None:
+    golden = GOLDEN / name
+    if update_golden:
+        golden.write_bytes(outputs[name])
+    assert outputs[name] == golden.read_bytes(), f"run pytest --update-golden and review the diff of {golden}"
+
+
+def test_the_same_input_renders_the_same_bytes() -> None:
+    assert render_all(*features_with_history()) == render_all(*features_with_history())
+
+
+def test_every_output_is_rendered() -> None:
+    assert tuple(render_all(*features_with_history())) == OUTPUTS
+
+
+# -- feeds ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["timeline.atom", "timeline.rss"])
+def test_feedparser_reads_the_feed_without_complaint(outputs: dict[str, bytes], name: str) -> None:
+    timeline, h = features_with_history()
+    parsed = feedparser.parse(outputs[name])
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.feed.title == timeline.title
+    ids = [entry.id for entry in parsed.entries]
+    assert ids == [f"tag:timeline.example.org,2026:{e.id}" for e in reversed(timeline.events)]
+    for entry, event in zip(parsed.entries, reversed(timeline.events), strict=True):
+        assert entry.title == f"{event.date_label()}: {event.title}"
+        assert entry.link == f"https://timeline.example.org/features/#{event.id}"
+        assert event.sources[0].quote in entry.content[0].value if name.endswith("atom") else True
+        published = datetime.fromtimestamp(calendar.timegm(entry.published_parsed), UTC)
+        assert published == h.get(event.id).first_published
+
+
+def test_atom_entries_carry_published_and_updated_from_the_history(outputs: dict[str, bytes]) -> None:
+    parsed = feedparser.parse(outputs["timeline.atom"])
+    assert parsed.feed.updated == "2026-11-23T14:00:00+00:00"  # the removal at T1 is the newest change
+    for entry in parsed.entries:
+        assert entry.published == "2026-11-23T09:00:00+00:00"
+        assert entry.updated == "2026-11-23T09:00:00+00:00"
+
+
+def test_rss_guids_are_not_permalinks_and_dates_are_rfc_822(outputs: dict[str, bytes]) -> None:
+    rss = etree.fromstring(outputs["timeline.rss"])
+    for item in rss.iter("item"):
+        guid = item.find("guid")
+        assert guid is not None and guid.get("isPermaLink") == "false"
+        assert item.findtext("pubDate") == "Mon, 23 Nov 2026 09:00:00 +0000"
+    assert rss.findtext("channel/link") == "https://timeline.example.org/features/"
+    self_link = rss.find("channel/{http://www.w3.org/2005/Atom}link")
+    assert (
+        self_link is not None
+        and self_link.get("href") == "https://timeline.example.org/features/timeline.rss"
+    )
+
+
+def test_feeds_use_only_absolute_urls(outputs: dict[str, bytes]) -> None:
+    for name in ("timeline.atom", "timeline.rss"):
+        text = outputs[name].decode()
+        for url in re.findall(r'(?:href|src)=(?:"|&quot;)([^"&]*)', text):
+            assert url.startswith(("https://", "http://")), (name, url)
+
+
+def test_json_feed_is_version_1_1_with_the_event_as_data(outputs: dict[str, bytes]) -> None:
+    timeline, _ = features_with_history()
+    feed = json.loads(outputs["timeline.json"])
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["feed_url"] == "https://timeline.example.org/features/timeline.json"
+    items = {item["_timeline"]["event_id"]: item for item in feed["items"]}
+    assert set(items) == {e.id for e in timeline.events}
+    assert items["day-range"]["_timeline"]["date"] == {
+        "precision": "day",
+        "start": "2011-12-05",
+        "end": "2011-12-07",
+        "label": "5–7 December 2011",
+    }
+    assert items["year-event"]["_timeline"]["date"]["start"] == "1987"
+    assert items["month-event"]["_timeline"]["date"]["start"] == "2011-12"
+    assert items["year-event"]["date_published"] == "2026-11-23T09:00:00Z"
+    assert items["year-event"]["id"] == "tag:timeline.example.org,2026:year-event"
+
+
+def test_hostile_text_is_escaped_and_stays_text(outputs: dict[str, bytes]) -> None:
+    for name in ("timeline.atom", "timeline.rss"):
+        document = etree.fromstring(outputs[name])  # well-formed despite ]]> and </title>
+        titles = [t.text for t in document.iter("{http://www.w3.org/2005/Atom}title", "title")]
+        assert "6 December 2011: <script>alert(1)</script> ]]> & </title>" in titles
+    atom = feedparser.parse(outputs["timeline.atom"])
+    hostile = next(e for e in atom.entries if e.id.endswith(":hostile-text"))
+    assert hostile.title_detail.type == "text/plain"
+    assert "<p>Line one\nDTSTART:19700101T000000Z\nEND:VEVENT; commas, semicolons; back\\slash</p>" in (
+        hostile.content[0].value
+    )
+
+
+# -- calendar ---------------------------------------------------------------------------------
+
+
+def calendar_events(data: bytes) -> dict[str, icalendar.Component]:
+    parsed = icalendar.Calendar.from_ical(data)
+    return {str(e["UID"]).split("@")[0]: e for e in parsed.walk("VEVENT")}
+
+
+def test_calendar_round_trips_through_icalendar(outputs: dict[str, bytes]) -> None:
+    timeline, _ = features_with_history()
+    events = calendar_events(outputs["timeline.ics"])
+    assert set(events) == {e.id for e in timeline.events} | {"removed-event"}
+    for event in timeline.events:
+        vevent = events[event.id]
+        assert str(vevent["UID"]) == f"{event.id}@timeline.example.org"
+        assert str(vevent["SUMMARY"]).startswith(event.title)
+        if event.date.precision is not Precision.TIME:
+            assert vevent.decoded("DTSTART") == event.date.first_day()
+            assert vevent.decoded("DTEND") == event.date.day_after()
+
+
+@pytest.mark.parametrize(
+    ("event_id", "start", "end"),
+    [
+        ("day-range", date(2011, 12, 5), date(2011, 12, 8)),
+        ("year-event", date(1987, 1, 1), date(1988, 1, 1)),
+        ("year-range", date(1990, 1, 1), date(2008, 1, 1)),
+        ("month-event", date(2011, 12, 1), date(2012, 1, 1)),
+        ("leap-day", date(2012, 2, 29), date(2012, 3, 1)),
+    ],
+)
+def test_all_day_events_have_an_exclusive_dtend(
+    outputs: dict[str, bytes], event_id: str, start: date, end: date
+) -> None:
+    vevent = calendar_events(outputs["timeline.ics"])[event_id]
+    assert (vevent.decoded("DTSTART"), vevent.decoded("DTEND")) == (start, end)
+    assert vevent["DTSTART"].params["VALUE"] == "DATE"
+
+
+def test_year_and_month_events_say_their_precision_in_the_summary(outputs: dict[str, bytes]) -> None:
+    events = calendar_events(outputs["timeline.ics"])
+    assert str(events["year-event"]["SUMMARY"]) == "A year (1987)"
+    assert str(events["month-event"]["SUMMARY"]) == "A month (December 2011)"
+    assert str(events["leap-day"]["SUMMARY"]) == "A leap day"
+
+
+def test_timed_events_carry_their_zone_with_a_vtimezone(outputs: dict[str, bytes]) -> None:
+    text = outputs["timeline.ics"].decode()
+    assert "DTSTART;TZID=Asia/Ho_Chi_Minh:20111205T090000\r\n" in text
+    assert "DTSTART;TZID=Europe/Zurich:20111206T140000\r\n" in text
+    assert "DTEND;TZID=Europe/Zurich:20111206T173000\r\n" in text
+    assert "DTSTART:20111207T110000Z\r\n" in text
+    parsed = icalendar.Calendar.from_ical(outputs["timeline.ics"])
+    assert {str(tz["TZID"]) for tz in parsed.walk("VTIMEZONE")} == {"Asia/Ho_Chi_Minh", "Europe/Zurich"}
+
+
+def test_status_sequence_and_stamps_come_from_data_and_history(outputs: dict[str, bytes]) -> None:
+    events = calendar_events(outputs["timeline.ics"])
+    assert str(events["planned-event"]["STATUS"]) == "TENTATIVE"
+    assert str(events["cancelled-event"]["STATUS"]) == "CANCELLED"
+    assert str(events["year-event"]["STATUS"]) == "CONFIRMED"
+    removed = events["removed-event"]
+    assert (str(removed["STATUS"]), removed["SEQUENCE"]) == ("CANCELLED", 1)
+    assert removed.decoded("DTSTAMP") == T1
+    year = events["year-event"]
+    assert year["SEQUENCE"] == 0
+    assert year.decoded("DTSTAMP") == year.decoded("CREATED") == year.decoded("LAST-MODIFIED") == T0
+
+
+def test_calendar_lines_are_crlf_and_fold_at_75_octets_between_characters(outputs: dict[str, bytes]) -> None:
+    data = outputs["timeline.ics"]
+    assert data.endswith(b"\r\n")
+    lines = data.split(b"\r\n")[:-1]
+    assert all(b"\n" not in line and b"\r" not in line for line in lines)
+    assert max(len(line) for line in lines) <= 75
+    for line in lines:
+        line.decode("utf-8")  # a fold inside a multi-byte character would fail here
+    assert any(b"\xe1\xbb\x85" in line for line in lines)  # the folded line with "ễ" survived
+
+
+def test_text_that_looks_like_calendar_properties_stays_inside_its_value(outputs: dict[str, bytes]) -> None:
+    lines = outputs["timeline.ics"].split(b"\r\n")
+    assert b"DTSTART:19700101T000000Z" not in lines
+    assert b"END:VEVENT; commas, semicolons; back\\slash" not in lines
+    hostile = calendar_events(outputs["timeline.ics"])["hostile-text"]
+    assert "\n\nLine one\nDTSTART:19700101T000000Z\nEND:VEVENT; commas, semicolons; back\\slash\n\n" in str(
+        hostile["DESCRIPTION"]
+    )
+    assert str(hostile["LOCATION"]) == "Hà Nội, Việt Nam"
+
+
+def test_calendar_announces_how_often_to_refresh(outputs: dict[str, bytes]) -> None:
+    parsed = icalendar.Calendar.from_ical(outputs["timeline.ics"])
+    assert parsed.decoded("REFRESH-INTERVAL") == timedelta(minutes=30)
+    assert str(parsed["X-PUBLISHED-TTL"]) == "PT30M"
+    assert str(parsed["X-WR-CALNAME"]) == "Features & <edge> cases"
+
+
+def test_calendar_dates_are_written_as_dates_not_datetimes(outputs: dict[str, bytes]) -> None:
+    events = calendar_events(outputs["timeline.ics"])
+    assert not isinstance(events["year-event"].decoded("DTSTART"), datetime)
