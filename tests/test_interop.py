@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import GOLDEN, ROOT
+from tests.daemon import start
 from timeline.load import load
 
 pytestmark = pytest.mark.interop
@@ -168,3 +169,49 @@ def test_khal_imports_timed_events_in_their_zones(tmp_path: Path) -> None:
         "khal", "-c", str(config), "list", "--format", "{start-time}-{end-time} {title}", "2011-12-06", "1d"
     ).stdout
     assert "13:00-16:30 An afternoon in Geneva" in out  # 14:00-17:30 in Zurich (UTC+1) is 13:00-16:30 UTC
+
+
+# -- over HTTP, from the daemon ---------------------------------------------------------------
+
+
+def newsboat_over_http(url: str, workdir: Path) -> list[tuple[str, str]]:
+    newsboat = program("newsboat")
+    (workdir / "urls").write_text(f"{url}\n", encoding="utf-8")
+    (workdir / "config").write_text("", encoding="utf-8")
+    run(newsboat, "-u", "urls", "-c", "cache.db", "-C", "config", "-x", "reload", cwd=workdir)
+    with sqlite3.connect(workdir / "cache.db") as cache:
+        return sorted(cache.execute("SELECT guid, title FROM rss_item"))
+
+
+@pytest.mark.parametrize("name", ["timeline.atom", "timeline.rss"])
+def test_newsboat_subscribed_over_http_gets_each_event_once_and_exactly_one_new_item_per_new_event(
+    name: str, tmp_path: Path
+) -> None:
+    program("newsboat")
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(ROOT / "events.yaml", site / "events.yaml")
+    daemon = start(site / "events.yaml", site / "feeds")
+    try:
+        reader = tmp_path / "reader"
+        reader.mkdir()
+        url = f"{daemon.url}/{name}"
+        first = newsboat_over_http(url, reader)
+        assert len(first) == len(SHIPPED.events)
+        assert newsboat_over_http(url, reader) == first  # a second reload adds nothing
+
+        text = (site / "events.yaml").read_text(encoding="utf-8")
+        (site / "events.yaml").write_text(
+            text
+            + "  - id: added-in-test\n    title: Added in the test\n    summary: s\n    date: 2012-01-15\n"
+            "    sources: [{article: 000_0cb45dfbd2d15e76.txt, quote: q}]\n",
+            encoding="utf-8",
+        )
+        daemon.wait_for(lambda: b"added-in-test" in daemon.request(f"/{name}").body, what="the new event")
+        after = newsboat_over_http(url, reader)
+        assert sorted(set(after) - set(first)) == [
+            (SHIPPED.tag_uri("added-in-test"), "15 January 2012: Added in the test")
+        ]
+        assert len(after) == len(first) + 1
+    finally:
+        assert daemon.stop() == 0

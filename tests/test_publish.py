@@ -157,3 +157,18 @@ def test_the_committed_feeds_are_up_to_date_with_the_shipped_events(tmp_path: Pa
     shutil.copy(root / "events.history.json", tmp_path / "events.history.json")
     result = build(tmp_path / "events.yaml", root / "feeds", check=True)
     assert result.stale == (), "run `timeline build` and commit feeds/ and events.history.json"
+
+
+def test_a_file_changed_twice_within_a_second_still_gets_a_later_whole_second_mtime(
+    write_events: Callable[[str], Path],
+) -> None:
+    # Last-Modified has whole seconds; libcurl-based readers drop a 200 that is not newer.
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    seconds = [(out / "timeline.atom").stat().st_mtime_ns // 10**9]
+    for title in ("Two", "Three"):
+        write_events(event_yaml("one", title=title))
+        build(source, out, now=T0)
+        seconds.append((out / "timeline.atom").stat().st_mtime_ns // 10**9)
+    assert seconds[0] < seconds[1] < seconds[2]

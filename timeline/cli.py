@@ -107,6 +107,42 @@ def list_events(source: Path) -> None:
         click.echo(f"{style(event.date.label().rjust(width), fg='cyan')} {marks} {event.title}  {tags}")
 
 
+@cli.command()
+@SOURCE
+@OUT
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="The TCP port.")
+@click.option(
+    "--watch-interval",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0.05),
+    help="Seconds between checks of the events file (also the clients' cache lifetime).",
+)
+@click.option(
+    "--rebuild-cron",
+    default="5 0 * * *",
+    show_default=True,
+    help="When to rebuild everything, as a crontab line in the timeline's time zone.",
+)
+def serve(source: Path, out: Path, host: str, port: int, watch_interval: float, rebuild_cron: str) -> None:
+    """Build, then keep OUT current and serve it over HTTP until stopped.
+
+    Rebuilds when the events file changes, on the cron schedule, and on SIGHUP; SIGTERM or
+    SIGINT stop it cleanly. A bad edit is logged and the last good outputs stay served.
+    """
+    from timeline.daemon import ServeOptions
+    from timeline.daemon import serve as run_daemon
+    from timeline.scheduler import valid_cron
+
+    try:
+        valid_cron(rebuild_cron, "UTC")
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--rebuild-cron") from None
+    with _user_errors():
+        run_daemon(ServeOptions(source, out, host, port, watch_interval, rebuild_cron))
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli(prog_name="timeline")

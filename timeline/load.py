@@ -166,6 +166,8 @@ def _syntax_problem(error: yaml.MarkedYAMLError, path: str) -> Problem:
         what = f"{context}, {what}"
     if "tab" in what:
         hint = "indent with spaces; YAML does not allow tabs there"
+    elif "flow sequence" in what or "flow mapping" in what:
+        hint = "close the [ or { that starts there, and separate its items with commas"
     elif "quoted scalar" in what:
         hint = "close the quote, or escape a quote inside the text"
     elif "anchor" in what or "alias" in what:

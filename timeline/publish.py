@@ -70,7 +70,7 @@ def build(
         if current != previous:
             history_store.write(history_file, current)
         for name in changed:
-            write_atomic(out / name, outputs[name])
+            _replace_with_later_mtime(out / name, outputs[name])
     except OSError as error:
         where = error.filename or out
         reason = os.strerror(error.errno) if error.errno else str(error)
@@ -79,3 +79,23 @@ def build(
             "Free some space or fix the folder's permissions, then build again."
         ) from None
     return BuildResult(timeline, current, outputs, written=changed)
+
+
+def _replace_with_later_mtime(path: Path, data: bytes) -> None:
+    """Write `path` so that its mtime, in whole seconds, is later than the version it replaces.
+
+    HTTP's Last-Modified has whole seconds, and clients that poll with If-Modified-Since (libcurl,
+    so newsboat among others) drop a 200 whose Last-Modified is not newer than what they have:
+    two changes within one second would hide the second. The mtime may run up to a second ahead
+    of the clock; the daemon waits for it before serving the file.
+    """
+    try:
+        previous = path.stat().st_mtime_ns // 1_000_000_000
+    except FileNotFoundError:
+        previous = None
+    write_atomic(path, data)
+    if previous is not None:
+        stat = path.stat()
+        if stat.st_mtime_ns // 1_000_000_000 <= previous:
+            later = (previous + 1) * 1_000_000_000
+            os.utime(path, ns=(stat.st_atime_ns, later))

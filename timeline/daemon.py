@@ -1,0 +1,162 @@
+"""`timeline serve`: build, then keep feeds/ current and serve it, in one process.
+
+The scheduler's single worker thread builds; the server answers from the in-memory snapshot the
+builder swaps in after each publish. A bad edit is logged with the same messages as
+`timeline validate`, and the last good outputs keep being served until the next good edit.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.config
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from timeline import server
+from timeline.errors import TimelineError, ValidationError
+from timeline.publish import build
+from timeline.scheduler import Scheduler
+from timeline.snapshot import Snapshot
+from timeline.status import BuildOutcome, Status
+from timeline.watch import SourceWatcher
+
+log = logging.getLogger("timeline")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    source: Path
+    out: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    watch_seconds: float = 2.0
+    rebuild_cron: str = "5 0 * * *"
+
+
+class Site:
+    """Builds the outputs and publishes them to the status the server reads."""
+
+    def __init__(self, source: Path, out: Path, status: Status) -> None:
+        self.source, self.out, self.status = source, out, status
+        self.watcher = SourceWatcher(source)
+        self.timezone = "UTC"
+        self._lock = threading.Lock()
+
+    def watch(self) -> None:
+        """The frequent job: rebuild only when the events file really changed."""
+        if self.watcher.changed():
+            self.rebuild("events file changed")
+
+    def rebuild(self, reason: str) -> bool:
+        """Build now; on failure log every problem and keep serving the last good outputs."""
+        with self._lock:
+            # Marked before reading: an edit made during the build is seen by the next tick.
+            self.watcher.seen()
+            started = datetime.now(UTC)
+            try:
+                result = build(self.source, self.out)
+            except ValidationError as error:
+                errors = tuple(str(problem) for problem in error.problems)
+            except TimelineError as error:
+                errors = (str(error),)
+            else:
+                self.timezone = result.timeline.timezone
+                snapshot = Snapshot.from_folder(self.out, previous=self.status.snapshot)
+                _wait_until(snapshot.newest_modification())
+                outcome = BuildOutcome(
+                    started, True, reason, events=len(result.timeline.events), written=result.written
+                )
+                self.status.published(snapshot, outcome)
+                written = ", ".join(result.written) or "nothing changed"
+                log.info("build (%s): %d events; %s", reason, len(result.timeline.events), written)
+                return True
+            for line in errors:
+                log.error("%s", line)
+            if not self.status.snapshot.files:
+                self.status.snapshot = Snapshot.from_folder(self.out)
+            serving = (
+                "still serving the last good outputs" if self.status.snapshot.files else "nothing to serve"
+            )
+            log.error("build (%s) failed with %d problem(s); %s", reason, len(errors), serving)
+            self.status.failed(BuildOutcome(started, False, reason, errors=errors))
+            return False
+
+
+def serve(options: ServeOptions) -> None:
+    """Build once, then watch, rebuild and serve until SIGTERM or SIGINT."""
+    logging.config.dictConfig(log_config())
+    status = Status()
+    site = Site(options.source, options.out, status)
+    if not site.rebuild("start") and not status.snapshot.files:
+        raise TimelineError(
+            f"cannot start: {options.source} does not build and {options.out} has no previous outputs "
+            "to serve; fix the problems above (timeline validate) and start again"
+        )
+    scheduler = Scheduler(site.timezone)
+    scheduler.start(site.watch, options.watch_seconds, site.rebuild, options.rebuild_cron)
+
+    def on_hangup(signum: int, frame: FrameType | None) -> None:
+        log.info("SIGHUP: rebuilding")
+        scheduler.rebuild_soon("SIGHUP")
+
+    def after_shutdown(signum: int, frame: FrameType | None) -> None:
+        # uvicorn re-raises the signal that stopped it once it has shut down; by then the
+        # shutdown is done, and the default handler would turn a clean exit into a kill.
+        pass
+
+    signal.signal(signal.SIGHUP, on_hangup)
+    signal.signal(signal.SIGTERM, after_shutdown)
+    signal.signal(signal.SIGINT, after_shutdown)
+    base = f"http://{_url_host(options.host)}:{options.port}"
+    for path in sorted(status.snapshot.files):
+        subscribe = f"  webcal://{base.removeprefix('http://')}{path}" if path.endswith(".ics") else ""
+        log.info("serving %s%s%s", base, path, subscribe)
+    try:
+        server.run(
+            server.App(status, cache_seconds=int(options.watch_seconds)),
+            options.host,
+            options.port,
+            log_config(),
+        )
+    finally:
+        scheduler.shutdown()
+        log.info("stopped")
+
+
+def _wait_until(moment: datetime | None) -> None:
+    """Sleep until `moment`: a file's Last-Modified must never be later than the response's Date."""
+    if moment is not None:
+        ahead = (moment - datetime.now(UTC)).total_seconds()
+        if ahead > 0:
+            time.sleep(min(ahead, 2.0))
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def log_config() -> dict[str, Any]:
+    """One format for our logs, the scheduler's and uvicorn's, all on stderr."""
+    handler = {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": LOG_FORMAT, "datefmt": "%Y-%m-%dT%H:%M:%S%z"}},
+        "handlers": {"stderr": handler},
+        "loggers": {
+            "timeline": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            # APScheduler logs every run of the watch job at INFO: only its warnings matter.
+            "apscheduler": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        },
+    }

@@ -1,0 +1,184 @@
+"""HTTP: a plain ASGI app answering from the in-memory snapshot, run by uvicorn (the only
+module that imports it). Only GET and HEAD; only the paths the snapshot holds; nothing else."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from html import escape
+from typing import Any
+
+from timeline.snapshot import Representation, Snapshot
+from timeline.status import Status
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+log = logging.getLogger("timeline.server")
+
+
+class App:
+    """The ASGI application. `status.snapshot` is swapped by the builder; each request reads it once."""
+
+    def __init__(self, status: Status, cache_seconds: int) -> None:
+        self.status = status
+        self.cache_control = f"public, max-age={max(cache_seconds, 1)}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        method = scope["method"]
+        if method not in ("GET", "HEAD"):
+            await _plain(send, 405, "only GET and HEAD are allowed\n", [(b"allow", b"GET, HEAD")])
+            return
+        path = scope["path"]
+        if path == "/healthz":
+            await self._health(send, method)
+            return
+        snapshot = self.status.snapshot
+        representation = snapshot.files.get(path)
+        if representation is None and path == "/":
+            representation = snapshot.files.get("/index.html") or _feed_index(snapshot, scope)
+        if representation is None:
+            await _plain(send, 404, "not found\n", [], head=method == "HEAD")
+            return
+        await self._file(send, method, _headers(scope), representation)
+
+    async def _file(self, send: Send, method: str, headers: dict[bytes, bytes], rep: Representation) -> None:
+        use_gzip = rep.gzip_body is not None and _accepts_gzip(headers.get(b"accept-encoding", b""))
+        body, etag = (rep.gzip_body, rep.gzip_etag) if use_gzip else (rep.body, rep.etag)
+        assert body is not None and etag is not None
+        common = [
+            (b"etag", etag.encode()),
+            (b"last-modified", rep.http_date.encode()),
+            (b"cache-control", self.cache_control.encode()),
+            (b"vary", b"Accept-Encoding"),
+        ]
+        if _not_modified(headers, etag, rep.last_modified):
+            await send({"type": "http.response.start", "status": 304, "headers": common})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        response = [
+            (b"content-type", rep.media_type.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            *common,
+        ]
+        if use_gzip:
+            response.append((b"content-encoding", b"gzip"))
+        await send({"type": "http.response.start", "status": 200, "headers": response})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+    async def _health(self, send: Send, method: str) -> None:
+        report = self.status.report()
+        body = (json.dumps(report, indent=2) + "\n").encode()
+        code = 200 if report["serving"]["files"] else 503
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+        ]
+        await send({"type": "http.response.start", "status": code, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    return {name.lower(): value for name, value in scope["headers"]}
+
+
+def _accepts_gzip(accept_encoding: bytes) -> bool:
+    for item in accept_encoding.decode("latin-1").lower().split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip() in ("gzip", "x-gzip", "*"):
+            quality = params.strip().removeprefix("q=")
+            try:
+                return not params or float(quality) > 0
+            except ValueError:
+                return True
+    return False
+
+
+def _not_modified(headers: dict[bytes, bytes], etag: str, last_modified: datetime) -> bool:
+    """RFC 9110 section 13.2.2: If-None-Match decides when present; If-Modified-Since only without it."""
+    if_none_match = headers.get(b"if-none-match")
+    if if_none_match is not None:
+        tags = [tag.strip().removeprefix("W/") for tag in if_none_match.decode("latin-1").split(",")]
+        return "*" in tags or etag in tags
+    if_modified_since = headers.get(b"if-modified-since")
+    if if_modified_since is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since.decode("latin-1"))
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since.tzinfo is None:
+        return False
+    return last_modified <= since
+
+
+async def _plain(
+    send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]], head: bool = False
+) -> None:
+    body = text.encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _feed_index(snapshot: Snapshot, scope: Scope) -> Representation | None:
+    """A small page linking every output, for when no timeline page has been built."""
+    if not snapshot.files or snapshot.loaded_at is None:
+        return None
+    host = _headers(scope).get(b"host", b"127.0.0.1").decode("latin-1")
+    items = []
+    for path, rep in snapshot.files.items():
+        link = f'<a href="{escape(path)}">{escape(path.lstrip("/"))}</a>'
+        if path.endswith(".ics"):
+            link += f' (<a href="webcal://{escape(host)}{escape(path)}">subscribe</a>)'
+        items.append(f"<li>{link} <small>{escape(rep.media_type.split(';')[0])}</small></li>")
+    page = (
+        '<!doctype html><html lang="en"><meta charset="utf-8"><title>timeline feeds</title>'
+        f"<h1>Feeds</h1><ul>{''.join(items)}</ul></html>\n"
+    )
+    return Representation.of(page.encode(), "text/html; charset=utf-8", snapshot.loaded_at)
+
+
+def run(app: App, host: str, port: int, log_config: dict[str, Any]) -> None:
+    """Serve `app` until SIGINT or SIGTERM; returns after a graceful shutdown."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http="httptools",
+        loop="auto",
+        lifespan="on",
+        log_config=log_config,
+        server_header=False,
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,73 @@
+"""What the daemon is serving and how its last build went: written by the builder, read by the
+server. Each update replaces whole immutable values, so a reader never sees half of one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from timeline.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """The result of one build attempt."""
+
+    at: datetime
+    ok: bool
+    reason: str
+    errors: tuple[str, ...] = ()
+    events: int | None = None
+    written: tuple[str, ...] = ()
+
+
+class Status:
+    """The snapshot being served and the outcome of the latest build."""
+
+    def __init__(self) -> None:
+        self.snapshot = Snapshot()
+        self.last_build: BuildOutcome | None = None
+        self.last_good: BuildOutcome | None = None
+
+    def published(self, snapshot: Snapshot, outcome: BuildOutcome) -> None:
+        self.snapshot = snapshot
+        self.last_good = outcome
+        self.last_build = outcome
+
+    def failed(self, outcome: BuildOutcome) -> None:
+        self.last_build = outcome
+
+    def report(self) -> dict[str, Any]:
+        """The /healthz document."""
+        last, good, snapshot = self.last_build, self.last_good, self.snapshot
+        stale = last is not None and not last.ok
+        state = "unavailable" if not snapshot.files else "stale" if stale else "ok"
+        return {
+            "status": state,
+            "stale": stale,
+            "serving": {
+                "since": _time(snapshot.loaded_at),
+                "events": good.events if good else None,
+                "files": {path: {"etag": r.etag, "bytes": len(r.body)} for path, r in snapshot.files.items()},
+            },
+            "last_build": _outcome(last),
+            "last_good_build": _outcome(good),
+        }
+
+
+def _outcome(outcome: BuildOutcome | None) -> dict[str, Any] | None:
+    if outcome is None:
+        return None
+    return {
+        "at": _time(outcome.at),
+        "result": "ok" if outcome.ok else "failed",
+        "reason": outcome.reason,
+        "errors": list(outcome.errors),
+        "events": outcome.events,
+        "written": list(outcome.written),
+    }
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None
