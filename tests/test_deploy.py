@@ -1,0 +1,109 @@
+"""The files in deploy/ work: systemd accepts the unit, nginx serves feeds/ as the daemon does."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.daemon import free_port
+
+pytestmark = pytest.mark.interop
+DEPLOY = ROOT / "deploy"
+
+
+def program(name: str) -> str:
+    path = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
+    if path is None:
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+    analyze = program("systemd-analyze")
+    unit = (DEPLOY / "timeline.service").read_text(encoding="utf-8")
+    # Point ExecStart at a program that exists here; everything else is checked as shipped.
+    unit = unit.replace("/srv/timeline/.venv/bin/timeline", sys.executable)
+    path = tmp_path / "timeline.service"
+    path.write_text(unit, encoding="utf-8")
+    result = subprocess.run(
+        [analyze, "verify", "--man=no", str(path)], capture_output=True, text=True, check=False
+    )
+    problems = [line for line in result.stderr.splitlines() if "timeline.service" in line]
+    assert result.returncode == 0 and problems == [], result.stderr
+
+
+@pytest.fixture
+def nginx(tmp_path: Path) -> Iterator[int]:
+    binary = program("nginx")
+    feeds = tmp_path / "feeds"
+    shutil.copytree(ROOT / "feeds", feeds)
+    (feeds / ".timeline.atom.tmp").write_text("half written", encoding="utf-8")
+    port = free_port()
+    site = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/srv/timeline/feeds", str(feeds))
+    config = tmp_path / "nginx.conf"
+    # As root, nginx's workers would drop to an account that cannot read pytest's private folders.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    config.write_text(
+        f"{user}daemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\naccess_log off;\nclient_body_temp_path {tmp_path};\nproxy_temp_path {tmp_path};\n"
+        f"{site}\n}}\n",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen([binary, "-c", str(config), "-p", str(tmp_path)], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            get(port, "/timeline.atom")
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def get(port: int, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request(method, path, headers={"Accept": "application/xml"})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [
+        ("/timeline.atom", "application/atom+xml; charset=utf-8"),
+        ("/timeline.rss", "application/rss+xml; charset=utf-8"),
+        ("/timeline.json", "application/feed+json; charset=utf-8"),
+        ("/timeline.ics", "text/calendar; charset=utf-8"),
+    ],
+)
+def test_nginx_serves_each_output_with_the_daemons_media_type(nginx: int, path: str, media_type: str) -> None:
+    status, headers, body = get(nginx, path)
+    assert (status, headers["content-type"]) == (200, media_type)
+    assert body == (ROOT / "feeds" / path.lstrip("/")).read_bytes()
+    assert re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', headers["etag"])
+
+
+@pytest.mark.parametrize("path", ["/.timeline.atom.tmp", "/../events.yaml", "/%2e%2e/events.yaml", "/nope"])
+def test_nginx_hides_temporary_files_and_everything_outside_feeds(nginx: int, path: str) -> None:
+    assert get(nginx, path)[0] in (400, 404)
+
+
+def test_nginx_allows_only_get_and_head(nginx: int) -> None:
+    assert get(nginx, "/timeline.atom", method="HEAD")[0] == 200
+    assert get(nginx, "/timeline.atom", method="POST")[0] == 403
