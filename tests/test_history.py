@@ -34,7 +34,8 @@ def test_editing_one_event_moves_only_its_last_changed_and_sequence() -> None:
     before = history.update(History(), parse(MINIMAL + event_yaml("one") + event_yaml("two")), T0)
     after = history.update(before, parse(MINIMAL + event_yaml("one", title="New") + event_yaml("two")), T1)
     one = after.get("one")
-    assert (one.first_published, one.last_changed, one.sequence, one.title) == (T0, T1, 1, "New")
+    first = before.get("one").first_published
+    assert (one.first_published, one.last_changed, one.sequence, one.title) == (first, T1, 1, "New")
     assert after.get("two") == before.get("two")
     assert after.newest_change() == T1
 
@@ -103,3 +104,26 @@ def test_a_damaged_store_says_how_to_recover(tmp_path: Path, damage: bytes) -> N
 
 def test_the_store_sits_beside_its_events_file() -> None:
     assert history.history_path(Path("data/events.yaml")) == Path("data/events.history.json")
+
+
+def test_events_published_together_get_distinct_times_in_timeline_order_ending_now() -> None:
+    timeline = parse(
+        MINIMAL
+        + event_yaml("late", date="2011")
+        + event_yaml("early", date="1987")
+        + event_yaml("mid", date="2007")
+    )
+    h = history.update(History(), timeline, T0)
+    second = timedelta(seconds=1)
+    assert [h.get(i).first_published for i in ("early", "mid", "late")] == [T0 - 2 * second, T0 - second, T0]
+    assert h.newest_change() == T0
+
+
+def test_a_change_never_reuses_or_precedes_a_time_already_given() -> None:
+    h = history.update(History(), parse(MINIMAL + event_yaml("one")), T0)
+    # An edit in the same second, then one with the clock set back an hour.
+    h = history.update(h, parse(MINIMAL + event_yaml("one", title="Two")), T0)
+    assert h.get("one").last_changed == T0 + timedelta(seconds=1)
+    h = history.update(h, parse(MINIMAL + event_yaml("one", title="Three")), T0 - timedelta(hours=1))
+    assert h.get("one").last_changed == T0 + timedelta(seconds=2)
+    assert h.get("one").sequence == 2

@@ -51,8 +51,9 @@ def test_editing_one_event_moves_only_that_events_timestamps(write_events: Calla
     write_events(event_yaml("one", title="Changed") + event_yaml("two"))
     build(source, out, now=T0 + timedelta(days=1))
     items = {i["_timeline"]["event_id"]: i for i in json.loads((out / "timeline.json").read_text())["items"]}
+    # Published together, "one" and "two" were given times a second apart, ending at T0.
     assert items["one"]["date_modified"] == "2026-11-24T09:00:00Z"
-    assert items["one"]["date_published"] == "2026-11-23T09:00:00Z"
+    assert items["one"]["date_published"] == "2026-11-23T08:59:59Z"
     assert items["two"]["date_modified"] == "2026-11-23T09:00:00Z"
     assert (items["one"]["_timeline"]["sequence"], items["two"]["_timeline"]["sequence"]) == (1, 0)
 

@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
 
 import feedparser
 import icalendar
@@ -29,6 +30,10 @@ def features_with_history() -> tuple[Timeline, History]:
     extra = parse(MINIMAL + event_yaml("removed-event", title="Gone", date="2011-12-06")).events
     first = history.update(History(), replace(timeline, events=timeline.events + extra), T0)
     return timeline, history.update(first, timeline, T1)
+
+
+def history_of_features() -> History:
+    return features_with_history()[1]
 
 
 @pytest.fixture(scope="module")
@@ -74,25 +79,33 @@ def test_feedparser_reads_the_feed_without_complaint(outputs: dict[str, bytes], 
 
 
 def test_atom_entries_carry_published_and_updated_from_the_history(outputs: dict[str, bytes]) -> None:
+    _, h = features_with_history()
     parsed = feedparser.parse(outputs["timeline.atom"])
     assert parsed.feed.updated == "2026-11-23T14:00:00+00:00"  # the removal at T1 is the newest change
     for entry in parsed.entries:
-        assert entry.published == "2026-11-23T09:00:00+00:00"
-        assert entry.updated == "2026-11-23T09:00:00+00:00"
+        revision = h.get(entry.id.rsplit(":", 1)[1])
+        assert entry.published == revision.first_published.isoformat()
+        assert entry.updated == revision.last_changed.isoformat()
+    # Published together at T0, the events got times a second apart ending at T0, in timeline order.
+    # The feed lists the newest events first, so its entries' times strictly decrease.
+    updated = [entry.updated for entry in parsed.entries]
+    assert updated == sorted(set(updated), reverse=True)
+    assert len(updated) == 12
 
 
 def test_rss_guids_are_not_permalinks_and_dates_are_rfc_822(outputs: dict[str, bytes]) -> None:
+    _, h = features_with_history()
     rss = etree.fromstring(outputs["timeline.rss"])
     for item in rss.iter("item"):
         guid = item.find("guid")
         assert guid is not None and guid.get("isPermaLink") == "false"
-        assert item.findtext("pubDate") == "Mon, 23 Nov 2026 09:00:00 +0000"
+        published = h.get(guid.text.rsplit(":", 1)[1]).first_published
+        assert item.findtext("pubDate") == format_datetime(published)
+    assert rss.findtext("channel/lastBuildDate") == "Mon, 23 Nov 2026 14:00:00 +0000"
     assert rss.findtext("channel/link") == "https://timeline.example.org/features/"
     self_link = rss.find("channel/{http://www.w3.org/2005/Atom}link")
-    assert (
-        self_link is not None
-        and self_link.get("href") == "https://timeline.example.org/features/timeline.rss"
-    )
+    assert self_link is not None
+    assert self_link.get("href") == "https://timeline.example.org/features/timeline.rss"
 
 
 def test_feeds_use_only_absolute_urls(outputs: dict[str, bytes]) -> None:
@@ -117,7 +130,8 @@ def test_json_feed_is_version_1_1_with_the_event_as_data(outputs: dict[str, byte
     }
     assert items["year-event"]["_timeline"]["date"]["start"] == "1987"
     assert items["month-event"]["_timeline"]["date"]["start"] == "2011-12"
-    assert items["year-event"]["date_published"] == "2026-11-23T09:00:00Z"
+    published = history_of_features().get("year-event").first_published
+    assert items["year-event"]["date_published"] == published.isoformat().replace("+00:00", "Z")
     assert items["year-event"]["id"] == "tag:timeline.example.org,2026:year-event"
 
 
@@ -200,7 +214,9 @@ def test_status_sequence_and_stamps_come_from_data_and_history(outputs: dict[str
     assert removed.decoded("DTSTAMP") == T1
     year = events["year-event"]
     assert year["SEQUENCE"] == 0
-    assert year.decoded("DTSTAMP") == year.decoded("CREATED") == year.decoded("LAST-MODIFIED") == T0
+    revision = history_of_features().get("year-event")
+    assert year.decoded("DTSTAMP") == year.decoded("LAST-MODIFIED") == revision.last_changed
+    assert year.decoded("CREATED") == revision.first_published
 
 
 def test_calendar_lines_are_crlf_and_fold_at_75_octets_between_characters(outputs: dict[str, bytes]) -> None:

@@ -49,36 +49,60 @@ def content_hash(event: Event) -> str:
 
 def update(history: History, timeline: Timeline, now: datetime) -> History:
     """The history after publishing `timeline` at `now`: new, changed and removed events get
-    `now`; unchanged ones keep their times; removals older than the grace period are forgotten."""
-    now = now.replace(microsecond=0)
+    fresh times; unchanged ones keep theirs; removals older than the grace period are forgotten.
+
+    Events that change together get distinct times a second apart, in timeline order, ending at
+    `now` (or just after the newest time already given, if that is later): a reader that sorts
+    by date shows them in the order they happened, no two entries share an `updated` (the W3C
+    validator warns of that), and an event's times only ever move forward.
+    """
     previous = {r.event_id: r for r in history.revisions}
-    revisions: list[Revision] = []
+    kept: list[Revision] = []
+    removed: list[Revision] = []
+    changed: list[tuple[Event, Revision | None]] = []
     for event in timeline.events:
-        digest = content_hash(event)
         old = previous.pop(event.id, None)
+        if old is None or old.content_hash != content_hash(event) or old.removed is not None:
+            changed.append((event, old))
+        else:
+            kept.append(old)
+    grace = timedelta(days=timeline.removed_grace_days)
+    for old in previous.values():
+        if old.removed is None:
+            removed.append(old)
+        elif now - old.removed < grace:
+            kept.append(old)
+    stamps = iter(_fresh_times(len(removed) + len(changed), now, history.newest_change()))
+    revisions = kept
+    for old in sorted(removed, key=lambda r: r.event_id):
+        stamp = next(stamps)
+        revisions.append(replace(old, last_changed=stamp, sequence=old.sequence + 1, removed=stamp))
+    for event, old in changed:
+        stamp = next(stamps)
         if old is None:
-            revisions.append(Revision(event.id, digest, now, now, 0, event.title, event.date))
-        elif old.content_hash != digest or old.removed is not None:
+            revisions.append(
+                Revision(event.id, content_hash(event), stamp, stamp, 0, event.title, event.date)
+            )
+        else:
             revisions.append(
                 replace(
                     old,
-                    content_hash=digest,
-                    last_changed=now,
+                    content_hash=content_hash(event),
+                    last_changed=stamp,
                     sequence=old.sequence + 1,
                     title=event.title,
                     date=event.date,
                     removed=None,
                 )
             )
-        else:
-            revisions.append(old)
-    grace = timedelta(days=timeline.removed_grace_days)
-    for old in previous.values():
-        if old.removed is None:
-            revisions.append(replace(old, last_changed=now, sequence=old.sequence + 1, removed=now))
-        elif now - old.removed < grace:
-            revisions.append(old)
     return History(tuple(sorted(revisions, key=lambda r: r.event_id)))
+
+
+def _fresh_times(count: int, now: datetime, newest: datetime) -> list[datetime]:
+    """`count` whole seconds, one apart, ending at `now` but all later than `newest`."""
+    second = timedelta(seconds=1)
+    first = max(now.replace(microsecond=0) - (count - 1) * second, newest + second)
+    return [first + i * second for i in range(count)]
 
 
 def read(path: Path) -> History:
