@@ -215,3 +215,34 @@ def test_newsboat_subscribed_over_http_gets_each_event_once_and_exactly_one_new_
         assert len(after) == len(first) + 1
     finally:
         assert daemon.stop() == 0
+
+
+# -- libical ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def libical_check(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """tests/libical/check.c, built against Debian's libical-dev."""
+    compiler, pkg_config = shutil.which("gcc"), shutil.which("pkg-config")
+    if compiler is None or pkg_config is None:
+        pytest.skip("gcc and pkg-config are needed to build the libical check")
+    flags = subprocess.run(
+        [pkg_config, "--cflags", "--libs", "libical"], capture_output=True, text=True, check=False
+    )
+    if flags.returncode != 0:
+        pytest.skip("libical-dev is not installed (scripts/test installs it as root)")
+    binary = tmp_path_factory.mktemp("libical") / "check"
+    source = Path(__file__).parent / "libical" / "check.c"
+    run(compiler, "-Wall", "-Werror", "-o", str(binary), str(source), *flags.stdout.split())
+    return str(binary)
+
+
+@pytest.mark.parametrize(
+    "calendar", [FEEDS / "timeline.ics", GOLDEN / "timeline.ics"], ids=["shipped", "features"]
+)
+def test_libical_parses_the_calendar_with_no_error(libical_check: str, calendar: Path) -> None:
+    result = subprocess.run(
+        [libical_check, str(calendar)], capture_output=True, text=True, check=False, timeout=60
+    )
+    vevents = calendar.read_bytes().count(b"BEGIN:VEVENT")
+    assert (result.returncode, result.stdout) == (0, f"events {vevents}\nerrors 0\n")

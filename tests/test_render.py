@@ -251,3 +251,20 @@ def test_calendar_announces_how_often_to_refresh(outputs: dict[str, bytes]) -> N
 def test_calendar_dates_are_written_as_dates_not_datetimes(outputs: dict[str, bytes]) -> None:
     events = calendar_events(outputs["timeline.ics"])
     assert not isinstance(events["year-event"].decoded("DTSTART"), datetime)
+
+
+@pytest.mark.parametrize("name", ["shipped", "features"])
+def test_vobject_reads_every_event_with_its_dates(outputs: dict[str, bytes], name: str) -> None:
+    import vobject
+
+    data = (
+        outputs["timeline.ics"]
+        if name == "features"
+        else (GOLDEN.parent.parent / "feeds" / "timeline.ics").read_bytes()
+    )
+    parsed = vobject.readOne(data.decode("utf-8"))
+    vevents = parsed.contents["vevent"]
+    assert len(vevents) == data.count(b"BEGIN:VEVENT")
+    for vevent in vevents:
+        assert vevent.uid.value.endswith("@timeline.example.org")
+        assert vevent.dtstart.value is not None and vevent.summary.value

@@ -72,7 +72,11 @@ def _timezones(timeline: Timeline) -> list[icalendar.Timezone]:
 @cache
 def _timezone(zone: str, first: date, last: date) -> icalendar.Timezone:
     # Computing transitions is slow (icalendar asks callers to cache it); the result is only read.
-    return icalendar.Timezone.from_tzid(zone, first_date=first, last_date=last)
+    timezone = icalendar.Timezone.from_tzid(zone, first_date=first, last_date=last)
+    # icalendar notes the covered years in a COMMENT, which RFC 5545 does not allow in a
+    # VTIMEZONE (only in its STANDARD and DAYLIGHT parts); libical flags it as an error.
+    timezone.pop("COMMENT", None)
+    return timezone
 
 
 def _event(event: Event, revision: Revision, timeline: Timeline) -> icalendar.Event:
