@@ -99,7 +99,7 @@ def test_list_shows_dates_markers_titles_and_tags(write_events: Callable[[str], 
     ]
 
 
-@pytest.mark.parametrize("command", ["validate", "build", "list"])
+@pytest.mark.parametrize("command", ["validate", "build", "list", "serve"])
 def test_every_command_has_help(command: str) -> None:
     code, out, _ = run(command, "--help")
     assert code == 0 and out.startswith(f"Usage: cli {command}")
@@ -111,3 +111,13 @@ def test_python_dash_m_runs_the_command_line() -> None:
     )
     assert result.returncode == 0
     assert "Publish a dated list of events" in result.stdout
+
+
+def test_serve_refuses_a_bad_cron_line_before_starting(write_events: Callable[[str], Path]) -> None:
+    path = write_events(event_yaml("one"))
+    code, out, err = run("serve", "--source", str(path), "--rebuild-cron", "every day")
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        "Error: Invalid value for --rebuild-cron: Wrong number of fields; got 2, expected 5\n"
+    )
+    assert "Traceback" not in err

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import ROOT, SEEDS
 from timeline.load import load
-from timeline.model import Certainty
+from timeline.model import Certainty, Event
 
 TIMELINE = load(ROOT / "events.yaml")
 
@@ -19,8 +19,8 @@ def normalised(text: str) -> str:
 
 @pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the seed articles are not at {SEEDS}")
 @pytest.mark.parametrize("event", TIMELINE.events, ids=[e.id for e in TIMELINE.events])
-def test_every_quote_is_copied_verbatim_from_its_article(event: object) -> None:
-    for source in event.sources:  # type: ignore[attr-defined]
+def test_every_quote_is_copied_verbatim_from_its_article(event: Event) -> None:
+    for source in event.sources:
         article = normalised((SEEDS / source.article.file).read_text(encoding="utf-8"))
         assert source.quote in article, (source.article.file, source.quote)
 

@@ -225,11 +225,14 @@ class _Reader:
         self,
         node: yaml.Node,
         where: str,
-        keys: tuple[str, ...],
+        keys: tuple[str, ...] | None,
         required: tuple[str, ...],
         what: str,
     ) -> dict[str, yaml.Node] | None:
-        """The mapping's values by key, after reporting unknown, repeated and missing keys."""
+        """The mapping's values by key, after reporting unknown, repeated and missing keys.
+
+        `keys` lists the keys allowed; None allows any (a mapping keyed by names the user chose).
+        """
         if not self._plain(node, where):
             return None
         if not isinstance(node, yaml.MappingNode):
@@ -255,14 +258,14 @@ class _Reader:
                     f'the key "{key}" appears twice (first at line {lines[key]}); keep one',
                 )
                 continue
-            if key not in keys:
+            if keys is not None and key not in keys:
                 self.problem(key_node, inner, _unknown_key(key, keys))
                 unknown.append(key)
                 continue
             values[key] = value_node
             lines[key] = key_node.start_mark.line + 1
         # A misspelt key was already reported with its correction; do not report it missing too.
-        corrected = {close for key in unknown for close in difflib.get_close_matches(key, keys, n=1)}
+        corrected = {close for key in unknown for close in difflib.get_close_matches(key, keys or (), n=1)}
         for key in required:
             if key not in values and key not in corrected:
                 hint = _REQUIRED_HINTS.get(key, "")
@@ -393,7 +396,7 @@ class _Reader:
         articles: dict[str, Article] = {}
         if node is None:
             return articles
-        values = self.mapping(node, "articles", _AnyKey(), (), "the articles by file name")
+        values = self.mapping(node, "articles", None, (), "the articles by file name")
         for name, article_node in (values or {}).items():
             where = f"articles.{name}"
             if isinstance(article_node, yaml.ScalarNode) and article_node.tag.endswith(":null"):
@@ -594,13 +597,6 @@ class _Reader:
         except ValueError as error:
             self.problem(node, where, f'"{_shorten(value)}" is not a date ({error}); write {_DATE_FORMS}')
             return None
-
-
-class _AnyKey(tuple[str, ...]):
-    """Accepts any key: for mappings keyed by user-chosen names."""
-
-    def __contains__(self, key: object) -> bool:
-        return True
 
 
 def _parse_point(value: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision]:

@@ -1,0 +1,92 @@
+"""When the daemon builds: the watcher notices real changes only, and a failing job never stops it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from timeline.scheduler import Scheduler, _guarded, valid_cron
+from timeline.watch import SourceWatcher
+
+
+def test_the_watcher_sees_a_change_of_content(tmp_path: Path) -> None:
+    path = tmp_path / "events.yaml"
+    path.write_text("a", encoding="utf-8")
+    watcher = SourceWatcher(path)
+    assert watcher.changed()  # never seen yet
+    watcher.seen()
+    assert not watcher.changed()
+    path.write_text("b", encoding="utf-8")
+    assert watcher.changed()
+
+
+def test_the_watcher_ignores_a_save_of_the_same_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "events.yaml"
+    path.write_text("a", encoding="utf-8")
+    watcher = SourceWatcher(path)
+    watcher.seen()
+    later = time.time() + 5
+    os.utime(path, (later, later))
+    assert not watcher.changed()
+
+
+def test_the_watcher_reports_a_deleted_file_as_a_change(tmp_path: Path) -> None:
+    path = tmp_path / "events.yaml"
+    path.write_text("a", encoding="utf-8")
+    watcher = SourceWatcher(path)
+    watcher.seen()
+    path.unlink()
+    assert watcher.changed()
+
+
+def test_a_job_that_raises_is_logged_and_does_not_propagate(caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    with caplog.at_level(logging.ERROR, logger="timeline.scheduler"):
+        _guarded(broken)()
+    assert caplog.records[0].getMessage() == "job broken failed; the daemon keeps running"
+    assert caplog.records[0].exc_info is not None
+
+
+def test_the_scheduler_runs_the_watch_and_rebuilds_on_demand_one_at_a_time() -> None:
+    running, overlaps, rebuilt = [0], [0], threading.Event()
+    ticks = threading.Semaphore(0)
+
+    def watch() -> None:
+        running[0] += 1
+        overlaps[0] = max(overlaps[0], running[0])
+        time.sleep(0.05)
+        running[0] -= 1
+        ticks.release()
+
+    def rebuild(reason: str) -> None:
+        if reason == "test":
+            rebuilt.set()
+
+    scheduler = Scheduler("Asia/Ho_Chi_Minh")
+    scheduler.start(watch, 0.01, rebuild, "5 0 * * *")
+    try:
+        for _ in range(3):
+            assert ticks.acquire(timeout=5)
+        scheduler.rebuild_soon("test")
+        assert rebuilt.wait(timeout=5)
+    finally:
+        scheduler.shutdown()
+    assert overlaps[0] == 1
+
+
+@pytest.mark.parametrize("expression", ["5 0 * * *", "*/15 * * * *", "0 6 * * mon-fri"])
+def test_valid_crontab_lines_are_accepted(expression: str) -> None:
+    assert valid_cron(expression, "UTC") == expression
+
+
+@pytest.mark.parametrize("expression", ["every day", "5 0 * *", "61 0 * * *"])
+def test_invalid_crontab_lines_are_refused(expression: str) -> None:
+    with pytest.raises(ValueError):
+        valid_cron(expression, "UTC")
