@@ -127,3 +127,67 @@ def test_a_change_never_reuses_or_precedes_a_time_already_given() -> None:
     h = history.update(h, parse(MINIMAL + event_yaml("one", title="Three")), T0 - timedelta(hours=1))
     assert h.get("one").last_changed == T0 + timedelta(seconds=2)
     assert h.get("one").sequence == 2
+
+
+def test_every_real_change_is_logged_with_what_changed() -> None:
+    h = history.update(History(), parse(MINIMAL + event_yaml("one", date="2006") + event_yaml("two")), T0)
+    h = history.update(
+        h, parse(MINIMAL + event_yaml("one", date="2007", title="Renamed") + event_yaml("two")), T1
+    )
+    h = history.update(h, parse(MINIMAL + event_yaml("one", date="2007", title="Renamed")), T2)
+    h = history.update(
+        h,
+        parse(MINIMAL + event_yaml("one", date="2007", title="Renamed") + event_yaml("two")),
+        T2 + timedelta(hours=1),
+    )
+    log = [(c.event_id, c.kind, c.sequence, c.details) for c in h.changes]
+    assert log == [
+        ("one", "added", 0, ()),
+        ("two", "added", 0, ()),
+        ("one", "changed", 1, ("title changed: “A title” → “Renamed”", "date corrected: 2006 → 2007")),
+        ("two", "removed", 1, ()),
+        ("two", "restored", 2, ()),
+    ]
+    assert [c.at for c in h.changes] == sorted(c.at for c in h.changes)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "details"),
+    [
+        ("    location: Hanoi\n", "    location: Geneva\n", ("location changed: Hanoi → Geneva",)),
+        ("", "    location: Geneva\n", ("location added: Geneva",)),
+        ("    tags: [a, b]\n", "    tags: [b, c]\n", ("tags: +c, -a",)),
+        ("    status: planned\n", "", ("status: planned → confirmed",)),
+        (
+            "",
+            "    certainty: inferred\n    date_note: why\n",
+            ("date now inferred (was stated)", "reasoning for the date revised"),
+        ),
+    ],
+)
+def test_changes_are_described_in_words(before: str, after: str, details: tuple[str, ...]) -> None:
+    def with_extra(extra: str) -> str:
+        return MINIMAL + event_yaml("one") + extra
+
+    h = history.update(History(), parse(with_extra(before)), T0)
+    h = history.update(h, parse(with_extra(after)), T1)
+    assert h.changes[-1].details == details
+
+
+def test_source_changes_are_described() -> None:
+    source = "    sources:\n      - {article: a.txt, quote: %s}\n"
+    base = MINIMAL + "  - id: one\n    title: T\n    summary: s\n    date: 2011\n"
+    h = history.update(History(), parse(base + source % "first"), T0)
+    h = history.update(h, parse(base + source % "corrected"), T1)
+    assert h.changes[-1].details == ("quote corrected (a.txt)",)
+    h = history.update(
+        h, parse(base + source % "corrected" + "      - {article: a.txt, quote: second}\n"), T2
+    )
+    assert h.changes[-1].details == ("source added (a.txt)",)
+
+
+def test_the_change_log_survives_the_store(tmp_path: Path) -> None:
+    h = history.update(History(), parse(MINIMAL + event_yaml("one")), T0)
+    h = history.update(h, parse(MINIMAL + event_yaml("one", title="B")), T1)
+    history.write(tmp_path / "h.json", h)
+    assert history.read(tmp_path / "h.json") == h

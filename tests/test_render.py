@@ -41,22 +41,28 @@ def outputs() -> dict[str, bytes]:
     return render_all(*features_with_history())
 
 
-@pytest.mark.parametrize("name", OUTPUTS)
-def test_output_matches_its_golden_file_byte_for_byte(
-    outputs: dict[str, bytes], name: str, update_golden: bool
+def test_every_output_matches_its_golden_file_byte_for_byte(
+    outputs: dict[str, bytes], update_golden: bool
 ) -> None:
-    golden = GOLDEN / name
     if update_golden:
-        golden.write_bytes(outputs[name])
-    assert outputs[name] == golden.read_bytes(), f"run pytest --update-golden and review the diff of {golden}"
+        for name, data in outputs.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_bytes(data)
+    golden = sorted(str(p.relative_to(GOLDEN)) for p in GOLDEN.rglob("*") if p.is_file())
+    assert golden == sorted(outputs), "run pytest --update-golden and review the diff of tests/golden/"
+    for name, data in outputs.items():
+        assert data == (GOLDEN / name).read_bytes(), (
+            f"{name} differs: run pytest --update-golden and review the diff"
+        )
 
 
 def test_the_same_input_renders_the_same_bytes() -> None:
     assert render_all(*features_with_history()) == render_all(*features_with_history())
 
 
-def test_every_output_is_rendered() -> None:
-    assert tuple(render_all(*features_with_history())) == OUTPUTS
+def test_every_view_is_rendered_in_every_format(outputs: dict[str, bytes]) -> None:
+    stems = ["timeline", "tags/escaping", "tags/precision", "tags/range"]
+    assert set(outputs) >= {f"{stem}.{ext}" for stem in stems for ext in ("atom", "rss", "json", "ics")}
 
 
 # -- feeds ------------------------------------------------------------------------------------
@@ -268,3 +274,34 @@ def test_vobject_reads_every_event_with_its_dates(outputs: dict[str, bytes], nam
     for vevent in vevents:
         assert vevent.uid.value.endswith("@timeline.example.org")
         assert vevent.dtstart.value is not None and vevent.summary.value
+
+
+def test_a_tag_feed_carries_exactly_the_tagged_events_with_the_same_ids(outputs: dict[str, bytes]) -> None:
+    timeline, _ = features_with_history()
+    full = {e.id for e in feedparser.parse(outputs["timeline.atom"]).entries}
+    tagged = feedparser.parse(outputs["tags/range.atom"])
+    expected = {timeline.tag_uri(e.id) for e in timeline.events if "range" in e.tags}
+    assert {e.id for e in tagged.entries} == expected
+    assert expected <= full
+    assert tagged.feed.id == "tag:timeline.example.org,2026:tags/range"
+    assert tagged.feed.title == "Features & <edge> cases: #range"
+    links = {link.rel: link.href for link in tagged.feed.links}
+    assert links["self"] == "https://timeline.example.org/features/tags/range.atom"
+
+
+def test_a_tag_calendar_has_the_same_uids_and_only_its_events(outputs: dict[str, bytes]) -> None:
+    full = calendar_events(outputs["timeline.ics"])
+    tagged = calendar_events(outputs["tags/range.ics"])
+    assert set(tagged) == {"year-range", "day-range"}
+    for event_id, vevent in tagged.items():
+        assert vevent["UID"] == full[event_id]["UID"]
+        assert vevent["SEQUENCE"] == full[event_id]["SEQUENCE"]
+    # The removed event had no tags: only the full calendar announces its cancellation.
+    assert "removed-event" in full
+
+
+def test_a_tag_feed_is_updated_when_its_own_events_last_changed(outputs: dict[str, bytes]) -> None:
+    _, h = features_with_history()
+    tagged = feedparser.parse(outputs["tags/range.atom"])
+    newest = max(h.get("year-range").last_changed, h.get("day-range").last_changed)
+    assert tagged.feed.updated == newest.isoformat()

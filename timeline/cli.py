@@ -79,7 +79,12 @@ def build(source: Path, out: Path, check: bool) -> None:
             sys.exit(1)
         click.echo(f"{out}: up to date ({len(result.outputs)} files).")
         return
-    written = ", ".join(result.written) or "nothing (all up to date)"
+    if not result.written:
+        written = "nothing (all up to date)"
+    elif len(result.written) > 8:
+        written = f"{len(result.written)} files"
+    else:
+        written = ", ".join(result.written)
     click.echo(f"{len(result.timeline.events)} events -> {out}/: wrote {written}.")
 
 

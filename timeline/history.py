@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from timeline.atomic import read_or_none, write_atomic
 from timeline.errors import HistoryError
-from timeline.model import Event, EventDate, History, Precision, Revision, Timeline
+from timeline.model import Change, Event, EventDate, History, Precision, Revision, Timeline
 
 FORMAT_VERSION = 1
+MAX_CHANGES = 1000  # the change log keeps this many; the changes feed shows the newest
 
 
 def history_path(source: Path) -> Path:
@@ -74,28 +75,125 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
             kept.append(old)
     stamps = iter(_fresh_times(len(removed) + len(changed), now, history.newest_change()))
     revisions = kept
+    changes: list[Change] = []
     for old in sorted(removed, key=lambda r: r.event_id):
         stamp = next(stamps)
-        revisions.append(replace(old, last_changed=stamp, sequence=old.sequence + 1, removed=stamp))
+        revision = replace(old, last_changed=stamp, sequence=old.sequence + 1, removed=stamp)
+        revisions.append(revision)
+        changes.append(Change(stamp, old.event_id, "removed", revision.sequence, old.title))
     for event, old in changed:
         stamp = next(stamps)
+        facts = _facts(event)
         if old is None:
-            revisions.append(
-                Revision(event.id, content_hash(event), stamp, stamp, 0, event.title, event.date)
+            revision = Revision(
+                event.id,
+                content_hash(event),
+                stamp,
+                stamp,
+                0,
+                event.title,
+                event.date,
+                tags=event.tags,
+                facts=facts,
             )
+            changes.append(Change(stamp, event.id, "added", 0, event.title))
         else:
-            revisions.append(
-                replace(
-                    old,
-                    content_hash=content_hash(event),
-                    last_changed=stamp,
-                    sequence=old.sequence + 1,
-                    title=event.title,
-                    date=event.date,
-                    removed=None,
-                )
+            revision = replace(
+                old,
+                content_hash=content_hash(event),
+                last_changed=stamp,
+                sequence=old.sequence + 1,
+                title=event.title,
+                date=event.date,
+                removed=None,
+                tags=event.tags,
+                facts=facts,
             )
-    return History(tuple(sorted(revisions, key=lambda r: r.event_id)))
+            kind = "restored" if old.removed is not None else "changed"
+            details = _differences(dict(old.facts), dict(facts)) if kind == "changed" else ()
+            changes.append(Change(stamp, event.id, kind, revision.sequence, event.title, details))
+        revisions.append(revision)
+    log = (history.changes + tuple(changes))[-MAX_CHANGES:]
+    return History(tuple(sorted(revisions, key=lambda r: r.event_id)), log)
+
+
+def _facts(event: Event) -> tuple[tuple[str, str], ...]:
+    """What a reader sees of an event, with long texts reduced to short digests."""
+    return (
+        ("title", event.title),
+        ("date", event.date.label()),
+        ("certainty", event.certainty.value),
+        ("date_note", _digest(event.date_note or "")),
+        ("summary", _digest(event.summary)),
+        ("location", event.location or ""),
+        ("tags", " ".join(event.tags)),
+        ("status", event.status.value),
+        ("sources", " ".join(f"{s.article.file}#{_digest(s.quote)}" for s in event.sources)),
+        (
+            "articles",
+            _digest(repr([(s.article.title, s.article.publisher, s.article.url) for s in event.sources])),
+        ),
+    )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _differences(old: dict[str, str], new: dict[str, str]) -> tuple[str, ...]:
+    """What changed, in words a reader understands: "date corrected: 2006 → 2007"."""
+    if not old:  # a history written before facts were kept
+        return ("details revised",)
+    said: list[str] = []
+
+    def moved(key: str) -> bool:
+        return old.get(key, "") != new.get(key, "")
+
+    if moved("title"):
+        said.append(f"title changed: “{old.get('title', '')}” → “{new['title']}”")
+    if moved("date"):
+        said.append(f"date corrected: {old.get('date', '')} → {new['date']}")
+    if moved("certainty"):
+        said.append(f"date now {new['certainty']} (was {old.get('certainty', '')})")
+    if moved("date_note"):
+        said.append("reasoning for the date revised")
+    if moved("summary"):
+        said.append("summary revised")
+    if moved("location"):
+        before, after = old.get("location", ""), new["location"]
+        said.append(
+            f"location added: {after}" if not before else
+            f"location removed (was {before})" if not after else
+            f"location changed: {before} → {after}"
+        )  # fmt: skip
+    if moved("tags"):
+        had, has = set(old.get("tags", "").split()), set(new["tags"].split())
+        said.append(
+            "tags: " + ", ".join([f"+{t}" for t in sorted(has - had)] + [f"-{t}" for t in sorted(had - has)])
+        )
+    if moved("status"):
+        said.append(f"status: {old.get('status', '')} → {new['status']}")
+    if moved("sources"):
+        said.extend(_source_differences(old.get("sources", "").split(), new["sources"].split()))
+    if moved("articles") and not moved("sources"):
+        said.append("source details revised")
+    return tuple(said) or ("details revised",)
+
+
+def _source_differences(old: list[str], new: list[str]) -> list[str]:
+    added = [s for s in new if s not in old]
+    gone = [s for s in old if s not in new]
+    said = []
+    for source in added:
+        article = source.split("#")[0]
+        match = next((g for g in gone if g.split("#")[0] == article), None)
+        if match is not None:
+            gone.remove(match)
+            said.append(f"quote corrected ({article})")
+        else:
+            said.append(f"source added ({article})")
+    said.extend(f"source removed ({g.split('#')[0]})" for g in gone)
+    return said or ["sources reordered"]
 
 
 def _fresh_times(count: int, now: datetime, newest: datetime) -> list[datetime]:
@@ -115,6 +213,7 @@ def read(path: Path) -> History:
         if document.get("version") != FORMAT_VERSION:
             raise ValueError(f"unknown format version {document.get('version')!r}")
         revisions = tuple(_revision(event_id, item) for event_id, item in document["events"].items())
+        changes = tuple(_change(item) for item in document.get("changes", []))
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise HistoryError(
             f"{path}: the history store is damaged ({error}). Restore it from version control "
@@ -122,17 +221,18 @@ def read(path: Path) -> History:
             "calendar UIDs stay the same, but every event will show the next build's time as "
             "first published."
         ) from None
-    return History(revisions)
+    return History(revisions, changes)
 
 
 def dumps(history: History) -> bytes:
-    """The store's text: one event a line, sorted, so that version control diffs stay readable."""
-    lines = [
+    """The store's text: one event or change a line, so that version control diffs stay readable."""
+    events = ",\n".join(
         f"  {json.dumps(r.event_id)}: {json.dumps(_revision_json(r), ensure_ascii=False)}"
         for r in history.revisions
-    ]
-    body = ",\n".join(lines)
-    return f'{{\n "version": {FORMAT_VERSION},\n "events": {{\n{body}\n }}\n}}\n'.encode()
+    )
+    changes = ",\n".join(f"  {json.dumps(_change_json(c), ensure_ascii=False)}" for c in history.changes)
+    head = f'{{\n "version": {FORMAT_VERSION},\n'
+    return f'{head} "events": {{\n{events}\n }},\n "changes": [\n{changes}\n ]\n}}\n'.encode()
 
 
 def write(path: Path, history: History) -> None:
@@ -151,7 +251,31 @@ def _revision_json(revision: Revision) -> dict[str, Any]:
     }
     if revision.removed is not None:
         item["removed"] = _timestamp(revision.removed)
+    item["tags"] = list(revision.tags)
+    item["facts"] = dict(revision.facts)
     return item
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    return {
+        "at": _timestamp(change.at),
+        "event": change.event_id,
+        "kind": change.kind,
+        "sequence": change.sequence,
+        "title": change.title,
+        "details": list(change.details),
+    }
+
+
+def _change(item: dict[str, Any]) -> Change:
+    return Change(
+        at=_parse_timestamp(item["at"]),
+        event_id=str(item["event"]),
+        kind=str(item["kind"]),
+        sequence=int(item["sequence"]),
+        title=str(item["title"]),
+        details=tuple(str(d) for d in item.get("details", [])),
+    )
 
 
 def _revision(event_id: str, item: dict[str, Any]) -> Revision:
@@ -165,6 +289,8 @@ def _revision(event_id: str, item: dict[str, Any]) -> Revision:
         title=str(item["title"]),
         date=_parse_date(item["date"]),
         removed=_parse_timestamp(removed) if removed is not None else None,
+        tags=tuple(str(t) for t in item.get("tags", [])),
+        facts=tuple((str(k), str(v)) for k, v in item.get("facts", {}).items()),
     )
 
 

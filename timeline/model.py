@@ -204,6 +204,21 @@ class Revision:
     title: str
     date: EventDate
     removed: datetime | None = None
+    tags: tuple[str, ...] = ()
+    # What a reader sees of the event, compact (long texts as digests), to say what changed.
+    facts: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One real change to the timeline, as the changes feed announces it."""
+
+    at: datetime
+    event_id: str
+    kind: str  # added, changed, removed or restored
+    sequence: int
+    title: str
+    details: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,6 +226,7 @@ class History:
     """Revisions by event id. Timestamps in the outputs come from here, never from the clock."""
 
     revisions: tuple[Revision, ...] = ()
+    changes: tuple[Change, ...] = ()
 
     def get(self, event_id: str) -> Revision:
         return self._by_id()[event_id]
@@ -219,9 +235,12 @@ class History:
         """Events taken out of the timeline that calendars must still hear were cancelled."""
         return tuple(r for r in self.revisions if r.removed is not None)
 
-    def newest_change(self) -> datetime:
-        """When anything last changed: the feed-level `updated`."""
-        return max((r.last_changed for r in self.revisions), default=EPOCH)
+    def newest_change(self, event_ids: frozenset[str] | None = None) -> datetime:
+        """When anything (or any of `event_ids`) last changed: a feed's `updated`."""
+        return max(
+            (r.last_changed for r in self.revisions if event_ids is None or r.event_id in event_ids),
+            default=EPOCH,
+        )
 
     def _by_id(self) -> dict[str, Revision]:
         # Computed once per instance; frozen dataclasses cannot hold a lazily filled field.

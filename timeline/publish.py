@@ -7,7 +7,6 @@ whose bytes did not change is not rewritten, so its mtime (and any ETag) stays.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +16,7 @@ from timeline.atomic import read_or_none, write_atomic
 from timeline.errors import PublishError
 from timeline.load import load
 from timeline.model import History, Timeline
-from timeline.render import feeds, ical, jsonfeed
-
-Renderer = Callable[[Timeline, History], dict[str, bytes]]
-RENDERERS: tuple[Renderer, ...] = (feeds.render, jsonfeed.render, ical.render)
+from timeline.render import channel, feeds, ical, jsonfeed
 
 
 @dataclass(frozen=True)
@@ -41,8 +37,11 @@ class BuildResult:
 def render_all(timeline: Timeline, history: History) -> dict[str, bytes]:
     """Every output's bytes by file name: pure, no clock, no I/O."""
     outputs: dict[str, bytes] = {}
-    for render in RENDERERS:
-        outputs.update(render(timeline, history))
+    for view in channel.views(timeline):
+        events = channel.events_channel(timeline, history, view)
+        outputs.update(feeds.render(events))
+        outputs.update(jsonfeed.render(events))
+        outputs.update(ical.render(timeline, history, view))
     return dict(sorted(outputs.items()))
 
 
@@ -93,6 +92,7 @@ def _replace_with_later_mtime(path: Path, data: bytes) -> None:
         previous = path.stat().st_mtime_ns // 1_000_000_000
     except FileNotFoundError:
         previous = None
+        path.parent.mkdir(parents=True, exist_ok=True)  # tags/ and the like
     write_atomic(path, data)
     if previous is not None:
         stat = path.stat()

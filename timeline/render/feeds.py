@@ -1,61 +1,68 @@
-"""Atom 1.0 and RSS 2.0, both from one feedgen builder (the only module that imports feedgen)."""
+"""Atom 1.0 and RSS 2.0 from a channel, with feedgen (the only module that imports it)."""
 
 from __future__ import annotations
 
+import threading
+
 from feedgen.feed import FeedGenerator
 
-from timeline.model import History, Timeline
-from timeline.render import prose
+from timeline.render.channel import Channel
 
-ATOM = "timeline.atom"
-RSS = "timeline.rss"
-
-
-def render(timeline: Timeline, history: History) -> dict[str, bytes]:
-    """The Atom and RSS documents, newest events first."""
-    atom, rss = _builder(timeline, history, ATOM), _builder(timeline, history, RSS)
-    return {
-        ATOM: atom.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True),
-        RSS: rss.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True),
-    }
+_MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
+# feedgen formats RSS dates by switching the process locale: one writer at a time.
+_LOCALE = threading.Lock()
 
 
-def _builder(timeline: Timeline, history: History, name: str) -> FeedGenerator:
+def render(channel: Channel, formats: tuple[str, ...] = ("atom", "rss")) -> dict[str, bytes]:
+    """The channel's documents by file name, e.g. {"timeline.atom": ..., "timeline.rss": ...}."""
+    out: dict[str, bytes] = {}
+    with _LOCALE:
+        for extension in formats:
+            builder = _builder(channel, extension)
+            if extension == "atom":
+                out[f"{channel.stem}.atom"] = builder.atom_str(
+                    pretty=True, encoding="UTF-8", xml_declaration=True
+                )
+            else:
+                out[f"{channel.stem}.rss"] = builder.rss_str(
+                    pretty=True, encoding="UTF-8", xml_declaration=True
+                )
+    return out
+
+
+def _builder(channel: Channel, extension: str) -> FeedGenerator:
     # The self link differs between the two documents, so each gets its own builder; the
     # entries are cheap next to serialisation.
+    timeline = channel.timeline
     feed = FeedGenerator()
-    feed.id(timeline.tag_uri("timeline"))
-    feed.title(timeline.title)
-    feed.subtitle(timeline.description)
-    feed.description(timeline.description)
+    feed.id(channel.id)
+    feed.title(channel.title)
+    feed.subtitle(channel.description)
+    feed.description(channel.description)
     author = {"name": timeline.author.name}
     if timeline.author.email:
         author["email"] = timeline.author.email
     if timeline.author.url:
         author["uri"] = timeline.author.url
     feed.author(author)
-    feed.link(href=timeline.url(name), rel="self", type=_MEDIA_TYPES[name])
+    feed.link(href=channel.url(extension), rel="self", type=_MEDIA_TYPES[extension])
     # feedgen takes RSS's channel <link> from the last link added: the page, not the feed.
     feed.link(href=timeline.base_url, rel="alternate", type="text/html")
     feed.language(timeline.language)
     feed.generator("timeline", uri="https://pypi.org/project/feedgen/")
     # feedgen would otherwise stamp the build time, changing bytes on every rebuild.
-    feed.updated(history.newest_change())
-    feed.ttl(timeline.refresh_minutes)
-    for event in reversed(timeline.events):
-        revision = history.get(event.id)
+    feed.updated(channel.updated)
+    feed.ttl(channel.ttl_minutes)
+    for item in channel.entries:
         entry = feed.add_entry(order="append")
-        entry.id(timeline.tag_uri(event.id))
-        entry.guid(timeline.tag_uri(event.id), permalink=False)
-        entry.title(prose.headline(event))
-        entry.link(href=timeline.url("#" + event.id), rel="alternate", type="text/html")
-        entry.summary(event.summary)
-        entry.content(prose.html(event, timeline), type="html")
-        entry.published(revision.first_published)
-        entry.updated(revision.last_changed)
-        for tag in event.tags:
+        entry.id(item.id)
+        entry.guid(item.id, permalink=False)
+        entry.title(item.title)
+        entry.link(href=item.url, rel="alternate", type="text/html")
+        entry.summary(item.summary)
+        entry.content(item.content_html, type="html")
+        entry.published(item.published)
+        entry.updated(item.updated)
+        for tag in item.tags:
             entry.category(term=tag, label=tag)
     return feed
-
-
-_MEDIA_TYPES = {ATOM: "application/atom+xml", RSS: "application/rss+xml"}

@@ -15,8 +15,8 @@ import icalendar
 
 from timeline.model import Event, EventDate, History, Precision, Revision, Status, Timeline
 from timeline.render import prose
+from timeline.render.channel import View
 
-CALENDAR = "timeline.ics"
 PRODID = "-//timeline//timeline event feeds//EN"
 
 _STATUS = {
@@ -26,8 +26,11 @@ _STATUS = {
 }
 
 
-def render(timeline: Timeline, history: History) -> dict[str, bytes]:
-    """The calendar: every event, plus removed ones announced as cancelled."""
+def render(timeline: Timeline, history: History, view: View | None = None) -> dict[str, bytes]:
+    """The calendar of a view: its events, plus removed ones announced as cancelled."""
+    view = view or View()
+    stem = view.stem
+    timeline, full = view.select(timeline), timeline
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -38,18 +41,22 @@ def render(timeline: Timeline, history: History) -> dict[str, bytes]:
     calendar.add("x-wr-caldesc", icalendar.vText(timeline.description))
     calendar.add("x-wr-timezone", icalendar.vText(timeline.timezone))
     calendar.add("url", timeline.base_url)
-    calendar.add("source", timeline.url(CALENDAR), parameters={"VALUE": "URI"})
+    calendar.add("source", timeline.url(f"{stem}.ics"), parameters={"VALUE": "URI"})
     refresh = timedelta(minutes=timeline.refresh_minutes)
     calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(refresh))
     components = [(_day_span(e.date), e.id, _event(e, history.get(e.id), timeline)) for e in timeline.events]
-    components += [(_day_span(r.date), r.event_id, _cancelled(r, timeline)) for r in history.removed()]
+    components += [
+        (_day_span(r.date), r.event_id, _cancelled(r, full))
+        for r in history.removed()
+        if view.includes_removed(r.tags)
+    ]
     # Zones before the events that use them: some clients read the file in one pass.
     for timezone in _timezones(timeline):
         calendar.add_component(timezone)
     for _, _, component in sorted(components, key=lambda c: (c[0], c[1])):
         calendar.add_component(component)
-    return {CALENDAR: calendar.to_ical()}
+    return {f"{stem}.ics": calendar.to_ical()}
 
 
 def _timezones(timeline: Timeline) -> list[icalendar.Timezone]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from html import escape
 
-from timeline.model import Certainty, Event, Precision, Source, Status, Timeline
+from timeline.model import Certainty, Event, EventDate, Precision, Source, Status, Timeline
 
 _PRECISION = {
     Precision.YEAR: "known to the year",
@@ -79,3 +80,22 @@ def text(event: Event) -> str:
     for source in event.sources:
         out.append(f"- “{source.quote}” ({source_name(source)})")
     return "\n".join(out)
+
+
+def date_json(when: EventDate) -> dict[str, str]:
+    """The date as data, written to its precision: {"precision": "month", "start": "2011-12", ...}."""
+
+    def point(value: date) -> str:
+        if isinstance(value, datetime):
+            return value.isoformat()
+        return value.isoformat()[: {"year": 4, "month": 7}.get(when.precision.value, 10)]
+
+    out = {"precision": when.precision.value, "start": point(when.start), "label": when.label()}
+    if when.end is not None:
+        out["end"] = point(when.end)
+    return out
+
+
+def rfc3339(moment: datetime) -> str:
+    """A UTC timestamp as feeds write it: 2026-11-23T09:00:00Z."""
+    return moment.isoformat().replace("+00:00", "Z")
