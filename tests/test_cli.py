@@ -43,14 +43,14 @@ def test_build_then_build_again_writes_nothing_the_second_time(write_events: Cal
     first = run("build", "--source", str(source), "--out", str(out))
     assert first == (
         0,
-        f"1 events -> {out}/: wrote timeline.atom, timeline.ics, timeline.json, timeline.rss.\n",
+        f"1 events -> {out}/: wrote 11 files.\n",
         "",
     )
     second = run("build", "--source", str(source), "--out", str(out))
     assert second == (0, f"1 events -> {out}/: wrote nothing (all up to date).\n", "")
     assert run("build", "--source", str(source), "--out", str(out), "--check") == (
         0,
-        f"{out}: up to date (4 files).\n",
+        f"{out}: up to date (11 files).\n",
         "",
     )
 
@@ -63,7 +63,8 @@ def test_build_check_exits_1_when_stale(write_events: Callable[[str], Path]) -> 
     code, _, err = run("build", "--source", str(source), "--out", str(out), "--check")
     assert code == 1
     assert err == (
-        "stale: timeline.atom, timeline.ics, timeline.json, timeline.rss, events.history.json; "
+        "stale: changes.atom, changes.json, timeline.atom, timeline.ics, timeline.json, timeline.rss, "
+        "events.history.json; "
         "run `timeline build`\n"
     )
 
@@ -121,3 +122,12 @@ def test_serve_refuses_a_bad_cron_line_before_starting(write_events: Callable[[s
         "Error: Invalid value for --rebuild-cron: Wrong number of fields; got 2, expected 5\n"
     )
     assert "Traceback" not in err
+
+
+def test_build_today_sets_the_day_of_the_dated_outputs(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one", date="2011-12-05"))
+    out = source.parent / "feeds"
+    assert run("build", "--source", str(source), "--out", str(out), "--today", "2026-12-05")[0] == 0
+    assert b"15 years ago today: A title" in (out / "on-this-day.atom").read_bytes()
+    code, _, err = run("build", "--source", str(source), "--out", str(out), "--today", "2026-13-01")
+    assert code == 2 and "Invalid value for '--today'" in err

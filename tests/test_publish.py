@@ -7,16 +7,36 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import T0, event_yaml
 from timeline.errors import PublishError, ValidationError
-from timeline.publish import build
+from timeline.publish import DATED, build
 
-OUTPUTS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss"]
+FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml"]
+OTHERS = [
+    "changes.atom",
+    "changes.json",
+    "anniversaries.ics",
+    "on-this-day.atom",
+    "on-this-day.rss",
+    "on-this-day.json",
+]
+OUTPUTS = sorted(FEEDS + OTHERS)
+D0 = date(2026, 11, 23)
+UNDATED = [name for name in OUTPUTS if name not in DATED]
+# What editing the title of an event dated to the year changes (not the anniversaries, not the OPML).
+AFTER_A_TITLE_EDIT = [
+    "changes.atom",
+    "changes.json",
+    "timeline.atom",
+    "timeline.ics",
+    "timeline.json",
+    "timeline.rss",
+]
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
@@ -26,7 +46,7 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 def test_first_build_writes_every_output_and_the_history(write_events: Callable[[str], Path]) -> None:
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
-    result = build(source, out, now=T0)
+    result = build(source, out, now=T0, today=D0)
     assert sorted(result.written) == OUTPUTS
     assert sorted(p.name for p in out.iterdir()) == OUTPUTS
     assert (source.parent / "events.history.json").exists()
@@ -35,10 +55,10 @@ def test_first_build_writes_every_output_and_the_history(write_events: Callable[
 def test_an_unchanged_rebuild_rewrites_nothing(write_events: Callable[[str], Path]) -> None:
     source = write_events(event_yaml("one") + event_yaml("two"))
     out = source.parent / "feeds"
-    build(source, out, now=T0)
+    build(source, out, now=T0, today=D0)
     before = snapshot(out)
     history_before = (source.parent / "events.history.json").read_bytes()
-    result = build(source, out, now=T0 + timedelta(days=3))
+    result = build(source, out, now=T0 + timedelta(days=3), today=D0)
     assert result.written == ()
     assert snapshot(out) == before  # same bytes, same mtimes
     assert (source.parent / "events.history.json").read_bytes() == history_before
@@ -47,9 +67,9 @@ def test_an_unchanged_rebuild_rewrites_nothing(write_events: Callable[[str], Pat
 def test_editing_one_event_moves_only_that_events_timestamps(write_events: Callable[[str], Path]) -> None:
     source = write_events(event_yaml("one") + event_yaml("two"))
     out = source.parent / "feeds"
-    build(source, out, now=T0)
+    build(source, out, now=T0, today=D0)
     write_events(event_yaml("one", title="Changed") + event_yaml("two"))
-    build(source, out, now=T0 + timedelta(days=1))
+    build(source, out, now=T0 + timedelta(days=1), today=D0)
     items = {i["_timeline"]["event_id"]: i for i in json.loads((out / "timeline.json").read_text())["items"]}
     # Published together, "one" and "two" were given times a second apart, ending at T0.
     assert items["one"]["date_modified"] == "2026-11-24T09:00:00Z"
@@ -61,12 +81,12 @@ def test_editing_one_event_moves_only_that_events_timestamps(write_events: Calla
 def test_invalid_input_leaves_every_previous_output_untouched(write_events: Callable[[str], Path]) -> None:
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
-    build(source, out, now=T0)
+    build(source, out, now=T0, today=D0)
     before = snapshot(out)
     history_before = (source.parent / "events.history.json").read_bytes()
     source.write_text("title: [broken\n", encoding="utf-8")
     with pytest.raises(ValidationError):
-        build(source, out, now=T0 + timedelta(days=1))
+        build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert snapshot(out) == before
     assert (source.parent / "events.history.json").read_bytes() == history_before
 
@@ -74,9 +94,9 @@ def test_invalid_input_leaves_every_previous_output_untouched(write_events: Call
 def test_no_temporary_files_are_left_behind(write_events: Callable[[str], Path]) -> None:
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
-    build(source, out, now=T0)
+    build(source, out, now=T0, today=D0)
     write_events(event_yaml("one", title="Other"))
-    build(source, out, now=T0 + timedelta(days=1))
+    build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert sorted(p.name for p in out.iterdir()) == OUTPUTS
     assert sorted(p.name for p in source.parent.iterdir()) == ["events.history.json", "events.yaml", "feeds"]
 
@@ -84,20 +104,22 @@ def test_no_temporary_files_are_left_behind(write_events: Callable[[str], Path])
 def test_outputs_are_readable_by_a_web_server(write_events: Callable[[str], Path]) -> None:
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
-    build(source, out, now=T0)
+    build(source, out, now=T0, today=D0)
     assert all((out / name).stat().st_mode & 0o777 == 0o644 for name in OUTPUTS)
 
 
 def test_check_reports_stale_outputs_and_writes_nothing(write_events: Callable[[str], Path]) -> None:
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
-    assert sorted(build(source, out, now=T0, check=True).stale) == sorted([*OUTPUTS, "events.history.json"])
+    assert sorted(build(source, out, now=T0, today=D0, check=True).stale) == sorted(
+        [*UNDATED, "events.history.json"]
+    )
     assert not out.exists()
-    build(source, out, now=T0)
-    assert build(source, out, now=T0 + timedelta(days=1), check=True).stale == ()
+    build(source, out, now=T0, today=D0)
+    assert build(source, out, now=T0 + timedelta(days=1), today=D0, check=True).stale == ()
     write_events(event_yaml("one", title="Other"))
-    stale = build(source, out, now=T0 + timedelta(days=1), check=True).stale
-    assert sorted(stale) == sorted([*OUTPUTS, "events.history.json"])
+    stale = build(source, out, now=T0 + timedelta(days=1), today=D0, check=True).stale
+    assert sorted(stale) == sorted([*AFTER_A_TITLE_EDIT, "events.history.json"])
 
 
 def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
@@ -105,7 +127,7 @@ def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
 ) -> None:
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
-    build(source, out, now=T0)
+    build(source, out, now=T0, today=D0)
     before = snapshot(out)
     write_events(event_yaml("one", title="Other"))
 
@@ -119,15 +141,15 @@ def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
     # Simulated: CI runs as root, which no chmod can stop.
     monkeypatch.setattr("timeline.atomic.tempfile.mkstemp", read_only_out)
     with pytest.raises(PublishError) as caught:
-        build(source, out, now=T0 + timedelta(days=1))
+        build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert str(caught.value) == (
-        f"{out}/.timeline.atom.tmp: cannot write (Permission denied); the previous outputs are untouched. "
+        f"{out}/.changes.atom.tmp: cannot write (Permission denied); the previous outputs are untouched. "
         "Free some space or fix the folder's permissions, then build again."
     )
     assert snapshot(out) == before
 
     monkeypatch.undo()  # the folder is writable again: the next build publishes the edit
-    assert sorted(build(source, out, now=T0 + timedelta(days=2)).written) == OUTPUTS
+    assert sorted(build(source, out, now=T0 + timedelta(days=2), today=D0).written) == AFTER_A_TITLE_EDIT
     assert (
         json.loads((out / "timeline.json").read_text())["items"][0]["date_modified"] == "2026-11-24T09:00:00Z"
     )
@@ -138,7 +160,7 @@ def test_a_failed_write_keeps_the_old_file_whole(
 ) -> None:
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
-    build(source, out, now=T0)
+    build(source, out, now=T0, today=D0)
     before = snapshot(out)
     write_events(event_yaml("one", title="Other"))
 
@@ -147,7 +169,7 @@ def test_a_failed_write_keeps_the_old_file_whole(
 
     monkeypatch.setattr("timeline.atomic.os.replace", full_disk)
     with pytest.raises(PublishError, match="No space left on device"):
-        build(source, out, now=T0 + timedelta(days=1))
+        build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert snapshot(out) == before
     assert sorted(p.name for p in out.iterdir()) == OUTPUTS
 
@@ -166,10 +188,10 @@ def test_a_file_changed_twice_within_a_second_still_gets_a_later_whole_second_mt
     # Last-Modified has whole seconds; libcurl-based readers drop a 200 that is not newer.
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
-    build(source, out, now=T0)
+    build(source, out, now=T0, today=D0)
     seconds = [(out / "timeline.atom").stat().st_mtime_ns // 10**9]
     for title in ("Two", "Three"):
         write_events(event_yaml("one", title=title))
-        build(source, out, now=T0)
+        build(source, out, now=T0, today=D0)
         seconds.append((out / "timeline.atom").stat().st_mtime_ns // 10**9)
     assert seconds[0] < seconds[1] < seconds[2]

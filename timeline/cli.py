@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -67,12 +68,18 @@ def validate(source: Path) -> None:
 @SOURCE
 @OUT
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the outputs are stale.")
-def build(source: Path, out: Path, check: bool) -> None:
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Build the dated outputs (on this day) for this day instead of today.",
+)
+def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
     """Render every output into OUT, rewriting only the files that changed."""
     from timeline.publish import build as run_build
 
     with _user_errors():
-        result = run_build(source, out, check=check)
+        result = run_build(source, out, check=check, today=today.date() if today else None)
     if check:
         if result.stale:
             click.echo(f"stale: {', '.join(result.stale)}; run `timeline build`", err=True)

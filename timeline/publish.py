@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from timeline import history as history_store
 from timeline.atomic import read_or_none, write_atomic
 from timeline.errors import PublishError
 from timeline.load import load
 from timeline.model import History, Timeline
-from timeline.render import channel, feeds, ical, jsonfeed
+from timeline.render import channel, feeds, ical, jsonfeed, opml
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,30 @@ class BuildResult:
         return tuple(name for name in self.outputs if name not in self.written)
 
 
-def render_all(timeline: Timeline, history: History) -> dict[str, bytes]:
-    """Every output's bytes by file name: pure, no clock, no I/O."""
+# Outputs that depend on the day they are built for, not only on the events: never committed,
+# never compared by --check.
+DATED = frozenset({"on-this-day.atom", "on-this-day.rss", "on-this-day.json"})
+
+
+def render_all(timeline: Timeline, history: History, today: date | None = None) -> dict[str, bytes]:
+    """Every output's bytes by file name: pure, no clock, no I/O. With `today`, the dated ones too."""
     outputs: dict[str, bytes] = {}
-    for view in channel.views(timeline):
+    views = channel.views(timeline)
+    for view in views:
         events = channel.events_channel(timeline, history, view)
         outputs.update(feeds.render(events))
         outputs.update(jsonfeed.render(events))
         outputs.update(ical.render(timeline, history, view))
+    changes = channel.changes_channel(timeline, history)
+    outputs.update(feeds.render(changes, formats=("atom",)))
+    outputs.update(jsonfeed.render(changes))
+    outputs.update(ical.anniversaries(timeline, history))
+    extra = (("changes", changes.title), ("on-this-day", f"{timeline.title}: on this day"))
+    outputs.update(opml.render(timeline, views, extra))
+    if today is not None:
+        on_this_day = channel.on_this_day_channel(timeline, today)
+        outputs.update(feeds.render(on_this_day))
+        outputs.update(jsonfeed.render(on_this_day))
     return dict(sorted(outputs.items()))
 
 
@@ -50,18 +67,26 @@ def build(
     out: Path,
     *,
     now: datetime | None = None,
+    today: date | None = None,
     history_file: Path | None = None,
     check: bool = False,
 ) -> BuildResult:
-    """Build `out` from `source`. With `check`, write nothing and report which files are stale."""
+    """Build `out` from `source`. With `check`, write nothing and report which files are stale.
+
+    `now` stamps what changed (default: the clock); `today` is the day the dated outputs are
+    built for (default: today in the timeline's time zone).
+    """
     timeline = load(source)
     history_file = history_file or history_store.history_path(source)
     previous = history_store.read(history_file)
-    current = history_store.update(previous, timeline, now or datetime.now(UTC))
-    outputs = render_all(timeline, current)
+    now = now or datetime.now(UTC)
+    current = history_store.update(previous, timeline, now)
+    today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
+    outputs = render_all(timeline, current, today)
     changed = tuple(name for name, data in outputs.items() if read_or_none(out / name) != data)
     if check:
-        stale = changed + ((history_file.name,) if current != previous else ())
+        stale = tuple(name for name in changed if name not in DATED)
+        stale += (history_file.name,) if current != previous else ()
         return BuildResult(timeline, current, outputs, stale=stale)
     try:
         out.mkdir(parents=True, exist_ok=True)

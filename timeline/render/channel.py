@@ -7,11 +7,14 @@ same entry id in every feed that carries it.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
+from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from timeline.model import Event, History, Timeline
+from timeline.model import Event, History, Precision, Timeline
 from timeline.render import prose
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
@@ -123,3 +126,118 @@ def _event_entry(timeline: Timeline, history: History, event: Event) -> Entry:
             ],
         },
     )
+
+
+_CHANGE_VERBS = {"added": "Added", "changed": "Updated", "removed": "Removed", "restored": "Restored"}
+
+
+def changes_channel(timeline: Timeline, history: History) -> Channel:
+    """One entry per real change to the timeline, newest first, saying what changed."""
+    current = {e.id: e for e in timeline.events}
+    entries = []
+    for change in reversed(history.changes[-CHANGES_SHOWN:]):
+        event = current.get(change.event_id)
+        name = prose.headline(event) if event is not None and change.kind != "removed" else change.title
+        details = change.details or (_CHANGE_NOTES[change.kind],)
+        url = timeline.url("#" + change.event_id) if event is not None else timeline.base_url
+        items = "".join(f"<li>{escape(detail)}</li>" for detail in details)
+        entries.append(
+            Entry(
+                id=timeline.tag_uri(f"changes/{change.event_id}/{change.sequence}"),
+                title=f"{_CHANGE_VERBS[change.kind]}: {name}",
+                url=url,
+                summary="; ".join(details),
+                content_html=f'<ul>{items}</ul><p><a href="{escape(url)}">{escape(name)}</a></p>',
+                content_text="\n".join(f"- {detail}" for detail in details),
+                published=change.at,
+                updated=change.at,
+                extension={"event_id": change.event_id, "kind": change.kind, "sequence": change.sequence},
+            )
+        )
+    return Channel(
+        stem="changes",
+        id=timeline.tag_uri("changes"),
+        title=f"{timeline.title}: changes",
+        description=f"Every event added to, corrected in or removed from {timeline.title}.",
+        updated=max((c.at for c in history.changes), default=history.newest_change()),
+        entries=tuple(entries),
+        timeline=timeline,
+        ttl_minutes=timeline.refresh_minutes,
+    )
+
+
+_CHANGE_NOTES = {
+    "added": "added to the timeline",
+    "changed": "details revised",
+    "removed": "removed from the timeline",
+    "restored": "put back in the timeline",
+}
+
+ON_THIS_DAY_WINDOW = 30  # days of anniversaries kept, so a reader polling weekly misses none
+ROUND_YEARS = 5  # month- and year-precision events are announced on round anniversaries only
+
+
+def on_this_day_channel(timeline: Timeline, today: date) -> Channel:
+    """Anniversaries over the last ON_THIS_DAY_WINDOW days up to `today`, newest first.
+
+    A day-precision event (or a range, by its first day) is remembered every year on its day
+    (29 February on the 28th in other years). A month- or year-precision event is remembered
+    only on round anniversaries (every ROUND_YEARS years), on the first day of its month or year.
+    """
+    zone = ZoneInfo(timeline.timezone)
+    entries: list[Entry] = []
+    for offset in range(ON_THIS_DAY_WINDOW):
+        day = today - timedelta(days=offset)
+        midnight = datetime.combine(day, time(), zone).astimezone(UTC)
+        todays = [(event, years) for event in timeline.events if (years := _anniversary(event, day))]
+        for index, (event, years) in reversed(list(enumerate(todays))):
+            when = {"day": "today", "time": "today", "month": "this month", "year": "this year"}[
+                event.date.precision
+            ]
+            title = (
+                f"{years} year{'s' if years != 1 else ''} ago {when}: {event.title} ({event.date_label()})"
+            )
+            stamp = midnight + timedelta(seconds=index)  # distinct times, in timeline order
+            entries.append(
+                Entry(
+                    id=timeline.tag_uri(f"on-this-day/{event.id}/{day.year}"),
+                    title=title,
+                    url=timeline.url("#" + event.id),
+                    summary=event.summary,
+                    content_html=prose.html(event, timeline),
+                    content_text=prose.text(event),
+                    published=stamp,
+                    updated=stamp,
+                    tags=event.tags,
+                    extension={"event_id": event.id, "years": years, "day": day.isoformat()},
+                )
+            )
+    today_midnight = datetime.combine(today, time(), zone).astimezone(UTC)
+    return Channel(
+        stem="on-this-day",
+        id=timeline.tag_uri("on-this-day"),
+        title=f"{timeline.title}: on this day",
+        description=f"Anniversaries of the events in {timeline.title}.",
+        updated=max((e.updated for e in entries), default=today_midnight),
+        entries=tuple(entries),
+        timeline=timeline,
+        ttl_minutes=timeline.refresh_minutes,
+    )
+
+
+def _anniversary(event: Event, day: date) -> int:
+    """How many years ago `event` happened, if `day` is an anniversary to announce; else 0."""
+    start = event.date.first_day()
+    years = day.year - start.year
+    if years <= 0:
+        return 0
+    precision = event.date.precision
+    if precision in (Precision.DAY, Precision.TIME):
+        if (start.month, start.day) == (2, 29) and not calendar.isleap(day.year):
+            return years if (day.month, day.day) == (2, 28) else 0
+        return years if (day.month, day.day) == (start.month, start.day) else 0
+    if years % ROUND_YEARS:
+        return 0
+    if precision is Precision.MONTH:
+        return years if (day.month, day.day) == (start.month, 1) else 0
+    return years if (day.month, day.day) == (1, 1) else 0

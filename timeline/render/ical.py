@@ -138,3 +138,41 @@ def _add_dates(component: icalendar.Event, when: EventDate) -> None:
 def _day_span(when: EventDate) -> tuple[date, date, str]:
     start = when.start.isoformat() if isinstance(when.start, datetime) else ""
     return (when.first_day(), when.day_after(), start)
+
+
+ANNIVERSARIES = "anniversaries.ics"
+
+
+def anniversaries(timeline: Timeline, history: History) -> dict[str, bytes]:
+    """A calendar of yearly recurring all-day events, one per event dated to the day."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    name = f"{timeline.title}: anniversaries"
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", icalendar.vText(name))
+    calendar.add("source", timeline.url(ANNIVERSARIES), parameters={"VALUE": "URI"})
+    refresh = timedelta(minutes=timeline.refresh_minutes)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(refresh))
+    for event in timeline.events:
+        if event.date.precision not in (Precision.DAY, Precision.TIME):
+            continue
+        day = event.date.first_day()
+        revision = history.get(event.id)
+        component = _stamped(revision, timeline)
+        # A different object from the event itself, so a different UID.
+        component["uid"] = icalendar.vText(f"{event.id}.anniversary@{timeline.id_domain}")
+        component.add("dtstart", day)
+        component.add("dtend", day + timedelta(days=1))
+        rule: dict[str, object] = {"freq": "yearly"}
+        if (day.month, day.day) == (2, 29):
+            rule.update(bymonth=2, bymonthday=-1)  # the last day of February in other years
+        component.add("rrule", rule)
+        component.add("summary", f"Anniversary: {event.title} ({day.year})")
+        component.add("description", prose.text(event))
+        component.add("status", "CONFIRMED")
+        component.add("url", timeline.url("#" + event.id))
+        calendar.add_component(component)
+    return {ANNIVERSARIES: calendar.to_ical()}

@@ -1,0 +1,165 @@
+"""The feeds people choose to follow besides the timeline: changes, on this day, anniversaries, OPML."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import feedparser
+import icalendar
+import pytest
+from lxml import etree
+
+from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
+from tests.test_render import features_with_history
+from timeline import history
+from timeline.load import load, parse
+from timeline.model import History
+from timeline.publish import DATED, render_all
+from timeline.render.channel import changes_channel, on_this_day_channel
+
+
+def titles(data: bytes) -> list[str]:
+    return [entry.title for entry in feedparser.parse(data).entries]
+
+
+def test_the_changes_feed_says_what_changed_newest_first() -> None:
+    h = history.update(History(), parse(MINIMAL + event_yaml("one", date="2006")), T0)
+    h = history.update(h, parse(MINIMAL + event_yaml("one", date="2007")), T0 + timedelta(days=1))
+    timeline = parse(MINIMAL + event_yaml("one", date="2007"))
+    channel = changes_channel(timeline, h)
+    assert [e.title for e in channel.entries] == ["Updated: 2007: A title", "Added: 2007: A title"]
+    assert channel.entries[0].summary == "date corrected: 2006 → 2007"
+    assert [e.id for e in channel.entries] == [
+        "tag:example.org,2026:changes/one/1",
+        "tag:example.org,2026:changes/one/0",
+    ]
+    assert channel.updated == T0 + timedelta(days=1)
+
+
+def test_the_changes_feed_is_atom_and_json(tmp_path: object) -> None:
+    outputs = render_all(*features_with_history())
+    parsed = feedparser.parse(outputs["changes.atom"])
+    assert not parsed.bozo
+    assert parsed.entries[0].title == "Removed: Gone"
+    assert "changes.json" in outputs and "changes.rss" not in outputs
+
+
+def on_this_day(today: date) -> list[str]:
+    return [entry.title for entry in on_this_day_channel(load(FEATURES), today).entries]
+
+
+def test_on_this_day_announces_day_precision_anniversaries_on_their_day() -> None:
+    assert on_this_day(date(2026, 12, 5))[:2] == [
+        "15 years ago today: Three days in December (5–7 December 2011 (inferred))",
+        "15 years ago today: A meeting at nine in Hanoi (5 December 2011, 09:00 +07)",
+    ]
+
+
+def test_on_this_day_keeps_a_window_of_thirty_days_newest_first() -> None:
+    # On 31 December the window reaches back to 2 December: the 5th, 6th and 7th are in it.
+    channel = on_this_day_channel(load(FEATURES), date(2026, 12, 31))
+    days = [entry.extension["day"] for entry in channel.entries if entry.extension]
+    assert days == ["2026-12-07", "2026-12-06", "2026-12-06", "2026-12-05", "2026-12-05"]
+    assert (
+        channel.entries[0].title == "15 years ago today: A time with an offset (7 December 2011, 11:00 UTC)"
+    )
+    assert on_this_day_channel(load(FEATURES), date(2027, 1, 5)).entries[-1].extension == {
+        "event_id": "offset-time",
+        "years": 15,
+        "day": "2026-12-07",
+    }
+
+
+def test_on_this_day_entries_keep_their_id_and_time_as_the_window_moves() -> None:
+    timeline = load(FEATURES)
+    early = {e.id: e for e in on_this_day_channel(timeline, date(2026, 12, 7)).entries}
+    later = {e.id: e for e in on_this_day_channel(timeline, date(2026, 12, 20)).entries}
+    shared = set(early) & set(later)
+    assert "tag:timeline.example.org,2026:on-this-day/day-range/2026" in shared
+    for entry_id in shared:
+        assert early[entry_id] == later[entry_id]
+    assert "tag:timeline.example.org,2026:on-this-day/day-range/2026" not in {
+        e.id for e in on_this_day_channel(timeline, date(2027, 1, 10)).entries
+    }
+
+
+def test_month_and_year_precision_are_announced_on_round_anniversaries_only() -> None:
+    assert "15 years ago this month: A month (December 2011 (approximate))" in on_this_day(date(2026, 12, 1))
+    assert not any("A month" in t for t in on_this_day(date(2027, 12, 1)))
+    assert "40 years ago this year: A year (1987)" in on_this_day(date(2027, 1, 1))
+    assert not any("A year (1987)" in t for t in on_this_day(date(2026, 1, 1)))
+
+
+def test_a_leap_day_is_remembered_on_the_28th_in_other_years() -> None:
+    assert "15 years ago today: A leap day (29 February 2012)" in on_this_day(date(2027, 2, 28))
+    assert "16 years ago today: A leap day (29 February 2012)" in on_this_day(date(2028, 2, 29))
+    assert not any("leap" in t for t in on_this_day(date(2028, 2, 28)))
+
+
+def test_on_this_day_entries_have_distinct_times() -> None:
+    channel = on_this_day_channel(load(FEATURES), date(2026, 12, 7))
+    times = [e.updated for e in channel.entries]
+    assert times == sorted(set(times), reverse=True)
+
+
+def test_on_this_day_is_rendered_only_for_a_given_day_and_never_checked() -> None:
+    timeline, h = features_with_history()
+    assert "on-this-day.atom" not in render_all(timeline, h)
+    dated = render_all(timeline, h, date(2026, 12, 5))
+    assert set(dated) - set(render_all(timeline, h)) == DATED
+    parsed = feedparser.parse(dated["on-this-day.atom"])
+    assert not parsed.bozo and parsed.entries
+
+
+def test_anniversaries_recur_yearly_for_events_dated_to_the_day() -> None:
+    outputs = render_all(*features_with_history())
+    calendar = icalendar.Calendar.from_ical(outputs["anniversaries.ics"])
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    assert set(events) == {
+        f"{i}.anniversary@timeline.example.org"
+        for i in (
+            "day-range",
+            "leap-day",
+            "local-time",
+            "time-range-with-zone",
+            "offset-time",
+            "hostile-text",
+        )
+    }
+    leap = events["leap-day.anniversary@timeline.example.org"]
+    assert leap["RRULE"].to_ical() == b"FREQ=YEARLY;BYMONTHDAY=-1;BYMONTH=2"
+    day_range = events["day-range.anniversary@timeline.example.org"]
+    assert (day_range.decoded("DTSTART"), day_range.decoded("DTEND")) == (
+        date(2011, 12, 5),
+        date(2011, 12, 6),
+    )
+    assert str(day_range["SUMMARY"]) == "Anniversary: Three days in December (2011)"
+
+
+def test_the_opml_lists_every_feed() -> None:
+    outputs = render_all(*features_with_history())
+    opml = etree.fromstring(outputs["timeline.opml"])
+    urls = [o.get("xmlUrl") for o in opml.iter("outline")]
+    base = "https://timeline.example.org/features/"
+    assert urls == [
+        f"{base}timeline.atom",
+        f"{base}tags/escaping.atom",
+        f"{base}tags/precision.atom",
+        f"{base}tags/range.atom",
+        f"{base}changes.atom",
+        f"{base}on-this-day.atom",
+    ]
+    assert opml.findtext("head/title") == "Features & <edge> cases"
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 5), date(2027, 2, 28), date(2027, 1, 1)])
+def test_every_dated_feed_parses(today: date) -> None:
+    outputs = render_all(*features_with_history(), today)
+    for name in DATED:
+        if name.endswith((".atom", ".rss")):
+            assert not feedparser.parse(outputs[name]).bozo
+
+
+def test_the_window_ends_thirty_days_back() -> None:
+    later = on_this_day_channel(load(FEATURES), date(2027, 1, 6))
+    assert "offset-time" not in {e.extension["event_id"] for e in later.entries if e.extension}

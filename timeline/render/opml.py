@@ -1,0 +1,41 @@
+"""OPML 2.0: every feed of the timeline in one file, to import into a reader in one step."""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import quoteattr
+
+from timeline.model import Timeline
+from timeline.render.channel import View
+
+OPML = "timeline.opml"
+
+
+def render(
+    timeline: Timeline, views: tuple[View, ...], extra: tuple[tuple[str, str], ...]
+) -> dict[str, bytes]:
+    """The outline: the full timeline's Atom feed, each tag's, and `extra` (stem, title) feeds."""
+    feeds = [(view.stem, view.select(timeline).title) for view in views] + list(extra)
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        "  <head>",
+        f"    <title>{_text(timeline.title)}</title>",
+        f"    <ownerName>{_text(timeline.author.name)}</ownerName>",
+        "  </head>",
+        "  <body>",
+    ]
+    for stem, title in feeds:
+        attributes = {
+            "type": "rss",  # OPML's word for any feed, Atom included
+            "text": title,
+            "title": title,
+            "xmlUrl": timeline.url(f"{stem}.atom"),
+            "htmlUrl": timeline.base_url,
+        }
+        lines.append("    <outline " + " ".join(f"{k}={quoteattr(v)}" for k, v in attributes.items()) + "/>")
+    lines += ["  </body>", "</opml>", ""]
+    return {OPML: "\n".join(lines).encode()}
+
+
+def _text(value: str) -> str:
+    return quoteattr(value)[1:-1]
