@@ -43,14 +43,14 @@ def test_build_then_build_again_writes_nothing_the_second_time(write_events: Cal
     first = run("build", "--source", str(source), "--out", str(out))
     assert first == (
         0,
-        f"1 events -> {out}/: wrote 11 files.\n",
+        f"1 events -> {out}/: wrote 12 files.\n",
         "",
     )
     second = run("build", "--source", str(source), "--out", str(out))
     assert second == (0, f"1 events -> {out}/: wrote nothing (all up to date).\n", "")
     assert run("build", "--source", str(source), "--out", str(out), "--check") == (
         0,
-        f"{out}: up to date (11 files).\n",
+        f"{out}: up to date (12 files).\n",
         "",
     )
 
@@ -63,8 +63,8 @@ def test_build_check_exits_1_when_stale(write_events: Callable[[str], Path]) -> 
     code, _, err = run("build", "--source", str(source), "--out", str(out), "--check")
     assert code == 1
     assert err == (
-        "stale: changes.atom, changes.json, timeline.atom, timeline.ics, timeline.json, timeline.rss, "
-        "events.history.json; "
+        "stale: changes.atom, changes.json, index.html, timeline.atom, timeline.ics, timeline.json, "
+        "timeline.rss, events.history.json; "
         "run `timeline build`\n"
     )
 

@@ -167,3 +167,30 @@ def test_every_output_is_utf8_without_a_byte_order_mark(source: str) -> None:
         data = path.read_bytes()
         assert not data.startswith(b"\xef\xbb\xbf")
         data.decode("utf-8")
+
+
+EVERY_FEED = sorted(
+    p for folder in SOURCES.values() for p in folder.rglob("*") if p.suffix in (".atom", ".rss", ".json")
+)
+
+
+@pytest.mark.parametrize("path", EVERY_FEED, ids=[str(p.relative_to(ROOT)) for p in EVERY_FEED])
+def test_every_feed_has_unique_ids_and_times_and_a_self_link(path: Path) -> None:
+    if path.suffix == ".json":
+        feed = json.loads(path.read_text(encoding="utf-8"))
+        ids = [item["id"] for item in feed["items"]]
+        assert feed["feed_url"].endswith("/" + path.name)
+        assert len(set(ids)) == len(ids)
+        return
+    root = etree.fromstring(path.read_bytes())
+    if path.suffix == ".atom":
+        entries = root.findall(f"{ATOM}entry")
+        ids = [e.findtext(f"{ATOM}id") for e in entries]
+        updated = [e.findtext(f"{ATOM}updated") for e in entries]
+        assert len(set(updated)) == len(updated), "Two entries with the same value for atom:updated"
+        self_links = [link for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"]
+    else:
+        ids = [item.findtext("guid") for item in root.iter("item")]
+        self_links = root.findall(f"channel/{ATOM}link[@rel='self']")
+    assert len(set(ids)) == len(ids)
+    assert len(self_links) == 1 and self_links[0].get("href", "").endswith(path.name)

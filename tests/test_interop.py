@@ -237,12 +237,28 @@ def libical_check(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(binary)
 
 
-@pytest.mark.parametrize(
-    "calendar", [FEEDS / "timeline.ics", GOLDEN / "timeline.ics"], ids=["shipped", "features"]
-)
+CALENDARS = sorted([*FEEDS.rglob("*.ics"), *GOLDEN.rglob("*.ics")])
+
+
+@pytest.mark.parametrize("calendar", CALENDARS, ids=[str(p.relative_to(ROOT)) for p in CALENDARS])
 def test_libical_parses_the_calendar_with_no_error(libical_check: str, calendar: Path) -> None:
     result = subprocess.run(
         [libical_check, str(calendar)], capture_output=True, text=True, check=False, timeout=60
     )
     vevents = calendar.read_bytes().count(b"BEGIN:VEVENT")
     assert (result.returncode, result.stdout) == (0, f"events {vevents}\nerrors 0\n")
+
+
+def test_calcurse_imports_the_anniversaries_as_yearly_events(tmp_path: Path) -> None:
+    report = calcurse_import(FEEDS / "anniversaries.ics", tmp_path)
+    assert "0 apps / 7 events / 0 todos / 0 skipped" in report
+    anniversary = "Anniversary: 100th session of the IOM Council (2011)"
+    assert anniversary in calcurse_day(tmp_path, "12/05/2030")
+    assert anniversary not in calcurse_day(tmp_path, "12/06/2030")
+
+
+@pytest.mark.parametrize("name", ["tags/iom-council.ics", "anniversaries.ics"])
+def test_khal_imports_the_other_calendars(tmp_path: Path, name: str) -> None:
+    config = khal_import(FEEDS / name, tmp_path)
+    assert list((tmp_path / "cal").glob("*.ics"))
+    assert khal_day(config, "2011-12-05")

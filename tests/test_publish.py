@@ -16,7 +16,7 @@ from tests.conftest import T0, event_yaml
 from timeline.errors import PublishError, ValidationError
 from timeline.publish import DATED, build
 
-FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml"]
+FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml", "index.html"]
 OTHERS = [
     "changes.atom",
     "changes.json",
@@ -29,14 +29,17 @@ OUTPUTS = sorted(FEEDS + OTHERS)
 D0 = date(2026, 11, 23)
 UNDATED = [name for name in OUTPUTS if name not in DATED]
 # What editing the title of an event dated to the year changes (not the anniversaries, not the OPML).
-AFTER_A_TITLE_EDIT = [
-    "changes.atom",
-    "changes.json",
-    "timeline.atom",
-    "timeline.ics",
-    "timeline.json",
-    "timeline.rss",
-]
+AFTER_A_TITLE_EDIT = sorted(
+    [
+        "changes.atom",
+        "changes.json",
+        "index.html",
+        "timeline.atom",
+        "timeline.ics",
+        "timeline.json",
+        "timeline.rss",
+    ]
+)
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -112,13 +112,24 @@ def test_healthz_reports_the_build_and_the_etags(daemon: Daemon) -> None:
         assert report["serving"]["files"][path]["etag"] == daemon.request(path).headers["etag"]
 
 
-def test_the_root_links_every_feed_and_the_webcal_url(daemon: Daemon) -> None:
+def test_the_root_is_the_timeline_page(daemon: Daemon) -> None:
     response = daemon.request("/")
     assert response.status == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
-    page = response.body.decode()
-    for path in MEDIA_TYPES:
-        assert f'href="{path}"' in page
-    assert f'href="webcal://127.0.0.1:{daemon.port}/timeline.ics"' in page
+    assert response.body == (daemon.out / "index.html").read_bytes()
+    assert daemon.request("/index.html").body == response.body
+
+
+def test_tag_feeds_and_the_other_outputs_are_served(daemon: Daemon) -> None:
+    for path, media_type in [
+        ("/tags/range.atom", "application/atom+xml; charset=utf-8"),
+        ("/tags/range.ics", "text/calendar; charset=utf-8"),
+        ("/changes.json", "application/feed+json; charset=utf-8"),
+        ("/on-this-day.rss", "application/rss+xml; charset=utf-8"),
+        ("/anniversaries.ics", "text/calendar; charset=utf-8"),
+        ("/timeline.opml", "text/x-opml; charset=utf-8"),
+    ]:
+        response = daemon.request(path)
+        assert (response.status, response.headers["content-type"]) == (200, media_type), path
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from timeline.atomic import read_or_none, write_atomic
 from timeline.errors import PublishError
 from timeline.load import load
 from timeline.model import History, Timeline
-from timeline.render import channel, feeds, ical, jsonfeed, opml
+from timeline.render import channel, feeds, html, ical, jsonfeed, opml
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ def render_all(timeline: Timeline, history: History, today: date | None = None) 
     outputs.update(ical.anniversaries(timeline, history))
     extra = (("changes", changes.title), ("on-this-day", f"{timeline.title}: on this day"))
     outputs.update(opml.render(timeline, views, extra))
+    outputs.update(html.render(timeline, history))
     if today is not None:
         on_this_day = channel.on_this_day_channel(timeline, today)
         outputs.update(feeds.render(on_this_day))

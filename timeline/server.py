@@ -8,10 +8,9 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from html import escape
 from typing import Any
 
-from timeline.snapshot import Representation, Snapshot
+from timeline.snapshot import Representation
 from timeline.status import Status
 
 Scope = MutableMapping[str, Any]
@@ -46,7 +45,7 @@ class App:
         snapshot = self.status.snapshot
         representation = snapshot.files.get(path)
         if representation is None and path == "/":
-            representation = snapshot.files.get("/index.html") or _feed_index(snapshot, scope)
+            representation = snapshot.files.get("/index.html")
         if representation is None:
             await _plain(send, 404, "not found\n", [], head=method == "HEAD")
             return
@@ -145,24 +144,6 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def _feed_index(snapshot: Snapshot, scope: Scope) -> Representation | None:
-    """A small page linking every output, for when no timeline page has been built."""
-    if not snapshot.files or snapshot.loaded_at is None:
-        return None
-    host = _headers(scope).get(b"host", b"127.0.0.1").decode("latin-1")
-    items = []
-    for path, rep in snapshot.files.items():
-        link = f'<a href="{escape(path)}">{escape(path.lstrip("/"))}</a>'
-        if path.endswith(".ics"):
-            link += f' (<a href="webcal://{escape(host)}{escape(path)}">subscribe</a>)'
-        items.append(f"<li>{link} <small>{escape(rep.media_type.split(';')[0])}</small></li>")
-    page = (
-        '<!doctype html><html lang="en"><meta charset="utf-8"><title>timeline feeds</title>'
-        f"<h1>Feeds</h1><ul>{''.join(items)}</ul></html>\n"
-    )
-    return Representation.of(page.encode(), "text/html; charset=utf-8", snapshot.loaded_at)
 
 
 def run(app: App, host: str, port: int, log_config: dict[str, Any]) -> None:

@@ -1,0 +1,46 @@
+"""The timeline page, index.html: Jinja2 with autoescaping (the only module that imports it)."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from timeline.model import Certainty, History, Status, Timeline
+from timeline.render import axis, prose
+from timeline.render.channel import views
+
+PAGE = "index.html"
+
+_environment = Environment(
+    loader=PackageLoader("timeline", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def render(timeline: Timeline, history: History) -> dict[str, bytes]:
+    """The page: the axis, how to subscribe, and every event under its year, oldest first."""
+    years = [
+        (year, list(events))
+        for year, events in groupby(timeline.events, key=lambda e: e.date.first_day().year)
+    ]
+    webcal = "webcal://" + timeline.base_url.split("://", 1)[1]
+    tags = [view.tag for view in views(timeline) if view.tag]
+    page = _environment.get_template("timeline.html.j2").render(
+        timeline=timeline,
+        years=years,
+        # Built by axis.svg from escaped parts only.
+        axis=Markup(axis.svg(timeline)),
+        updated=history.newest_change(),
+        webcal=webcal,
+        tags=tags,
+        source_name=prose.source_name,
+        date_json=prose.date_json,
+        Certainty=Certainty,
+        Status=Status,
+    )
+    return {PAGE: page.encode()}
