@@ -307,3 +307,50 @@ def test_if_none_match_decides_before_if_modified_since() -> None:
     assert not _not_modified({b"if-none-match": b'"b"', b"if-modified-since": date}, '"a"', modified)
     assert _not_modified({b"if-modified-since": date}, '"a"', modified)
     assert not _not_modified({}, '"a"', modified)
+
+
+# -- filtered URLs ----------------------------------------------------------------------------
+
+
+def test_a_filtered_url_is_served_once_per_canonical_query(daemon: Daemon) -> None:
+    first = daemon.request("/timeline.atom?tag=range&limit=5")
+    again = daemon.request("/timeline.atom?limit=05&tag=range")
+    assert (first.status, again.status) == (200, 200)
+    assert first.headers["etag"] == again.headers["etag"] and first.body == again.body
+    assert first.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert (
+        daemon.request(
+            "/timeline.atom?tag=range&limit=5", headers={"If-None-Match": first.headers["etag"]}
+        ).status
+        == 304
+    )
+    assert first.headers["etag"] != daemon.request("/timeline.atom").headers["etag"]
+
+
+@pytest.mark.parametrize("path", MEDIA_TYPES)
+def test_filters_keep_the_ids_and_uids_of_the_full_outputs(daemon: Daemon, path: str) -> None:
+    filtered = daemon.request(f"{path}?tag=range").body
+    full = daemon.request(path).body
+    for event_id in ("day-range", "year-range"):
+        assert event_id.encode() in filtered and event_id.encode() in full
+    assert b"leap-day" not in filtered
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/timeline.atom?colour=red", 'unknown parameter "colour"; use tag, from, to or limit\n'),
+        ("/timeline.ics?limit=-1", '"limit" must be a whole number from 1 to 1000\n'),
+        (
+            "/tags/range.atom?limit=1",
+            "filters apply to /timeline.atom, /timeline.rss, /timeline.json and /timeline.ics\n",
+        ),
+    ],
+)
+def test_a_bad_filter_is_a_400_with_the_reason(daemon: Daemon, url: str, message: str) -> None:
+    response = daemon.request(url)
+    assert (response.status, response.body.decode()) == (400, message)
+
+
+def test_a_query_on_the_page_is_ignored(daemon: Daemon) -> None:
+    assert daemon.request("/?utm_source=x").body == daemon.request("/").body

@@ -74,7 +74,7 @@ class Site:
                 outcome = BuildOutcome(
                     started, True, reason, events=len(result.timeline.events), written=result.written
                 )
-                self.status.published(snapshot, outcome)
+                self.status.published(snapshot, outcome, (result.timeline, result.history))
                 written = ", ".join(result.written) or "nothing changed"
                 log.info("build (%s): %d events; %s", reason, len(result.timeline.events), written)
                 return True

@@ -3,6 +3,7 @@ module that imports it). Only GET and HEAD; only the paths the snapshot holds; n
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -10,6 +11,8 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from timeline import filters
+from timeline.filters import FilterError
 from timeline.snapshot import Representation
 from timeline.status import Status
 
@@ -20,6 +23,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("timeline.server")
 
+FILTER_CACHE_SIZE = 256  # distinct filtered outputs kept in memory between publishes
+
 
 class App:
     """The ASGI application. `status.snapshot` is swapped by the builder; each request reads it once."""
@@ -27,6 +32,8 @@ class App:
     def __init__(self, status: Status, cache_seconds: int) -> None:
         self.status = status
         self.cache_control = f"public, max-age={max(cache_seconds, 1)}"
+        self._cache: dict[tuple[str, str], Representation] = {}
+        self._cache_model: object = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -49,7 +56,37 @@ class App:
         if representation is None:
             await _plain(send, 404, "not found\n", [], head=method == "HEAD")
             return
+        query = scope.get("query_string", b"").decode("latin-1")
+        if query and representation.media_type != "text/html; charset=utf-8":
+            try:
+                representation = await self._filtered(path, query, representation)
+            except FilterError as error:
+                await _plain(send, 400, f"{error}\n", [], head=method == "HEAD")
+                return
         await self._file(send, method, _headers(scope), representation)
+
+    async def _filtered(self, path: str, query: str, full: Representation) -> Representation:
+        """The output at `path` filtered by `query`, rendered once per filter and publish."""
+        extension = path.rsplit(".", 1)[-1]
+        model = self.status.model
+        if not path.startswith("/timeline.") or extension not in filters.FORMATS or model is None:
+            raise FilterError(
+                "filters apply to /timeline.atom, /timeline.rss, /timeline.json and /timeline.ics"
+            )
+        chosen = filters.parse(query, model[0])
+        if self._cache_model is not model:  # a new publish: every filtered output may have changed
+            self._cache.clear()
+            self._cache_model = model
+        key = (extension, chosen.canonical)
+        cached = self._cache.get(key)
+        if cached is None:
+            # Off the event loop: rendering a large timeline takes a while.
+            body = await asyncio.to_thread(filters.render, model[0], model[1], chosen, extension)
+            cached = Representation.of(body, full.media_type, full.last_modified)
+            if len(self._cache) >= FILTER_CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = cached
+        return cached
 
     async def _file(self, send: Send, method: str, headers: dict[bytes, bytes], rep: Representation) -> None:
         use_gzip = rep.gzip_body is not None and _accepts_gzip(headers.get(b"accept-encoding", b""))

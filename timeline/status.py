@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from timeline.model import History, Timeline
 from timeline.snapshot import Snapshot
 
 
@@ -29,8 +30,11 @@ class Status:
         self.snapshot = Snapshot()
         self.last_build: BuildOutcome | None = None
         self.last_good: BuildOutcome | None = None
+        # The model behind the snapshot, for filtered outputs rendered on request.
+        self.model: tuple[Timeline, History] | None = None
 
-    def published(self, snapshot: Snapshot, outcome: BuildOutcome) -> None:
+    def published(self, snapshot: Snapshot, outcome: BuildOutcome, model: tuple[Timeline, History]) -> None:
+        self.model = model
         self.snapshot = snapshot
         self.last_good = outcome
         self.last_build = outcome

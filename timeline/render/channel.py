@@ -22,20 +22,43 @@ CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
 
 @dataclass(frozen=True)
 class View:
-    """A selection of the timeline published under its own file names: all of it, or one tag."""
+    """A selection of the timeline published under its own name: all of it, one tag, or a filter
+    (tag, dates and a limit) asked for in a URL's query."""
 
     stem: str = "timeline"
     tag: str | None = None
+    start: date | None = None  # events that reach this day or later
+    end: date | None = None  # events that begin before this day
+    limit: int | None = None  # the newest N events
+    query: str = ""  # the canonical query string of a filtered view
+
+    def path(self, extension: str) -> str:
+        """The view's address under the base URL, e.g. "tags/council.atom" or "timeline.ics?tag=x"."""
+        return f"{self.stem}.{extension}" + (f"?{self.query}" if self.query else "")
 
     def select(self, timeline: Timeline) -> Timeline:
         """The timeline as this view publishes it (same ids, so switching feeds never duplicates)."""
-        if self.tag is None:
-            return timeline
-        events = tuple(e for e in timeline.events if self.tag in e.tags)
-        return replace(timeline, events=events, title=f"{timeline.title}: #{self.tag}")
+        events = [
+            e for e in timeline.events if self._includes(e.tags, e.date.first_day(), e.date.day_after())
+        ]
+        if self.limit is not None:
+            events = events[-self.limit :]
+        title = timeline.title
+        if self.query:
+            title += f" ({self.query.replace('&', ', ').replace('=', ': ')})"
+        elif self.tag is not None:
+            title += f": #{self.tag}"
+        return replace(timeline, events=tuple(events), title=title)
 
-    def includes_removed(self, tags: tuple[str, ...]) -> bool:
-        return self.tag is None or self.tag in tags
+    def includes_removed(self, tags: tuple[str, ...], first: date, after: date) -> bool:
+        return self._includes(tags, first, after)
+
+    def _includes(self, tags: tuple[str, ...], first: date, after: date) -> bool:
+        if self.tag is not None and self.tag not in tags:
+            return False
+        if self.start is not None and after <= self.start:
+            return False
+        return self.end is None or first < self.end
 
 
 def views(timeline: Timeline) -> tuple[View, ...]:
@@ -70,20 +93,26 @@ class Channel:
     entries: tuple[Entry, ...]
     timeline: Timeline = field(repr=False)
     ttl_minutes: int = 60
+    query: str = ""
 
     def url(self, extension: str) -> str:
-        return self.timeline.url(f"{self.stem}.{extension}")
+        return self.timeline.url(f"{self.stem}.{extension}" + (f"?{self.query}" if self.query else ""))
 
 
 def events_channel(timeline: Timeline, history: History, view: View) -> Channel:
     """The events of a view, newest event first, timestamps from the history."""
     selected = view.select(timeline)
     ids = frozenset(e.id for e in selected.events)
-    removed = frozenset(r.event_id for r in history.removed() if view.includes_removed(r.tags))
+    removed = frozenset(
+        r.event_id
+        for r in history.removed()
+        if view.includes_removed(r.tags, r.date.first_day(), r.date.day_after())
+    )
     entries = tuple(_event_entry(selected, history, event) for event in reversed(selected.events))
     return Channel(
         stem=view.stem,
-        id=timeline.tag_uri(view.stem),
+        id=timeline.tag_uri(view.stem + (f"?{view.query}" if view.query else "")),
+        query=view.query,
         title=selected.title,
         description=timeline.description,
         updated=history.newest_change(ids | removed),

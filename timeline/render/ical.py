@@ -41,7 +41,7 @@ def render(timeline: Timeline, history: History, view: View | None = None) -> di
     calendar.add("x-wr-caldesc", icalendar.vText(timeline.description))
     calendar.add("x-wr-timezone", icalendar.vText(timeline.timezone))
     calendar.add("url", timeline.base_url)
-    calendar.add("source", timeline.url(f"{stem}.ics"), parameters={"VALUE": "URI"})
+    calendar.add("source", timeline.url(view.path("ics")), parameters={"VALUE": "URI"})
     refresh = timedelta(minutes=timeline.refresh_minutes)
     calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(refresh))
@@ -49,7 +49,7 @@ def render(timeline: Timeline, history: History, view: View | None = None) -> di
     components += [
         (_day_span(r.date), r.event_id, _cancelled(r, full))
         for r in history.removed()
-        if view.includes_removed(r.tags)
+        if view.includes_removed(r.tags, r.date.first_day(), r.date.day_after())
     ]
     # Zones before the events that use them: some clients read the file in one pass.
     for timezone in _timezones(timeline):
