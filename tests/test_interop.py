@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from tests.conftest import GOLDEN, ROOT
 from tests.daemon import start
 from timeline.load import load
+from timeline.publish import build
 
 pytestmark = pytest.mark.interop
 FEEDS = ROOT / "feeds"
@@ -61,11 +63,15 @@ def test_newsboat_keeps_hostile_titles_as_text(name: str, tmp_path: Path) -> Non
     assert len(titles) == 12
 
 
-@pytest.mark.parametrize("source", [FEEDS, GOLDEN], ids=["shipped", "features"])
-@pytest.mark.parametrize("name", ["timeline.atom", "timeline.rss"])
-def test_sfeed_parses_every_item(name: str, source: Path) -> None:
+XML_FEEDS = sorted(
+    p for folder in (FEEDS, GOLDEN) for p in folder.rglob("*") if p.suffix in (".atom", ".rss")
+)
+
+
+@pytest.mark.parametrize("feed", XML_FEEDS, ids=[str(p.relative_to(ROOT)) for p in XML_FEEDS])
+def test_sfeed_parses_every_item(feed: Path) -> None:
     sfeed = program("sfeed")
-    data = (source / name).read_bytes()
+    data = feed.read_bytes()
     rows = subprocess.run([sfeed], input=data, capture_output=True, check=True, timeout=60).stdout
     lines = rows.decode("utf-8").splitlines()
     entry_count = data.count(b"<entry>") + data.count(b"<item>")
@@ -262,3 +268,16 @@ def test_khal_imports_the_other_calendars(tmp_path: Path, name: str) -> None:
     config = khal_import(FEEDS / name, tmp_path)
     assert list((tmp_path / "cal").glob("*.ics"))
     assert khal_day(config, "2011-12-05")
+
+
+@pytest.mark.parametrize("name", ["changes.atom", "tags/iom-council.rss", "on-this-day.atom"])
+def test_newsboat_reads_the_other_feeds(name: str, tmp_path: Path) -> None:
+    out = tmp_path / "feeds"
+    shutil.copy(ROOT / "events.yaml", tmp_path / "events.yaml")
+    shutil.copy(ROOT / "events.history.json", tmp_path / "events.history.json")
+    build(tmp_path / "events.yaml", out, today=date(2026, 12, 5))
+    reader = tmp_path / "reader"
+    reader.mkdir()
+    items = newsboat_items(out / name, reader)
+    data = (out / name).read_bytes()
+    assert len(items) == data.count(b"<entry>") + data.count(b"<item>") > 0
