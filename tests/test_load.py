@@ -110,3 +110,46 @@ def test_a_title_over_the_length_limit_is_reported() -> None:
     assert str(caught.value) == (
         "events.yaml:8:12: events[0].title: is 1,000,000 characters long, more than 300; shorten it"
     )
+
+
+DEPTH = 100_000
+DEEP = {
+    "flow lists": "title: " + "[" * DEPTH + "]" * DEPTH,
+    "flow mappings": "title: " + "{a: " * DEPTH + "x" + "}" * DEPTH,
+    "block lists": "title:\n" + "- " * DEPTH + "x",
+}
+
+
+@pytest.mark.parametrize("text", DEEP.values(), ids=DEEP.keys())
+def test_nesting_a_hundred_thousand_levels_deep_is_an_error_not_a_crash(text: str) -> None:
+    # PyYAML's composer recurses in C and would crash the process on these.
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as caught:
+        parse(text)
+    assert "nested more than 32 levels deep" in str(caught.value)
+    assert time.monotonic() - started < 5
+
+
+def test_a_file_of_fifty_megabytes_is_rejected_quickly_with_a_position() -> None:
+    text = MINIMAL + event_yaml("one", title="x" * (50 * 2**20))
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as caught:
+        parse(text.encode())
+    assert str(caught.value) == (
+        "events.yaml:8:12: events[0].title: is 52,428,800 characters long, more than 300; shorten it"
+    )
+    assert time.monotonic() - started < 30
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    from timeline.load import MAX_FILE_BYTES
+
+    path = tmp_path / "events.yaml"
+    with path.open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: no memory or disk spent on it
+    with pytest.raises(ValidationError) as caught:
+        load(path)
+    assert str(caught.value) == (
+        f"{path}:1:1: the file is 128 MiB, more than the 128 MiB an events file may be; "
+        "split the archive or remove what is not an event"
+    )

@@ -198,3 +198,38 @@ def test_a_file_changed_twice_within_a_second_still_gets_a_later_whole_second_mt
         build(source, out, now=T0, today=D0)
         seconds.append((out / "timeline.atom").stat().st_mtime_ns // 10**9)
     assert seconds[0] < seconds[1] < seconds[2]
+
+
+INVALID = sorted((Path(__file__).parent / "data" / "invalid").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("case", INVALID, ids=[p.stem for p in INVALID])
+def test_every_broken_file_leaves_the_previous_outputs_byte_identical(
+    case: Path, write_events: Callable[[str], Path]
+) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0, today=D0)
+    before = snapshot(out)
+    history_before = (source.parent / "events.history.json").read_bytes()
+    source.write_bytes(case.read_bytes())
+    with pytest.raises(ValidationError):
+        build(source, out, now=T0 + timedelta(days=1), today=D0 + timedelta(days=1))
+    assert snapshot(out) == before
+    assert (source.parent / "events.history.json").read_bytes() == history_before
+
+
+def test_a_deleted_history_keeps_every_id_and_uid(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one") + event_yaml("two", date="2011-12-05"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0, today=D0)
+
+    def identities() -> tuple[list[str], list[bytes]]:
+        feed = json.loads((out / "timeline.json").read_text())
+        uids = [line for line in (out / "timeline.ics").read_bytes().splitlines() if line.startswith(b"UID:")]
+        return [item["id"] for item in feed["items"]], uids
+
+    before = identities()
+    (source.parent / "events.history.json").unlink()
+    build(source, out, now=T0 + timedelta(days=5), today=D0)
+    assert identities() == before

@@ -26,8 +26,8 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def read_or_none(path: Path) -> bytes | None:
-    """The file's bytes, or None when it does not exist."""
+    """The file's bytes, or None when there is no readable file there (writing it will say why)."""
     try:
         return path.read_bytes()
-    except FileNotFoundError:
+    except OSError:
         return None

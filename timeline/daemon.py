@@ -19,7 +19,7 @@ from types import FrameType
 from typing import Any
 
 from timeline import server
-from timeline.errors import TimelineError, ValidationError
+from timeline.errors import PublishError, TimelineError, ValidationError
 from timeline.publish import build
 from timeline.scheduler import Scheduler
 from timeline.snapshot import Snapshot
@@ -28,6 +28,7 @@ from timeline.watch import SourceWatcher
 
 log = logging.getLogger("timeline")
 
+RETRY_SECONDS = 10.0  # after a failed write, how long until the next attempt
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -49,11 +50,15 @@ class Site:
         self.watcher = SourceWatcher(source)
         self.timezone = "UTC"
         self._lock = threading.Lock()
+        self._retry_at: float | None = None
 
     def watch(self) -> None:
-        """The frequent job: rebuild only when the events file really changed."""
+        """The frequent job: rebuild when the events file really changed, or to retry a write
+        that failed (a full disk gets space back; a folder gets its permissions fixed)."""
         if self.watcher.changed():
             self.rebuild("events file changed")
+        elif self._retry_at is not None and time.monotonic() >= self._retry_at:
+            self.rebuild("retrying the failed write")
 
     def rebuild(self, reason: str) -> bool:
         """Build now; on failure log every problem and keep serving the last good outputs."""
@@ -65,9 +70,15 @@ class Site:
                 result = build(self.source, self.out)
             except ValidationError as error:
                 errors = tuple(str(problem) for problem in error.problems)
+                self._retry_at = None  # the same file would fail the same way: wait for an edit
+            except PublishError as error:
+                errors = (str(error),)
+                self._retry_at = time.monotonic() + RETRY_SECONDS
             except TimelineError as error:
                 errors = (str(error),)
+                self._retry_at = None
             else:
+                self._retry_at = None
                 self.timezone = result.timeline.timezone
                 snapshot = Snapshot.from_folder(self.out, previous=self.status.snapshot)
                 _wait_until(snapshot.newest_modification())

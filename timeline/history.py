@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from timeline.atomic import read_or_none, write_atomic
+from timeline.atomic import write_atomic
 from timeline.errors import HistoryError
 from timeline.model import Change, Event, EventDate, History, Precision, Revision, Timeline
 
@@ -205,9 +205,14 @@ def _fresh_times(count: int, now: datetime, newest: datetime) -> list[datetime]:
 
 def read(path: Path) -> History:
     """The stored history; an empty one when the file does not exist yet."""
-    data = read_or_none(path)
-    if data is None:
+    if not path.exists():
         return History()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise HistoryError(
+            f"{path}: cannot read the history store ({error.strerror}); fix its permissions"
+        ) from None
     try:
         document = json.loads(data)
         if document.get("version") != FORMAT_VERSION:

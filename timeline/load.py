@@ -1,8 +1,8 @@
 """events.yaml -> Timeline: safe YAML, a position for every value, every problem in one run.
 
-The file is composed into YAML nodes, never constructed into objects, so no tag can build a
-Python object and every value keeps the line and column it was written at. Scalars are read
-from the text the user wrote (`2011-12` stays "2011-12"; `no` is not turned into False).
+The file is composed into YAML nodes (timeline.compose), never constructed into objects, so no
+tag can build a Python object and every value keeps the line and column it was written at.
+Scalars are read from the text the user wrote (`2011-12` stays "2011-12"; `no` is not False).
 """
 
 from __future__ import annotations
@@ -17,9 +17,19 @@ from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
 from dateutil.parser import isoparse
 
+from timeline.compose import (
+    ALIAS,
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    StructureError,
+    SyntaxProblem,
+    YamlSyntaxError,
+    compose,
+)
 from timeline.errors import Problem, TimelineError, ValidationError
 from timeline.model import (
     Article,
@@ -32,11 +42,6 @@ from timeline.model import (
     Status,
     Timeline,
 )
-
-try:  # libyaml's parser is an order of magnitude faster; the pure one gives the same nodes.
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 T = TypeVar("T")
 
@@ -114,12 +119,15 @@ def parse(data: bytes | str, path: str = "events.yaml") -> Timeline:
         text = data
     text = text.removeprefix("\ufeff")
     try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as error:
-        raise ValidationError([_syntax_problem(error, path)]) from None
-    except yaml.YAMLError as error:
-        raise ValidationError([Problem(path, 1, 1, "", f"not valid YAML: {error}")]) from None
+        root, structure = compose(text)
+    except YamlSyntaxError as error:
+        raise ValidationError([_syntax_problem(error.problem, path)]) from None
+    except StructureError as error:
+        raise ValidationError(
+            [Problem(path, line, column, "", message) for line, column, message in error.problems]
+        ) from None
     reader = _Reader(path)
+    reader.problems.extend(Problem(path, line, column, "", message) for line, column, message in structure)
     timeline = reader.timeline(root)
     if reader.problems or timeline is None:
         raise ValidationError(reader.problems)
@@ -154,17 +162,14 @@ def _decode(data: bytes, path: str) -> str:
         ) from None
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError, path: str) -> Problem:
-    mark = error.problem_mark or error.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    what = error.problem or "not valid YAML"
+def _syntax_problem(error: SyntaxProblem, path: str) -> Problem:
+    what = error.problem
     if error.context:
         context = error.context
-        start = error.context_mark
-        if start is not None and mark is not None and start.line != mark.line:
-            context += f" that starts at line {start.line + 1}, column {start.column + 1}"
+        if error.context_line is not None and error.context_line != error.line:
+            context += f" that starts at line {error.context_line}, column {error.context_column}"
         what = f"{context}, {what}"
-    if "tab" in what:
+    if "tab character" in what or "'\\t'" in what:
         hint = "indent with spaces; YAML does not allow tabs there"
     elif "flow sequence" in what or "flow mapping" in what:
         hint = "close the [ or { that starts there, and separate its items with commas"
@@ -172,15 +177,17 @@ def _syntax_problem(error: yaml.MarkedYAMLError, path: str) -> Problem:
         hint = "close the quote, or escape a quote inside the text"
     elif "anchor" in what or "alias" in what:
         hint = "write each value out in full"
+    elif "not allowed in YAML" in what:
+        return Problem(path, error.line, error.column, "", what)
     else:
         hint = "check the indentation, quoting and colons on this line and the one before"
-    return Problem(path, line, column, "", f"YAML syntax: {what}; {hint}")
+    return Problem(path, error.line, error.column, "", f"YAML syntax: {what}; {hint}")
 
 
-def _type_name(node: yaml.Node) -> str:
-    if isinstance(node, yaml.MappingNode):
+def _type_name(node: Node) -> str:
+    if isinstance(node, MappingNode):
         return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, SequenceNode):
         return "a list"
     if node.tag.endswith(":null"):
         return "nothing"
@@ -198,20 +205,17 @@ class _Reader:
 
     path: str
     problems: list[Problem] = field(default_factory=list)
-    _seen: set[int] = field(default_factory=set)
 
-    def problem(self, node: yaml.Node, where: str, message: str) -> None:
+    def problem(self, node: Node, where: str, message: str) -> None:
         mark = node.start_mark
         self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, where, message))
 
     # -- structure -------------------------------------------------------------------------
 
-    def _plain(self, node: yaml.Node, where: str) -> bool:
-        """Reject what plain data never needs: explicit tags and reused (aliased) nodes."""
-        if id(node) in self._seen:
-            self.problem(node, where, "this value is reused through a YAML alias; write it out in full")
+    def _plain(self, node: Node, where: str) -> bool:
+        """Reject what plain data never needs: explicit tags (aliases were reported when composed)."""
+        if node.tag == ALIAS:
             return False
-        self._seen.add(id(node))
         if node.tag not in _ALLOWED_TAGS:
             self.problem(
                 node,
@@ -223,30 +227,30 @@ class _Reader:
 
     def mapping(
         self,
-        node: yaml.Node,
+        node: Node,
         where: str,
         keys: tuple[str, ...] | None,
         required: tuple[str, ...],
         what: str,
-    ) -> dict[str, yaml.Node] | None:
+    ) -> dict[str, Node] | None:
         """The mapping's values by key, after reporting unknown, repeated and missing keys.
 
         `keys` lists the keys allowed; None allows any (a mapping keyed by names the user chose).
         """
         if not self._plain(node, where):
             return None
-        if not isinstance(node, yaml.MappingNode):
+        if not isinstance(node, MappingNode):
             self.problem(
                 node,
                 where,
                 f"expected {what} (a mapping of keys to values), got {_type_name(node)}",
             )
             return None
-        values: dict[str, yaml.Node] = {}
+        values: dict[str, Node] = {}
         lines: dict[str, int] = {}
         unknown: list[str] = []
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            key = key_node.value if isinstance(key_node, ScalarNode) else None
             if key is None:
                 self.problem(key_node, where, "a key must be a plain word")
                 continue
@@ -272,23 +276,23 @@ class _Reader:
                 self.problem(node, where or "the file", f'missing required key "{key}"{hint}')
         return values
 
-    def sequence(self, node: yaml.Node, where: str, what: str) -> list[yaml.Node]:
+    def sequence(self, node: Node, where: str, what: str) -> list[Node]:
         if not self._plain(node, where):
             return []
-        if not isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, SequenceNode):
             self.problem(node, where, f"expected a list of {what}, got {_type_name(node)}")
             return []
         return list(node.value)
 
     # -- scalars ---------------------------------------------------------------------------
 
-    def text(self, node: yaml.Node | None, where: str, *, limit: int = 10_000) -> str | None:
+    def text(self, node: Node | None, where: str, *, limit: int = 10_000) -> str | None:
         """A non-empty string, trimmed; None (after a problem) when it is not one."""
         if node is None:
             return None
         if not self._plain(node, where):
             return None
-        if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
+        if not isinstance(node, ScalarNode) or node.tag.endswith(":null"):
             self.problem(node, where, f"expected text, got {_type_name(node)}")
             return None
         value = str(node.value).strip()
@@ -310,7 +314,7 @@ class _Reader:
         return value
 
     def checked(
-        self, node: yaml.Node | None, where: str, check: Callable[[str], T], *, limit: int = 300
+        self, node: Node | None, where: str, check: Callable[[str], T], *, limit: int = 300
     ) -> T | None:
         """Text passed through `check`, which raises ValueError with the reason it is wrong."""
         value = self.text(node, where, limit=limit)
@@ -322,7 +326,7 @@ class _Reader:
             self.problem(node, where, str(error))
             return None
 
-    def integer(self, node: yaml.Node | None, where: str, default: int, minimum: int) -> int:
+    def integer(self, node: Node | None, where: str, default: int, minimum: int) -> int:
         if node is None:
             return default
         value = self.text(node, where)
@@ -335,7 +339,7 @@ class _Reader:
 
     # -- the file --------------------------------------------------------------------------
 
-    def timeline(self, root: yaml.Node | None) -> Timeline | None:
+    def timeline(self, root: Node | None) -> Timeline | None:
         if root is None:
             self.problems.append(
                 Problem(self.path, 1, 1, "", "the file is empty; start from the example in the README")
@@ -378,10 +382,10 @@ class _Reader:
             removed_grace_days=grace,
         )
 
-    def author(self, node: yaml.Node | None) -> Author | None:
+    def author(self, node: Node | None) -> Author | None:
         if node is None:
             return None
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, ScalarNode):
             name = self.text(node, "author", limit=200)
             return Author(name) if name else None
         values = self.mapping(node, "author", ("name", "email", "url"), ("name",), "an author")
@@ -392,14 +396,14 @@ class _Reader:
         url = self.checked(values.get("url"), "author.url", _url) if "url" in values else None
         return Author(name, email, url) if name else None
 
-    def articles(self, node: yaml.Node | None) -> dict[str, Article]:
+    def articles(self, node: Node | None) -> dict[str, Article]:
         articles: dict[str, Article] = {}
         if node is None:
             return articles
         values = self.mapping(node, "articles", None, (), "the articles by file name")
         for name, article_node in (values or {}).items():
             where = f"articles.{name}"
-            if isinstance(article_node, yaml.ScalarNode) and article_node.tag.endswith(":null"):
+            if isinstance(article_node, ScalarNode) and article_node.tag.endswith(":null"):
                 articles[name] = Article(name)
                 continue
             fields = self.mapping(article_node, where, ("title", "publisher", "url"), (), "an article")
@@ -414,7 +418,7 @@ class _Reader:
         return articles
 
     def events(
-        self, node: yaml.Node | None, articles: dict[str, Article], zone: zoneinfo.ZoneInfo
+        self, node: Node | None, articles: dict[str, Article], zone: zoneinfo.ZoneInfo
     ) -> list[Event] | None:
         if node is None:
             return None
@@ -429,7 +433,7 @@ class _Reader:
 
     def event(
         self,
-        node: yaml.Node,
+        node: Node,
         where: str,
         articles: dict[str, Article],
         zone: zoneinfo.ZoneInfo,
@@ -492,7 +496,7 @@ class _Reader:
             status=status,
         )
 
-    def choice(self, node: yaml.Node | None, where: str, kind: type[T], default: T) -> T | None:
+    def choice(self, node: Node | None, where: str, kind: type[T], default: T) -> T | None:
         if node is None:
             return default
         value = self.text(node, where)
@@ -505,7 +509,7 @@ class _Reader:
             self.problem(node, where, f'"{_shorten(value)}" is not one of: {names}')
             return None
 
-    def tags(self, node: yaml.Node | None, where: str) -> tuple[str, ...] | None:
+    def tags(self, node: Node | None, where: str) -> tuple[str, ...] | None:
         if node is None:
             return ()
         tags: list[str] = []
@@ -519,17 +523,17 @@ class _Reader:
                 ok = False
             else:
                 tags.append(tag)
-        if not isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, SequenceNode):
             return None
         return tuple(tags) if ok else None
 
     def sources(
-        self, node: yaml.Node | None, where: str, articles: dict[str, Article]
+        self, node: Node | None, where: str, articles: dict[str, Article]
     ) -> tuple[Source, ...] | None:
         if node is None:
             return None
         items = self.sequence(node, where, "sources")
-        if isinstance(node, yaml.SequenceNode) and not items:
+        if isinstance(node, SequenceNode) and not items:
             self.problem(node, where, "must list at least one source: the article and the sentence quoted")
             return None
         sources: list[Source] = []
@@ -556,10 +560,10 @@ class _Reader:
             sources.append(Source(articles[name], " ".join(quote.split())))
         return tuple(sources) if ok else None
 
-    def event_date(self, node: yaml.Node | None, where: str, zone: zoneinfo.ZoneInfo) -> EventDate | None:
+    def event_date(self, node: Node | None, where: str, zone: zoneinfo.ZoneInfo) -> EventDate | None:
         if node is None:
             return None
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, MappingNode):
             values = self.mapping(node, where, ("start", "end"), ("start", "end"), "a date range")
             if values is None or "start" not in values or "end" not in values:
                 return None
@@ -588,7 +592,7 @@ class _Reader:
         point = self.point(node, where, zone)
         return EventDate(point[0], point[1]) if point else None
 
-    def point(self, node: yaml.Node, where: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision] | None:
+    def point(self, node: Node, where: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision] | None:
         value = self.text(node, where, limit=60)
         if value is None:
             return None
@@ -652,6 +656,8 @@ def _slug(what: str) -> Callable[[str], str]:
 
 
 def _unknown_key(key: str, keys: tuple[str, ...]) -> str:
+    if key == "<<":
+        return "merge keys (<<) are not supported; write each key out"
     close = difflib.get_close_matches(key, keys, n=1)
     hint = f'did you mean "{close[0]}"?' if close else "expected one of: " + ", ".join(keys)
     return f'unknown key "{_shorten(key)}"; {hint}'

@@ -6,7 +6,9 @@ whose bytes did not change is not rewritten, so its mtime (and any ETag) stays.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -91,6 +93,7 @@ def build(
         return BuildResult(timeline, current, outputs, stale=stale)
     try:
         out.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned_temporaries(out)
         # The history goes first: if we stop after it, the next build renders the same bytes.
         if current != previous:
             history_store.write(history_file, current)
@@ -125,3 +128,15 @@ def _replace_with_later_mtime(path: Path, data: bytes) -> None:
         if stat.st_mtime_ns // 1_000_000_000 <= previous:
             later = (previous + 1) * 1_000_000_000
             os.utime(path, ns=(stat.st_atime_ns, later))
+
+
+ABANDONED_AFTER = 600  # seconds: older temporary files belong to no build still running
+
+
+def _remove_abandoned_temporaries(out: Path) -> None:
+    """Delete temporary files left by a build that was killed before it could rename them."""
+    now = time.time()
+    for path in out.rglob(".*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            if now - path.stat().st_mtime > ABANDONED_AFTER:
+                path.unlink()

@@ -1,0 +1,194 @@
+"""Faults: a builder killed at any moment, a folder that cannot be written, and a load of readers
+while the source is edited. Whatever happens, every file on disk and every response is whole."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import icalendar
+import pytest
+from lxml import etree, html
+
+from tests.conftest import MINIMAL, T0, event_yaml
+from tests.daemon import start
+from timeline import history
+from timeline.publish import ABANDONED_AFTER, build
+
+pytestmark = pytest.mark.slow
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def version(word: str, count: int = 300) -> str:
+    return MINIMAL + "".join(
+        event_yaml(f"e{i}", title=f"{word} {i}", date=f"{1900 + i % 120}-0{1 + i % 9}-1{i % 10}")
+        for i in range(count)
+    )
+
+
+def titles_in(out: Path) -> dict[str, list[str]]:
+    """Every output's event titles, read by a strict parser: a torn file fails here."""
+    found = {
+        "timeline.json": [
+            i["_timeline"]["title"] for i in json.loads((out / "timeline.json").read_bytes())["items"]
+        ],
+        "timeline.atom": [
+            e.findtext(f"{ATOM}title").split(": ", 1)[1]
+            for e in etree.fromstring((out / "timeline.atom").read_bytes()).iter(f"{ATOM}entry")
+        ],
+        "timeline.rss": [
+            i.findtext("title").split(": ", 1)[1]
+            for i in etree.fromstring((out / "timeline.rss").read_bytes()).iter("item")
+        ],
+        "timeline.ics": [
+            str(e["SUMMARY"])
+            for e in icalendar.Calendar.from_ical((out / "timeline.ics").read_bytes()).walk("VEVENT")
+        ],
+        "index.html": [
+            a.text for a in html.fromstring((out / "index.html").read_bytes()).xpath("//article//h3/a")
+        ],
+    }
+    return found
+
+
+def test_a_builder_killed_at_random_moments_never_leaves_a_torn_or_mixed_file(tmp_path: Path) -> None:
+    source, out = tmp_path / "events.yaml", tmp_path / "feeds"
+    source.write_text(version("Alpha"), encoding="utf-8")
+    command = [sys.executable, "-m", "timeline", "build", "--source", str(source), "--out", str(out)]
+    started = time.monotonic()
+    subprocess.run(command, check=True, capture_output=True)
+    duration = time.monotonic() - started
+    rng = random.Random(20261123)
+    kills = 0
+    for round_number in range(100):
+        word = ("Alpha", "Beta")[round_number % 2]
+        source.write_text(version(word), encoding="utf-8")
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 1.05) * duration)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait()
+        for name, titles in titles_in(out).items():
+            words = Counter(title.split()[0] for title in titles)
+            assert len(words) == 1 and sum(words.values()) == 300, (round_number, name, words)
+        history.read(source.with_name("events.history.json"))  # whole, never torn
+    assert kills >= 50, f"only {kills} of 100 builds were killed while running; the timing is off"
+    # Once a build completes, everything is consistent again.
+    subprocess.run(command, check=True, capture_output=True)
+    assert {tuple(sorted(set(t.split()[0] for t in titles))) for titles in titles_in(out).values()} == {
+        ("Beta",)
+    }
+    check = subprocess.run([*command, "--check"], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+
+
+def test_temporary_files_of_killed_builds_are_cleaned_up_later(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    leftover, recent = out / ".timeline.atom.abc.tmp", out / ".timeline.rss.def.tmp"
+    leftover.write_text("half", encoding="utf-8")
+    recent.write_text("in progress", encoding="utf-8")
+    old = time.time() - ABANDONED_AFTER - 1
+    os.utime(leftover, (old, old))
+    build(source, out, now=T0 + timedelta(days=1))
+    assert not leftover.exists()
+    assert recent.exists()  # it may belong to a build running now
+
+
+def test_the_daemon_survives_an_unwritable_output_folder_and_recovers(
+    tmp_path: Path, write_events: Callable[[str], Path]
+) -> None:
+    source = write_events(event_yaml("one"))
+    daemon = start(source, tmp_path / "feeds")
+    try:
+        served = daemon.request("/timeline.atom")
+        # A real fault, not a mock: tags/ becomes a file, so writing tags/x.* fails (root ignores chmod).
+        (tmp_path / "feeds" / "tags").write_text("in the way", encoding="utf-8")
+        write_events(
+            event_yaml("one", title="Changed") + event_yaml("two", title="Tagged") + "    tags: [x]\n"
+        )
+        daemon.wait_for(lambda: daemon.request("/healthz").json()["stale"], what="the failed publish")
+        report = daemon.request("/healthz").json()
+        assert (
+            "cannot write (Not a directory); the previous outputs are untouched"
+            in report["last_build"]["errors"][0]
+        )
+        assert daemon.request("/timeline.atom").status == 200
+        assert daemon.request("/timeline.atom").headers["etag"] == served.headers["etag"]
+        (tmp_path / "feeds" / "tags").unlink()
+        # The daemon retries a failed write by itself, ten seconds later.
+        daemon.wait_for(
+            lambda: not daemon.request("/healthz").json()["stale"], seconds=30, what="the recovery"
+        )
+        assert "build (retrying the failed write)" in daemon.log()
+        assert b"Tagged" in daemon.request("/timeline.atom").body
+        assert daemon.request("/tags/x.atom").status == 200
+    finally:
+        assert daemon.stop() == 0
+    assert "Traceback" not in daemon.log()
+
+
+def test_under_load_while_the_source_changes_every_response_is_whole(
+    tmp_path: Path, write_events: Callable[[str], Path]
+) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(version("Alpha", 50), encoding="utf-8")
+    daemon = start(source, tmp_path / "feeds")
+    failures: list[str] = []
+    statuses: Counter[int] = Counter()
+    stop = threading.Event()
+
+    def reader(path: str) -> None:
+        for _ in range(400):
+            if stop.is_set():
+                return
+            response = daemon.request(path)
+            statuses[response.status] += 1
+            if response.status != 200:
+                failures.append(f"{path}: {response.status}")
+                continue
+            digest = hashlib.sha256(response.body).hexdigest()[:32]
+            if response.headers["etag"] != f'"{digest}"':
+                failures.append(f"{path}: body does not match its ETag")
+            if path.endswith(".json"):
+                json.loads(response.body)  # never half a file
+            else:
+                etree.fromstring(response.body)
+
+    def editor() -> None:
+        for round_number in range(10):
+            source.write_text(
+                version(("Beta", "Gamma")[round_number % 2], 50 + round_number), encoding="utf-8"
+            )
+            time.sleep(0.15)
+        stop.set()
+
+    threads = [
+        threading.Thread(target=reader, args=(p,))
+        for p in ("/timeline.atom", "/timeline.json", "/timeline.rss")
+    ]
+    threads.append(threading.Thread(target=editor))
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        stop.set()
+        assert daemon.stop() == 0
+    assert failures == []
+    assert sum(statuses.values()) >= 300 and set(statuses) == {200}
+    assert daemon.log().count("build (events file changed)") >= 3
