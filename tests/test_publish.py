@@ -46,6 +46,18 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
 
 
+def published_then_edited(
+    write_events: Callable[[str], Path],
+) -> tuple[Path, Path, dict[str, tuple[bytes, int]]]:
+    """An events file built once, then edited: its path, the output folder, and what is in it."""
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0, today=D0)
+    before = snapshot(out)
+    write_events(event_yaml("one", title="Other"))
+    return source, out, before
+
+
 def test_first_build_writes_every_output_and_the_history(write_events: Callable[[str], Path]) -> None:
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
@@ -128,11 +140,7 @@ def test_check_reports_stale_outputs_and_writes_nothing(write_events: Callable[[
 def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
     write_events: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = write_events(event_yaml("one"))
-    out = source.parent / "feeds"
-    build(source, out, now=T0, today=D0)
-    before = snapshot(out)
-    write_events(event_yaml("one", title="Other"))
+    source, out, before = published_then_edited(write_events)
 
     real_mkstemp = tempfile.mkstemp
 
@@ -161,11 +169,7 @@ def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
 def test_a_failed_write_keeps_the_old_file_whole(
     write_events: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = write_events(event_yaml("one"))
-    out = source.parent / "feeds"
-    build(source, out, now=T0, today=D0)
-    before = snapshot(out)
-    write_events(event_yaml("one", title="Other"))
+    source, out, before = published_then_edited(write_events)
 
     def full_disk(src: str, dst: str) -> None:
         raise OSError(28, os.strerror(28), dst)
