@@ -20,6 +20,7 @@ from timeline.errors import PublishError
 from timeline.load import load
 from timeline.model import History, Timeline
 from timeline.render import channel, feeds, html, ical, jsonfeed, opml
+from timeline.render.memo import Memo
 
 
 @dataclass(frozen=True)
@@ -42,15 +43,21 @@ class BuildResult:
 DATED = frozenset({"on-this-day.atom", "on-this-day.rss", "on-this-day.json"})
 
 
-def render_all(timeline: Timeline, history: History, today: date | None = None) -> dict[str, bytes]:
-    """Every output's bytes by file name: pure, no clock, no I/O. With `today`, the dated ones too."""
+def render_all(
+    timeline: Timeline, history: History, today: date | None = None, memo: Memo | None = None
+) -> dict[str, bytes]:
+    """Every output's bytes by file name: pure, no clock, no I/O. With `today`, the dated ones too.
+
+    `memo` remembers rendered fragments across views and builds; it changes no byte.
+    """
+    memo = memo or Memo()
     outputs: dict[str, bytes] = {}
     views = channel.views(timeline)
     for view in views:
         events = channel.events_channel(timeline, history, view)
         outputs.update(feeds.render(events))
         outputs.update(jsonfeed.render(events))
-        outputs.update(ical.render(timeline, history, view))
+        outputs.update(ical.render(timeline, history, view, memo))
     changes = channel.changes_channel(timeline, history)
     outputs.update(feeds.render(changes, formats=("atom",)))
     outputs.update(jsonfeed.render(changes))
@@ -65,6 +72,21 @@ def render_all(timeline: Timeline, history: History, today: date | None = None) 
     return dict(sorted(outputs.items()))
 
 
+class Publisher:
+    """Builds one events file into one folder, again and again: the daemon's builder.
+
+    It keeps what the last build learnt, so that a rebuild does only the work that changed.
+    """
+
+    def __init__(self, source: Path, out: Path) -> None:
+        self.source, self.out = source, out
+        self.memo = Memo()
+
+    def build(self, *, now: datetime | None = None, today: date | None = None) -> BuildResult:
+        self.memo.next_build()
+        return build(self.source, self.out, now=now, today=today, memo=self.memo)
+
+
 def build(
     source: Path,
     out: Path,
@@ -73,6 +95,7 @@ def build(
     today: date | None = None,
     history_file: Path | None = None,
     check: bool = False,
+    memo: Memo | None = None,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
@@ -85,7 +108,7 @@ def build(
     now = now or datetime.now(UTC)
     current = history_store.update(previous, timeline, now)
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
-    outputs = render_all(timeline, current, today)
+    outputs = render_all(timeline, current, today, memo)
     changed = tuple(name for name, data in outputs.items() if read_or_none(out / name) != data)
     if check:
         stale = tuple(name for name in changed if name not in DATED)

@@ -1,0 +1,66 @@
+"""The benchmark: ours against the naive baseline, size by size, and the server against nginx.
+
+    .venv/bin/python -m bench.run                      # 100, 1,000 and 10,000 events
+    .venv/bin/python -m bench.run --sizes 100000       # the large archive (minutes)
+    .venv/bin/python -m bench.run --serve              # wrk against timeline serve and nginx
+
+Prints tables; BENCHMARKS.md records a run. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def measure(tool: str, count: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{tool}-{count}-") as folder:
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.worker", tool, str(count), folder],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+    return dict(json.loads(result.stdout))
+
+
+def build_table(sizes: list[int]) -> str:
+    rows = [
+        "| events | scenario | ours (s) | naive baseline (s) | baseline / ours |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    memory = ["| events | ours peak RSS (MB) | baseline peak RSS (MB) |", "|---:|---:|---:|"]
+    for count in sizes:
+        ours, base = measure("ours", count), measure("baseline", count)
+        for scenario in ("cold", "unchanged", "edit_one", "remove_one"):
+            ratio = base[scenario] / ours[scenario] if ours[scenario] else float("inf")
+            rows.append(f"| {count:,} | {scenario} | {ours[scenario]:.3f} | {base[scenario]:.3f} | {ratio:.1f}x |")
+        rows.append(f"| {count:,} | watch tick (nothing changed) | {ours['watch_tick'] * 1000:.3f} ms | | |")
+        memory.append(f"| {count:,} | {ours['peak_rss_mb']:.0f} | {base['peak_rss_mb']:.0f} |")
+        print(f"measured {count:,} events", file=sys.stderr, flush=True)
+    return "\n".join(rows) + "\n\n" + "\n".join(memory)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")], default=[100, 1000, 10000])
+    parser.add_argument("--serve", action="store_true", help="benchmark serving instead of building")
+    args = parser.parse_args()
+    if args.serve:
+        from bench import serving
+
+        print(serving.table())
+    else:
+        print(build_table(args.sizes))
+
+
+if __name__ == "__main__":
+    main()
