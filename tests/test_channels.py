@@ -163,3 +163,55 @@ def test_every_dated_feed_parses(today: date) -> None:
 def test_the_window_ends_thirty_days_back() -> None:
     later = on_this_day_channel(load(FEATURES), date(2027, 1, 6))
     assert "offset-time" not in {e.extension["event_id"] for e in later.entries if e.extension}
+
+
+def small_pages() -> dict[str, bytes]:
+    timeline, h = features_with_history()
+    from dataclasses import replace as with_fields
+
+    return render_all(with_fields(timeline, feed_entries=5), h)
+
+
+def test_the_subscription_feed_keeps_the_newest_entries_and_links_its_archives() -> None:
+    outputs = small_pages()
+    current = feedparser.parse(outputs["timeline.atom"])
+    assert len(current.entries) == 5
+    links = {link.rel: link.href for link in current.feed.links}
+    assert links["prev-archive"] == "https://timeline.example.org/features/archive/2.atom"
+    # Twelve events, five a page: the subscription feed, then archives of five and two.
+    assert sorted(name for name in outputs if name.startswith("archive/")) == [
+        "archive/1.atom",
+        "archive/2.atom",
+    ]
+    assert len(json_items(outputs["timeline.json"])) == 5
+
+
+def json_items(data: bytes) -> list[object]:
+    import json
+
+    return list(json.loads(data)["items"])
+
+
+def test_archive_pages_follow_rfc_5005_and_hold_every_older_entry_once() -> None:
+    outputs = small_pages()
+    ids: list[str] = [e.id for e in feedparser.parse(outputs["timeline.atom"]).entries]
+    for number in (1, 2):
+        data = outputs[f"archive/{number}.atom"]
+        page = etree.fromstring(data)
+        assert page.find("{http://purl.org/syndication/history/1.0}archive") is not None
+        links = {
+            link.get("rel"): link.get("href") for link in page.findall("{http://www.w3.org/2005/Atom}link")
+        }
+        assert links["current"] == "https://timeline.example.org/features/timeline.atom"
+        assert ("prev-archive" in links) == (number == 2) and ("next-archive" in links) == (number == 1)
+        parsed = feedparser.parse(data)
+        assert not parsed.bozo
+        ids += [e.id for e in parsed.entries]
+    timeline, _ = features_with_history()
+    assert sorted(ids) == sorted(timeline.tag_uri(e.id) for e in timeline.events)
+
+
+def test_a_small_timeline_has_no_archive() -> None:
+    outputs = render_all(*features_with_history())
+    assert not [name for name in outputs if name.startswith("archive/")]
+    assert "prev-archive" not in outputs["timeline.atom"].decode()

@@ -88,7 +88,7 @@ _EVENT_KEYS = (
 )  # fmt: skip
 _HEADER_KEYS = (
     "title", "description", "base_url", "id_authority", "author", "language", "timezone",
-    "refresh_minutes", "removed_grace_days", "articles", "events",
+    "refresh_minutes", "removed_grace_days", "feed_entries", "articles", "events",
 )  # fmt: skip
 
 
@@ -362,6 +362,7 @@ class _Reader:
             self.checked(header.get("timezone"), "timezone", _timezone) if "timezone" in header else None
         )
         refresh = self.integer(header.get("refresh_minutes"), "refresh_minutes", 60, 1)
+        feed_entries = self.integer(header.get("feed_entries"), "feed_entries", 100, 1)
         grace = self.integer(header.get("removed_grace_days"), "removed_grace_days", 30, 0)
         articles = self.articles(header.get("articles"))
         default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
@@ -379,6 +380,7 @@ class _Reader:
             events=tuple(sorted(events, key=lambda e: (e.date.sort_key(), e.id))),
             articles=tuple(articles.values()),
             refresh_minutes=refresh,
+            feed_entries=feed_entries,
             removed_grace_days=grace,
         )
 

@@ -174,6 +174,7 @@ class Timeline:
     articles: tuple[Article, ...] = ()
     refresh_minutes: int = 60
     removed_grace_days: int = 30
+    feed_entries: int = 100  # entries in a subscription feed; older ones go to archive pages
 
     @property
     def id_domain(self) -> str:

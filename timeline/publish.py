@@ -54,10 +54,12 @@ def render_all(
     outputs: dict[str, bytes] = {}
     views = channel.views(timeline)
     for view in views:
-        events = channel.events_channel(timeline, history, view)
+        events = channel.events_channel(timeline, history, view, memo)
         outputs.update(feeds.render(events))
-        outputs.update(jsonfeed.render(events))
+        outputs.update(jsonfeed.render(events, memo))
         outputs.update(ical.render(timeline, history, view, memo))
+    for archive in channel.archive_channels(timeline, history, memo):
+        outputs.update(feeds.render(archive, formats=("atom",)))
     changes = channel.changes_channel(timeline, history)
     outputs.update(feeds.render(changes, formats=("atom",)))
     outputs.update(jsonfeed.render(changes))

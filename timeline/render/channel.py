@@ -10,12 +10,14 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline.model import Event, History, Precision, Timeline
 from timeline.render import prose
+from timeline.render.memo import Memo
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
 
@@ -79,6 +81,9 @@ class Entry:
     updated: datetime
     tags: tuple[str, ...] = ()
     extension: dict[str, Any] | None = None
+    # What the entry is made from, when that is enough to name it: rendered forms of it are
+    # remembered under this key from one build to the next.
+    key: tuple[Any, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,13 +99,17 @@ class Channel:
     timeline: Timeline = field(repr=False)
     ttl_minutes: int = 60
     query: str = ""
+    links: tuple[tuple[str, str], ...] = ()  # further (rel, href) links: RFC 5005 archives
+    archive: bool = False  # an RFC 5005 archive document
 
     def url(self, extension: str) -> str:
         return self.timeline.url(f"{self.stem}.{extension}" + (f"?{self.query}" if self.query else ""))
 
 
-def events_channel(timeline: Timeline, history: History, view: View) -> Channel:
-    """The events of a view, newest event first, timestamps from the history."""
+def events_channel(timeline: Timeline, history: History, view: View, memo: Memo | None = None) -> Channel:
+    """A view's subscription feed: its most recently changed events, newest first, up to
+    `feed_entries`; the full timeline's older entries are in its archive pages."""
+    memo = memo or Memo()
     selected = view.select(timeline)
     ids = frozenset(e.id for e in selected.events)
     removed = frozenset(
@@ -108,7 +117,9 @@ def events_channel(timeline: Timeline, history: History, view: View) -> Channel:
         for r in history.removed()
         if view.includes_removed(r.tags, r.date.first_day(), r.date.day_after())
     )
-    entries = tuple(_event_entry(selected, history, event) for event in reversed(selected.events))
+    newest = _by_change(selected, history)[: timeline.feed_entries]
+    pages = _archive_pages(timeline, history) if view.stem == "timeline" and not view.query else []
+    links = (("prev-archive", timeline.url(f"archive/{len(pages)}.atom")),) if pages else ()
     return Channel(
         stem=view.stem,
         id=timeline.tag_uri(view.stem + (f"?{view.query}" if view.query else "")),
@@ -116,15 +127,75 @@ def events_channel(timeline: Timeline, history: History, view: View) -> Channel:
         title=selected.title,
         description=timeline.description,
         updated=history.newest_change(ids | removed),
-        entries=entries,
+        entries=tuple(_remembered_entry(timeline, history, event, memo) for event in newest),
         timeline=timeline,
         ttl_minutes=timeline.refresh_minutes,
+        links=links,
     )
 
 
-def _event_entry(timeline: Timeline, history: History, event: Event) -> Entry:
+def archive_channels(timeline: Timeline, history: History, memo: Memo | None = None) -> list[Channel]:
+    """RFC 5005 archive pages of the full timeline: every entry older than the subscription
+    feed's, `feed_entries` a page, the oldest first (archive/1.atom), linked to each other and
+    to the subscription feed. A page changes only when an event on it changes."""
+    memo = memo or Memo()
+    pages = _archive_pages(timeline, history)
+    channels = []
+    for number, events in enumerate(pages, start=1):
+        links = [("current", timeline.url("timeline.atom"))]
+        if number > 1:
+            links.append(("prev-archive", timeline.url(f"archive/{number - 1}.atom")))
+        if number < len(pages):
+            links.append(("next-archive", timeline.url(f"archive/{number + 1}.atom")))
+        channels.append(
+            Channel(
+                stem=f"archive/{number}",
+                id=timeline.tag_uri(f"archive/{number}"),
+                title=f"{timeline.title} (archive {number} of {len(pages)})",
+                description=timeline.description,
+                updated=history.newest_change(frozenset(e.id for e in events)),
+                entries=tuple(
+                    _remembered_entry(timeline, history, event, memo) for event in reversed(events)
+                ),
+                timeline=timeline,
+                ttl_minutes=timeline.refresh_minutes,
+                links=tuple(links),
+                archive=True,
+            )
+        )
+    return channels
+
+
+def _by_change(timeline: Timeline, history: History) -> list[Event]:
+    """Events by when they last changed, newest first (times are distinct by construction)."""
+    return sorted(timeline.events, key=lambda e: (history.get(e.id).last_changed, e.id), reverse=True)
+
+
+def _archive_pages(timeline: Timeline, history: History) -> list[list[Event]]:
+    older = _by_change(timeline, history)[timeline.feed_entries :]
+    older.reverse()  # oldest first, so that a page fills once and then stays
+    size = timeline.feed_entries
+    return [older[start : start + size] for start in range(0, len(older), size)]
+
+
+def _remembered_entry(timeline: Timeline, history: History, event: Event, memo: Memo) -> Entry:
+    revision = history.get(event.id)
+    # The content hash covers every field of the event; the stamps and the site the rest.
+    key = (
+        "entry",
+        event.id,
+        revision.content_hash,
+        revision.sequence,
+        revision.last_changed,
+        timeline.base_url,
+    )
+    return memo.get(key, partial(_event_entry, timeline, history, event, key))
+
+
+def _event_entry(timeline: Timeline, history: History, event: Event, key: tuple[Any, ...]) -> Entry:
     revision = history.get(event.id)
     return Entry(
+        key=key,
         id=timeline.tag_uri(event.id),
         title=prose.headline(event),
         url=timeline.url("#" + event.id),

@@ -20,9 +20,8 @@ def render(channel: Channel, formats: tuple[str, ...] = ("atom", "rss")) -> dict
         for extension in formats:
             builder = _builder(channel, extension)
             if extension == "atom":
-                out[f"{channel.stem}.atom"] = builder.atom_str(
-                    pretty=True, encoding="UTF-8", xml_declaration=True
-                )
+                document = builder.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+                out[f"{channel.stem}.atom"] = _mark_archive(document) if channel.archive else document
             else:
                 out[f"{channel.stem}.rss"] = builder.rss_str(
                     pretty=True, encoding="UTF-8", xml_declaration=True
@@ -47,6 +46,8 @@ def _builder(channel: Channel, extension: str) -> FeedGenerator:
     feed.author(author)
     feed.link(href=channel.url(extension), rel="self", type=_MEDIA_TYPES[extension])
     # feedgen takes RSS's channel <link> from the last link added: the page, not the feed.
+    for rel, href in channel.links:
+        feed.link(href=href, rel=rel, type=_MEDIA_TYPES["atom"])
     feed.link(href=timeline.base_url, rel="alternate", type="text/html")
     feed.language(timeline.language)
     feed.generator("timeline", uri="https://pypi.org/project/feedgen/")
@@ -66,3 +67,15 @@ def _builder(channel: Channel, extension: str) -> FeedGenerator:
         for tag in item.tags:
             entry.category(term=tag, label=tag)
     return feed
+
+
+_HISTORY = "http://purl.org/syndication/history/1.0"
+
+
+def _mark_archive(document: bytes) -> bytes:
+    """Add RFC 5005's <fh:archive/>, which feedgen has no word for, before the first entry."""
+    marker = f'<fh:archive xmlns:fh="{_HISTORY}"/>\n  '.encode()
+    at = document.find(b"<entry>")
+    if at < 0:
+        at = document.rindex(b"</feed>")
+    return document[:at] + marker + document[at:]

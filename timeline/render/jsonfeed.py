@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
-from timeline.render.channel import Channel
+from timeline.render.channel import Channel, Entry
+from timeline.render.memo import Memo
 from timeline.render.prose import rfc3339
 
 
-def render(channel: Channel) -> dict[str, bytes]:
-    """The channel's JSON Feed document by file name."""
+def render(channel: Channel, memo: Memo | None = None) -> dict[str, bytes]:
+    """The channel's JSON Feed document by file name: the feed's fields indented, one item a line."""
+    memo = memo or Memo()
     timeline = channel.timeline
     author = {"name": timeline.author.name}
     if timeline.author.url:
@@ -24,23 +27,31 @@ def render(channel: Channel) -> dict[str, bytes]:
         "language": timeline.language,
         "authors": [author],
         "_timeline": {"updated": rfc3339(channel.updated)},
-        "items": [],
     }
-    for entry in channel.entries:
-        item: dict[str, Any] = {
-            "id": entry.id,
-            "url": entry.url,
-            "title": entry.title,
-            "content_html": entry.content_html,
-            "content_text": entry.content_text,
-            "summary": entry.summary,
-            "date_published": rfc3339(entry.published),
-            "date_modified": rfc3339(entry.updated),
-        }
-        if entry.tags:
-            item["tags"] = list(entry.tags)
-        # Extension keys start with "_" (JSON Feed 1.1, "Extensions").
-        if entry.extension is not None:
-            item["_timeline"] = entry.extension
-        feed["items"].append(item)
-    return {f"{channel.stem}.json": (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode()}
+    head = json.dumps(feed, ensure_ascii=False, indent=2)[:-2]  # without the closing "\n}"
+    items = [
+        memo.get(("json", entry.key), partial(_item, entry)) if entry.key else _item(entry)
+        for entry in channel.entries
+    ]
+    body = "[\n" + ",\n".join(items) + "\n  ]" if items else "[]"
+    return {f"{channel.stem}.json": f'{head},\n  "items": {body}\n}}\n'.encode()}
+
+
+def _item(entry: Entry) -> str:
+    item: dict[str, Any] = {
+        "id": entry.id,
+        "url": entry.url,
+        "title": entry.title,
+        "content_html": entry.content_html,
+        "content_text": entry.content_text,
+        "summary": entry.summary,
+        "date_published": rfc3339(entry.published),
+        "date_modified": rfc3339(entry.updated),
+    }
+    if entry.tags:
+        item["tags"] = list(entry.tags)
+    # Extension keys start with "_" (JSON Feed 1.1, "Extensions").
+    if entry.extension is not None:
+        item["_timeline"] = entry.extension
+    # Compact, one item a line: the C encoder, ten times faster than indenting, and diffs stay readable.
+    return "    " + json.dumps(item, ensure_ascii=False)
