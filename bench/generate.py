@@ -23,9 +23,34 @@ articles:
 events:
 """
 WORDS = (
-    "migration council delegation Hà Nội Genève memorandum Việt Nam Nguyễn Tấn Dũng observer member "
-    "session report anniversary labourers trafficking resilience đổi mới cộng đồng Zürich São Paulo"
-).split()
+    "migration",
+    "council",
+    "delegation",
+    "Hà",
+    "Nội",
+    "Genève",
+    "memorandum",
+    "Việt",
+    "Nam",
+    "Nguyễn",
+    "Tấn",
+    "Dũng",
+    "observer",
+    "member",
+    "session",
+    "report",
+    "anniversary",
+    "labourers",
+    "trafficking",
+    "resilience",
+    "đổi",
+    "mới",
+    "cộng",
+    "đồng",
+    "Zürich",
+    "São",
+    "Paulo",
+)
 TAGS = ["council", "membership", "diplomacy", "agreements", "data", "one-un", "reports", "labour"]
 
 
@@ -40,9 +65,11 @@ def event(index: int, rng: random.Random, title_word: str = "") -> str:
         date = f"{year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
     elif kind < 0.9:
         month, day = rng.randrange(1, 13), rng.randrange(1, 25)
-        date = f"{{start: {year}-{month:02d}-{day:02d}, end: {year}-{month:02d}-{day + rng.randrange(1, 4):02d}}}"
+        end = day + rng.randrange(1, 4)
+        date = f"{{start: {year}-{month:02d}-{day:02d}, end: {year}-{month:02d}-{end:02d}}}"
     else:
-        date = f"{year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}"
+        on = f"{year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+        date = f"{on}T{rng.randrange(24):02d}:{rng.randrange(60):02d}"
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(4, 9)))
     summary = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(20, 40)))
     quote = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(15, 30)))
@@ -62,7 +89,7 @@ def event(index: int, rng: random.Random, title_word: str = "") -> str:
         lines.append(f"    location: {rng.choice(['Hà Nội', 'Genève', 'Thành phố Hồ Chí Minh', 'Zürich'])}")
     lines.append(f"    tags: [{tags}]")
     lines.append("    sources:")
-    lines.append(f"      - {{article: {rng.choice(['a.txt', 'b.txt'])}, quote: \"{quote}.\"}}")
+    lines.append(f'      - {{article: {rng.choice(["a.txt", "b.txt"])}, quote: "{quote}."}}')
     return "\n".join(lines) + "\n"
 
 

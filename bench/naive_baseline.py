@@ -56,7 +56,9 @@ def build(source: Path, out: Path) -> None:
     feed.atom_file(str(out / "timeline.atom"))
     feed.rss_file(str(out / "timeline.rss"))
     (out / "timeline.ics").write_bytes(calendar.to_ical())
-    (out / "timeline.json").write_text(json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}))
+    (out / "timeline.json").write_text(
+        json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items})
+    )
 
 
 def _day(value: object) -> date:
@@ -65,7 +67,9 @@ def _day(value: object) -> date:
     if isinstance(value, date):
         return value
     text = str(value)
-    return date(int(text[:4]), int(text[5:7] or 1) if len(text) >= 7 else 1, int(text[8:10]) if len(text) >= 10 else 1)
+    return date(
+        int(text[:4]), int(text[5:7] or 1) if len(text) >= 7 else 1, int(text[8:10]) if len(text) >= 10 else 1
+    )
 
 
 if __name__ == "__main__":

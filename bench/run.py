@@ -42,7 +42,9 @@ def build_table(sizes: list[int]) -> str:
         ours, base = measure("ours", count), measure("baseline", count)
         for scenario in ("cold", "unchanged", "edit_one", "remove_one"):
             ratio = base[scenario] / ours[scenario] if ours[scenario] else float("inf")
-            rows.append(f"| {count:,} | {scenario} | {ours[scenario]:.3f} | {base[scenario]:.3f} | {ratio:.1f}x |")
+            rows.append(
+                f"| {count:,} | {scenario} | {ours[scenario]:.3f} | {base[scenario]:.3f} | {ratio:.1f}x |"
+            )
         rows.append(f"| {count:,} | watch tick (nothing changed) | {ours['watch_tick'] * 1000:.3f} ms | | |")
         memory.append(f"| {count:,} | {ours['peak_rss_mb']:.0f} | {base['peak_rss_mb']:.0f} |")
         print(f"measured {count:,} events", file=sys.stderr, flush=True)
@@ -50,14 +52,18 @@ def build_table(sizes: list[int]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=lambda text: [int(n) for n in text.split(",")], default=[100, 1000, 10000])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", type=lambda text: [int(n) for n in text.split(",")], default=[100, 1000, 10000]
+    )
     parser.add_argument("--serve", action="store_true", help="benchmark serving instead of building")
     args = parser.parse_args()
     if args.serve:
-        from bench import serving
+        from bench.serving import table
 
-        print(serving.table())
+        print(table())
     else:
         print(build_table(args.sizes))
 

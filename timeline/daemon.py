@@ -20,7 +20,7 @@ from typing import Any
 
 from timeline import server
 from timeline.errors import PublishError, TimelineError, ValidationError
-from timeline.publish import build
+from timeline.publish import Publisher
 from timeline.scheduler import Scheduler
 from timeline.snapshot import Snapshot
 from timeline.status import BuildOutcome, Status
@@ -40,6 +40,7 @@ class ServeOptions:
     port: int = 8000
     watch_seconds: float = 2.0
     rebuild_cron: str = "5 0 * * *"
+    access_log: bool = False
 
 
 class Site:
@@ -48,6 +49,7 @@ class Site:
     def __init__(self, source: Path, out: Path, status: Status) -> None:
         self.source, self.out, self.status = source, out, status
         self.watcher = SourceWatcher(source)
+        self.publisher = Publisher(source, out)  # remembers parses and renders between builds
         self.timezone = "UTC"
         self._lock = threading.Lock()
         self._retry_at: float | None = None
@@ -67,7 +69,7 @@ class Site:
             self.watcher.seen()
             started = datetime.now(UTC)
             try:
-                result = build(self.source, self.out)
+                result = self.publisher.build()
             except ValidationError as error:
                 errors = tuple(str(problem) for problem in error.problems)
                 self._retry_at = None  # the same file would fail the same way: wait for an edit
@@ -136,6 +138,7 @@ def serve(options: ServeOptions) -> None:
             options.host,
             options.port,
             log_config(),
+            access_log=options.access_log,
         )
     finally:
         scheduler.shutdown()

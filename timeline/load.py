@@ -94,7 +94,11 @@ _HEADER_KEYS = (
 
 def load(path: str | Path) -> Timeline:
     """Read and validate an events file; raise ValidationError listing every problem."""
-    path = Path(path)
+    return parse(read(Path(path)), str(path))
+
+
+def read(path: Path) -> bytes:
+    """The bytes of an events file, or a TimelineError a user can act on."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -106,18 +110,27 @@ def load(path: str | Path) -> Timeline:
         raise TimelineError(f"{path}: is a folder; pass the events file itself") from None
     except PermissionError:
         raise TimelineError(f"{path}: permission denied; make the file readable") from None
-    return parse(data, str(path))
+    return data
 
 
 def parse(data: bytes | str, path: str = "events.yaml") -> Timeline:
     """Validate the text of an events file named `path` (used only in messages)."""
+    return parse_in_order(text_of(data, path), path)[0]
+
+
+def text_of(data: bytes | str, path: str) -> str:
+    """The text of an events file: UTF-8 checked, the size limit applied, a BOM dropped."""
     if isinstance(data, bytes):
         if len(data) > MAX_FILE_BYTES:
             raise ValidationError([Problem(path, 1, 1, "", _too_big(len(data)))])
         text = _decode(data, path)
     else:
         text = data
-    text = text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff")
+
+
+def parse_in_order(text: str, path: str, index_offset: int = 0) -> tuple[Timeline, list[Event]]:
+    """The timeline, and its events in the order the file lists them."""
     try:
         root, structure = compose(text)
     except YamlSyntaxError as error:
@@ -126,12 +139,12 @@ def parse(data: bytes | str, path: str = "events.yaml") -> Timeline:
         raise ValidationError(
             [Problem(path, line, column, "", message) for line, column, message in error.problems]
         ) from None
-    reader = _Reader(path)
+    reader = _Reader(path, index_offset=index_offset)
     reader.problems.extend(Problem(path, line, column, "", message) for line, column, message in structure)
     timeline = reader.timeline(root)
     if reader.problems or timeline is None:
         raise ValidationError(reader.problems)
-    return timeline
+    return timeline, reader.file_order
 
 
 def _too_big(size: int) -> str:
@@ -205,6 +218,8 @@ class _Reader:
 
     path: str
     problems: list[Problem] = field(default_factory=list)
+    index_offset: int = 0  # where the first event read stands in the whole file
+    file_order: list[Event] = field(default_factory=list)  # the events as written, unsorted
 
     def problem(self, node: Node, where: str, message: str) -> None:
         mark = node.start_mark
@@ -428,9 +443,10 @@ class _Reader:
         events: list[Event] = []
         first_line: dict[str, int] = {}
         for index, item in enumerate(items):
-            event = self.event(item, f"events[{index}]", articles, zone, first_line)
+            event = self.event(item, f"events[{self.index_offset + index}]", articles, zone, first_line)
             if event is not None:
                 events.append(event)
+        self.file_order = events
         return events
 
     def event(

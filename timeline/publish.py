@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from timeline.atomic import read_or_none, write_atomic
 from timeline.errors import PublishError
 from timeline.load import load
 from timeline.model import History, Timeline
+from timeline.reload import Reloader
 from timeline.render import channel, feeds, html, ical, jsonfeed, opml
 from timeline.render.memo import Memo
 
@@ -83,10 +85,11 @@ class Publisher:
     def __init__(self, source: Path, out: Path) -> None:
         self.source, self.out = source, out
         self.memo = Memo()
+        self.reloader = Reloader(source)
 
     def build(self, *, now: datetime | None = None, today: date | None = None) -> BuildResult:
         self.memo.next_build()
-        return build(self.source, self.out, now=now, today=today, memo=self.memo)
+        return build(self.source, self.out, now=now, today=today, memo=self.memo, loader=self.reloader.load)
 
 
 def build(
@@ -98,13 +101,14 @@ def build(
     history_file: Path | None = None,
     check: bool = False,
     memo: Memo | None = None,
+    loader: Callable[[], Timeline] | None = None,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
     `now` stamps what changed (default: the clock); `today` is the day the dated outputs are
     built for (default: today in the timeline's time zone).
     """
-    timeline = load(source)
+    timeline = loader() if loader else load(source)
     history_file = history_file or history_store.history_path(source)
     previous = history_store.read(history_file)
     now = now or datetime.now(UTC)

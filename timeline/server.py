@@ -183,7 +183,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             return
 
 
-def run(app: App, host: str, port: int, log_config: dict[str, Any]) -> None:
+def run(app: App, host: str, port: int, log_config: dict[str, Any], access_log: bool = False) -> None:
     """Serve `app` until SIGINT or SIGTERM; returns after a graceful shutdown."""
     import uvicorn
 
@@ -198,5 +198,7 @@ def run(app: App, host: str, port: int, log_config: dict[str, Any]) -> None:
         server_header=False,
         proxy_headers=False,
         timeout_graceful_shutdown=5,
+        # A line per request costs more than answering it; off unless asked for.
+        access_log=access_log,
     )
     uvicorn.Server(config).run()

@@ -40,17 +40,22 @@ class View:
 
     def select(self, timeline: Timeline) -> Timeline:
         """The timeline as this view publishes it (same ids, so switching feeds never duplicates)."""
-        events = [
-            e for e in timeline.events if self._includes(e.tags, e.date.first_day(), e.date.day_after())
-        ]
+        if self.start is None and self.end is None:  # the common case, without date arithmetic
+            events = [e for e in timeline.events if self.tag is None or self.tag in e.tags]
+        else:
+            events = [
+                e for e in timeline.events if self._includes(e.tags, e.date.first_day(), e.date.day_after())
+            ]
         if self.limit is not None:
             events = events[-self.limit :]
-        title = timeline.title
+        return replace(timeline, events=tuple(events), title=self.title(timeline))
+
+    def title(self, timeline: Timeline) -> str:
         if self.query:
-            title += f" ({self.query.replace('&', ', ').replace('=', ': ')})"
-        elif self.tag is not None:
-            title += f": #{self.tag}"
-        return replace(timeline, events=tuple(events), title=title)
+            return f"{timeline.title} ({self.query.replace('&', ', ').replace('=', ': ')})"
+        if self.tag is not None:
+            return f"{timeline.title}: #{self.tag}"
+        return timeline.title
 
     def includes_removed(self, tags: tuple[str, ...], first: date, after: date) -> bool:
         return self._includes(tags, first, after)
@@ -153,7 +158,7 @@ def archive_channels(timeline: Timeline, history: History, memo: Memo | None = N
                 id=timeline.tag_uri(f"archive/{number}"),
                 title=f"{timeline.title} (archive {number} of {len(pages)})",
                 description=timeline.description,
-                updated=history.newest_change(frozenset(e.id for e in events)),
+                updated=max(history.get(e.id).last_changed for e in events),
                 entries=tuple(
                     _remembered_entry(timeline, history, event, memo) for event in reversed(events)
                 ),
@@ -286,10 +291,19 @@ def on_this_day_channel(timeline: Timeline, today: date) -> Channel:
     """
     zone = ZoneInfo(timeline.timezone)
     entries: list[Entry] = []
+    # Candidates by (month, day) once, rather than every event for each day of the window.
+    candidates: dict[tuple[int, int], list[Event]] = {}
+    for event in timeline.events:
+        for month_day in _remembered_on(event.date.precision, event.date.first_day()):
+            candidates.setdefault(month_day, []).append(event)
     for offset in range(ON_THIS_DAY_WINDOW):
         day = today - timedelta(days=offset)
         midnight = datetime.combine(day, time(), zone).astimezone(UTC)
-        todays = [(event, years) for event in timeline.events if (years := _anniversary(event, day))]
+        todays = [
+            (event, years)
+            for event in candidates.get((day.month, day.day), ())
+            if (years := _anniversary(event, day))
+        ]
         for index, (event, years) in reversed(list(enumerate(todays))):
             when = {"day": "today", "time": "today", "month": "this month", "year": "this year"}[
                 event.date.precision
@@ -323,6 +337,13 @@ def on_this_day_channel(timeline: Timeline, today: date) -> Channel:
         timeline=timeline,
         ttl_minutes=timeline.refresh_minutes,
     )
+
+
+def _remembered_on(precision: Precision, start: date) -> tuple[tuple[int, int], ...]:
+    """The (month, day) pairs on which an event may be remembered."""
+    if precision in (Precision.DAY, Precision.TIME):
+        return ((2, 28), (2, 29)) if (start.month, start.day) == (2, 29) else ((start.month, start.day),)
+    return ((start.month, 1),) if precision is Precision.MONTH else ((1, 1),)
 
 
 def _anniversary(event: Event, day: date) -> int:

@@ -14,7 +14,7 @@ def render(
     timeline: Timeline, views: tuple[View, ...], extra: tuple[tuple[str, str], ...]
 ) -> dict[str, bytes]:
     """The outline: the full timeline's Atom feed, each tag's, and `extra` (stem, title) feeds."""
-    feeds = [(view.stem, view.select(timeline).title) for view in views] + list(extra)
+    feeds = [(view.stem, view.title(timeline)) for view in views] + list(extra)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<opml version="2.0">',

@@ -1,0 +1,95 @@
+"""Reloading reparses only what changed, and always gives what a full parse gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINIMAL, ROOT, event_yaml
+from timeline.errors import ValidationError
+from timeline.load import load
+from timeline.reload import Reloader
+
+
+def events(count: int, changed: dict[int, str] | None = None) -> str:
+    changed = changed or {}
+    return "".join(
+        event_yaml(f"e{i}", title=changed.get(i, f"Event {i}"), date=f"{1900 + i}") for i in range(count)
+    )
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    path = tmp_path / "events.yaml"
+    path.write_text(MINIMAL + events(50), encoding="utf-8")
+    return path
+
+
+def test_a_reload_equals_a_full_parse_after_every_kind_of_edit(source: Path) -> None:
+    reloader = Reloader(source)
+    assert reloader.load() == load(source)
+    edits = [
+        MINIMAL + events(50, {7: "Edited"}),  # one event changed
+        MINIMAL + events(49),  # one removed
+        MINIMAL + events(51),  # one added at the end
+        MINIMAL + event_yaml("first", date="1800") + events(51),  # one added at the top: all move
+        MINIMAL.replace("Test timeline", "Renamed") + events(51),  # the header changed
+        MINIMAL + "# a comment\n" + events(51),  # only a comment
+    ]
+    for text in edits:
+        source.write_text(text, encoding="utf-8")
+        assert reloader.load() == load(source)
+
+
+def test_an_unchanged_file_is_not_parsed_again(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reloader = Reloader(source)
+    first = reloader.load()
+    monkeypatch.setattr("timeline.reload.parse_in_order", lambda *a, **k: pytest.fail("parsed again"))
+    assert reloader.load() is first
+
+
+def test_an_edit_reparses_only_the_changed_event(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reloader = Reloader(source)
+    reloader.load()
+    import timeline.load
+
+    calls: list[int] = []
+    real = timeline.load.parse_in_order
+
+    def counting(text: str, path: str, index_offset: int = 0) -> object:
+        calls.append(index_offset)
+        return real(text, path, index_offset)
+
+    monkeypatch.setattr("timeline.reload.parse_in_order", counting)
+    source.write_text(MINIMAL + events(50, {20: "Edited"}), encoding="utf-8")
+    assert [e.title for e in reloader.load().events if e.id == "e20"] == ["Edited"]
+    assert calls == [20]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        events(50, {3: "[unclosed"}),
+        events(10) + event_yaml("e3", date="1999"),  # a repeated id
+        events(10).replace("date: 1905", "date: 1905-13"),
+    ],
+)
+def test_a_broken_edit_reports_exactly_what_a_full_parse_reports(source: Path, broken: str) -> None:
+    reloader = Reloader(source)
+    reloader.load()
+    source.write_text(MINIMAL + broken, encoding="utf-8")
+    with pytest.raises(ValidationError) as from_reload:
+        reloader.load()
+    with pytest.raises(ValidationError) as from_load:
+        load(source)
+    assert str(from_reload.value) == str(from_load.value)
+
+
+def test_the_shipped_file_reloads_to_the_same_timeline(tmp_path: Path) -> None:
+    path = tmp_path / "events.yaml"
+    path.write_text((ROOT / "events.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    reloader = Reloader(path)
+    reloader.load()
+    path.write_text(path.read_text(encoding="utf-8").replace("IOM marks its 60th", "IOM marks its sixtieth"))
+    assert reloader.load() == load(path)
