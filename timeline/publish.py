@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -61,14 +62,16 @@ def render_all(
         outputs.update(jsonfeed.render(events, memo))
         outputs.update(ical.render(timeline, history, view, memo))
     for archive in channel.archive_channels(timeline, history, memo):
-        outputs.update(feeds.render(archive, formats=("atom",)))
+        # An archive page is rewritten only when one of its entries changed.
+        key = ("archive", archive.stem, archive.title, archive.links, tuple(e.key for e in archive.entries))
+        outputs.update(memo.get(key, partial(feeds.render, archive, ("atom",))))
     changes = channel.changes_channel(timeline, history)
     outputs.update(feeds.render(changes, formats=("atom",)))
     outputs.update(jsonfeed.render(changes))
-    outputs.update(ical.anniversaries(timeline, history))
+    outputs.update(ical.anniversaries(timeline, history, memo))
     extra = (("changes", changes.title), ("on-this-day", f"{timeline.title}: on this day"))
     outputs.update(opml.render(timeline, views, extra))
-    outputs.update(html.render(timeline, history))
+    outputs.update(html.render(timeline, history, memo))
     if today is not None:
         on_this_day = channel.on_this_day_channel(timeline, today)
         outputs.update(feeds.render(on_this_day))

@@ -140,9 +140,9 @@ def events_channel(timeline: Timeline, history: History, view: View, memo: Memo 
 
 
 def archive_channels(timeline: Timeline, history: History, memo: Memo | None = None) -> list[Channel]:
-    """RFC 5005 archive pages of the full timeline: every entry older than the subscription
-    feed's, `feed_entries` a page, the oldest first (archive/1.atom), linked to each other and
-    to the subscription feed. A page changes only when an event on it changes."""
+    """RFC 5005 archive pages of the full timeline: every event once, `feed_entries` a page,
+    the first published first (archive/1.atom), linked to each other and to the subscription
+    feed, which repeats the most recently changed (readers keep the newest by id)."""
     memo = memo or Memo()
     pages = _archive_pages(timeline, history)
     channels = []
@@ -177,10 +177,13 @@ def _by_change(timeline: Timeline, history: History) -> list[Event]:
 
 
 def _archive_pages(timeline: Timeline, history: History) -> list[list[Event]]:
-    older = _by_change(timeline, history)[timeline.feed_entries :]
-    older.reverse()  # oldest first, so that a page fills once and then stays
+    """Every event, in the order they were first published, `feed_entries` a page: an event
+    stays on its page for good, and an edit changes only that page."""
+    if len(timeline.events) <= timeline.feed_entries:
+        return []
+    ordered = sorted(timeline.events, key=lambda e: (history.get(e.id).first_published, e.id))
     size = timeline.feed_entries
-    return [older[start : start + size] for start in range(0, len(older), size)]
+    return [ordered[start : start + size] for start in range(0, len(ordered), size)]
 
 
 def _remembered_entry(timeline: Timeline, history: History, event: Event, memo: Memo) -> Entry:

@@ -7,9 +7,10 @@ from itertools import groupby
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from timeline.model import Certainty, History, Status, Timeline
+from timeline.model import Certainty, Event, History, Status, Timeline
 from timeline.render import axis, prose
 from timeline.render.channel import views
+from timeline.render.memo import Memo
 
 PAGE = "index.html"
 
@@ -22,10 +23,21 @@ _environment = Environment(
 )
 
 
-def render(timeline: Timeline, history: History) -> dict[str, bytes]:
+def render(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
     """The page: the axis, how to subscribe, and every event under its year, oldest first."""
+    memo = memo or Memo()
+    article = _environment.get_template("event.html.j2")
+    base = timeline.base_url
+
+    def one(event: Event) -> Markup:
+        revision = history.get(event.id)
+        # The content hash covers every field of the event; the site the rest.
+        key = ("article", event.id, revision.content_hash, base)
+        # Rendered from escaped parts only, by the autoescaping template.
+        return memo.get(key, lambda: Markup(article.render(event=event, **_helpers(timeline)).rstrip("\n")))
+
     years = [
-        (year, list(events))
+        (year, [one(event) for event in events])
         for year, events in groupby(timeline.events, key=lambda e: e.date.first_day().year)
     ]
     webcal = "webcal://" + timeline.base_url.split("://", 1)[1]
@@ -38,9 +50,15 @@ def render(timeline: Timeline, history: History) -> dict[str, bytes]:
         updated=history.newest_change(),
         webcal=webcal,
         tags=tags,
-        source_name=prose.source_name,
-        date_json=prose.date_json,
-        Certainty=Certainty,
-        Status=Status,
     )
     return {PAGE: page.encode()}
+
+
+def _helpers(timeline: Timeline) -> dict[str, object]:
+    return {
+        "timeline": timeline,
+        "source_name": prose.source_name,
+        "date_json": prose.date_json,
+        "Certainty": Certainty,
+        "Status": Status,
+    }

@@ -231,7 +231,7 @@ def _day_span(when: EventDate) -> tuple[date, date, str]:
 ANNIVERSARIES = "anniversaries.ics"
 
 
-def anniversaries(timeline: Timeline, history: History) -> dict[str, bytes]:
+def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
     """A calendar of yearly recurring all-day events, one per event dated to the day."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -244,32 +244,47 @@ def anniversaries(timeline: Timeline, history: History) -> dict[str, bytes]:
     refresh = timedelta(minutes=timeline.refresh_minutes)
     calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", icalendar.vDuration(refresh))
+    memo = memo or Memo()
     body = []
     for event in timeline.events:
         if event.date.precision not in (Precision.DAY, Precision.TIME):
             continue
-        day = event.date.first_day()
         revision = history.get(event.id)
-        stamps = _stamps(revision, timeline.id_domain)
-        # A different object from the event itself, so a different UID.
-        stamps[1] = "UID:" + _text(f"{event.id}.anniversary@{timeline.id_domain}")
-        # 29 February recurs on the last day of February in other years.
-        rule = "FREQ=YEARLY;BYMONTHDAY=-1;BYMONTH=2" if (day.month, day.day) == (2, 29) else "FREQ=YEARLY"
-        lines = [
-            "BEGIN:VEVENT",
-            "SUMMARY:" + _text(f"Anniversary: {event.title} ({day.year})"),
-            f"DTSTART;VALUE=DATE:{_ymd(day)}",
-            f"DTEND;VALUE=DATE:{_ymd(day + timedelta(days=1))}",
-            *stamps,
-            "RRULE:" + rule,
-            "CREATED:" + _utc(revision.first_published),
-            "DESCRIPTION:" + _text(prose.text(event)),
-            "LAST-MODIFIED:" + _utc(revision.last_changed),
-            "STATUS:CONFIRMED",
-            "TRANSP:TRANSPARENT",
-            f"URL:{timeline.base_url}#{event.id}",
-            "END:VEVENT",
-        ]
-        body.append("".join(_fold(line) for line in lines))
+        key = (
+            "anniversary",
+            event.id,
+            revision.content_hash,
+            revision.sequence,
+            revision.last_changed,
+            timeline.base_url,
+        )
+        body.append(
+            memo.get(key, partial(_anniversary, event, revision, timeline.base_url, timeline.id_domain))
+        )
     head = calendar.to_ical()
     return {ANNIVERSARIES: head[: -len(_END)] + "".join(body).encode() + _END}
+
+
+def _anniversary(event: Event, revision: Revision, base_url: str, domain: str) -> str:
+    day = event.date.first_day()
+    stamps = _stamps(revision, domain)
+    # A different object from the event itself, so a different UID.
+    stamps[1] = "UID:" + _text(f"{event.id}.anniversary@{domain}")
+    # 29 February recurs on the last day of February in other years.
+    rule = "FREQ=YEARLY;BYMONTHDAY=-1;BYMONTH=2" if (day.month, day.day) == (2, 29) else "FREQ=YEARLY"
+    lines = [
+        "BEGIN:VEVENT",
+        "SUMMARY:" + _text(f"Anniversary: {event.title} ({day.year})"),
+        f"DTSTART;VALUE=DATE:{_ymd(day)}",
+        f"DTEND;VALUE=DATE:{_ymd(day + timedelta(days=1))}",
+        *stamps,
+        "RRULE:" + rule,
+        "CREATED:" + _utc(revision.first_published),
+        "DESCRIPTION:" + _text(prose.text(event)),
+        "LAST-MODIFIED:" + _utc(revision.last_changed),
+        "STATUS:CONFIRMED",
+        "TRANSP:TRANSPARENT",
+        f"URL:{base_url}#{event.id}",
+        "END:VEVENT",
+    ]
+    return "".join(_fold(line) for line in lines)
