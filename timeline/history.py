@@ -10,12 +10,14 @@ import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline.atomic import write_atomic
 from timeline.errors import HistoryError
+from timeline.memo import Memo
 from timeline.model import Change, Event, EventDate, History, Precision, Revision, Timeline
 
 FORMAT_VERSION = 1
@@ -29,6 +31,10 @@ def history_path(source: Path) -> Path:
 
 def content_hash(event: Event) -> str:
     """A digest of everything an event shows, so any visible edit counts as a change."""
+    return _content_hash(event)
+
+
+def _content_hash(event: Event) -> str:
     fields = {
         "id": event.id,
         "title": event.title,
@@ -48,7 +54,7 @@ def content_hash(event: Event) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def update(history: History, timeline: Timeline, now: datetime) -> History:
+def update(history: History, timeline: Timeline, now: datetime, memo: Memo | None = None) -> History:
     """The history after publishing `timeline` at `now`: new, changed and removed events get
     fresh times; unchanged ones keep theirs; removals older than the grace period are forgotten.
 
@@ -57,6 +63,11 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
     by date shows them in the order they happened, no two entries share an `updated` (the W3C
     validator warns of that), and an event's times only ever move forward.
     """
+    memo = memo or Memo()
+
+    def content_hash(event: Event) -> str:
+        return memo.get(("hash", event), partial(_content_hash, event))
+
     previous = {r.event_id: r for r in history.revisions}
     kept: list[Revision] = []
     removed: list[Revision] = []
@@ -229,20 +240,22 @@ def read(path: Path) -> History:
     return History(revisions, changes)
 
 
-def dumps(history: History) -> bytes:
+def dumps(history: History, memo: Memo | None = None) -> bytes:
     """The store's text: one event or change a line, so that version control diffs stay readable."""
-    events = ",\n".join(
-        f"  {json.dumps(r.event_id)}: {json.dumps(_revision_json(r), ensure_ascii=False)}"
-        for r in history.revisions
-    )
+    memo = memo or Memo()
+    events = ",\n".join(memo.get(("history line", r), partial(_revision_line, r)) for r in history.revisions)
     changes = ",\n".join(f"  {json.dumps(_change_json(c), ensure_ascii=False)}" for c in history.changes)
     head = f'{{\n "version": {FORMAT_VERSION},\n'
     return f'{head} "events": {{\n{events}\n }},\n "changes": [\n{changes}\n ]\n}}\n'.encode()
 
 
-def write(path: Path, history: History) -> None:
+def write(path: Path, history: History, memo: Memo | None = None) -> None:
     """Store the history atomically."""
-    write_atomic(path, dumps(history))
+    write_atomic(path, dumps(history, memo))
+
+
+def _revision_line(revision: Revision) -> str:
+    return f"  {json.dumps(revision.event_id)}: {json.dumps(_revision_json(revision), ensure_ascii=False)}"
 
 
 def _revision_json(revision: Revision) -> dict[str, Any]:

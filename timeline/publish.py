@@ -20,10 +20,10 @@ from timeline import history as history_store
 from timeline.atomic import read_or_none, write_atomic
 from timeline.errors import PublishError
 from timeline.load import load
+from timeline.memo import Memo
 from timeline.model import History, Timeline
 from timeline.reload import Reloader
 from timeline.render import channel, feeds, html, ical, jsonfeed, opml
-from timeline.render.memo import Memo
 
 
 @dataclass(frozen=True)
@@ -82,17 +82,46 @@ def render_all(
 class Publisher:
     """Builds one events file into one folder, again and again: the daemon's builder.
 
-    It keeps what the last build learnt, so that a rebuild does only the work that changed.
+    It keeps what the last build learnt (the parse, the history it wrote, rendered fragments),
+    so that a rebuild does only the work that changed.
     """
 
     def __init__(self, source: Path, out: Path) -> None:
         self.source, self.out = source, out
         self.memo = Memo()
         self.reloader = Reloader(source)
+        self._history: tuple[tuple[int, int], History] | None = None  # (mtime, size) when written
 
     def build(self, *, now: datetime | None = None, today: date | None = None) -> BuildResult:
         self.memo.next_build()
-        return build(self.source, self.out, now=now, today=today, memo=self.memo, loader=self.reloader.load)
+        result = build(
+            self.source,
+            self.out,
+            now=now,
+            today=today,
+            memo=self.memo,
+            loader=self.reloader.load,
+            history_reader=self._read_history,
+        )
+        self._remember_history(result.history)
+        return result
+
+    def _read_history(self, path: Path) -> History:
+        # Read again only if someone else wrote it since (a restore from git, say).
+        if self._history is not None and _signature(path) == self._history[0]:
+            return self._history[1]
+        return history_store.read(path)
+
+    def _remember_history(self, history: History) -> None:
+        self._history = (_signature(history_store.history_path(self.source)), history)
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 def build(
@@ -105,6 +134,7 @@ def build(
     check: bool = False,
     memo: Memo | None = None,
     loader: Callable[[], Timeline] | None = None,
+    history_reader: Callable[[Path], History] | None = None,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
@@ -113,9 +143,9 @@ def build(
     """
     timeline = loader() if loader else load(source)
     history_file = history_file or history_store.history_path(source)
-    previous = history_store.read(history_file)
+    previous = (history_reader or history_store.read)(history_file)
     now = now or datetime.now(UTC)
-    current = history_store.update(previous, timeline, now)
+    current = history_store.update(previous, timeline, now, memo)
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     outputs = render_all(timeline, current, today, memo)
     changed = tuple(name for name, data in outputs.items() if read_or_none(out / name) != data)
@@ -128,7 +158,7 @@ def build(
         _remove_abandoned_temporaries(out)
         # The history goes first: if we stop after it, the next build renders the same bytes.
         if current != previous:
-            history_store.write(history_file, current)
+            history_store.write(history_file, current, memo)
         for name in changed:
             _replace_with_later_mtime(out / name, outputs[name])
     except OSError as error:

@@ -15,9 +15,9 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from timeline.memo import Memo
 from timeline.model import Event, History, Precision, Timeline
 from timeline.render import prose
-from timeline.render.memo import Memo
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
 

@@ -7,10 +7,10 @@ from itertools import groupby
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from timeline.memo import Memo
 from timeline.model import Certainty, Event, History, Status, Timeline
 from timeline.render import axis, prose
 from timeline.render.channel import views
-from timeline.render.memo import Memo
 
 PAGE = "index.html"
 

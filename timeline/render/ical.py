@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from timeline.memo import Memo
 from timeline.model import Event, EventDate, History, Precision, Revision, Status, Timeline
 from timeline.render import prose
 from timeline.render.channel import View
-from timeline.render.memo import Memo
 
 PRODID = "-//timeline//timeline event feeds//EN"
 _END = b"END:VCALENDAR\r\n"  # icalendar writes the calendar's head; the events go before this
