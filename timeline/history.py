@@ -66,7 +66,11 @@ def update(history: History, timeline: Timeline, now: datetime, memo: Memo | Non
     memo = memo or Memo()
 
     def content_hash(event: Event) -> str:
-        return memo.get(("hash", event), partial(_content_hash, event))
+        # Keyed by identity, not by value (hashing an event costs half of hashing its content):
+        # the reloader hands back the very same object for an unchanged event, and the memo
+        # holds it, so no other object can have its id meanwhile.
+        held, digest = memo.get(("hash", id(event)), lambda: (event, _content_hash(event)))
+        return digest if held is event else _content_hash(event)
 
     previous = {r.event_id: r for r in history.revisions}
     kept: list[Revision] = []
@@ -243,7 +247,13 @@ def read(path: Path) -> History:
 def dumps(history: History, memo: Memo | None = None) -> bytes:
     """The store's text: one event or change a line, so that version control diffs stay readable."""
     memo = memo or Memo()
-    events = ",\n".join(memo.get(("history line", r), partial(_revision_line, r)) for r in history.revisions)
+    events = ",\n".join(
+        memo.get(
+            ("history line", r.event_id, r.content_hash, r.sequence, r.first_published, r.removed),
+            partial(_revision_line, r),
+        )
+        for r in history.revisions
+    )
     changes = ",\n".join(f"  {json.dumps(_change_json(c), ensure_ascii=False)}" for c in history.changes)
     head = f'{{\n "version": {FORMAT_VERSION},\n'
     return f'{head} "events": {{\n{events}\n }},\n "changes": [\n{changes}\n ]\n}}\n'.encode()
