@@ -12,13 +12,11 @@ import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date
-from functools import cache
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from dateutil.parser import isoparse
-
+from timeline import values as check
 from timeline.compose import (
     ALIAS,
     MappingNode,
@@ -42,25 +40,13 @@ from timeline.model import (
     Status,
     Timeline,
 )
+from timeline.values import DATE_FORMS, shorten
 
 T = TypeVar("T")
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_ID_AUTHORITY = re.compile(
-    r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+,\d{4}(-\d\d(-\d\d)?)?\Z"
-)
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
-_URL = re.compile(r"https?://[^\s/?#]+(/[^\s]*)?\Z")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 # Characters XML 1.0 forbids even escaped: C0 controls but tab, newline and return; surrogates;
 # U+FFFE and U+FFFF. A feed containing one is rejected by every XML parser.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_YEAR = re.compile(r"\d{4}\Z")
-_MONTH = re.compile(r"(\d{4})-(\d{2})\Z")
-_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-
-_DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM[+HH:MM], or {start: ..., end: ...}"
 _ALLOWED_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
@@ -74,7 +60,7 @@ _REQUIRED_HINTS = {
     "events": "; list the events under it",
     "id": '; a permanent slug like "council-100th-session"',
     "summary": "; say in a sentence or two what happened",
-    "date": "; write " + _DATE_FORMS,
+    "date": "; write " + DATE_FORMS,
     "sources": "; list the article and the sentence quoted",
     "article": "; the article's file name, as listed under articles",
     "quote": "; the sentence the event comes from, copied verbatim",
@@ -204,12 +190,7 @@ def _type_name(node: Node) -> str:
         return "a list"
     if node.tag.endswith(":null"):
         return "nothing"
-    return f'"{_shorten(node.value)}"'
-
-
-def _shorten(text: str, limit: int = 40) -> str:
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return f'"{shorten(node.value)}"'
 
 
 @dataclass
@@ -278,7 +259,7 @@ class _Reader:
                 )
                 continue
             if keys is not None and key not in keys:
-                self.problem(key_node, inner, _unknown_key(key, keys))
+                self.problem(key_node, inner, check.unknown_key(key, keys))
                 unknown.append(key)
                 continue
             values[key] = value_node
@@ -348,7 +329,7 @@ class _Reader:
         if value is None:
             return default
         if not value.isdigit() or int(value) < minimum:
-            self.problem(node, where, f'"{_shorten(value)}" is not a whole number of at least {minimum}')
+            self.problem(node, where, f'"{shorten(value)}" is not a whole number of at least {minimum}')
             return default
         return int(value)
 
@@ -367,14 +348,14 @@ class _Reader:
             return None
         title = self.text(header.get("title"), "title", limit=MAX_TEXT["title"])
         description = self.text(header.get("description"), "description") if "description" in header else None
-        base_url = self.checked(header.get("base_url"), "base_url", _base_url)
-        authority = self.checked(header.get("id_authority"), "id_authority", _id_authority)
+        base_url = self.checked(header.get("base_url"), "base_url", check.base_url)
+        authority = self.checked(header.get("id_authority"), "id_authority", check.id_authority)
         author = self.author(header.get("author"))
         language = (
-            self.checked(header.get("language"), "language", _language) if "language" in header else "en"
+            self.checked(header.get("language"), "language", check.language) if "language" in header else "en"
         )
         timezone = (
-            self.checked(header.get("timezone"), "timezone", _timezone) if "timezone" in header else None
+            self.checked(header.get("timezone"), "timezone", check.timezone) if "timezone" in header else None
         )
         refresh = self.integer(header.get("refresh_minutes"), "refresh_minutes", 60, 1)
         feed_entries = self.integer(header.get("feed_entries"), "feed_entries", 100, 1)
@@ -409,8 +390,8 @@ class _Reader:
         if values is None:
             return None
         name = self.text(values.get("name"), "author.name", limit=200)
-        email = self.checked(values.get("email"), "author.email", _email) if "email" in values else None
-        url = self.checked(values.get("url"), "author.url", _url) if "url" in values else None
+        email = self.checked(values.get("email"), "author.email", check.email) if "email" in values else None
+        url = self.checked(values.get("url"), "author.url", check.url) if "url" in values else None
         return Author(name, email, url) if name else None
 
     def articles(self, node: Node | None) -> dict[str, Article]:
@@ -430,7 +411,7 @@ class _Reader:
                 file=name,
                 title=self.text(fields.get("title"), f"{where}.title", limit=500),
                 publisher=self.text(fields.get("publisher"), f"{where}.publisher", limit=200),
-                url=self.checked(fields.get("url"), f"{where}.url", _url) if "url" in fields else None,
+                url=self.checked(fields.get("url"), f"{where}.url", check.url) if "url" in fields else None,
             )
         return articles
 
@@ -462,7 +443,7 @@ class _Reader:
         )
         if values is None:
             return None
-        event_id = self.checked(values.get("id"), f"{where}.id", _slug("id"), limit=100)
+        event_id = self.checked(values.get("id"), f"{where}.id", check.slug("id"), limit=100)
         if event_id is not None:
             id_node = values["id"]
             if event_id in first_line:
@@ -476,7 +457,7 @@ class _Reader:
             else:
                 first_line[event_id] = id_node.start_mark.line + 1
         if "timezone" in values:
-            zone_name = self.checked(values["timezone"], f"{where}.timezone", _timezone)
+            zone_name = self.checked(values["timezone"], f"{where}.timezone", check.timezone)
             zone = zoneinfo.ZoneInfo(zone_name) if zone_name else zone
         title = self.text(values.get("title"), f"{where}.title", limit=MAX_TEXT["title"])
         summary = self.text(values.get("summary"), f"{where}.summary", limit=MAX_TEXT["summary"])
@@ -524,7 +505,7 @@ class _Reader:
             return kind(value)  # type: ignore[call-arg]
         except ValueError:
             names = ", ".join(str(member) for member in kind)  # type: ignore[attr-defined]
-            self.problem(node, where, f'"{_shorten(value)}" is not one of: {names}')
+            self.problem(node, where, f'"{shorten(value)}" is not one of: {names}')
             return None
 
     def tags(self, node: Node | None, where: str) -> tuple[str, ...] | None:
@@ -533,7 +514,7 @@ class _Reader:
         tags: list[str] = []
         ok = True
         for index, item in enumerate(self.sequence(node, where, "tags")):
-            tag = self.checked(item, f"{where}[{index}]", _slug("tag"), limit=60)
+            tag = self.checked(item, f"{where}[{index}]", check.slug("tag"), limit=60)
             if tag is None:
                 ok = False
             elif tag in tags:
@@ -569,7 +550,7 @@ class _Reader:
                 self.problem(
                     values["article"],
                     f"{inner}.article",
-                    f'"{_shorten(name)}" is not listed under articles (listed: {known}); add it there first',
+                    f'"{shorten(name)}" is not listed under articles (listed: {known}); add it there first',
                 )
                 name = None
             if name is None or quote is None:
@@ -615,115 +596,7 @@ class _Reader:
         if value is None:
             return None
         try:
-            return _parse_point(value, zone)
+            return check.parse_point(value, zone)
         except ValueError as error:
-            self.problem(node, where, f'"{_shorten(value)}" is not a date ({error}); write {_DATE_FORMS}')
+            self.problem(node, where, f'"{shorten(value)}" is not a date ({error}); write {DATE_FORMS}')
             return None
-
-
-def _parse_point(value: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision]:
-    """One date or time of the precision it is written in; ValueError says what is wrong."""
-    if _YEAR.match(value):
-        return date(_year(int(value)), 1, 1), Precision.YEAR
-    if match := _MONTH.match(value):
-        year, month = int(match[1]), int(match[2])
-        if not 1 <= month <= 12:
-            raise ValueError(f"month {month}")
-        return date(_year(year), month, 1), Precision.MONTH
-    if match := _DAY.match(value):
-        year, month, day = int(match[1]), int(match[2]), int(match[3])
-        return _day(_year(year), month, day), Precision.DAY
-    if _TIME.match(value):
-        _day(int(value[:4]), int(value[5:7]), int(value[8:10]))
-        try:
-            moment = isoparse(value)
-        except ValueError:
-            raise ValueError("not a valid time") from None
-        # A written offset names no zone, so it is kept as UTC; a local time gets the zone's rules.
-        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=zone)
-        return moment, Precision.TIME
-    raise ValueError("unrecognised form")
-
-
-def _year(year: int) -> int:
-    if year < 1:
-        raise ValueError("year 0 does not exist")
-    return year
-
-
-def _day(year: int, month: int, day: int) -> date:
-    if not 1 <= month <= 12:
-        raise ValueError(f"month {month}")
-    try:
-        return date(year, month, day)
-    except ValueError:
-        last = (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
-        raise ValueError(f"{date(year, month, 1):%B %Y} has {last} days") from None
-
-
-def _slug(what: str) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        if not _SLUG.match(value):
-            raise ValueError(
-                f'"{_shorten(value)}" is not a valid {what}; use lowercase letters, digits and '
-                'single hyphens, like "council-100th-session"'
-            )
-        return value
-
-    return check
-
-
-def _unknown_key(key: str, keys: tuple[str, ...]) -> str:
-    if key == "<<":
-        return "merge keys (<<) are not supported; write each key out"
-    close = difflib.get_close_matches(key, keys, n=1)
-    hint = f'did you mean "{close[0]}"?' if close else "expected one of: " + ", ".join(keys)
-    return f'unknown key "{_shorten(key)}"; {hint}'
-
-
-def _base_url(value: str) -> str:
-    if not _URL.match(value):
-        raise ValueError(
-            f'"{_shorten(value)}" is not an absolute http(s) URL, like "https://example.org/timeline/"'
-        )
-    return value if value.endswith("/") else value + "/"
-
-
-def _url(value: str) -> str:
-    if not _URL.match(value):
-        raise ValueError(f'"{_shorten(value)}" is not an absolute http(s) URL')
-    return value
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f'"{_shorten(value)}" is not an email address')
-    return value
-
-
-def _id_authority(value: str) -> str:
-    if not _ID_AUTHORITY.match(value):
-        raise ValueError(
-            f'"{_shorten(value)}" is not a tag: URI authority; write a domain you own and the year '
-            'you first used it, like "timeline.example.org,2026", and never change it'
-        )
-    return value
-
-
-def _language(value: str) -> str:
-    if not _LANGUAGE.match(value):
-        raise ValueError(f'"{_shorten(value)}" is not a language tag, like "en" or "vi"')
-    return value
-
-
-@cache
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _timezone(value: str) -> str:
-    if value in _zone_names() or value == "UTC":
-        return value
-    close = difflib.get_close_matches(value, sorted(_zone_names()), n=1, cutoff=0.8)
-    hint = f'did you mean "{close[0]}"?' if close else 'use an IANA name such as "Asia/Ho_Chi_Minh"'
-    raise ValueError(f'unknown time zone "{_shorten(value)}"; {hint}')
