@@ -209,6 +209,12 @@ class Revision:
     # What a reader sees of the event, compact (long texts as digests), to say what changed.
     facts: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def version(self) -> tuple[str, str, int, datetime]:
+        """What names this version of the event: its content hash covers every field, the
+        sequence and time the stamps. Rendered pieces are remembered under it."""
+        return (self.event_id, self.content_hash, self.sequence, self.last_changed)
+
 
 @dataclass(frozen=True)
 class Change:

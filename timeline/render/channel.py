@@ -188,15 +188,7 @@ def _archive_pages(timeline: Timeline, history: History) -> list[list[Event]]:
 
 def _remembered_entry(timeline: Timeline, history: History, event: Event, memo: Memo) -> Entry:
     revision = history.get(event.id)
-    # The content hash covers every field of the event; the stamps and the site the rest.
-    key = (
-        "entry",
-        event.id,
-        revision.content_hash,
-        revision.sequence,
-        revision.last_changed,
-        timeline.base_url,
-    )
+    key = ("entry", revision.version, timeline.base_url)
     return memo.get(key, partial(_event_entry, timeline, history, event, key))
 
 

@@ -54,16 +54,7 @@ def render(
     components = []
     for event in timeline.events:
         revision = history.get(event.id)
-        # The content hash covers every field of the event; the stamps and the site the rest.
-        key = (
-            "vevent",
-            event.id,
-            revision.content_hash,
-            revision.sequence,
-            revision.last_changed,
-            base,
-            domain,
-        )
+        key = ("vevent", revision.version, base, domain)
         components.append(
             (_day_span(event.date), event.id, memo.get(key, partial(vevent, event, revision, base, domain)))
         )
@@ -250,14 +241,7 @@ def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None
         if event.date.precision not in (Precision.DAY, Precision.TIME):
             continue
         revision = history.get(event.id)
-        key = (
-            "anniversary",
-            event.id,
-            revision.content_hash,
-            revision.sequence,
-            revision.last_changed,
-            timeline.base_url,
-        )
+        key = ("anniversary", revision.version, timeline.base_url)
         body.append(
             memo.get(key, partial(_anniversary, event, revision, timeline.base_url, timeline.id_domain))
         )
