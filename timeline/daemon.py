@@ -89,6 +89,8 @@ class Site:
                 )
                 self.status.published(snapshot, outcome, (result.timeline, result.history))
                 written = ", ".join(result.written) or "nothing changed"
+                if len(result.written) > 8:
+                    written = f"wrote {len(result.written)} files"
                 log.info("build (%s): %d events; %s", reason, len(result.timeline.events), written)
                 return True
             for line in errors:
@@ -129,9 +131,11 @@ def serve(options: ServeOptions) -> None:
     signal.signal(signal.SIGTERM, after_shutdown)
     signal.signal(signal.SIGINT, after_shutdown)
     base = f"http://{_url_host(options.host)}:{options.port}"
-    for path in sorted(status.snapshot.files):
-        subscribe = f"  webcal://{base.removeprefix('http://')}{path}" if path.endswith(".ics") else ""
-        log.info("serving %s%s%s", base, path, subscribe)
+    webcal = "webcal://" + base.removeprefix("http://")
+    log.info("the timeline page: %s/", base)
+    log.info("feeds: %s/timeline.atom  %s/timeline.rss  %s/timeline.json", base, base, base)
+    log.info("calendar: %s/timeline.ics (subscribe), %s/timeline.ics (download)", webcal, base)
+    log.info("%d files served in all; the page lists every feed and calendar", len(status.snapshot.files))
     try:
         server.run(
             server.App(status, cache_seconds=int(options.watch_seconds)),
