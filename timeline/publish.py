@@ -58,10 +58,11 @@ def render_all(
     outputs: dict[str, bytes] = {}
     views = channel.views(timeline)
     for view in views:
-        events = channel.events_channel(timeline, history, view, memo)
+        selected = view.select(timeline)  # once, for the feeds and the calendar
+        events = channel.events_channel(timeline, history, view, memo, selected)
         outputs.update(feeds.render(events))
         outputs.update(jsonfeed.render(events, memo))
-        outputs.update(ical.render(timeline, history, view, memo))
+        outputs.update(ical.render(timeline, history, view, memo, selected))
     for archive in channel.archive_channels(timeline, history, memo):
         # An archive page is rewritten only when one of its entries changed.
         key = ("archive", archive.stem, archive.title, archive.links, tuple(e.key for e in archive.entries))

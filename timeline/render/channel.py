@@ -111,11 +111,17 @@ class Channel:
         return self.timeline.url(f"{self.stem}.{extension}" + (f"?{self.query}" if self.query else ""))
 
 
-def events_channel(timeline: Timeline, history: History, view: View, memo: Memo | None = None) -> Channel:
+def events_channel(
+    timeline: Timeline,
+    history: History,
+    view: View,
+    memo: Memo | None = None,
+    selected: Timeline | None = None,
+) -> Channel:
     """A view's subscription feed: its most recently changed events, newest first, up to
     `feed_entries`; the full timeline's older entries are in its archive pages."""
     memo = memo or Memo()
-    selected = view.select(timeline)
+    selected = selected or view.select(timeline)
     ids = frozenset(e.id for e in selected.events)
     removed = frozenset(
         r.event_id

@@ -29,12 +29,16 @@ _STATUS = {
 
 
 def render(
-    timeline: Timeline, history: History, view: View | None = None, memo: Memo | None = None
+    timeline: Timeline,
+    history: History,
+    view: View | None = None,
+    memo: Memo | None = None,
+    selected: Timeline | None = None,
 ) -> dict[str, bytes]:
     """The calendar of a view: its events, plus removed ones announced as cancelled."""
     view = view or View()
     stem = view.stem
-    timeline = view.select(timeline)
+    timeline = selected or view.select(timeline)
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
