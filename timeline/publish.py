@@ -11,7 +11,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -47,6 +47,17 @@ class BuildResult:
 DATED = frozenset({"on-this-day.atom", "on-this-day.rss", "on-this-day.json"})
 
 
+def _render_view(
+    timeline: Timeline, history: History, view: channel.View, memo: Memo, selected: Timeline
+) -> dict[str, bytes]:
+    """A view's feeds and calendar."""
+    events = channel.events_channel(timeline, history, view, memo, selected)
+    outputs = feeds.render(events)
+    outputs.update(jsonfeed.render(events, memo))
+    outputs.update(ical.render(timeline, history, view, memo, selected))
+    return outputs
+
+
 def render_all(
     timeline: Timeline, history: History, today: date | None = None, memo: Memo | None = None
 ) -> dict[str, bytes]:
@@ -57,16 +68,27 @@ def render_all(
     memo = memo or Memo()
     outputs: dict[str, bytes] = {}
     views = channel.views(timeline)
+    # Everything a view's outputs depend on besides its events: a view whose events did not
+    # change since the last build is not rendered again.
+    setting = (replace(timeline, events=()), len(timeline.events))
     for view in views:
         selected = view.select(timeline)  # once, for the feeds and the calendar
-        events = channel.events_channel(timeline, history, view, memo, selected)
-        outputs.update(feeds.render(events))
-        outputs.update(jsonfeed.render(events, memo))
-        outputs.update(ical.render(timeline, history, view, memo, selected))
+        removed = tuple(
+            r.version
+            for r in history.removed()
+            if view.includes_removed(r.tags, r.date.first_day(), r.date.day_after())
+        )
+        versions = tuple(history.get(e.id).version for e in selected.events)
+        outputs.update(
+            memo.get(
+                ("view", view, setting, versions, removed),
+                partial(_render_view, timeline, history, view, memo, selected),
+            )
+        )
     for archive in channel.archive_channels(timeline, history, memo):
         # An archive page is rewritten only when one of its entries changed.
-        key = ("archive", archive.stem, archive.title, archive.links, tuple(e.key for e in archive.entries))
-        outputs.update(memo.get(key, partial(feeds.render, archive, ("atom",))))
+        page = ("archive", archive.stem, archive.title, archive.links, tuple(e.key for e in archive.entries))
+        outputs.update(memo.get(page, partial(feeds.render, archive, ("atom",))))
     changes = channel.changes_channel(timeline, history)
     outputs.update(feeds.render(changes, formats=("atom",)))
     outputs.update(jsonfeed.render(changes))
