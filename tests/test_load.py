@@ -153,3 +153,22 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) ->
         f"{path}:1:1: the file is 128 MiB, more than the 128 MiB an events file may be; "
         "split the archive or remove what is not an event"
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("9999", "years after 9998 are not supported"),
+        ("9999-12-31", "years after 9998 are not supported"),
+        ("9999-12-31T23:00", "years after 9998 are not supported"),
+        ("0000-01-01T00:00", "year 0 does not exist"),
+        ("0001-01-01T00:00+01:00", "not a valid time"),
+    ],
+)
+def test_dates_a_calendar_cannot_hold_are_refused(written: str, reason: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse(MINIMAL + event_yaml("edge", date=f'"{written}"'))
+    assert str(caught.value) == (
+        f'events.yaml:10:11: events[0].date: "{written}" is not a date ({reason}); '
+        "write YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM[+HH:MM], or {start: ..., end: ...}"
+    )

@@ -305,3 +305,25 @@ def test_a_tag_feed_is_updated_when_its_own_events_last_changed(outputs: dict[st
     tagged = feedparser.parse(outputs["tags/range.atom"])
     newest = max(h.get("year-range").last_changed, h.get("day-range").last_changed)
     assert tagged.feed.updated == newest.isoformat()
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00", "9998-12-31T23:00"])
+def test_timed_events_at_the_ends_of_the_calendar_render(moment: str) -> None:
+    # Found by Hypothesis: the VTIMEZONE's range reached year 0.
+    text = MINIMAL.replace("articles:", "timezone: Europe/Zurich\narticles:") + event_yaml(
+        "edge", date=moment
+    )
+    timeline = parse(text)
+    outputs = render_all(timeline, history.update(History(), timeline, T0))
+    parsed = icalendar.Calendar.from_ical(outputs["timeline.ics"])
+    assert [str(tz["TZID"]) for tz in parsed.walk("VTIMEZONE")] == ["Europe/Zurich"]
+    assert len(parsed.walk("VEVENT")) == 1
+
+
+def test_utc_times_need_no_vtimezone() -> None:
+    text = MINIMAL.replace("articles:", "timezone: UTC\narticles:") + event_yaml(
+        "utc", date="2011-12-05T09:00"
+    )
+    timeline = parse(text)
+    ics = render_all(timeline, history.update(History(), timeline, T0))["timeline.ics"]
+    assert b"BEGIN:VTIMEZONE" not in ics and b"DTSTART:20111205T090000Z\r\n" in ics

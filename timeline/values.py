@@ -29,6 +29,7 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})\Z")
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
+LAST_YEAR = 9998
 DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM[+HH:MM], or {start: ..., end: ...}"
 
 
@@ -50,13 +51,13 @@ def parse_point(value: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision]:
         year, month, day = int(match[1]), int(match[2]), int(match[3])
         return _day(_year(year), month, day), Precision.DAY
     if _TIME.match(value):
-        _day(int(value[:4]), int(value[5:7]), int(value[8:10]))
+        _day(_year(int(value[:4])), int(value[5:7]), int(value[8:10]))
         try:
             moment = isoparse(value)
-        except ValueError:
+            # A written offset names no zone, so it is kept as UTC; a local time gets the zone's rules.
+            moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=zone)
+        except (ValueError, OverflowError):
             raise ValueError("not a valid time") from None
-        # A written offset names no zone, so it is kept as UTC; a local time gets the zone's rules.
-        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=zone)
         return moment, Precision.TIME
     raise ValueError("unrecognised form")
 
@@ -64,6 +65,9 @@ def parse_point(value: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision]:
 def _year(year: int) -> int:
     if year < 1:
         raise ValueError("year 0 does not exist")
+    if year > LAST_YEAR:
+        # A calendar's end date is the day after the event: past 9998 there may be none.
+        raise ValueError(f"years after {LAST_YEAR} are not supported")
     return year
 
 

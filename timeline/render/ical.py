@@ -19,7 +19,8 @@ from timeline.render import prose
 from timeline.render.channel import View
 
 PRODID = "-//timeline//timeline event feeds//EN"
-_END = b"END:VCALENDAR\r\n"  # icalendar writes the calendar's head; the events go before this
+_END = b"END:VCALENDAR\r\n"
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC"})  # icalendar writes the calendar's head; the events go before this
 
 _STATUS = {
     Status.CONFIRMED: "CONFIRMED",
@@ -84,11 +85,13 @@ def _timezones(timeline: Timeline) -> list[icalendar.Timezone]:
         for moment in (event.date.start, event.date.last)
         if isinstance(moment, datetime)
     ]
-    zones = sorted({m.tzinfo.key for m in moments if isinstance(m.tzinfo, ZoneInfo)})
+    # UTC times are written with Z (see _moment) and need no VTIMEZONE.
+    zones = sorted({m.tzinfo.key for m in moments if isinstance(m.tzinfo, ZoneInfo)} - _UTC_NAMES)
     if not zones:
         return []
-    first = date(min(m.year for m in moments) - 1, 1, 1)
-    last = date(max(m.year for m in moments) + 2, 1, 1)
+    # A year either side, within the years a date can have.
+    first = date(max(min(m.year for m in moments) - 1, 1), 1, 1)
+    last = date(min(max(m.year for m in moments) + 2, 9999), 1, 1)
     return [_timezone(zone, first, last) for zone in zones]
 
 
@@ -167,7 +170,7 @@ def _dates(when: EventDate) -> list[str]:
 def _moment(value: date) -> str:
     assert isinstance(value, datetime)
     zone = value.tzinfo
-    if isinstance(zone, ZoneInfo) and zone.key not in ("UTC", "Etc/UTC"):
+    if isinstance(zone, ZoneInfo) and zone.key not in _UTC_NAMES:
         return f";TZID={zone.key}:{_ymd(value)}T{value:%H%M%S}"
     return ":" + _utc(value)
 
