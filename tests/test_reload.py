@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import MINIMAL, ROOT, event_yaml
 from timeline.errors import ValidationError
 from timeline.load import load
+from timeline.model import Event
 from timeline.reload import Reloader
 
 
@@ -55,16 +57,30 @@ def test_an_edit_reparses_only_the_changed_event(source: Path, monkeypatch: pyte
     import timeline.load
 
     calls: list[int] = []
-    real = timeline.load.parse_in_order
+    real = timeline.load.parse_event
 
-    def counting(text: str, path: str, index_offset: int = 0) -> object:
-        calls.append(index_offset)
-        return real(text, path, index_offset)
+    def counting(text: str, path: str, line: int, index: int, *rest: Any) -> Event:
+        calls.append(index)
+        return real(text, path, line, index, *rest)
 
-    monkeypatch.setattr("timeline.reload.parse_in_order", counting)
+    monkeypatch.setattr("timeline.reload.parse_event", counting)
+    monkeypatch.setattr("timeline.reload.parse_in_order", lambda *a, **k: pytest.fail("parsed in full"))
     source.write_text(MINIMAL + events(50, {20: "Edited"}), encoding="utf-8")
     assert [e.title for e in reloader.load().events if e.id == "e20"] == ["Edited"]
     assert calls == [20]
+
+
+def test_a_first_load_reads_one_event_at_a_time(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import timeline.load
+
+    real = timeline.load.parse_in_order
+
+    def header_only(text: str, path: str, index_offset: int = 0) -> Any:
+        assert text.endswith("events:\n  []\n"), "only the header is parsed whole"
+        return real(text, path, index_offset)
+
+    monkeypatch.setattr("timeline.reload.parse_in_order", header_only)
+    assert Reloader(source).load() == load(source)
 
 
 @pytest.mark.parametrize(

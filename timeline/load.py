@@ -133,6 +133,28 @@ def parse_in_order(text: str, path: str, index_offset: int = 0) -> tuple[Timelin
     return timeline, reader.file_order
 
 
+def parse_event(
+    text: str, path: str, line: int, index: int, header: Timeline, first_line: dict[str, int]
+) -> Event:
+    """One event's text, cut from the events list at `line` of the file, as an Event.
+
+    `header` gives the articles and the time zone; `first_line` (the ids read so far, with
+    their lines) is updated. Positions in problems are the file's.
+    """
+    try:
+        root, structure = compose(text)
+    except (YamlSyntaxError, StructureError):
+        raise ValidationError([Problem(path, line, 1, f"events[{index}]", "not one event")]) from None
+    reader = _Reader(path, index_offset=index, line_offset=line - 1)
+    articles = {article.file: article for article in header.articles}
+    events = reader.events(root, articles, zoneinfo.ZoneInfo(header.timezone), first_line)
+    if structure or reader.problems or not events or len(events) != 1:
+        raise ValidationError(
+            reader.problems or [Problem(path, line, 1, f"events[{index}]", "not one event")]
+        )
+    return events[0]
+
+
 def _too_big(size: int) -> str:
     return (
         f"the file is {size / 2**20:.0f} MiB, more than the {MAX_FILE_BYTES // 2**20} MiB "
@@ -200,11 +222,13 @@ class _Reader:
     path: str
     problems: list[Problem] = field(default_factory=list)
     index_offset: int = 0  # where the first event read stands in the whole file
+    line_offset: int = 0  # lines of the file before the text read
     file_order: list[Event] = field(default_factory=list)  # the events as written, unsorted
 
     def problem(self, node: Node, where: str, message: str) -> None:
         mark = node.start_mark
-        self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, where, message))
+        line = mark.line + 1 + self.line_offset
+        self.problems.append(Problem(self.path, line, mark.column + 1, where, message))
 
     # -- structure -------------------------------------------------------------------------
 
@@ -416,13 +440,17 @@ class _Reader:
         return articles
 
     def events(
-        self, node: Node | None, articles: dict[str, Article], zone: zoneinfo.ZoneInfo
+        self,
+        node: Node | None,
+        articles: dict[str, Article],
+        zone: zoneinfo.ZoneInfo,
+        first_line: dict[str, int] | None = None,
     ) -> list[Event] | None:
         if node is None:
             return None
         items = self.sequence(node, "events", "events")
         events: list[Event] = []
-        first_line: dict[str, int] = {}
+        first_line = {} if first_line is None else first_line
         for index, item in enumerate(items):
             event = self.event(item, f"events[{self.index_offset + index}]", articles, zone, first_line)
             if event is not None:
@@ -455,7 +483,7 @@ class _Reader:
                 )
                 event_id = None
             else:
-                first_line[event_id] = id_node.start_mark.line + 1
+                first_line[event_id] = id_node.start_mark.line + 1 + self.line_offset
         if "timezone" in values:
             zone_name = self.checked(values["timezone"], f"{where}.timezone", check.timezone)
             zone = zoneinfo.ZoneInfo(zone_name) if zone_name else zone

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from timeline import history as history_store
 from timeline.atomic import read_or_none, write_atomic
 from timeline.errors import PublishError
-from timeline.load import load
 from timeline.memo import Memo
 from timeline.model import History, Timeline
 from timeline.reload import Reloader
@@ -197,7 +196,8 @@ def _build(
     loader: Callable[[], Timeline] | None,
     history_reader: Callable[[Path], History] | None,
 ) -> BuildResult:
-    timeline = loader() if loader else load(source)
+    # One event at a time (bounded memory), falling back to the full parse for exact messages.
+    timeline = loader() if loader else Reloader(source).load()
     history_file = history_file or history_store.history_path(source)
     previous = (history_reader or history_store.read)(history_file)
     now = now or datetime.now(UTC)

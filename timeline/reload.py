@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from timeline.errors import ValidationError
-from timeline.load import parse_in_order, read, text_of
+from timeline.load import parse_event, parse_in_order, read, text_of
 from timeline.model import Event, Timeline
 
 _EVENTS_KEY = re.compile(r"^events:[ \t]*(#.*)?\n", re.MULTILINE)
@@ -30,6 +30,7 @@ class Reloader:
         self._text: str | None = None
         self._timeline: Timeline | None = None
         self._header: str | None = None
+        self._header_timeline: Timeline | None = None  # the header's settings, with no events
         self._pieces: dict[str, Event] = {}  # an event's text -> the event it reads as
 
     def load(self) -> Timeline:
@@ -37,47 +38,54 @@ class Reloader:
         text = text_of(read(self.path), str(self.path))
         if text == self._text and self._timeline is not None:
             return self._timeline
-        split = _split(text)
-        timeline = self._from_pieces(*split) if split and split[0] == self._header else None
+        timeline = self._by_pieces(text)
         if timeline is None:
+            # Anything the pieces could not read: the full parse reports it exactly.
             timeline, in_order = parse_in_order(text, str(self.path))
-            self._remember(split, in_order)
+            self._remember(_split(text), in_order, timeline)
         self._text, self._timeline = text, timeline
         return timeline
 
-    def _from_pieces(self, header: str, pieces: list[tuple[str, int]]) -> Timeline | None:
-        assert self._timeline is not None
+    def _by_pieces(self, text: str) -> Timeline | None:
+        """The timeline read one event at a time, reusing the events whose text is unchanged.
+
+        One event's YAML nodes exist at a time, so a large file is read in bounded memory."""
+        split = _split(text)
+        if split is None:
+            return None
+        header, pieces = split
+        if header != self._header or self._header_timeline is None:
+            try:
+                self._header_timeline = parse_in_order(header + "  []\n", str(self.path))[0]
+            except ValidationError:
+                return None
+            self._header, self._pieces = header, {}
         events: list[Event] = []
         fresh: dict[str, Event] = {}
-        for index, (text, first_line) in enumerate(pieces):
+        ids: dict[str, int] = {}
+        for index, (piece, first_line) in enumerate(pieces):
             # Keyed by text alone: an event moved by an edit above it is still the same event.
-            event = self._pieces.get(text)
+            event = self._pieces.get(piece)
             if event is None:
-                event = self._parse_piece(header, text, first_line, index)
-                if event is None:
+                try:
+                    event = parse_event(piece, str(self.path), first_line, index, self._header_timeline, ids)
+                except ValidationError:
                     return None
-            fresh[text] = event
+            fresh[piece] = event
             events.append(event)
         if len({e.id for e in events}) != len(events):
             return None  # a repeated id: the full parse says where both are
         self._pieces = fresh
         ordered = tuple(sorted(events, key=lambda e: (e.date.sort_key(), e.id)))
-        return replace(self._timeline, events=ordered)
+        return replace(self._header_timeline, events=ordered)
 
-    def _parse_piece(self, header: str, text: str, first_line: int, index: int) -> Event | None:
-        # Blank lines put the piece at its own line numbers, so positions stay the file's.
-        padded = header + "\n" * (first_line - header.count("\n") - 1) + text
-        try:
-            _, in_order = parse_in_order(padded, str(self.path), index_offset=index)
-        except ValidationError:
-            return None
-        return in_order[0] if len(in_order) == 1 else None
-
-    def _remember(self, split: tuple[str, list[tuple[str, int]]] | None, in_order: list[Event]) -> None:
+    def _remember(
+        self, split: tuple[str, list[tuple[str, int]]] | None, in_order: list[Event], timeline: Timeline
+    ) -> None:
         if split is None or len(split[1]) != len(in_order):
-            self._header, self._pieces = None, {}
+            self._header, self._header_timeline, self._pieces = None, None, {}
             return
-        self._header = split[0]
+        self._header, self._header_timeline = split[0], replace(timeline, events=())
         self._pieces = {text: event for (text, _), event in zip(split[1], in_order, strict=True)}
 
 
