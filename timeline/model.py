@@ -240,7 +240,11 @@ class History:
 
     def removed(self) -> tuple[Revision, ...]:
         """Events taken out of the timeline that calendars must still hear were cancelled."""
-        return tuple(r for r in self.revisions if r.removed is not None)
+        cached = self.__dict__.get("_removed")
+        if cached is None:  # asked for by every view of a build: computed once per history
+            cached = tuple(r for r in self.revisions if r.removed is not None)
+            object.__setattr__(self, "_removed", cached)
+        return cached
 
     def newest_change(self, event_ids: frozenset[str] | None = None) -> datetime:
         """When anything (or any of `event_ids`) last changed: a feed's `updated`."""

@@ -72,11 +72,7 @@ def render_all(
     setting = (replace(timeline, events=()), len(timeline.events))
     for view in views:
         selected = view.select(timeline)  # once, for the feeds and the calendar
-        removed = tuple(
-            r.version
-            for r in history.removed()
-            if view.includes_removed(r.tags, r.date.first_day(), r.date.day_after())
-        )
+        removed = tuple(r.version for r in view.removed(history))
         versions = tuple(history.get(e.id).version for e in selected.events)
         outputs.update(
             memo.get(

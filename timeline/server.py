@@ -117,13 +117,9 @@ class App:
         report = self.status.report()
         body = (json.dumps(report, indent=2) + "\n").encode()
         code = 200 if report["serving"]["files"] else 503
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"cache-control", b"no-store"),
-        ]
-        await send({"type": "http.response.start", "status": code, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+        await _send(
+            send, code, body, b"application/json", [(b"cache-control", b"no-store")], method == "HEAD"
+        )
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
@@ -163,12 +159,14 @@ def _not_modified(headers: dict[bytes, bytes], etag: str, last_modified: datetim
 async def _plain(
     send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]], head: bool = False
 ) -> None:
-    body = text.encode()
-    headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(body)).encode()),
-        *extra,
-    ]
+    await _send(send, status, text.encode(), b"text/plain; charset=utf-8", extra, head)
+
+
+async def _send(
+    send: Send, status: int, body: bytes, media_type: bytes, extra: list[tuple[bytes, bytes]], head: bool
+) -> None:
+    """A small answer made on the spot (errors, /healthz): not cached, no validators."""
+    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
 

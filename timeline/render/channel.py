@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline.memo import Memo
-from timeline.model import Event, History, Precision, Timeline
+from timeline.model import Event, History, Precision, Revision, Timeline
 from timeline.render import prose
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
@@ -57,8 +57,11 @@ class View:
             return f"{timeline.title}: #{self.tag}"
         return timeline.title
 
-    def includes_removed(self, tags: tuple[str, ...], first: date, after: date) -> bool:
-        return self._includes(tags, first, after)
+    def removed(self, history: History) -> tuple[Revision, ...]:
+        """The removed events this view announces as cancelled."""
+        return tuple(
+            r for r in history.removed() if self._includes(r.tags, r.date.first_day(), r.date.day_after())
+        )
 
     def _includes(self, tags: tuple[str, ...], first: date, after: date) -> bool:
         if self.tag is not None and self.tag not in tags:
@@ -123,11 +126,7 @@ def events_channel(
     memo = memo or Memo()
     selected = selected or view.select(timeline)
     ids = frozenset(e.id for e in selected.events)
-    removed = frozenset(
-        r.event_id
-        for r in history.removed()
-        if view.includes_removed(r.tags, r.date.first_day(), r.date.day_after())
-    )
+    removed = frozenset(r.event_id for r in view.removed(history))
     newest = _by_change(selected, history)[: timeline.feed_entries]
     pages = _archive_pages(timeline, history) if view.stem == "timeline" and not view.query else []
     links = (("prev-archive", timeline.url(f"archive/{len(pages)}.atom")),) if pages else ()

@@ -27,6 +27,7 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
     """The page: the axis, how to subscribe, and every event under its year, oldest first."""
     memo = memo or Memo()
     article = _environment.get_template("event.html.j2")
+    helpers = _helpers(timeline)
     base = timeline.base_url
 
     def one(event: Event) -> Markup:
@@ -34,7 +35,7 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
         # The content hash covers every field of the event; the site the rest.
         key = ("article", event.id, revision.content_hash, base)
         # Rendered from escaped parts only, by the autoescaping template.
-        return memo.get(key, lambda: Markup(article.render(event=event, **_helpers(timeline)).rstrip("\n")))
+        return memo.get(key, lambda: Markup(article.render(event=event, **helpers).rstrip("\n")))
 
     years = [
         (year, [one(event) for event in events])

@@ -40,20 +40,11 @@ def render(
     view = view or View()
     stem = view.stem
     timeline = selected or view.select(timeline)
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("name", timeline.title)
-    calendar.add("x-wr-calname", icalendar.vText(timeline.title))
+    calendar = _calendar(timeline, timeline.title, view.path("ics"))
     calendar.add("description", timeline.description)
     calendar.add("x-wr-caldesc", icalendar.vText(timeline.description))
     calendar.add("x-wr-timezone", icalendar.vText(timeline.timezone))
     calendar.add("url", timeline.base_url)
-    calendar.add("source", timeline.url(view.path("ics")), parameters={"VALUE": "URI"})
-    refresh = timedelta(minutes=timeline.refresh_minutes)
-    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", icalendar.vDuration(refresh))
     memo = memo or Memo()
     base, domain = timeline.base_url, timeline.id_domain
     components = []
@@ -63,11 +54,7 @@ def render(
         components.append(
             (_day_span(event.date), event.id, memo.get(key, partial(vevent, event, revision, base, domain)))
         )
-    components += [
-        (_day_span(r.date), r.event_id, _cancelled(r, domain))
-        for r in history.removed()
-        if view.includes_removed(r.tags, r.date.first_day(), r.date.day_after())
-    ]
+    components += [(_day_span(r.date), r.event_id, _cancelled(r, domain)) for r in view.removed(history)]
     # Zones before the events that use them: some clients read the file in one pass.
     for timezone in _timezones(timeline):
         calendar.add_component(timezone)
@@ -130,7 +117,7 @@ def vevent(event: Event, revision: Revision, base_url: str, domain: str) -> str:
         f"URL:{base_url}#{event.id}",
         "END:VEVENT",
     ]
-    return "".join(_fold(line) for line in lines)
+    return _component(lines)
 
 
 def _cancelled(revision: Revision, domain: str) -> str:
@@ -146,6 +133,25 @@ def _cancelled(revision: Revision, domain: str) -> str:
         "TRANSP:TRANSPARENT",
         "END:VEVENT",
     ]
+    return _component(lines)
+
+
+def _calendar(timeline: Timeline, name: str, path: str) -> icalendar.Calendar:
+    """A calendar's head: who made it, its name, where it lives and how often to refresh it."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", icalendar.vText(name))
+    calendar.add("source", timeline.url(path), parameters={"VALUE": "URI"})
+    refresh = timedelta(minutes=timeline.refresh_minutes)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", icalendar.vDuration(refresh))
+    return calendar
+
+
+def _component(lines: list[str]) -> str:
     return "".join(_fold(line) for line in lines)
 
 
@@ -231,17 +237,7 @@ ANNIVERSARIES = "anniversaries.ics"
 
 def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
     """A calendar of yearly recurring all-day events, one per event dated to the day."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    name = f"{timeline.title}: anniversaries"
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", icalendar.vText(name))
-    calendar.add("source", timeline.url(ANNIVERSARIES), parameters={"VALUE": "URI"})
-    refresh = timedelta(minutes=timeline.refresh_minutes)
-    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", icalendar.vDuration(refresh))
+    calendar = _calendar(timeline, f"{timeline.title}: anniversaries", ANNIVERSARIES)
     memo = memo or Memo()
     body = []
     for event in timeline.events:
@@ -278,4 +274,4 @@ def _anniversary(event: Event, revision: Revision, base_url: str, domain: str) -
         f"URL:{base_url}#{event.id}",
         "END:VEVENT",
     ]
-    return "".join(_fold(line) for line in lines)
+    return _component(lines)
