@@ -88,6 +88,8 @@ def update(history: History, timeline: Timeline, now: datetime, memo: Memo | Non
             removed.append(old)
         elif now - old.removed < grace:
             kept.append(old)
+    if not changed and not removed and len(kept) == len(history.revisions):
+        return history  # the very same object: the caller can tell nothing changed at a glance
     stamps = iter(_fresh_times(len(removed) + len(changed), now, history.newest_change()))
     revisions = kept
     changes: list[Change] = []
@@ -261,7 +263,16 @@ def dumps(history: History, memo: Memo | None = None) -> bytes:
 
 def write(path: Path, history: History, memo: Memo | None = None) -> None:
     """Store the history atomically."""
-    write_atomic(path, dumps(history, memo))
+    write_atomic(path, remembered_dumps(history, memo or Memo()))
+
+
+def remembered_dumps(history: History, memo: Memo) -> bytes:
+    """dumps() remembered for this very history object: asked for on every build, so that the
+    lines of an unchanged history stay remembered for the build that changes one of them."""
+    # Keyed by identity, as content_hash in update(): update() returns the same object when
+    # nothing changed, and the memo holds it, so no other object can have its id meanwhile.
+    held, text = memo.get(("history text", id(history)), lambda: (history, dumps(history, memo)))
+    return text if held is history else dumps(history, memo)
 
 
 def _revision_line(revision: Revision) -> str:

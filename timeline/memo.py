@@ -1,7 +1,9 @@
 """Rendered fragments remembered from one build to the next, by what they were made from.
 
 A fragment (an event's VEVENT, its HTML) is a pure function of its key, so reusing it changes
-no byte; it only saves the work. What a build did not ask for is forgotten after it.
+no byte; it only saves the work. What a build did not ask for is forgotten after it, except the
+parts of a fragment it reused whole: a view rendered again from memory still holds its events'
+VEVENTs for the build that next edits one of them.
 """
 
 from __future__ import annotations
@@ -16,16 +18,44 @@ class Memo:
     def __init__(self) -> None:
         self._previous: dict[Hashable, object] = {}
         self._current: dict[Hashable, object] = {}
+        # The keys asked for while a fragment was made, by the fragment's key.
+        self._previous_parts: dict[Hashable, list[Hashable]] = {}
+        self._current_parts: dict[Hashable, list[Hashable]] = {}
+        self._making: list[list[Hashable]] = []
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T:
         """The fragment for `key`, made only if neither this build nor the last one made it."""
+        if self._making:
+            self._making[-1].append(key)
         try:
             return self._current[key]  # type: ignore[return-value]
         except KeyError:
-            value = self._previous[key] if key in self._previous else make()
-            self._current[key] = value
-            return value  # type: ignore[return-value]
+            pass
+        if key in self._previous:
+            self._keep(key)
+            return self._current[key]  # type: ignore[return-value]
+        self._making.append([])
+        try:
+            value = make()
+        finally:
+            parts = self._making.pop()
+        self._current[key] = value
+        if parts:
+            self._current_parts[key] = parts
+        return value
+
+    def _keep(self, key: Hashable) -> None:
+        """Carry a fragment of the last build into this one, with the parts it was made of."""
+        pending = [key]
+        while pending:
+            key = pending.pop()
+            self._current[key] = self._previous[key]
+            parts = self._previous_parts.get(key)
+            if parts:
+                self._current_parts[key] = parts
+                pending.extend(p for p in parts if p not in self._current and p in self._previous)
 
     def next_build(self) -> None:
         """Start a new build: keep what the last one used, drop the rest."""
         self._previous, self._current = self._current, {}
+        self._previous_parts, self._current_parts = self._current_parts, {}

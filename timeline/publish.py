@@ -198,18 +198,20 @@ def _build(
     previous = (history_reader or history_store.read)(history_file)
     now = now or datetime.now(UTC)
     current = history_store.update(previous, timeline, now, memo)
+    if memo is not None:
+        history_store.remembered_dumps(current, memo)  # kept for the next change, made once
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     outputs = render_all(timeline, current, today, memo)
     changed = tuple(name for name, data in outputs.items() if read_or_none(out / name) != data)
     if check:
         stale = tuple(name for name in changed if name not in DATED)
-        stale += (history_file.name,) if current != previous else ()
+        stale += (history_file.name,) if current is not previous else ()
         return BuildResult(timeline, current, outputs, stale=stale)
     try:
         out.mkdir(parents=True, exist_ok=True)
         _remove_abandoned_temporaries(out)
         # The history goes first: if we stop after it, the next build renders the same bytes.
-        if current != previous:
+        if current is not previous:
             history_store.write(history_file, current, memo)
         for name in changed:
             _replace_with_later_mtime(out / name, outputs[name])
