@@ -9,10 +9,12 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import T0, event_yaml
+from timeline import parallel
 from timeline.errors import PublishError, ValidationError
 from timeline.publish import DATED, build
 
@@ -237,3 +239,24 @@ def test_a_deleted_history_keeps_every_id_and_uid(write_events: Callable[[str], 
     (source.parent / "events.history.json").unlink()
     build(source, out, now=T0 + timedelta(days=5), today=D0)
     assert identities() == before
+
+
+def test_a_build_shared_with_a_second_core_writes_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    forked = []
+    both = parallel.both
+
+    def spy(here: Callable[[], Any], there: Callable[[], Any], *, fork: bool = True) -> Any:
+        forked.append(fork)
+        return both(here, there, fork=fork)
+
+    monkeypatch.setattr(parallel, "both", spy)
+    source = tmp_path / "events.yaml"
+    shutil.copy(Path(__file__).parent.parent / "events.yaml", source)
+    shutil.copy(Path(__file__).parent.parent / "events.history.json", tmp_path / "events.history.json")
+    shared = build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
+    alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
+    assert shared.outputs == alone.outputs
+    assert forked == [True, True, False, False]  # the parse and the rendering, then neither

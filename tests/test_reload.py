@@ -109,3 +109,31 @@ def test_the_shipped_file_reloads_to_the_same_timeline(tmp_path: Path) -> None:
     reloader.load()
     path.write_text(path.read_text(encoding="utf-8").replace("IOM marks its 60th", "IOM marks its sixtieth"))
     assert reloader.load() == load(path)
+
+
+@pytest.mark.parametrize("edit", [None, 7])
+def test_a_load_shared_with_a_second_core_equals_a_full_parse(
+    source: Path, monkeypatch: pytest.MonkeyPatch, edit: int | None
+) -> None:
+    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    reloader = Reloader(source)
+    first = reloader.load(parallel=True)
+    assert reloader.parsed == 50
+    if edit is not None:
+        source.write_text(MINIMAL + events(50, {edit: "Edited"}), encoding="utf-8")
+        assert reloader.load(parallel=True) == load(source)
+        assert reloader.parsed == 1
+    else:
+        assert first == load(source)
+
+
+def test_a_problem_in_the_half_parsed_over_there_is_reported_as_by_a_full_parse(
+    source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    source.write_text(MINIMAL + events(50).replace("date: 1945", "date: 1945-13"), encoding="utf-8")
+    with pytest.raises(ValidationError) as shared:
+        Reloader(source).load(parallel=True)
+    with pytest.raises(ValidationError) as full:
+        load(source)
+    assert str(shared.value) == str(full.value)

@@ -9,9 +9,11 @@ VEVENTs for the build that next edits one of them.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from itertools import islice
 from typing import TypeVar
 
 T = TypeVar("T")
+Made = list[tuple[Hashable, object]]
 
 
 class Memo:
@@ -22,11 +24,14 @@ class Memo:
         self._previous_parts: dict[Hashable, list[Hashable]] = {}
         self._current_parts: dict[Hashable, list[Hashable]] = {}
         self._making: list[list[Hashable]] = []
+        self._outer: set[Hashable] = set()  # the keys this build asked for not while making another
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T:
         """The fragment for `key`, made only if neither this build nor the last one made it."""
         if self._making:
             self._making[-1].append(key)
+        else:
+            self._outer.add(key)
         try:
             return self._current[key]  # type: ignore[return-value]
         except KeyError:
@@ -55,7 +60,25 @@ class Memo:
                 self._current_parts[key] = parts
                 pending.extend(p for p in parts if p not in self._current and p in self._previous)
 
+    def mark(self) -> int:
+        """A point in this build, to ask later what was made after it (see made_since)."""
+        return len(self._current)
+
+    def made_since(self, mark: int) -> Made:
+        """The fragments this build asked for after `mark`, not counting the parts they were
+        made of: what a forked worker hands back. Parts are many and cheap to make again when
+        their fragment changes; handing them over would cost more than making them."""
+        return [
+            (key, value) for key, value in islice(self._current.items(), mark, None) if key in self._outer
+        ]
+
+    def adopt(self, made: Made) -> None:
+        """Take fragments made elsewhere (by a forked worker) as if this build had made them."""
+        self._current.update(made)
+        self._outer.update(key for key, _ in made)
+
     def next_build(self) -> None:
         """Start a new build: keep what the last one used, drop the rest."""
         self._previous, self._current = self._current, {}
         self._previous_parts, self._current_parts = self._current_parts, {}
+        self._outer = set()

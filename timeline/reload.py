@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
+from timeline import parallel as parallel_work
 from timeline.errors import ValidationError
 from timeline.load import parse_event, parse_in_order, read, text_of
 from timeline.model import Event, Timeline
@@ -32,21 +34,26 @@ class Reloader:
         self._header: str | None = None
         self._header_timeline: Timeline | None = None  # the header's settings, with no events
         self._pieces: dict[str, Event] = {}  # an event's text -> the event it reads as
+        self.parsed = 0  # how many events the last load parsed afresh
 
-    def load(self) -> Timeline:
-        """The timeline as the file is now; ValidationError lists every problem."""
+    def load(self, *, parallel: bool = False) -> Timeline:
+        """The timeline as the file is now; ValidationError lists every problem.
+
+        With `parallel`, thousands of events to parse are shared with a second core."""
         text = text_of(read(self.path), str(self.path))
         if text == self._text and self._timeline is not None:
+            self.parsed = 0
             return self._timeline
-        timeline = self._by_pieces(text)
+        timeline = self._by_pieces(text, parallel)
         if timeline is None:
             # Anything the pieces could not read: the full parse reports it exactly.
             timeline, in_order = parse_in_order(text, str(self.path))
             self._remember(_split(text), in_order, timeline)
+            self.parsed = len(in_order)
         self._text, self._timeline = text, timeline
         return timeline
 
-    def _by_pieces(self, text: str) -> Timeline | None:
+    def _by_pieces(self, text: str, parallel: bool) -> Timeline | None:
         """The timeline read one event at a time, reusing the events whose text is unchanged.
 
         One event's YAML nodes exist at a time, so a large file is read in bounded memory."""
@@ -60,24 +67,36 @@ class Reloader:
             except ValidationError:
                 return None
             self._header, self._pieces = header, {}
-        events: list[Event] = []
-        fresh: dict[str, Event] = {}
-        ids: dict[str, int] = {}
-        for index, (piece, first_line) in enumerate(pieces):
-            # Keyed by text alone: an event moved by an edit above it is still the same event.
-            event = self._pieces.get(piece)
-            if event is None:
-                try:
-                    event = parse_event(piece, str(self.path), first_line, index, self._header_timeline, ids)
-                except ValidationError:
-                    return None
-            fresh[piece] = event
-            events.append(event)
-        if len({e.id for e in events}) != len(events):
+        # Keyed by text alone: an event moved by an edit above it is still the same event.
+        events: list[Event | None] = [self._pieces.get(piece) for piece, _ in pieces]
+        unread = [index for index, event in enumerate(events) if event is None]
+        half = len(unread) // 2 if parallel and len(unread) >= parallel_work.WORTH_IT else len(unread)
+        mine, theirs = parallel_work.both(
+            partial(self._parse, pieces, unread[:half]),
+            partial(self._parse, pieces, unread[half:]),
+            fork=half < len(unread),
+        )
+        if mine is None or theirs is None:
+            return None
+        for index, event in zip(unread, mine + theirs, strict=True):
+            events[index] = event
+        read_events = [event for event in events if event is not None]
+        if len({e.id for e in read_events}) != len(read_events):
             return None  # a repeated id: the full parse says where both are
-        self._pieces = fresh
-        ordered = tuple(sorted(events, key=lambda e: (e.date.sort_key(), e.id)))
+        self._pieces = {piece: event for (piece, _), event in zip(pieces, read_events, strict=True)}
+        self.parsed = len(unread)
+        ordered = tuple(sorted(read_events, key=lambda e: (e.date.sort_key(), e.id)))
         return replace(self._header_timeline, events=ordered)
+
+    def _parse(self, pieces: list[tuple[str, int]], indexes: list[int]) -> list[Event] | None:
+        """The events of the pieces at `indexes`; None if any of them has a problem."""
+        assert self._header_timeline is not None
+        path, header = str(self.path), self._header_timeline
+        ids: dict[str, int] = {}
+        try:
+            return [parse_event(pieces[i][0], path, pieces[i][1], i, header, ids) for i in indexes]
+        except ValidationError:
+            return None
 
     def _remember(
         self, split: tuple[str, list[tuple[str, int]]] | None, in_order: list[Event], timeline: Timeline

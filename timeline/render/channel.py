@@ -8,6 +8,7 @@ same entry id in every feed that carries it.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -144,36 +145,57 @@ def events_channel(
     )
 
 
-def archive_channels(timeline: Timeline, history: History, memo: Memo | None = None) -> list[Channel]:
+@dataclass(frozen=True)
+class ArchivePage:
+    """One RFC 5005 archive page, named by what it shows, its channel made only when asked for:
+    an edit re-renders the one page that holds the event, and makes only that page's entries."""
+
+    key: tuple[Any, ...]
+    channel: Callable[[], Channel]
+
+
+def archive_pages(timeline: Timeline, history: History, memo: Memo | None = None) -> list[ArchivePage]:
     """RFC 5005 archive pages of the full timeline: every event once, `feed_entries` a page,
     the first published first (archive/1.atom), linked to each other and to the subscription
     feed, which repeats the most recently changed (readers keep the newest by id)."""
     memo = memo or Memo()
     pages = _archive_pages(timeline, history)
-    channels = []
+    archive = []
     for number, events in enumerate(pages, start=1):
         links = [("current", timeline.url("timeline.atom"))]
         if number > 1:
             links.append(("prev-archive", timeline.url(f"archive/{number - 1}.atom")))
         if number < len(pages):
             links.append(("next-archive", timeline.url(f"archive/{number + 1}.atom")))
-        channels.append(
-            Channel(
-                stem=f"archive/{number}",
-                id=timeline.tag_uri(f"archive/{number}"),
-                title=f"{timeline.title} (archive {number} of {len(pages)})",
-                description=timeline.description,
-                updated=max(history.get(e.id).last_changed for e in events),
-                entries=tuple(
-                    _remembered_entry(timeline, history, event, memo) for event in reversed(events)
-                ),
-                timeline=timeline,
-                ttl_minutes=timeline.refresh_minutes,
-                links=tuple(links),
-                archive=True,
-            )
-        )
-    return channels
+        stem, title = f"archive/{number}", f"{timeline.title} (archive {number} of {len(pages)})"
+        versions = tuple(history.get(e.id).version for e in events)
+        key = ("archive", stem, title, tuple(links), timeline.base_url, versions)
+        make = partial(_archive_channel, timeline, history, memo, stem, title, tuple(links), events)
+        archive.append(ArchivePage(key, make))
+    return archive
+
+
+def _archive_channel(
+    timeline: Timeline,
+    history: History,
+    memo: Memo,
+    stem: str,
+    title: str,
+    links: tuple[tuple[str, str], ...],
+    events: list[Event],
+) -> Channel:
+    return Channel(
+        stem=stem,
+        id=timeline.tag_uri(stem),
+        title=title,
+        description=timeline.description,
+        updated=max(history.get(e.id).last_changed for e in events),
+        entries=tuple(_remembered_entry(timeline, history, event, memo) for event in reversed(events)),
+        timeline=timeline,
+        ttl_minutes=timeline.refresh_minutes,
+        links=links,
+        archive=True,
+    )
 
 
 def _by_change(timeline: Timeline, history: History) -> list[Event]:

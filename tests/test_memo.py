@@ -1,0 +1,69 @@
+"""The memo: fragments are made once, kept while builds ask for them, and forgotten after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from timeline.memo import Memo
+
+
+def counting(calls: list[str], name: str, make: Callable[[], str] | None = None) -> Callable[[], str]:
+    def made() -> str:
+        calls.append(name)
+        return make() if make else name
+
+    return made
+
+
+def test_a_fragment_is_made_once_per_key_within_and_across_builds() -> None:
+    memo, calls = Memo(), list[str]()
+    assert memo.get("a", counting(calls, "a")) == "a"
+    assert memo.get("a", counting(calls, "a")) == "a"
+    memo.next_build()
+    assert memo.get("a", counting(calls, "a")) == "a"
+    assert calls == ["a"]
+
+
+def test_a_fragment_no_build_asked_for_is_forgotten() -> None:
+    memo, calls = Memo(), list[str]()
+    memo.get("a", counting(calls, "a"))
+    memo.next_build()
+    memo.next_build()
+    memo.get("a", counting(calls, "a"))
+    assert calls == ["a", "a"]
+
+
+def test_reusing_a_fragment_whole_keeps_its_parts_for_the_build_that_changes_one() -> None:
+    """A calendar reused from memory still holds its events' VEVENTs: editing one event must not
+    make the others again, however many unchanged builds came in between."""
+    memo, calls = Memo(), list[str]()
+
+    def calendar(edited: str) -> Callable[[], str]:
+        return counting(
+            calls,
+            "calendar",
+            lambda: memo.get("one", counting(calls, "one")) + memo.get(edited, counting(calls, edited)),
+        )
+
+    memo.get(("calendar", "two"), calendar("two"))
+    for _ in range(3):  # unchanged builds: the calendar comes whole from memory
+        memo.next_build()
+        memo.get(("calendar", "two"), calendar("two"))
+    memo.next_build()
+    assert memo.get(("calendar", "2"), calendar("2")) == "one2"
+    assert calls == ["calendar", "one", "two", "calendar", "2"]
+
+
+def test_fragments_made_by_a_worker_are_adopted_without_their_parts() -> None:
+    worker, calls = Memo(), list[str]()
+    mark = worker.mark()
+    worker.get("page", counting(calls, "page", lambda: worker.get("part", counting(calls, "part"))))
+    made = worker.made_since(mark)
+    assert made == [("page", "part")]
+
+    here = Memo()
+    here.adopt(made)
+    assert here.get("page", counting(calls, "page again")) == "part"
+    here.next_build()
+    assert here.get("page", counting(calls, "page again")) == "part"
+    assert calls == ["page", "part"]

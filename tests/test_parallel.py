@@ -1,0 +1,54 @@
+"""Work on two cores: the same result as one process, whatever happens to the forked half."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from timeline import parallel
+
+
+def pid_and(value: int) -> tuple[int, int]:
+    return os.getpid(), value
+
+
+@pytest.mark.skipif(not parallel.available(), reason="no fork on this system")
+def test_the_other_half_runs_in_another_process_and_comes_back() -> None:
+    here, there = parallel.both(lambda: pid_and(1), lambda: pid_and(2))
+    assert here == (os.getpid(), 1)
+    assert there[1] == 2 and there[0] != os.getpid()
+
+
+def test_without_fork_both_halves_run_here() -> None:
+    here, there = parallel.both(lambda: pid_and(1), lambda: pid_and(2), fork=False)
+    assert here == (os.getpid(), 1) and there == (os.getpid(), 2)
+
+
+def test_turned_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TIMELINE_WORKERS", "1")
+    assert not parallel.available()
+    assert parallel.both(lambda: pid_and(1), lambda: pid_and(2))[1] == (os.getpid(), 2)
+
+
+def test_a_failure_over_there_is_raised_here_as_one_process_would() -> None:
+    def broken() -> int:
+        raise ValueError("bad input")
+
+    with pytest.raises(ValueError, match="bad input"):
+        parallel.both(lambda: 1, broken)
+
+
+def test_a_result_that_cannot_be_sent_back_is_computed_here() -> None:
+    _, there = parallel.both(lambda: 1, lambda: (os.getpid(), lambda: None))
+    assert there[0] == os.getpid()  # a lambda does not pickle: made again in this process
+
+
+def test_a_failure_here_stops_the_other_half() -> None:
+    def broken() -> int:
+        raise RuntimeError("here")
+
+    with pytest.raises(RuntimeError, match="here"):
+        parallel.both(broken, lambda: 2)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
