@@ -34,21 +34,39 @@ def measure(tool: str, count: int) -> dict[str, Any]:
 
 def build_table(sizes: list[int]) -> str:
     rows = [
-        "| events | scenario | ours (s) | naive baseline (s) | baseline / ours |",
-        "|---:|---|---:|---:|---:|",
+        "| events | scenario | ours (s) | naive baseline (s) | baseline / ours | ours cold / ours |",
+        "|---:|---|---:|---:|---:|---:|",
     ]
-    memory = ["| events | ours peak RSS (MB) | baseline peak RSS (MB) |", "|---:|---:|---:|"]
+    memory = [
+        "| events | ours peak RSS (MB) | ours' forked worker (MB) | baseline peak RSS (MB) |",
+        "|---:|---:|---:|---:|",
+    ]
+    parts = ["parse", "history", "atom+rss", "json", "calendars", "archive pages", "anniversaries", "page"]
+    share = [
+        "| events | " + " | ".join(parts) + " | one core, total (s) |",
+        "|---:|" + "---:|" * (len(parts) + 1),
+    ]
     for count in sizes:
         ours, base = measure("ours", count), measure("baseline", count)
         for scenario in ("cold", "unchanged", "edit_one", "remove_one"):
             ratio = base[scenario] / ours[scenario] if ours[scenario] else float("inf")
+            own = ours["cold"] / ours[scenario] if ours[scenario] else float("inf")
             rows.append(
-                f"| {count:,} | {scenario} | {ours[scenario]:.3f} | {base[scenario]:.3f} | {ratio:.1f}x |"
+                f"| {count:,} | {scenario} | {ours[scenario]:.3f} | {base[scenario]:.3f} | {ratio:.1f}x "
+                f"| {own:.1f}x |"
             )
-        rows.append(f"| {count:,} | watch tick (nothing changed) | {ours['watch_tick'] * 1000:.3f} ms | | |")
-        memory.append(f"| {count:,} | {ours['peak_rss_mb']:.0f} | {base['peak_rss_mb']:.0f} |")
+        rows.append(
+            f"| {count:,} | watch tick (nothing changed) | {ours['watch_tick'] * 1000:.3f} ms | | | |"
+        )
+        memory.append(
+            f"| {count:,} | {ours['peak_rss_mb']:.0f} | {ours['worker_peak_rss_mb']:.0f} "
+            f"| {base['peak_rss_mb']:.0f} |"
+        )
+        total = sum(ours["shares"].values())
+        cells = " | ".join(f"{100 * ours['shares'].get(part, 0.0) / total:.0f}%" for part in parts)
+        share.append(f"| {count:,} | {cells} | {total:.2f} |")
         print(f"measured {count:,} events", file=sys.stderr, flush=True)
-    return "\n".join(rows) + "\n\n" + "\n".join(memory)
+    return "\n\n".join("\n".join(table) for table in (rows, memory, share))
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import resource
 import shutil
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,52 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
     source.write_text(removed, encoding="utf-8")
     results["remove_one"] = _timed(build)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The forked worker of a large build (timeline.parallel) is a process of its own.
+    results["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if tool != "baseline":
+        results["shares"] = shares(source)
     results["bytes"] = {p.name: p.stat().st_size for p in out.iterdir() if p.is_file()}
     return results
+
+
+def shares(source: Path) -> dict[str, float]:
+    """Seconds of each part of a cold build done on one core, nothing remembered: where the
+    time goes, output by output."""
+    from datetime import UTC, datetime
+
+    from timeline import history
+    from timeline.memo import Memo
+    from timeline.model import History
+    from timeline.publish import _without_cycle_collection
+    from timeline.reload import Reloader
+    from timeline.render import channel, feeds, html, ical, jsonfeed
+
+    seconds: dict[str, float] = {}
+
+    def timed(part: str, action: Any) -> Any:
+        started = time.perf_counter()
+        value = action()
+        seconds[part] = seconds.get(part, 0.0) + time.perf_counter() - started
+        return value
+
+    with _without_cycle_collection():
+        timeline = timed("parse", Reloader(source).load)
+        memo = Memo()
+        current = timed("history", lambda: history.update(History(), timeline, datetime.now(UTC), memo))
+        timed("history", lambda: history.dumps(current, memo))
+        for view in channel.views(timeline):
+            selected = view.select(timeline)
+            events = timed(
+                "atom+rss", partial(channel.events_channel, timeline, current, view, memo, selected)
+            )
+            timed("atom+rss", partial(feeds.render, events))
+            timed("json", partial(jsonfeed.render, events, memo))
+            timed("calendars", partial(ical.render, timeline, current, view, memo, selected))
+        for page in channel.archive_pages(timeline, current, memo):
+            timed("archive pages", partial(feeds.render, page.channel(), ("atom",)))
+        timed("anniversaries", lambda: ical.anniversaries(timeline, current, memo))
+        timed("page", lambda: html.render(timeline, current, memo))
+    return seconds
 
 
 if __name__ == "__main__":

@@ -63,6 +63,14 @@ class EventDate:
 
     def day_after(self) -> date:
         """The first calendar day after the date: an exclusive end, as iCalendar wants it."""
+        # Asked for by every output of every build: computed once per date.
+        cached: date | None = self.__dict__.get("_day_after")
+        if cached is None:
+            cached = self._day_after()
+            object.__setattr__(self, "_day_after", cached)
+        return cached
+
+    def _day_after(self) -> date:
         last = self.last
         if self.precision is Precision.YEAR:
             return date(last.year + 1, 1, 1)
@@ -72,7 +80,11 @@ class EventDate:
 
     def sort_key(self) -> tuple[date, date]:
         """Chronological order: by first day, then by how far the date reaches."""
-        return (self.first_day(), self.day_after())
+        cached: tuple[date, date] | None = self.__dict__.get("_sort_key")
+        if cached is None:
+            cached = (self.first_day(), self.day_after())
+            object.__setattr__(self, "_sort_key", cached)
+        return cached
 
     def label(self) -> str:
         """The date as a reader should see it, never more precise than stated: "1987",

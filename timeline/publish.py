@@ -76,7 +76,7 @@ def render_all(
     mark = memo.mark()
 
     def there() -> tuple[dict[str, bytes], Made]:
-        outputs = _render_pages(timeline, history, memo)
+        outputs = _render_archive_and_anniversaries(timeline, history, memo)
         return outputs, memo.made_since(mark)
 
     here, (theirs, made) = parallel_work.both(
@@ -89,8 +89,8 @@ def render_all(
 def _render_subscriptions(
     timeline: Timeline, history: History, today: date | None, memo: Memo
 ) -> dict[str, bytes]:
-    """The views' feeds and calendars, the changes feed, the OPML list and, with `today`, the
-    dated outputs."""
+    """The views' feeds and calendars, the changes feed, the OPML list, the page and, with
+    `today`, the dated outputs."""
     outputs: dict[str, bytes] = {}
     views = channel.views(timeline)
     # Everything a view's outputs depend on besides its events: a view whose events did not
@@ -115,6 +115,7 @@ def _render_subscriptions(
         on_this_day = channel.on_this_day_channel(timeline, today)
         outputs.update(feeds.render(on_this_day))
         outputs.update(jsonfeed.render(on_this_day))
+    outputs.update(html.render(timeline, history, memo))
     return outputs
 
 
@@ -122,14 +123,13 @@ def _render_archive(page: channel.ArchivePage) -> dict[str, bytes]:
     return feeds.render(page.channel(), ("atom",))
 
 
-def _render_pages(timeline: Timeline, history: History, memo: Memo) -> dict[str, bytes]:
-    """The archive pages, the anniversaries calendar and the timeline page."""
+def _render_archive_and_anniversaries(timeline: Timeline, history: History, memo: Memo) -> dict[str, bytes]:
+    """The archive pages and the anniversaries calendar: about as much work as the rest."""
     outputs: dict[str, bytes] = {}
     for page in channel.archive_pages(timeline, history, memo):
         # An archive page is rewritten only when one of its entries changed.
         outputs.update(memo.get(page.key, partial(_render_archive, page)))
     outputs.update(ical.anniversaries(timeline, history, memo))
-    outputs.update(html.render(timeline, history, memo))
     return outputs
 
 
