@@ -218,3 +218,21 @@ def test_a_small_timeline_has_no_archive() -> None:
     outputs = render_all(*features_with_history())
     assert not [name for name in outputs if name.startswith("archive/")]
     assert "prev-archive" not in outputs["timeline.atom"].decode()
+
+
+def test_removing_an_event_changes_only_its_own_archive_page() -> None:
+    """A removed event keeps its place while the history remembers it, so the pages after it do
+    not shift: a reader that walked the archive once need not fetch it all again."""
+    from dataclasses import replace as with_fields
+
+    timeline, h = features_with_history()
+    timeline = with_fields(timeline, feed_entries=5)
+    before = render_all(timeline, h)
+    first_page = [e.id for e in sorted(timeline.events, key=lambda e: h.get(e.id).first_published)][:5]
+    gone = first_page[2]
+    fewer = with_fields(timeline, events=tuple(e for e in timeline.events if e.id != gone))
+    after = render_all(fewer, history.update(h, fewer, T0 + timedelta(days=1)))
+    changed = sorted(n for n in before if n.startswith("archive/") and before[n] != after[n])
+    assert changed == ["archive/1.atom"]
+    ids = [e.id for e in feedparser.parse(after["archive/1.atom"]).entries]
+    assert fewer.tag_uri(gone) not in ids and len(ids) == 4

@@ -145,6 +145,8 @@ class Publisher:
         self.memo = Memo()
         self.reloader = Reloader(source)
         self._history: tuple[tuple[int, int], History] | None = None  # (mtime, size) when written
+        # Each output's bytes as the last build left them on disk, with the file's (mtime, size).
+        self._on_disk: dict[str, tuple[bytes, tuple[int, int]]] = {}
 
     def build(self, *, now: datetime | None = None, today: date | None = None) -> BuildResult:
         self.memo.next_build()
@@ -156,6 +158,7 @@ class Publisher:
             memo=self.memo,
             reloader=self.reloader,
             history_reader=self._read_history,
+            on_disk=self._on_disk,
         )
         self._remember_history(result.history)
         return result
@@ -211,15 +214,20 @@ def build(
     reloader: Reloader | None = None,
     history_reader: Callable[[Path], History] | None = None,
     parallel: bool = True,
+    on_disk: dict[str, tuple[bytes, tuple[int, int]]] | None = None,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
     `now` stamps what changed (default: the clock); `today` is the day the dated outputs are
     built for (default: today in the timeline's time zone). With `parallel`, a build that has
-    thousands of events to parse or render uses a second core (timeline.parallel).
+    thousands of events to parse or render uses a second core (timeline.parallel). `on_disk`
+    (kept by a Publisher) records what this build left on disk, so the next one need not read
+    back the outputs it did not change.
     """
     with _without_cycle_collection():
-        return _build(source, out, now, today, history_file, check, memo, reloader, history_reader, parallel)
+        return _build(
+            source, out, now, today, history_file, check, memo, reloader, history_reader, parallel, on_disk
+        )
 
 
 def _build(
@@ -233,6 +241,7 @@ def _build(
     reloader: Reloader | None,
     history_reader: Callable[[Path], History] | None,
     parallel: bool,
+    on_disk: dict[str, tuple[bytes, tuple[int, int]]] | None,
 ) -> BuildResult:
     # One event at a time (bounded memory), falling back to the full parse for exact messages.
     reloader = reloader or Reloader(source)
@@ -247,7 +256,8 @@ def _build(
     # Worth a second core when most fragments must be made: the events just parsed afresh.
     many = reloader.parsed >= parallel_work.WORTH_IT
     outputs = render_all(timeline, current, today, memo, parallel=parallel and many)
-    changed = tuple(name for name, data in outputs.items() if read_or_none(out / name) != data)
+    known = on_disk if on_disk is not None else {}
+    changed = tuple(name for name, data in outputs.items() if _differs(out / name, data, known.get(name)))
     if check:
         stale = tuple(name for name in changed if name not in DATED)
         stale += (history_file.name,) if current is not previous else ()
@@ -260,6 +270,9 @@ def _build(
             history_store.write(history_file, current, memo)
         for name in changed:
             _replace_with_later_mtime(out / name, outputs[name])
+        if on_disk is not None:
+            on_disk.clear()
+            on_disk.update((name, (data, _signature(out / name))) for name, data in outputs.items())
     except OSError as error:
         where = error.filename or out
         reason = os.strerror(error.errno) if error.errno else str(error)
@@ -268,6 +281,15 @@ def _build(
             "Free some space or fix the folder's permissions, then build again."
         ) from None
     return BuildResult(timeline, current, outputs, written=changed)
+
+
+def _differs(path: Path, data: bytes, known: tuple[bytes, tuple[int, int]] | None) -> bool:
+    """Whether the file at `path` holds other bytes than `data`. Not read again when this very
+    bytes object was written or confirmed there by the last build and the file was not touched
+    since: reading every output back costs more than a rebuild of unchanged input otherwise."""
+    if known is not None and known[0] is data and known[1] == _signature(path):
+        return False
+    return read_or_none(path) != data
 
 
 def _replace_with_later_mtime(path: Path, data: bytes) -> None:

@@ -161,16 +161,18 @@ def archive_pages(timeline: Timeline, history: History, memo: Memo | None = None
     memo = memo or Memo()
     pages = _archive_pages(timeline, history)
     archive = []
-    for number, events in enumerate(pages, start=1):
+    for number, slots in enumerate(pages, start=1):
         links = [("current", timeline.url("timeline.atom"))]
         if number > 1:
             links.append(("prev-archive", timeline.url(f"archive/{number - 1}.atom")))
         if number < len(pages):
             links.append(("next-archive", timeline.url(f"archive/{number + 1}.atom")))
         stem, title = f"archive/{number}", f"{timeline.title} (archive {number} of {len(pages)})"
-        versions = tuple(history.get(e.id).version for e in events)
-        key = ("archive", stem, title, tuple(links), timeline.base_url, versions)
-        make = partial(_archive_channel, timeline, history, memo, stem, title, tuple(links), events)
+        revisions = [slot if isinstance(slot, Revision) else history.get(slot.id) for slot in slots]
+        key = ("archive", stem, title, tuple(links), timeline.base_url, tuple(r.version for r in revisions))
+        events = [slot for slot in slots if not isinstance(slot, Revision)]
+        updated = max(r.last_changed for r in revisions)  # a removal changes its page too
+        make = partial(_archive_channel, timeline, history, memo, stem, title, tuple(links), events, updated)
         archive.append(ArchivePage(key, make))
     return archive
 
@@ -183,13 +185,14 @@ def _archive_channel(
     title: str,
     links: tuple[tuple[str, str], ...],
     events: list[Event],
+    updated: datetime,
 ) -> Channel:
     return Channel(
         stem=stem,
         id=timeline.tag_uri(stem),
         title=title,
         description=timeline.description,
-        updated=max(history.get(e.id).last_changed for e in events),
+        updated=updated,
         entries=tuple(_remembered_entry(timeline, history, event, memo) for event in reversed(events)),
         timeline=timeline,
         ttl_minutes=timeline.refresh_minutes,
@@ -203,14 +206,23 @@ def _by_change(timeline: Timeline, history: History) -> list[Event]:
     return sorted(timeline.events, key=lambda e: (history.get(e.id).last_changed, e.id), reverse=True)
 
 
-def _archive_pages(timeline: Timeline, history: History) -> list[list[Event]]:
+def _archive_pages(timeline: Timeline, history: History) -> list[list[Event | Revision]]:
     """Every event, in the order they were first published, `feed_entries` a page: an event
-    stays on its page for good, and an edit changes only that page."""
+    stays on its page for good, and an edit changes only that page. A removed event keeps its
+    place (as its Revision, shown as nothing) while the history remembers it, so that a removal
+    changes only its own page, not every page after it."""
     if len(timeline.events) <= timeline.feed_entries:
         return []
-    ordered = sorted(timeline.events, key=lambda e: (history.get(e.id).first_published, e.id))
+    slots: list[Event | Revision] = [*timeline.events, *history.removed()]
+    slots.sort(key=lambda slot: _first_published(slot, history))
     size = timeline.feed_entries
-    return [ordered[start : start + size] for start in range(0, len(ordered), size)]
+    return [slots[start : start + size] for start in range(0, len(slots), size)]
+
+
+def _first_published(slot: Event | Revision, history: History) -> tuple[datetime, str]:
+    if isinstance(slot, Revision):
+        return (slot.first_published, slot.event_id)
+    return (history.get(slot.id).first_published, slot.id)
 
 
 def _remembered_entry(timeline: Timeline, history: History, event: Event, memo: Memo) -> Entry:

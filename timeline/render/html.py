@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from itertools import groupby
 
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
@@ -26,6 +28,13 @@ _environment = Environment(
 def render(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
     """The page: the axis, how to subscribe, and every event under its year, oldest first."""
     memo = memo or Memo()
+    # Made again only when an event or a setting changed; its articles are remembered one by one.
+    versions = tuple(history.get(event.id).version for event in timeline.events)
+    key = ("page", replace(timeline, events=()), versions, history.newest_change())
+    return memo.get(key, partial(_render, timeline, history, memo))
+
+
+def _render(timeline: Timeline, history: History, memo: Memo) -> dict[str, bytes]:
     article = _environment.get_template("event.html.j2")
     helpers = _helpers(timeline)
     base = timeline.base_url

@@ -7,6 +7,7 @@ calendar shows 1 January 1987 as if that were the day. DTEND is exclusive, as RF
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, partial
 from zoneinfo import ZoneInfo
@@ -237,12 +238,18 @@ ANNIVERSARIES = "anniversaries.ics"
 
 def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
     """A calendar of yearly recurring all-day events, one per event dated to the day."""
-    calendar = _calendar(timeline, f"{timeline.title}: anniversaries", ANNIVERSARIES)
     memo = memo or Memo()
+    dated = [event for event in timeline.events if event.date.precision in (Precision.DAY, Precision.TIME)]
+    # Made again only when one of its events or a setting changed.
+    versions = tuple(history.get(event.id).version for event in dated)
+    key = ("anniversaries", replace(timeline, events=()), versions)
+    return memo.get(key, partial(_anniversaries, timeline, history, memo, dated))
+
+
+def _anniversaries(timeline: Timeline, history: History, memo: Memo, dated: list[Event]) -> dict[str, bytes]:
+    calendar = _calendar(timeline, f"{timeline.title}: anniversaries", ANNIVERSARIES)
     body = []
-    for event in timeline.events:
-        if event.date.precision not in (Precision.DAY, Precision.TIME):
-            continue
+    for event in dated:
         revision = history.get(event.id)
         key = ("anniversary", revision.version, timeline.base_url)
         body.append(
