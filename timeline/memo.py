@@ -13,7 +13,7 @@ from itertools import islice
 from typing import TypeVar
 
 T = TypeVar("T")
-Made = list[tuple[Hashable, object]]
+Made = tuple[list[tuple[Hashable, object]], dict[Hashable, list[Hashable]]]
 
 
 class Memo:
@@ -65,17 +65,29 @@ class Memo:
         return len(self._current)
 
     def made_since(self, mark: int) -> Made:
-        """The fragments this build asked for after `mark`, not counting the parts they were
-        made of: what a forked worker hands back. Parts are many and cheap to make again when
-        their fragment changes; handing them over would cost more than making them."""
-        return [
-            (key, value) for key, value in islice(self._current.items(), mark, None) if key in self._outer
+        """What this build asked for after `mark`, for a forked worker to hand back: the fragments
+        asked for directly, and the parts that are text (a VEVENT, an article). Parts that are
+        objects (a feed entry) are left out: pickling them costs more than making them again
+        when their fragment changes."""
+        items = [
+            (key, value)
+            for key, value in islice(self._current.items(), mark, None)
+            if key in self._outer or isinstance(value, str | bytes)
         ]
+        kept = {key for key, _ in items}
+        parts = {
+            key: [part for part in self._current_parts[key] if part in kept]
+            for key in kept
+            if key in self._current_parts
+        }
+        return items, parts
 
     def adopt(self, made: Made) -> None:
         """Take fragments made elsewhere (by a forked worker) as if this build had made them."""
-        self._current.update(made)
-        self._outer.update(key for key, _ in made)
+        items, parts = made
+        self._current.update(items)
+        self._current_parts.update(parts)
+        self._outer.update(key for key, _ in items)
 
     def next_build(self) -> None:
         """Start a new build: keep what the last one used, drop the rest."""

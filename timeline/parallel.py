@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -52,48 +52,51 @@ def both(here: Callable[[], A], there: Callable[[], B], *, fork: bool = True) ->
         _serve(there, writer)
     os.close(writer)
     started = time.monotonic()
-    data: bytes | None = None
+    finished = False
     try:
         mine = here()
         patience = max(_PATIENCE_MINIMUM, _PATIENCE_FACTOR * (time.monotonic() - started))
-        data = _receive(reader, patience)
+        theirs, finished = _receive(reader, patience)
     finally:
         os.close(reader)
-        _reap(child, stop=data is None)
-    if data is None or data[:1] != _OK:
+        _reap(child, stop=not finished)
+    if not finished:
         return mine, there()
-    return mine, pickle.loads(memoryview(data)[1:])
+    return mine, theirs
 
 
 def _serve(there: Callable[[], object], writer: int) -> None:  # pragma: no cover - in the child
     status = 0
     try:
-        try:
-            data = _OK + pickle.dumps(there(), protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:  # reported by its absence: the parent does it again
-            data, status = _FAILED, 1
-        view = memoryview(data)
-        while view:
-            view = view[os.write(writer, view) :]
-    except BaseException:  # the parent is gone or stopped reading
+        with os.fdopen(writer, "wb", buffering=1 << 20) as stream:
+            try:
+                result = there()
+            except BaseException:  # reported by its absence: the parent does it again
+                stream.write(_FAILED)
+                status = 1
+            else:
+                stream.write(_OK)
+                # Streamed: neither side holds the whole pickle as well as the objects.
+                pickle.dump(result, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:  # the result does not pickle, or the parent stopped reading
         status = 1
     finally:
         # Straight out: no atexit handlers, no flushing of buffers inherited from the parent.
         os._exit(status)
 
 
-def _receive(reader: int, patience: float) -> bytes | None:
-    """Everything the child sends, or None if it sends nothing whole within `patience` seconds."""
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + patience
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([reader], [], [], remaining)[0]:
-            return None
-        chunk = os.read(reader, 1 << 20)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+def _receive(reader: int, patience: float) -> tuple[Any, bool]:
+    """The child's result and True, or (None, False) if it fails or says nothing within
+    `patience` seconds (it starts writing only once its result is ready)."""
+    if not select.select([reader], [], [], patience)[0]:
+        return None, False
+    with os.fdopen(os.dup(reader), "rb", buffering=1 << 20) as stream:
+        if stream.read(1) != _OK:
+            return None, False
+        try:
+            return pickle.load(stream), True
+        except Exception:  # cut short: the child could not pickle all of it
+            return None, False
 
 
 def _reap(child: int, *, stop: bool) -> None:
