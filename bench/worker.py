@@ -93,7 +93,7 @@ def shares(source: Path) -> dict[str, float]:
     with _without_cycle_collection():
         timeline = timed("parse", Reloader(source).load)
         memo = Memo()
-        current = timed("history", lambda: history.update(History(), timeline, datetime.now(UTC), memo))
+        current = timed("history", lambda: history.update(History(), timeline, datetime.now(UTC)))
         timed("history", lambda: history.dumps(current, memo))
         for view in channel.views(timeline):
             selected = view.select(timeline)

@@ -259,4 +259,4 @@ def test_a_build_shared_with_a_second_core_writes_the_same_bytes(
     shared = build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
     alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
     assert shared.outputs == alone.outputs
-    assert forked == [True, True, False, False]  # the parse and the rendering, then neither
+    assert forked == [True, True, False]  # the parse and the rendering, then only the parse asks

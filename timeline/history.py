@@ -30,8 +30,22 @@ def history_path(source: Path) -> Path:
 
 
 def content_hash(event: Event) -> str:
-    """A digest of everything an event shows, so any visible edit counts as a change."""
-    return _content_hash(event)
+    """A digest of everything an event shows, so any visible edit counts as a change.
+
+    Computed once per event object and kept on it (the reloader hands back the very same
+    object for an unchanged event, and a forked parser sends it back with the digest)."""
+    cached: str | None = event.__dict__.get("_content_hash")
+    if cached is None:
+        cached = _content_hash(event)
+        object.__setattr__(event, "_content_hash", cached)
+    return cached
+
+
+def digest(event: Event) -> None:
+    """Compute what update() will ask of a new event, where it was parsed: on the second core
+    when a large file is parsed there."""
+    content_hash(event)
+    _facts(event)
 
 
 def _content_hash(event: Event) -> str:
@@ -54,7 +68,7 @@ def _content_hash(event: Event) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def update(history: History, timeline: Timeline, now: datetime, memo: Memo | None = None) -> History:
+def update(history: History, timeline: Timeline, now: datetime) -> History:
     """The history after publishing `timeline` at `now`: new, changed and removed events get
     fresh times; unchanged ones keep theirs; removals older than the grace period are forgotten.
 
@@ -63,15 +77,6 @@ def update(history: History, timeline: Timeline, now: datetime, memo: Memo | Non
     by date shows them in the order they happened, no two entries share an `updated` (the W3C
     validator warns of that), and an event's times only ever move forward.
     """
-    memo = memo or Memo()
-
-    def content_hash(event: Event) -> str:
-        # Keyed by identity, not by value (hashing an event costs half of hashing its content):
-        # the reloader hands back the very same object for an unchanged event, and the memo
-        # holds it, so no other object can have its id meanwhile.
-        held, digest = memo.get(("hash", id(event)), lambda: (event, _content_hash(event)))
-        return digest if held is event else _content_hash(event)
-
     previous = {r.event_id: r for r in history.revisions}
     kept: list[Revision] = []
     removed: list[Revision] = []
@@ -136,6 +141,14 @@ def update(history: History, timeline: Timeline, now: datetime, memo: Memo | Non
 
 def _facts(event: Event) -> tuple[tuple[str, str], ...]:
     """What a reader sees of an event, with long texts reduced to short digests."""
+    cached: tuple[tuple[str, str], ...] | None = event.__dict__.get("_facts")
+    if cached is None:
+        cached = _event_facts(event)
+        object.__setattr__(event, "_facts", cached)
+    return cached
+
+
+def _event_facts(event: Event) -> tuple[tuple[str, str], ...]:
     return (
         ("title", event.title),
         ("date", event.date.label()),

@@ -89,6 +89,13 @@ class EventDate:
     def label(self) -> str:
         """The date as a reader should see it, never more precise than stated: "1987",
         "December 2011", "5–7 December 2011"."""
+        cached: str | None = self.__dict__.get("_label")
+        if cached is None:
+            cached = self._label()
+            object.__setattr__(self, "_label", cached)
+        return cached
+
+    def _label(self) -> str:
         if self.end is None:
             return _point_label(self.start, self.precision)
         start, end = self.start, self.end

@@ -73,6 +73,9 @@ def render_all(
     are the same.
     """
     memo = memo or Memo()
+    if not (parallel and parallel_work.available()):
+        here = _render_subscriptions(timeline, history, today, memo)
+        return dict(sorted({**here, **_render_archive_and_anniversaries(timeline, history, memo)}.items()))
     mark = memo.mark()
 
     def there() -> tuple[dict[str, bytes], Made]:
@@ -80,7 +83,7 @@ def render_all(
         return outputs, memo.made_since(mark)
 
     here, (theirs, made) = parallel_work.both(
-        partial(_render_subscriptions, timeline, history, today, memo), there, fork=parallel
+        partial(_render_subscriptions, timeline, history, today, memo), there
     )
     memo.adopt(made)
     return dict(sorted({**here, **theirs}.items()))
@@ -143,7 +146,7 @@ class Publisher:
     def __init__(self, source: Path, out: Path) -> None:
         self.source, self.out = source, out
         self.memo = Memo()
-        self.reloader = Reloader(source)
+        self.reloader = Reloader(source, prepare=history_store.digest)
         self._history: tuple[tuple[int, int], History] | None = None  # (mtime, size) when written
         # Each output's bytes as the last build left them on disk, with the file's (mtime, size).
         self._on_disk: dict[str, tuple[bytes, tuple[int, int]]] = {}
@@ -249,7 +252,7 @@ def _build(
     history_file = history_file or history_store.history_path(source)
     previous = (history_reader or history_store.read)(history_file)
     now = now or datetime.now(UTC)
-    current = history_store.update(previous, timeline, now, memo)
+    current = history_store.update(previous, timeline, now)
     if memo is not None:
         history_store.remembered_dumps(current, memo)  # kept for the next change, made once
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()

@@ -11,6 +11,7 @@ problems exactly as `timeline validate` does.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -27,8 +28,12 @@ _TOP_LEVEL = re.compile(r"^[^\s#-]", re.MULTILINE)
 class Reloader:
     """An events file's Timeline, kept between loads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, prepare: Callable[[Event], object] | None = None) -> None:
+        """`prepare` is called on each event parsed afresh, in the process that parsed it: what
+        it computes and keeps on the event (the history's digests) is shared with a second core
+        along with the parsing."""
         self.path = path
+        self.prepare = prepare
         self._text: str | None = None
         self._timeline: Timeline | None = None
         self._header: str | None = None
@@ -94,9 +99,13 @@ class Reloader:
         path, header = str(self.path), self._header_timeline
         ids: dict[str, int] = {}
         try:
-            return [parse_event(pieces[i][0], path, pieces[i][1], i, header, ids) for i in indexes]
+            events = [parse_event(pieces[i][0], path, pieces[i][1], i, header, ids) for i in indexes]
         except ValidationError:
             return None
+        if self.prepare is not None:
+            for event in events:
+                self.prepare(event)
+        return events
 
     def _remember(
         self, split: tuple[str, list[tuple[str, int]]] | None, in_order: list[Event], timeline: Timeline

@@ -183,8 +183,10 @@ def _moment(value: date) -> str:
 
 
 def _utc(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
-    return f"{_ymd(moment)}T{moment:%H%M%S}Z"
+    if moment.tzinfo is not UTC:  # the history's times are UTC already
+        moment = moment.astimezone(UTC)
+    m = moment
+    return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
 
 
 def _ymd(day: date) -> str:
