@@ -24,7 +24,8 @@ from lxml import etree, html
 from tests.conftest import MINIMAL, T0, event_yaml
 from tests.daemon import start
 from timeline import history
-from timeline.publish import ABANDONED_AFTER, build
+from timeline.outputs import ABANDONED_AFTER
+from timeline.publish import build
 
 pytestmark = pytest.mark.slow
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -131,7 +132,7 @@ def test_the_daemon_survives_an_unwritable_output_folder_and_recovers(
         daemon.wait_for(lambda: daemon.request("/healthz").json()["stale"], what="the failed publish")
         report = daemon.request("/healthz").json()
         assert (
-            "cannot write (Not a directory); the previous outputs are untouched"
+            "cannot write (Not a directory); the outputs not yet written are untouched"
             in report["last_build"]["errors"][0]
         )
         assert daemon.request("/timeline.atom").status == 200

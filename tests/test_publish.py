@@ -156,7 +156,8 @@ def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
     with pytest.raises(PublishError) as caught:
         build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert str(caught.value) == (
-        f"{out}/.changes.atom.tmp: cannot write (Permission denied); the previous outputs are untouched. "
+        f"{out}/.timeline.atom.tmp: cannot write (Permission denied); the outputs not yet written are "
+        "untouched. "
         "Free some space or fix the folder's permissions, then build again."
     )
     assert snapshot(out) == before
@@ -258,5 +259,7 @@ def test_a_build_shared_with_a_second_core_writes_the_same_bytes(
     shutil.copy(Path(__file__).parent.parent / "events.history.json", tmp_path / "events.history.json")
     shared = build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
     alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
-    assert shared.outputs == alone.outputs
+    assert shared.files == alone.files
+    for name in shared.files:
+        assert (tmp_path / "shared" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
     assert forked == [True, True, False]  # the parse and the rendering, then only the parse asks

@@ -84,7 +84,7 @@ def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
         if result.stale:
             click.echo(f"stale: {', '.join(result.stale)}; run `timeline build`", err=True)
             sys.exit(1)
-        click.echo(f"{out}: up to date ({len(result.outputs)} files).")
+        click.echo(f"{out}: up to date ({len(result.files)} files).")
         return
     if not result.written:
         written = "nothing (all up to date)"

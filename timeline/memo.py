@@ -26,19 +26,22 @@ class Memo:
         self._making: list[list[Hashable]] = []
         self._outer: set[Hashable] = set()  # the keys this build asked for not while making another
 
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The fragment for `key`, made only if neither this build nor the last one made it."""
+    def get(self, key: Hashable, make: Callable[[], T], valid: Callable[[T], bool] | None = None) -> T:
+        """The fragment for `key`, made only if neither this build nor the last one made it, or
+        if `valid` says the one remembered no longer holds (an output file changed on disk)."""
         if self._making:
             self._making[-1].append(key)
         else:
             self._outer.add(key)
-        try:
-            return self._current[key]  # type: ignore[return-value]
-        except KeyError:
-            pass
-        if key in self._previous:
-            self._keep(key)
-            return self._current[key]  # type: ignore[return-value]
+        if key in self._current:
+            value: T = self._current[key]  # type: ignore[assignment]
+            if valid is None or valid(value):
+                return value
+        elif key in self._previous:
+            value = self._previous[key]  # type: ignore[assignment]
+            if valid is None or valid(value):
+                self._keep(key)
+                return value
         self._making.append([])
         try:
             value = make()

@@ -1,7 +1,8 @@
-"""Build: load, update the history, render every output, and write what changed, atomically.
+"""Build: load, update the history, then make every output and write each as soon as it is made.
 
-A build that fails anywhere before writing leaves every previous output as it was; a file
-whose bytes did not change is not rewritten, so its mtime (and any ETag) stays.
+A build that fails before writing (bad input) leaves every previous output as it was; each
+output is replaced atomically, and only if its bytes changed, so its mtime (and ETag) stays.
+What the memo says is made and the folder still holds is not made at all.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
@@ -19,43 +19,34 @@ from zoneinfo import ZoneInfo
 
 from timeline import history as history_store
 from timeline import parallel as parallel_work
-from timeline.atomic import read_or_none, write_atomic
+from timeline.atomic import read_or_none
 from timeline.errors import PublishError
 from timeline.memo import Made, Memo
 from timeline.model import History, Timeline
+from timeline.outputs import Collected, Folder, Outputs, Stamp, remove_abandoned_temporaries
 from timeline.reload import Reloader
 from timeline.render import channel, feeds, html, ical, jsonfeed, opml
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build did: the outputs by file name and which of them it wrote."""
+    """What a build did: every output's file name, and which of them it wrote (or, with
+    --check, which are stale)."""
 
     timeline: Timeline
     history: History
-    outputs: dict[str, bytes]
+    files: tuple[str, ...]
     written: tuple[str, ...] = ()
     stale: tuple[str, ...] = field(default=())
 
     @property
     def unchanged(self) -> tuple[str, ...]:
-        return tuple(name for name in self.outputs if name not in self.written)
+        return tuple(name for name in self.files if name not in self.written)
 
 
 # Outputs that depend on the day they are built for, not only on the events: never committed,
 # never compared by --check.
 DATED = frozenset({"on-this-day.atom", "on-this-day.rss", "on-this-day.json"})
-
-
-def _render_view(
-    timeline: Timeline, history: History, view: channel.View, memo: Memo, selected: Timeline
-) -> dict[str, bytes]:
-    """A view's feeds and calendar."""
-    events = channel.events_channel(timeline, history, view, memo, selected)
-    outputs = feeds.render(events)
-    outputs.update(jsonfeed.render(events, memo))
-    outputs.update(ical.render(timeline, history, view, memo, selected))
-    return outputs
 
 
 def render_all(
@@ -68,33 +59,70 @@ def render_all(
 ) -> dict[str, bytes]:
     """Every output's bytes by file name: pure, no clock, no I/O. With `today`, the dated ones too.
 
-    `memo` remembers rendered fragments across views and builds; it changes no byte. With
-    `parallel`, half the outputs are rendered on the other core (timeline.parallel); the bytes
-    are the same.
+    `memo` remembers rendered fragments across views and builds; it changes no byte.
     """
-    memo = memo or Memo()
+    collected = Collected()
+    render_into(collected, timeline, history, today, memo or Memo(), parallel=parallel)
+    return dict(sorted(collected.files.items()))
+
+
+def render_into(
+    outputs: Outputs,
+    timeline: Timeline,
+    history: History,
+    today: date | None,
+    memo: Memo,
+    *,
+    parallel: bool = False,
+) -> None:
+    """Make every output and put it into `outputs`, skipping those the memo says are made and
+    `outputs` still holds. With `parallel`, half of them are made on the other core (see
+    timeline.parallel), which puts them itself; the bytes are the same."""
     if not (parallel and parallel_work.available()):
-        here = _render_subscriptions(timeline, history, today, memo)
-        return dict(sorted({**here, **_render_archive_and_anniversaries(timeline, history, memo)}.items()))
+        _render_subscriptions(outputs, timeline, history, today, memo)
+        _render_archive_and_anniversaries(outputs, timeline, history, memo)
+        return
     mark = memo.mark()
 
-    def there() -> tuple[dict[str, bytes], Made]:
-        outputs = _render_archive_and_anniversaries(timeline, history, memo)
-        return outputs, memo.made_since(mark)
+    def there() -> tuple[object, Made]:
+        _render_archive_and_anniversaries(outputs, timeline, history, memo)
+        return outputs.handover(), memo.made_since(mark)
 
-    here, (theirs, made) = parallel_work.both(
-        partial(_render_subscriptions, timeline, history, today, memo), there
+    _, (handed, made) = parallel_work.both(
+        partial(_render_subscriptions, outputs, timeline, history, today, memo), there
     )
+    outputs.take(handed)
     memo.adopt(made)
-    return dict(sorted({**here, **theirs}.items()))
+
+
+def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], dict[str, bytes]]) -> None:
+    """Put what `make` makes, unless the memo knows it under `key` and `outputs` still holds it."""
+
+    def put() -> dict[str, Stamp | None]:
+        return {name: outputs.put(name, data) for name, data in make().items()}
+
+    def held(stamps: dict[str, Stamp | None]) -> bool:
+        return all(outputs.current(name, stamp) for name, stamp in stamps.items())
+
+    memo.get(key, put, valid=held)
+
+
+def _render_view(
+    timeline: Timeline, history: History, view: channel.View, memo: Memo, selected: Timeline
+) -> dict[str, bytes]:
+    """A view's feeds and calendar."""
+    events = channel.events_channel(timeline, history, view, memo, selected)
+    made = feeds.render(events)
+    made.update(jsonfeed.render(events, memo))
+    made.update(ical.render(timeline, history, view, memo, selected))
+    return made
 
 
 def _render_subscriptions(
-    timeline: Timeline, history: History, today: date | None, memo: Memo
-) -> dict[str, bytes]:
+    outputs: Outputs, timeline: Timeline, history: History, today: date | None, memo: Memo
+) -> None:
     """The views' feeds and calendars, the changes feed, the OPML list, the page and, with
     `today`, the dated outputs."""
-    outputs: dict[str, bytes] = {}
     views = channel.views(timeline)
     # Everything a view's outputs depend on besides its events: a view whose events did not
     # change since the last build is not rendered again.
@@ -103,37 +131,35 @@ def _render_subscriptions(
         selected = view.select(timeline)  # once, for the feeds and the calendar
         removed = tuple(r.version for r in view.removed(history))
         versions = tuple(history.get(e.id).version for e in selected.events)
-        outputs.update(
-            memo.get(
-                ("view", view, setting, versions, removed),
-                partial(_render_view, timeline, history, view, memo, selected),
-            )
-        )
+        key = ("view", view, setting, versions, removed)
+        _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
     changes = channel.changes_channel(timeline, history)
-    outputs.update(feeds.render(changes, formats=("atom",)))
-    outputs.update(jsonfeed.render(changes))
+    made = feeds.render(changes, formats=("atom",))
+    made.update(jsonfeed.render(changes))
     extra = (("changes", changes.title), ("on-this-day", f"{timeline.title}: on this day"))
-    outputs.update(opml.render(timeline, views, extra))
+    made.update(opml.render(timeline, views, extra))
     if today is not None:
         on_this_day = channel.on_this_day_channel(timeline, today)
-        outputs.update(feeds.render(on_this_day))
-        outputs.update(jsonfeed.render(on_this_day))
-    outputs.update(html.render(timeline, history, memo))
-    return outputs
+        made.update(feeds.render(on_this_day))
+        made.update(jsonfeed.render(on_this_day))
+    for name, data in made.items():
+        outputs.put(name, data)
+    _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
 
 
 def _render_archive(page: channel.ArchivePage) -> dict[str, bytes]:
     return feeds.render(page.channel(), ("atom",))
 
 
-def _render_archive_and_anniversaries(timeline: Timeline, history: History, memo: Memo) -> dict[str, bytes]:
+def _render_archive_and_anniversaries(
+    outputs: Outputs, timeline: Timeline, history: History, memo: Memo
+) -> None:
     """The archive pages and the anniversaries calendar: about as much work as the rest."""
-    outputs: dict[str, bytes] = {}
     for page in channel.archive_pages(timeline, history, memo):
         # An archive page is rewritten only when one of its entries changed.
-        outputs.update(memo.get(page.key, partial(_render_archive, page)))
-    outputs.update(ical.anniversaries(timeline, history, memo))
-    return outputs
+        _publish(outputs, memo, page.key, partial(_render_archive, page))
+    key = ical.anniversaries_key(timeline, history)
+    _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
 
 
 class Publisher:
@@ -148,8 +174,6 @@ class Publisher:
         self.memo = Memo()
         self.reloader = Reloader(source, prepare=history_store.digest)
         self._history: tuple[tuple[int, int], History] | None = None  # (mtime, size) when written
-        # Each output's bytes as the last build left them on disk, with the file's (mtime, size).
-        self._on_disk: dict[str, tuple[bytes, tuple[int, int]]] = {}
 
     def build(self, *, now: datetime | None = None, today: date | None = None) -> BuildResult:
         self.memo.next_build()
@@ -161,7 +185,6 @@ class Publisher:
             memo=self.memo,
             reloader=self.reloader,
             history_reader=self._read_history,
-            on_disk=self._on_disk,
         )
         self._remember_history(result.history)
         return result
@@ -217,20 +240,15 @@ def build(
     reloader: Reloader | None = None,
     history_reader: Callable[[Path], History] | None = None,
     parallel: bool = True,
-    on_disk: dict[str, tuple[bytes, tuple[int, int]]] | None = None,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
     `now` stamps what changed (default: the clock); `today` is the day the dated outputs are
     built for (default: today in the timeline's time zone). With `parallel`, a build that has
-    thousands of events to parse or render uses a second core (timeline.parallel). `on_disk`
-    (kept by a Publisher) records what this build left on disk, so the next one need not read
-    back the outputs it did not change.
+    thousands of events to parse or render uses a second core (timeline.parallel).
     """
     with _without_cycle_collection():
-        return _build(
-            source, out, now, today, history_file, check, memo, reloader, history_reader, parallel, on_disk
-        )
+        return _build(source, out, now, today, history_file, check, memo, reloader, history_reader, parallel)
 
 
 def _build(
@@ -244,85 +262,44 @@ def _build(
     reloader: Reloader | None,
     history_reader: Callable[[Path], History] | None,
     parallel: bool,
-    on_disk: dict[str, tuple[bytes, tuple[int, int]]] | None,
 ) -> BuildResult:
     # One event at a time (bounded memory), falling back to the full parse for exact messages.
-    reloader = reloader or Reloader(source)
+    reloader = reloader or Reloader(source, prepare=history_store.digest)
     timeline = reloader.load(parallel=parallel)
     history_file = history_file or history_store.history_path(source)
     previous = (history_reader or history_store.read)(history_file)
     now = now or datetime.now(UTC)
     current = history_store.update(previous, timeline, now)
-    if memo is not None:
-        history_store.remembered_dumps(current, memo)  # kept for the next change, made once
+    memo = memo or Memo()
+    history_store.remembered_dumps(current, memo)  # kept for the next change, made once
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     # Worth a second core when most fragments must be made: the events just parsed afresh.
-    many = reloader.parsed >= parallel_work.WORTH_IT
-    outputs = render_all(timeline, current, today, memo, parallel=parallel and many)
-    known = on_disk if on_disk is not None else {}
-    changed = tuple(name for name, data in outputs.items() if _differs(out / name, data, known.get(name)))
+    parallel = parallel and reloader.parsed >= parallel_work.WORTH_IT
     if check:
-        stale = tuple(name for name in changed if name not in DATED)
-        stale += (history_file.name,) if current is not previous else ()
-        return BuildResult(timeline, current, outputs, stale=stale)
+        collected = Collected()
+        render_into(collected, timeline, current, today, memo, parallel=parallel)
+        stale = [
+            n
+            for n, data in sorted(collected.files.items())
+            if n not in DATED and read_or_none(out / n) != data
+        ]
+        stale += [history_file.name] if current is not previous else []
+        return BuildResult(timeline, current, tuple(sorted(collected.files)), stale=tuple(stale))
+    folder = Folder(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned_temporaries(out)
+        remove_abandoned_temporaries(out)
         # The history goes first: if we stop after it, the next build renders the same bytes.
         if current is not previous:
             history_store.write(history_file, current, memo)
-        for name in changed:
-            _replace_with_later_mtime(out / name, outputs[name])
-        if on_disk is not None:
-            on_disk.clear()
-            on_disk.update((name, (data, _signature(out / name))) for name, data in outputs.items())
+        # Each output is written as it is made, so that a large timeline's outputs are never
+        # all in memory at once.
+        render_into(folder, timeline, current, today, memo, parallel=parallel)
     except OSError as error:
         where = error.filename or out
         reason = os.strerror(error.errno) if error.errno else str(error)
         raise PublishError(
-            f"{where}: cannot write ({reason}); the previous outputs are untouched. "
+            f"{where}: cannot write ({reason}); the outputs not yet written are untouched. "
             "Free some space or fix the folder's permissions, then build again."
         ) from None
-    return BuildResult(timeline, current, outputs, written=changed)
-
-
-def _differs(path: Path, data: bytes, known: tuple[bytes, tuple[int, int]] | None) -> bool:
-    """Whether the file at `path` holds other bytes than `data`. Not read again when this very
-    bytes object was written or confirmed there by the last build and the file was not touched
-    since: reading every output back costs more than a rebuild of unchanged input otherwise."""
-    if known is not None and known[0] is data and known[1] == _signature(path):
-        return False
-    return read_or_none(path) != data
-
-
-def _replace_with_later_mtime(path: Path, data: bytes) -> None:
-    """Write `path` so that its mtime, in whole seconds, is later than the version it replaces.
-
-    HTTP's Last-Modified has whole seconds, and clients that poll with If-Modified-Since (libcurl,
-    so newsboat among others) drop a 200 whose Last-Modified is not newer than what they have:
-    two changes within one second would hide the second. The mtime may run up to a second ahead
-    of the clock; the daemon waits for it before serving the file.
-    """
-    try:
-        previous = path.stat().st_mtime_ns // 1_000_000_000
-    except FileNotFoundError:
-        previous = None
-        path.parent.mkdir(parents=True, exist_ok=True)  # tags/ and the like
-    write_atomic(path, data)
-    if previous is not None:
-        stat = path.stat()
-        if stat.st_mtime_ns // 1_000_000_000 <= previous:
-            later = (previous + 1) * 1_000_000_000
-            os.utime(path, ns=(stat.st_atime_ns, later))
-
-
-ABANDONED_AFTER = 600  # seconds: older temporary files belong to no build still running
-
-
-def _remove_abandoned_temporaries(out: Path) -> None:
-    """Delete temporary files left by a build that was killed before it could rename them."""
-    now = time.time()
-    for path in out.rglob(".*.tmp"):
-        with contextlib.suppress(FileNotFoundError):
-            if now - path.stat().st_mtime > ABANDONED_AFTER:
-                path.unlink()
+    return BuildResult(timeline, current, tuple(sorted(folder.names)), written=tuple(sorted(folder.written)))

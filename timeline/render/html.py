@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import replace
-from functools import partial
 from itertools import groupby
 
 from jinja2 import Environment, PackageLoader, Template, select_autoescape
@@ -25,16 +25,17 @@ _environment = Environment(
 )
 
 
-def render(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
-    """The page: the axis, how to subscribe, and every event under its year, oldest first."""
-    memo = memo or Memo()
-    # Made again only when an event or a setting changed; its articles are remembered one by one.
+def key(timeline: Timeline, history: History) -> Hashable:
+    """Everything the page shows: it need not be made again while this stays the same."""
     versions = tuple(history.get(event.id).version for event in timeline.events)
-    key = ("page", replace(timeline, events=()), versions, history.newest_change())
-    return memo.get(key, partial(_render, timeline, history, memo))
+    return ("page", replace(timeline, events=()), versions, history.newest_change())
 
 
-def _render(timeline: Timeline, history: History, memo: Memo) -> dict[str, bytes]:
+def render(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
+    """The page: the axis, how to subscribe, and every event under its year, oldest first.
+
+    Its articles are remembered one by one in `memo`."""
+    memo = memo or Memo()
     article = _environment.get_template("event.html.j2")
     helpers = _helpers(timeline)
     base = timeline.base_url

@@ -7,6 +7,7 @@ calendar shows 1 January 1987 as if that were the day. DTEND is exclusive, as RF
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, partial
@@ -238,20 +239,18 @@ def _day_span(when: EventDate) -> tuple[date, date, str]:
 ANNIVERSARIES = "anniversaries.ics"
 
 
+def anniversaries_key(timeline: Timeline, history: History) -> Hashable:
+    """Everything the anniversaries calendar shows: not made again while this stays the same."""
+    versions = tuple(history.get(event.id).version for event in _dated_to_the_day(timeline))
+    return ("anniversaries", replace(timeline, events=()), versions)
+
+
 def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
     """A calendar of yearly recurring all-day events, one per event dated to the day."""
     memo = memo or Memo()
-    dated = [event for event in timeline.events if event.date.precision in (Precision.DAY, Precision.TIME)]
-    # Made again only when one of its events or a setting changed.
-    versions = tuple(history.get(event.id).version for event in dated)
-    key = ("anniversaries", replace(timeline, events=()), versions)
-    return memo.get(key, partial(_anniversaries, timeline, history, memo, dated))
-
-
-def _anniversaries(timeline: Timeline, history: History, memo: Memo, dated: list[Event]) -> dict[str, bytes]:
     calendar = _calendar(timeline, f"{timeline.title}: anniversaries", ANNIVERSARIES)
     body = []
-    for event in dated:
+    for event in _dated_to_the_day(timeline):
         revision = history.get(event.id)
         key = ("anniversary", revision.version, timeline.base_url)
         body.append(
@@ -259,6 +258,10 @@ def _anniversaries(timeline: Timeline, history: History, memo: Memo, dated: list
         )
     head = calendar.to_ical()
     return {ANNIVERSARIES: head[: -len(_END)] + "".join(body).encode() + _END}
+
+
+def _dated_to_the_day(timeline: Timeline) -> list[Event]:
+    return [event for event in timeline.events if event.date.precision in (Precision.DAY, Precision.TIME)]
 
 
 def _anniversary(event: Event, revision: Revision, base_url: str, domain: str) -> str:

@@ -1,0 +1,140 @@
+"""Where a build's outputs go: into the folder as each one is made, or into memory.
+
+A large timeline's outputs add up to hundreds of megabytes (the page and the calendar alone are
+100 MB each at 100,000 events), so a build writes each output as soon as it is made and keeps
+only its Stamp: a later build that would make the same bytes (the memo says so) and finds the
+file as it left it need not make them at all. `Collected` keeps the bytes instead, for
+render_all() and `build --check`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import Protocol
+
+from timeline.atomic import read_or_none, write_atomic
+
+# The file as a build left it: (mtime in ns, size, inode). An atomic replace makes a new inode,
+# so any other write since, ours or someone else's, changes it.
+Stamp = tuple[int, int, int]
+
+
+class Outputs(Protocol):
+    def put(self, name: str, data: bytes) -> Stamp | None:
+        """Publish one output; its Stamp, if the output can be recognised later without its bytes."""
+
+    def current(self, name: str, stamp: Stamp | None) -> bool:
+        """Whether the output is still as published with `stamp`, so need not be made again."""
+
+    def handover(self) -> object:
+        """What a forked worker's outputs tell the parent (see take)."""
+
+    def take(self, handed: object) -> None:
+        """Count a worker's outputs as this build's own."""
+
+
+class Collected:
+    """Outputs kept in memory by name."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def put(self, name: str, data: bytes) -> None:
+        self.files[name] = data
+
+    def current(self, name: str, stamp: Stamp | None) -> bool:
+        return False  # the bytes are needed: always made
+
+    def handover(self) -> dict[str, bytes]:
+        return self.files
+
+    def take(self, handed: object) -> None:
+        assert isinstance(handed, dict)
+        self.files.update(handed)
+
+
+class Folder:
+    """Outputs written into a folder, each atomically and only if its bytes changed."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.names: set[str] = set()  # every output of this build
+        self.written: set[str] = set()  # those whose bytes changed
+
+    def put(self, name: str, data: bytes) -> Stamp:
+        path = self.out / name
+        self.names.add(name)
+        if _differs(path, data):
+            replace_with_later_mtime(path, data)
+            self.written.add(name)
+        stamp = stamp_of(path)
+        assert stamp is not None
+        return stamp
+
+    def current(self, name: str, stamp: Stamp | None) -> bool:
+        if stamp is None or stamp_of(self.out / name) != stamp:
+            return False
+        self.names.add(name)
+        return True
+
+    def handover(self) -> tuple[set[str], set[str]]:
+        return self.names, self.written
+
+    def take(self, handed: object) -> None:
+        assert isinstance(handed, tuple)
+        names, written = handed
+        self.names |= names
+        self.written |= written
+
+
+def stamp_of(path: Path) -> Stamp | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return True  # no need to read it
+    except OSError:
+        return True
+    return read_or_none(path) != data
+
+
+def replace_with_later_mtime(path: Path, data: bytes) -> None:
+    """Write `path` so that its mtime, in whole seconds, is later than the version it replaces.
+
+    HTTP's Last-Modified has whole seconds, and clients that poll with If-Modified-Since (libcurl,
+    so newsboat among others) drop a 200 whose Last-Modified is not newer than what they have:
+    two changes within one second would hide the second. The mtime may run up to a second ahead
+    of the clock; the daemon waits for it before serving the file.
+    """
+    try:
+        previous = path.stat().st_mtime_ns // 1_000_000_000
+    except FileNotFoundError:
+        previous = None
+        path.parent.mkdir(parents=True, exist_ok=True)  # tags/ and the like
+    write_atomic(path, data)
+    if previous is not None:
+        stat = path.stat()
+        if stat.st_mtime_ns // 1_000_000_000 <= previous:
+            later = (previous + 1) * 1_000_000_000
+            os.utime(path, ns=(stat.st_atime_ns, later))
+
+
+ABANDONED_AFTER = 600  # seconds: older temporary files belong to no build still running
+
+
+def remove_abandoned_temporaries(out: Path) -> None:
+    """Delete temporary files left by a build that was killed before it could rename them."""
+    now = time.time()
+    for path in out.rglob(".*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            if now - path.stat().st_mtime > ABANDONED_AFTER:
+                path.unlink()
