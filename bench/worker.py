@@ -103,7 +103,7 @@ def shares(source: Path) -> dict[str, float]:
             timed("atom+rss", partial(feeds.render, events))
             timed("json", partial(jsonfeed.render, events, memo))
             timed("calendars", partial(ical.render, timeline, current, view, memo, selected))
-        for page in channel.archive_pages(timeline, current, memo):
+        for page in channel.archive_pages(timeline, current):
             timed("archive pages", partial(feeds.render, page.channel(), ("atom",)))
         timed("anniversaries", lambda: ical.anniversaries(timeline, current, memo))
         timed("page", lambda: html.render(timeline, current, memo))

@@ -155,7 +155,7 @@ def _render_archive_and_anniversaries(
     outputs: Outputs, timeline: Timeline, history: History, memo: Memo
 ) -> None:
     """The archive pages and the anniversaries calendar: about as much work as the rest."""
-    for page in channel.archive_pages(timeline, history, memo):
+    for page in channel.archive_pages(timeline, history):
         # An archive page is rewritten only when one of its entries changed.
         _publish(outputs, memo, page.key, partial(_render_archive, page))
     key = ical.anniversaries_key(timeline, history)
@@ -271,7 +271,7 @@ def _build(
     now = now or datetime.now(UTC)
     current = history_store.update(previous, timeline, now)
     memo = memo or Memo()
-    history_store.remembered_dumps(current, memo)  # kept for the next change, made once
+    history_store.remember(current, memo)
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     # Worth a second core when most fragments must be made: the events just parsed afresh.
     parallel = parallel and reloader.parsed >= parallel_work.WORTH_IT

@@ -154,11 +154,10 @@ class ArchivePage:
     channel: Callable[[], Channel]
 
 
-def archive_pages(timeline: Timeline, history: History, memo: Memo | None = None) -> list[ArchivePage]:
+def archive_pages(timeline: Timeline, history: History) -> list[ArchivePage]:
     """RFC 5005 archive pages of the full timeline: every event once, `feed_entries` a page,
     the first published first (archive/1.atom), linked to each other and to the subscription
     feed, which repeats the most recently changed (readers keep the newest by id)."""
-    memo = memo or Memo()
     pages = _archive_pages(timeline, history)
     archive = []
     for number, slots in enumerate(pages, start=1):
@@ -172,7 +171,7 @@ def archive_pages(timeline: Timeline, history: History, memo: Memo | None = None
         key = ("archive", stem, title, tuple(links), timeline.base_url, tuple(r.version for r in revisions))
         events = [slot for slot in slots if not isinstance(slot, Revision)]
         updated = max(r.last_changed for r in revisions)  # a removal changes its page too
-        make = partial(_archive_channel, timeline, history, memo, stem, title, tuple(links), events, updated)
+        make = partial(_archive_channel, timeline, history, stem, title, tuple(links), events, updated)
         archive.append(ArchivePage(key, make))
     return archive
 
@@ -180,7 +179,6 @@ def archive_pages(timeline: Timeline, history: History, memo: Memo | None = None
 def _archive_channel(
     timeline: Timeline,
     history: History,
-    memo: Memo,
     stem: str,
     title: str,
     links: tuple[tuple[str, str], ...],
@@ -193,7 +191,12 @@ def _archive_channel(
         title=title,
         description=timeline.description,
         updated=updated,
-        entries=tuple(_remembered_entry(timeline, history, event, memo) for event in reversed(events)),
+        # Not remembered: a page is made again only when one of its events changed, and 100,000
+        # remembered entries would take hundreds of megabytes.
+        entries=tuple(
+            _event_entry(timeline, history, event, _entry_key(timeline, history, event))
+            for event in reversed(events)
+        ),
         timeline=timeline,
         ttl_minutes=timeline.refresh_minutes,
         links=links,
@@ -226,9 +229,12 @@ def _first_published(slot: Event | Revision, history: History) -> tuple[datetime
 
 
 def _remembered_entry(timeline: Timeline, history: History, event: Event, memo: Memo) -> Entry:
-    revision = history.get(event.id)
-    key = ("entry", revision.version, timeline.base_url)
+    key = _entry_key(timeline, history, event)
     return memo.get(key, partial(_event_entry, timeline, history, event, key))
+
+
+def _entry_key(timeline: Timeline, history: History, event: Event) -> tuple[Any, ...]:
+    return ("entry", history.get(event.id).version, timeline.base_url)
 
 
 def _event_entry(timeline: Timeline, history: History, event: Event, key: tuple[Any, ...]) -> Entry:

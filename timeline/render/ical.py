@@ -7,10 +7,11 @@ calendar shows 1 January 1987 as if that were the day. DTEND is exclusive, as RF
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -54,15 +55,26 @@ def render(
         revision = history.get(event.id)
         key = ("vevent", revision.version, base, domain)
         components.append(
-            (_day_span(event.date), event.id, memo.get(key, partial(vevent, event, revision, base, domain)))
+            (
+                _day_span(event.date),
+                event.id,
+                memo.get(key, partial(_encoded, vevent, event, revision, base, domain)),
+            )
         )
-    components += [(_day_span(r.date), r.event_id, _cancelled(r, domain)) for r in view.removed(history)]
+    components += [
+        (_day_span(r.date), r.event_id, _cancelled(r, domain).encode()) for r in view.removed(history)
+    ]
     # Zones before the events that use them: some clients read the file in one pass.
     for timezone in _timezones(timeline):
         calendar.add_component(timezone)
     head = calendar.to_ical()
-    body = "".join(component for _, _, component in sorted(components, key=lambda c: (c[0], c[1])))
-    return {f"{stem}.ics": head[: -len(_END)] + body.encode() + _END}
+    body = b"".join(component for _, _, component in sorted(components, key=lambda c: (c[0], c[1])))
+    return {f"{stem}.ics": b"".join((head[: -len(_END)], body, _END))}
+
+
+def _encoded(write: Callable[[Event, Revision, str, str], str], *args: Any) -> bytes:
+    # Remembered as UTF-8: half the memory of Python's text for Vietnamese, and joined as is.
+    return write(*args).encode()
 
 
 def _timezones(timeline: Timeline) -> list[icalendar.Timezone]:
@@ -254,10 +266,12 @@ def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None
         revision = history.get(event.id)
         key = ("anniversary", revision.version, timeline.base_url)
         body.append(
-            memo.get(key, partial(_anniversary, event, revision, timeline.base_url, timeline.id_domain))
+            memo.get(
+                key, partial(_encoded, _anniversary, event, revision, timeline.base_url, timeline.id_domain)
+            )
         )
     head = calendar.to_ical()
-    return {ANNIVERSARIES: head[: -len(_END)] + "".join(body).encode() + _END}
+    return {ANNIVERSARIES: b"".join((head[: -len(_END)], *body, _END))}
 
 
 def _dated_to_the_day(timeline: Timeline) -> list[Event]:
