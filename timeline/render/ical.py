@@ -68,8 +68,9 @@ def render(
     for timezone in _timezones(timeline):
         calendar.add_component(timezone)
     head = calendar.to_ical()
-    body = b"".join(component for _, _, component in sorted(components, key=lambda c: (c[0], c[1])))
-    return {f"{stem}.ics": b"".join((head[: -len(_END)], body, _END))}
+    components.sort(key=lambda c: (c[0], c[1]))
+    body = [component for _, _, component in components]
+    return {f"{stem}.ics": b"".join((head[: -len(_END)], *body, _END))}  # one copy of a large calendar
 
 
 def _encoded(write: Callable[[Event, Revision, str, str], str], *args: Any) -> bytes:
