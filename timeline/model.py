@@ -226,7 +226,7 @@ class Revision:
     removed: datetime | None = None
     tags: tuple[str, ...] = ()
     # What a reader sees of the event, compact (long texts as digests), to say what changed.
-    facts: tuple[tuple[str, str], ...] = ()
+    facts: str = ""  # the values of history.FACTS, joined by U+001F
 
     @property
     def version(self) -> tuple[str, str, int, datetime]:
