@@ -48,7 +48,7 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
             publisher.build()
 
     results: dict[str, Any] = {"cold": _timed(build)}
-    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    results["cold_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["unchanged"] = _timed(build)
     if tool != "baseline":
         from timeline.watch import SourceWatcher

@@ -232,7 +232,11 @@ class Revision:
     def version(self) -> tuple[str, str, int, datetime]:
         """What names this version of the event: its content hash covers every field, the
         sequence and time the stamps. Rendered pieces are remembered under it."""
-        return (self.event_id, self.content_hash, self.sequence, self.last_changed)
+        cached: tuple[str, str, int, datetime] | None = self.__dict__.get("_version")
+        if cached is None:  # every output's key asks for it: made once per revision
+            cached = (self.event_id, self.content_hash, self.sequence, self.last_changed)
+            object.__setattr__(self, "_version", cached)
+        return cached
 
 
 @dataclass(frozen=True)

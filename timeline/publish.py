@@ -23,7 +23,7 @@ from timeline.atomic import read_or_none
 from timeline.errors import PublishError
 from timeline.memo import Made, Memo
 from timeline.model import History, Timeline
-from timeline.outputs import Collected, Folder, Outputs, Stamp, remove_abandoned_temporaries
+from timeline.outputs import Collected, Folder, Outputs, Stamp, remove_abandoned_temporaries, stamp_of
 from timeline.reload import Reloader
 from timeline.render import channel, feeds, html, ical, jsonfeed, opml
 
@@ -105,6 +105,29 @@ def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], dic
         return all(outputs.current(name, stamp) for name, stamp in stamps.items())
 
     memo.get(key, put, valid=held)
+
+
+def _render_unless_unchanged(
+    folder: Folder, timeline: Timeline, history: History, today: date, memo: Memo, parallel: bool
+) -> None:
+    """render_into(), unless this very timeline and history were published for `today` by the
+    last build and every output is still as it left it: then a rebuild costs a stat a file."""
+
+    def render() -> tuple[Timeline, History, dict[str, Stamp | None]]:
+        render_into(folder, timeline, history, today, memo, parallel=parallel)
+        return timeline, history, {name: stamp_of(folder.out / name) for name in folder.names}
+
+    def unchanged(built: tuple[Timeline, History, dict[str, Stamp | None]]) -> bool:
+        made_from, with_history, stamps = built
+        return (
+            made_from is timeline
+            and with_history is history
+            and all(folder.current(name, stamp) for name, stamp in stamps.items())
+        )
+
+    # Keyed by identity: the reloader and update() hand back the very same objects when nothing
+    # changed, and the value holds them, so no other object can have their ids meanwhile.
+    memo.get(("build", id(timeline), id(history), today), render, valid=unchanged)
 
 
 def _render_view(
@@ -294,7 +317,7 @@ def _build(
             history_store.write(history_file, current, memo)
         # Each output is written as it is made, so that a large timeline's outputs are never
         # all in memory at once.
-        render_into(folder, timeline, current, today, memo, parallel=parallel)
+        _render_unless_unchanged(folder, timeline, current, today, memo, parallel)
     except OSError as error:
         where = error.filename or out
         reason = os.strerror(error.errno) if error.errno else str(error)
