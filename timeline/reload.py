@@ -22,8 +22,9 @@ from timeline.errors import ValidationError
 from timeline.load import parse_event, parse_in_order, read, text_of
 from timeline.model import Event, Timeline
 
-_EVENTS_KEY = re.compile(r"^events:[ \t]*(#.*)?\n", re.MULTILINE)
-_TOP_LEVEL = re.compile(r"^[^\s#-]", re.MULTILINE)
+_EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)
+_TOP_LEVEL = re.compile(rb"^[^\s#-]", re.MULTILINE)
+_BOM = "\ufeff".encode()
 
 
 class Reloader:
@@ -52,22 +53,23 @@ class Reloader:
         if file == self._file and self._timeline is not None:
             self.parsed = 0
             return self._timeline
-        text = text_of(data, str(self.path))
-        del data
-        timeline = self._by_pieces(text, parallel)
+        # Cut as bytes and each piece decoded when it is parsed: at 100,000 events the whole
+        # file as Python text, beside its pieces, was 250 MB.
+        timeline = self._by_pieces(data.removeprefix(_BOM), parallel)
         if timeline is None:
             # Anything the pieces could not read: the full parse reports it exactly.
+            text = text_of(data, str(self.path))
             timeline, in_order = parse_in_order(text, str(self.path))
-            self._remember(_split(text), in_order, timeline)
+            self._remember(_split(text.encode()), in_order, timeline)
             self.parsed = len(in_order)
         self._file, self._timeline = file, timeline
         return timeline
 
-    def _by_pieces(self, text: str, parallel: bool) -> Timeline | None:
+    def _by_pieces(self, data: bytes, parallel: bool) -> Timeline | None:
         """The timeline read one event at a time, reusing the events whose text is unchanged.
 
         One event's YAML nodes exist at a time, so a large file is read in bounded memory."""
-        split = _split(text)
+        split = _split(data)
         if split is None:
             return None
         header, pieces = split
@@ -78,7 +80,7 @@ class Reloader:
                 return None
             self._header, self._pieces = header, {}
         # Keyed by text alone: an event moved by an edit above it is still the same event.
-        digests = [_digest(piece.encode()) for piece, _ in pieces]
+        digests = [_digest(piece) for piece, _ in pieces]
         events: list[Event | None] = [self._pieces.get(digest) for digest in digests]
         unread = [index for index, event in enumerate(events) if event is None]
         half = len(unread) // 2 if parallel and len(unread) >= parallel_work.WORTH_IT else len(unread)
@@ -99,14 +101,14 @@ class Reloader:
         ordered = tuple(sorted(read_events, key=lambda e: (e.date.sort_key(), e.id)))
         return replace(self._header_timeline, events=ordered)
 
-    def _parse(self, pieces: list[tuple[str, int]], indexes: list[int]) -> list[Event] | None:
+    def _parse(self, pieces: list[tuple[bytes, int]], indexes: list[int]) -> list[Event] | None:
         """The events of the pieces at `indexes`; None if any of them has a problem."""
         assert self._header_timeline is not None
         path, header = str(self.path), self._header_timeline
         ids: dict[str, int] = {}
         try:
-            events = [parse_event(pieces[i][0], path, pieces[i][1], i, header, ids) for i in indexes]
-        except ValidationError:
+            events = [parse_event(pieces[i][0].decode(), path, pieces[i][1], i, header, ids) for i in indexes]
+        except (ValidationError, UnicodeDecodeError):
             return None
         if self.prepare is not None:
             for event in events:
@@ -114,37 +116,39 @@ class Reloader:
         return events
 
     def _remember(
-        self, split: tuple[str, list[tuple[str, int]]] | None, in_order: list[Event], timeline: Timeline
+        self, split: tuple[str, list[tuple[bytes, int]]] | None, in_order: list[Event], timeline: Timeline
     ) -> None:
         if split is None or len(split[1]) != len(in_order):
             self._header, self._header_timeline, self._pieces = None, None, {}
             return
         self._header, self._header_timeline = split[0], replace(timeline, events=())
-        self._pieces = {
-            _digest(text.encode()): event for (text, _), event in zip(split[1], in_order, strict=True)
-        }
+        self._pieces = {_digest(piece): event for (piece, _), event in zip(split[1], in_order, strict=True)}
 
 
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _split(text: str) -> tuple[str, list[tuple[str, int]]] | None:
-    """The header (through the `events:` line) and each event's (text, first line number)."""
-    match = _EVENTS_KEY.search(text)
+def _split(data: bytes) -> tuple[str, list[tuple[bytes, int]]] | None:
+    """The header (through the `events:` line) and each event's (bytes, first line number)."""
+    match = _EVENTS_KEY.search(data)
     if match is None:
         return None
-    header, body = text[: match.end()], text[match.end() :]
+    try:
+        header = data[: match.end()].decode()
+    except UnicodeDecodeError:
+        return None
+    body = data[match.end() :]
     if _TOP_LEVEL.search(body):
         return None  # another top-level key after the events: not cut
-    first = re.search(r"^( *)- ", body, re.MULTILINE)
+    first = re.search(rb"^( *)- ", body, re.MULTILINE)
     if first is None:
         return None
-    starts = [m.start() for m in re.finditer(rf"^{first.group(1)}- ", body, re.MULTILINE)]
-    line = header.count("\n") + 1 + body.count("\n", 0, starts[0])
+    starts = [m.start() for m in re.finditer(rb"^" + first.group(1) + rb"- ", body, re.MULTILINE)]
+    line = header.count("\n") + 1 + body.count(b"\n", 0, starts[0])
     pieces = []
     for start, end in zip(starts, [*starts[1:], len(body)], strict=True):
         piece = body[start:end]
         pieces.append((piece, line))
-        line += piece.count("\n")
+        line += piece.count(b"\n")
     return header, pieces
