@@ -77,3 +77,25 @@ def test_fragments_made_by_a_worker_are_adopted_with_their_text_parts_only() -> 
     here.next_build()  # the page changes: its article is still remembered
     assert here.get("article", counting(calls, "article again")) == "article"
     assert calls == ["page", "article"]
+
+
+def test_fragments_adopted_while_making_another_are_kept_with_it() -> None:
+    """A forked worker's fragments, adopted while the whole build is being made, are parts of
+    the build: an unchanged rebuild that reuses the build keeps them for the next edit."""
+    worker, calls = Memo(), list[str]()
+    mark = worker.mark()
+    worker.get("archive page", counting(calls, "archive page"))
+    made = worker.made_since(mark)
+
+    here = Memo()
+
+    def build() -> str:
+        here.adopt(made)
+        return "built"
+
+    here.get("build", build)
+    here.next_build()
+    here.get("build", counting(calls, "build again"))  # unchanged: reused whole
+    here.next_build()
+    here.get("archive page", counting(calls, "archive page again"))
+    assert calls == ["archive page"]

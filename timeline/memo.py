@@ -90,7 +90,11 @@ class Memo:
         items, parts = made
         self._current.update(items)
         self._current_parts.update(parts)
-        self._outer.update(key for key, _ in items)
+        asked = [key for key, _ in items]
+        if self._making:  # adopted while making a fragment: they are its parts, as if asked here
+            self._making[-1].extend(asked)
+        else:
+            self._outer.update(asked)
 
     def next_build(self) -> None:
         """Start a new build: keep what the last one used, drop the rest."""
