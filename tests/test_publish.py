@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import T0, event_yaml
+from tests.conftest import MINIMAL, T0, event_yaml
 from timeline import parallel
 from timeline.errors import PublishError, ValidationError
-from timeline.publish import DATED, build
+from timeline.publish import DATED, Publisher, build
+from timeline.render import feeds
 
 FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml", "index.html"]
 OTHERS = [
@@ -263,3 +264,27 @@ def test_a_build_shared_with_a_second_core_writes_the_same_bytes(
     for name in shared.files:
         assert (tmp_path / "shared" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
     assert forked == [True, True, False]  # the parse and the rendering, then only the parse asks
+
+
+def test_after_a_build_shared_with_a_second_core_an_edit_makes_only_what_it_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the worker made (archive pages, anniversaries) is remembered by this process too."""
+    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    source = tmp_path / "events.yaml"
+    events = "".join(event_yaml(f"e{i}", date=f"{1900 + i}-01-0{1 + i % 9}") for i in range(120))
+    source.write_text(MINIMAL + events, encoding="utf-8")
+    publisher = Publisher(source, tmp_path / "out")
+    publisher.build(now=T0, today=D0)
+    publisher.build(now=T0, today=D0)  # unchanged
+    made: list[str] = []
+    render = feeds.render
+
+    def counting(channel: Any, *rest: Any, **named: Any) -> dict[str, bytes]:
+        made.append(channel.stem)
+        return render(channel, *rest, **named)
+
+    monkeypatch.setattr(feeds, "render", counting)
+    source.write_text(source.read_text().replace("title: A title", "title: Edited", 1))
+    publisher.build(now=T0 + timedelta(days=1), today=D0)
+    assert [stem for stem in made if stem.startswith("archive/")] == ["archive/1"]

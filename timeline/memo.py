@@ -63,6 +63,11 @@ class Memo:
                 self._current_parts[key] = parts
                 pending.extend(p for p in parts if p not in self._current and p in self._previous)
 
+    def in_worker(self) -> None:
+        """Ask from here on as a forked worker: the fragments being made when it was forked are
+        the parent's to finish, so what the worker asks is its own, for made_since()."""
+        self._making = []
+
     def mark(self) -> int:
         """A point in this build, to ask later what was made after it (see made_since)."""
         return len(self._current)

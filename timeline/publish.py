@@ -85,6 +85,7 @@ def render_into(
     mark = memo.mark()
 
     def there() -> tuple[object, Made]:
+        memo.in_worker()
         _render_archive_and_anniversaries(outputs, timeline, history, memo)
         return outputs.handover(), memo.made_since(mark)
 
