@@ -148,14 +148,15 @@ def _render_subscriptions(
     """The views' feeds and calendars, the changes feed, the OPML list, the page and, with
     `today`, the dated outputs."""
     views = channel.views(timeline)
-    # Everything a view's outputs depend on besides its events: a view whose events did not
-    # change since the last build is not rendered again.
-    setting = (replace(timeline, events=()), len(timeline.events))
+    # Everything a view's outputs depend on besides its events (the main feed links the last
+    # archive page): a view whose events did not change since the last build is not made again.
+    setting = replace(timeline, events=())
+    archive = channel.archive_page_count(timeline, history)
     for view in views:
         selected = view.select(timeline)  # once, for the feeds and the calendar
         removed = tuple(r.version for r in view.removed(history))
         versions = tuple(history.get(e.id).version for e in selected.events)
-        key = ("view", view, setting, versions, removed)
+        key = ("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed)
         _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
     changes = channel.changes_channel(timeline, history)
     made = feeds.render(changes, formats=("atom",))

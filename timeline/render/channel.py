@@ -129,8 +129,8 @@ def events_channel(
     ids = frozenset(e.id for e in selected.events)
     removed = frozenset(r.event_id for r in view.removed(history))
     newest = _by_change(selected, history)[: timeline.feed_entries]
-    pages = _archive_pages(timeline, history) if view.stem == "timeline" and not view.query else []
-    links = (("prev-archive", timeline.url(f"archive/{len(pages)}.atom")),) if pages else ()
+    pages = archive_page_count(timeline, history) if view.stem == "timeline" and not view.query else 0
+    links = (("prev-archive", timeline.url(f"archive/{pages}.atom")),) if pages else ()
     return Channel(
         stem=view.stem,
         id=timeline.tag_uri(view.stem + (f"?{view.query}" if view.query else "")),
@@ -214,12 +214,19 @@ def _archive_pages(timeline: Timeline, history: History) -> list[list[Event | Re
     stays on its page for good, and an edit changes only that page. A removed event keeps its
     place (as its Revision, shown as nothing) while the history remembers it, so that a removal
     changes only its own page, not every page after it."""
-    if len(timeline.events) <= timeline.feed_entries:
+    if not archive_page_count(timeline, history):
         return []
     slots: list[Event | Revision] = [*timeline.events, *history.removed()]
     slots.sort(key=lambda slot: _first_published(slot, history))
     size = timeline.feed_entries
     return [slots[start : start + size] for start in range(0, len(slots), size)]
+
+
+def archive_page_count(timeline: Timeline, history: History) -> int:
+    """How many archive pages the full timeline has (none while its feed holds every event)."""
+    if len(timeline.events) <= timeline.feed_entries:
+        return 0
+    return -(-(len(timeline.events) + len(history.removed())) // timeline.feed_entries)
 
 
 def _first_published(slot: Event | Revision, history: History) -> tuple[datetime, str]:
