@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
@@ -79,18 +79,18 @@ def render_into(
     `outputs` still holds. With `parallel`, half of them are made on the other core (see
     timeline.parallel), which puts them itself; the bytes are the same."""
     if not (parallel and parallel_work.available()):
-        _render_subscriptions(outputs, timeline, history, today, memo)
-        _render_archive_and_anniversaries(outputs, timeline, history, memo)
+        _render_here(outputs, timeline, history, today, memo)
+        _render_there(outputs, timeline, history, memo)
         return
     mark = memo.mark()
 
     def there() -> tuple[object, Made]:
         memo.in_worker()
-        _render_archive_and_anniversaries(outputs, timeline, history, memo)
+        _render_there(outputs, timeline, history, memo)
         return outputs.handover(), memo.made_since(mark)
 
     _, (handed, made) = parallel_work.both(
-        partial(_render_subscriptions, outputs, timeline, history, today, memo), there
+        partial(_render_here, outputs, timeline, history, today, memo), there
     )
     outputs.take(handed)
     memo.adopt(made)
@@ -142,12 +142,10 @@ def _render_view(
     return made
 
 
-def _render_subscriptions(
-    outputs: Outputs, timeline: Timeline, history: History, today: date | None, memo: Memo
+def _render_views(
+    outputs: Outputs, timeline: Timeline, history: History, memo: Memo, views: Sequence[channel.View]
 ) -> None:
-    """The views' feeds and calendars, the changes feed, the OPML list, the page and, with
-    `today`, the dated outputs."""
-    views = channel.views(timeline)
+    """Each view's feeds and calendar."""
     # Everything a view's outputs depend on besides its events (the main feed links the last
     # archive page): a view whose events did not change since the last build is not made again.
     setting = replace(timeline, events=())
@@ -158,6 +156,16 @@ def _render_subscriptions(
         versions = tuple(history.get(e.id).version for e in selected.events)
         key = ("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed)
         _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
+
+
+def _render_here(
+    outputs: Outputs, timeline: Timeline, history: History, today: date | None, memo: Memo
+) -> None:
+    """One half of the work: the views' feeds and calendars (a tag's calendar reuses the VEVENTs
+    of the whole one), the changes feed, the OPML list, the anniversaries and, with `today`, the
+    dated outputs."""
+    views = channel.views(timeline)
+    _render_views(outputs, timeline, history, memo, views)
     changes = channel.changes_channel(timeline, history)
     made = feeds.render(changes, formats=("atom",))
     made.update(jsonfeed.render(changes))
@@ -169,22 +177,21 @@ def _render_subscriptions(
         made.update(jsonfeed.render(on_this_day))
     for name, data in made.items():
         outputs.put(name, data)
-    _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
+    key = ical.anniversaries_key(timeline, history)
+    _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
 
 
 def _render_archive(page: channel.ArchivePage) -> dict[str, bytes]:
     return feeds.render(page.channel(), ("atom",))
 
 
-def _render_archive_and_anniversaries(
-    outputs: Outputs, timeline: Timeline, history: History, memo: Memo
-) -> None:
-    """The archive pages and the anniversaries calendar: about as much work as the rest."""
+def _render_there(outputs: Outputs, timeline: Timeline, history: History, memo: Memo) -> None:
+    """The other half, about as much work and sharing no fragment with the first: the page and
+    the archive pages."""
+    _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
     for page in channel.archive_pages(timeline, history):
         # An archive page is rewritten only when one of its entries changed.
         _publish(outputs, memo, page.key, partial(_render_archive, page))
-    key = ical.anniversaries_key(timeline, history)
-    _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
 
 
 class Publisher:
