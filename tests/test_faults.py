@@ -200,3 +200,32 @@ def test_under_load_while_the_source_changes_every_response_is_whole(
     assert failures == []
     assert sum(statuses.values()) == 2400 and set(statuses) == {200}
     assert daemon.log().count("build (events file changed)") >= 3
+
+
+def test_the_daemon_shares_a_large_rebuild_with_a_second_core_while_it_serves(tmp_path: Path) -> None:
+    """Every title of 1,200 events changes: the rebuild forks a worker from the daemon's build
+    thread while the server thread answers readers, and neither waits on the other."""
+    source, out = tmp_path / "events.yaml", tmp_path / "feeds"
+    source.write_text(version("Alpha", count=1200), encoding="utf-8")
+    daemon = start(source, out)
+    answered: Counter[int] = Counter()
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            answered[daemon.request("/timeline.atom").status] += 1
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    try:
+        for reader in readers:
+            reader.start()
+        source.write_text(version("Beta", count=1200), encoding="utf-8")
+        daemon.wait_for(lambda: b"Beta 1199" in daemon.request("/index.html").body, seconds=60, what="Beta")
+        assert all(title.startswith("Beta") for title in titles_in(out)["archive/1.atom"])
+    finally:
+        done.set()
+        for reader in readers:
+            reader.join()
+        assert daemon.stop() == 0
+    assert set(answered) == {200} and answered[200] > 10
+    assert "Traceback" not in daemon.log()
