@@ -148,7 +148,7 @@ def _render_views(
     """Each view's feeds and calendar."""
     # Everything a view's outputs depend on besides its events (the main feed links the last
     # archive page): a view whose events did not change since the last build is not made again.
-    setting = replace(timeline, events=())
+    setting = (replace(timeline, events=()), ical.timezone_years(timeline))
     archive = channel.archive_page_count(timeline, history)
     for view in views:
         selected = view.select(timeline)  # once, for the feeds and the calendar
