@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from timeline.atomic import write_atomic
 from timeline.errors import HistoryError
 from timeline.memo import Memo
-from timeline.model import Change, Event, EventDate, History, Precision, Revision, Timeline
+from timeline.model import Change, Event, EventDate, History, Precision, Revision, Timeline, remembered
 
 FORMAT_VERSION = 1
 MAX_CHANGES = 1000  # the change log keeps this many; the changes feed shows the newest
@@ -34,11 +34,7 @@ def content_hash(event: Event) -> str:
 
     Computed once per event object and kept on it (the reloader hands back the very same
     object for an unchanged event, and a forked parser sends it back with the digest)."""
-    cached: str | None = event.__dict__.get("_content_hash")
-    if cached is None:
-        cached = _content_hash(event)
-        object.__setattr__(event, "_content_hash", cached)
-    return cached
+    return remembered(event, "_content_hash", lambda: _content_hash(event))
 
 
 def digest(event: Event) -> None:
@@ -161,11 +157,7 @@ _BETWEEN = "\x1f"
 def _facts(event: Event) -> str:
     """What a reader sees of an event, with long texts reduced to short digests: the values of
     FACTS, in that order, joined by U+001F."""
-    cached: str | None = event.__dict__.get("_facts")
-    if cached is None:
-        cached = _BETWEEN.join(_event_facts(event))
-        object.__setattr__(event, "_facts", cached)
-    return cached
+    return remembered(event, "_facts", lambda: _BETWEEN.join(_event_facts(event)))
 
 
 def _event_facts(event: Event) -> tuple[str, ...]:

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def remembered(owner: object, name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, worked out once per object and kept on it: the model's objects are frozen
+    (so the value cannot go stale) and asked for the same derived values by every output."""
+    try:
+        return owner.__dict__[name]  # type: ignore[no-any-return]
+    except KeyError:
+        value = compute()
+        object.__setattr__(owner, name, value)
+        return value
 
 
 class Precision(StrEnum):
@@ -63,12 +78,7 @@ class EventDate:
 
     def day_after(self) -> date:
         """The first calendar day after the date: an exclusive end, as iCalendar wants it."""
-        # Asked for by every output of every build: computed once per date.
-        cached: date | None = self.__dict__.get("_day_after")
-        if cached is None:
-            cached = self._day_after()
-            object.__setattr__(self, "_day_after", cached)
-        return cached
+        return remembered(self, "_day_after", self._day_after)
 
     def _day_after(self) -> date:
         last = self.last
@@ -80,20 +90,12 @@ class EventDate:
 
     def sort_key(self) -> tuple[date, date]:
         """Chronological order: by first day, then by how far the date reaches."""
-        cached: tuple[date, date] | None = self.__dict__.get("_sort_key")
-        if cached is None:
-            cached = (self.first_day(), self.day_after())
-            object.__setattr__(self, "_sort_key", cached)
-        return cached
+        return remembered(self, "_sort_key", lambda: (self.first_day(), self.day_after()))
 
     def label(self) -> str:
         """The date as a reader should see it, never more precise than stated: "1987",
         "December 2011", "5–7 December 2011"."""
-        cached: str | None = self.__dict__.get("_label")
-        if cached is None:
-            cached = self._label()
-            object.__setattr__(self, "_label", cached)
-        return cached
+        return remembered(self, "_label", self._label)
 
     def _label(self) -> str:
         if self.end is None:
@@ -232,11 +234,9 @@ class Revision:
     def version(self) -> tuple[str, str, int, datetime]:
         """What names this version of the event: its content hash covers every field, the
         sequence and time the stamps. Rendered pieces are remembered under it."""
-        cached: tuple[str, str, int, datetime] | None = self.__dict__.get("_version")
-        if cached is None:  # every output's key asks for it: made once per revision
-            cached = (self.event_id, self.content_hash, self.sequence, self.last_changed)
-            object.__setattr__(self, "_version", cached)
-        return cached
+        return remembered(
+            self, "_version", lambda: (self.event_id, self.content_hash, self.sequence, self.last_changed)
+        )
 
 
 @dataclass(frozen=True)
@@ -263,11 +263,7 @@ class History:
 
     def removed(self) -> tuple[Revision, ...]:
         """Events taken out of the timeline that calendars must still hear were cancelled."""
-        cached = self.__dict__.get("_removed")
-        if cached is None:  # asked for by every view of a build: computed once per history
-            cached = tuple(r for r in self.revisions if r.removed is not None)
-            object.__setattr__(self, "_removed", cached)
-        return cached
+        return remembered(self, "_removed", lambda: tuple(r for r in self.revisions if r.removed is not None))
 
     def newest_change(self, event_ids: frozenset[str] | None = None) -> datetime:
         """When anything (or any of `event_ids`) last changed: a feed's `updated`."""
@@ -277,12 +273,7 @@ class History:
         )
 
     def _by_id(self) -> dict[str, Revision]:
-        # Computed once per instance; frozen dataclasses cannot hold a lazily filled field.
-        cached = self.__dict__.get("_index")
-        if cached is None:
-            cached = {r.event_id: r for r in self.revisions}
-            object.__setattr__(self, "_index", cached)
-        return cached
+        return remembered(self, "_index", lambda: {r.event_id: r for r in self.revisions})
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from timeline.memo import Memo
-from timeline.model import Event, EventDate, History, Precision, Revision, Status, Timeline
+from timeline.model import Event, EventDate, History, Precision, Revision, Status, Timeline, remembered
 from timeline.render import prose
 from timeline.render.channel import View
 
@@ -83,6 +83,10 @@ def timezone_years(timeline: Timeline) -> tuple[date, date] | None:
     """The years every calendar's VTIMEZONEs cover: those of the whole timeline's timed events,
     a year either side. The same for all views, so each zone is computed once a build (icalendar
     takes 50 ms a zone and range), at the cost of a tag's calendar covering a few more years."""
+    return remembered(timeline, "_timezone_years", lambda: _timezone_years(timeline))
+
+
+def _timezone_years(timeline: Timeline) -> tuple[date, date] | None:
     moments = [
         moment
         for event in timeline.events
