@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -131,3 +132,47 @@ def test_build_today_sets_the_day_of_the_dated_outputs(write_events: Callable[[s
     assert b"15 years ago today: A title" in (out / "on-this-day.atom").read_bytes()
     code, _, err = run("build", "--source", str(source), "--out", str(out), "--today", "2026-13-01")
     assert code == 2 and "Invalid value for '--today'" in err
+
+
+def built(source: Path, *extra: str) -> str:
+    out = source.parent / "feeds"
+    code, stdout, stderr = run("build", "--source", str(source), "--out", str(out), *extra)
+    assert (code, stderr) == (0, "")
+    return stdout.split(": wrote ", 1)[1].strip()
+
+
+def test_a_build_with_nothing_to_do_imports_no_renderer(write_events: Callable[[str], Path]) -> None:
+    source = write_events(event_yaml("one"))
+    assert built(source) == "12 files."
+    command = [sys.executable, "-X", "importtime", "-m", "timeline", "build", "--source", str(source)]
+    command += ["--out", str(source.parent / "feeds")]
+    finished = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert finished.stdout.endswith("wrote nothing (all up to date).\n")
+    imported = {line.rsplit("|", 1)[-1].strip() for line in finished.stderr.splitlines()}
+    assert not imported & {"yaml", "feedgen", "icalendar", "jinja2", "timeline.publish"}
+
+
+@pytest.mark.parametrize(
+    "change", ["the events", "the history", "an output deleted", "an output edited", "the day"]
+)
+def test_a_build_after_any_change_to_its_inputs_or_outputs_builds(
+    write_events: Callable[[str], Path], change: str
+) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    built(source, "--today", "2026-11-23")
+    extra = ["--today", "2026-11-23"]
+    if change == "the events":
+        write_events(event_yaml("one", title="Changed"))
+    elif change == "the history":
+        history = source.parent / "events.history.json"
+        first = '"first_published": "2020-01-01T00:00:00Z"'
+        history.write_text(re.sub(r'"first_published": "[^"]+"', first, history.read_text(encoding="utf-8")))
+    elif change == "an output deleted":
+        (out / "timeline.atom").unlink()
+    elif change == "an output edited":
+        (out / "timeline.atom").write_text("edited by hand", encoding="utf-8")
+    else:
+        extra = ["--today", "2026-11-24"]
+    assert built(source, *extra) != "nothing (all up to date)."
+    assert built(source, *extra) == "nothing (all up to date)."

@@ -29,6 +29,8 @@ OTHERS = [
     "on-this-day.json",
 ]
 OUTPUTS = sorted(FEEDS + OTHERS)
+# The folder after a build: the outputs, and the hidden record of what they were made from.
+FOLDER = [".timeline-build", *OUTPUTS]
 D0 = date(2026, 11, 23)
 UNDATED = [name for name in OUTPUTS if name not in DATED]
 # What editing the title of an event dated to the year changes (not the anniversaries, not the OPML).
@@ -66,7 +68,7 @@ def test_first_build_writes_every_output_and_the_history(write_events: Callable[
     out = source.parent / "feeds"
     result = build(source, out, now=T0, today=D0)
     assert sorted(result.written) == OUTPUTS
-    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
+    assert sorted(p.name for p in out.iterdir()) == FOLDER
     assert (source.parent / "events.history.json").exists()
 
 
@@ -115,7 +117,7 @@ def test_no_temporary_files_are_left_behind(write_events: Callable[[str], Path])
     build(source, out, now=T0, today=D0)
     write_events(event_yaml("one", title="Other"))
     build(source, out, now=T0 + timedelta(days=1), today=D0)
-    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
+    assert sorted(p.name for p in out.iterdir()) == FOLDER
     assert sorted(p.name for p in source.parent.iterdir()) == ["events.history.json", "events.yaml", "feeds"]
 
 
@@ -182,7 +184,7 @@ def test_a_failed_write_keeps_the_old_file_whole(
     with pytest.raises(PublishError, match="No space left on device"):
         build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert snapshot(out) == before
-    assert sorted(p.name for p in out.iterdir()) == OUTPUTS
+    assert sorted(p.name for p in out.iterdir()) == FOLDER
 
 
 def test_the_committed_feeds_are_up_to_date_with_the_shipped_events(tmp_path: Path) -> None:

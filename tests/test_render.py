@@ -327,3 +327,14 @@ def test_utc_times_need_no_vtimezone() -> None:
     timeline = parse(text)
     ics = render_all(timeline, history.update(History(), timeline, T0))["timeline.ics"]
     assert b"BEGIN:VTIMEZONE" not in ics and b"DTSTART:20111205T090000Z\r\n" in ics
+
+
+@pytest.mark.parametrize(
+    "value", ["plain", 'say "hi"', "it's", "both ' and \"", "a & b < c > d", "tab\tnew\nline\r"]
+)
+def test_the_opml_attribute_quoting_is_the_standard_librarys(value: str) -> None:
+    from xml.sax.saxutils import quoteattr as standard
+
+    from timeline.render.opml import quoteattr
+
+    assert quoteattr(value) == standard(value)

@@ -76,10 +76,19 @@ def validate(source: Path) -> None:
 )
 def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
     """Render every output into OUT, rewriting only the files that changed."""
+    from timeline.history import history_path
+    from timeline.record import up_to_date
+
+    day = today.date() if today else None
+    if not check and (events := up_to_date(source, out, history_path(source), day)) is not None:
+        # Same events file, history, day, code and outputs as the last build: nothing to do,
+        # and no renderer imported to find that out.
+        click.echo(f"{events} events -> {out}/: wrote nothing (all up to date).")
+        return
     from timeline.publish import build as run_build
 
     with _user_errors():
-        result = run_build(source, out, check=check, today=today.date() if today else None)
+        result = run_build(source, out, check=check, today=day)
     if check:
         if result.stale:
             click.echo(f"stale: {', '.join(result.stale)}; run `timeline build`", err=True)

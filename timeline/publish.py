@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from timeline import history as history_store
 from timeline import parallel as parallel_work
+from timeline import record
 from timeline.atomic import read_or_none
 from timeline.errors import PublishError
 from timeline.memo import Made, Memo
@@ -295,6 +296,7 @@ def _build(
     history_reader: Callable[[Path], History] | None,
     parallel: bool,
 ) -> BuildResult:
+    one_shot = memo is None  # `timeline build`, not the daemon
     # One event at a time (bounded memory), falling back to the full parse for exact messages.
     reloader = reloader or Reloader(source, prepare=history_store.digest)
     timeline = reloader.load(parallel=parallel)
@@ -334,4 +336,7 @@ def _build(
             f"{where}: cannot write ({reason}); the outputs not yet written are untouched. "
             "Free some space or fix the folder's permissions, then build again."
         ) from None
-    return BuildResult(timeline, current, tuple(sorted(folder.names)), written=tuple(sorted(folder.written)))
+    files = tuple(sorted(folder.names))
+    if one_shot:  # the next `timeline build` with nothing to do can tell without building
+        record.write(source, out, history_file, today, timeline.timezone, len(timeline.events), files)
+    return BuildResult(timeline, current, files, written=tuple(sorted(folder.written)))

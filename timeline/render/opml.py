@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from xml.sax.saxutils import quoteattr
-
 from timeline.model import Timeline
 from timeline.render.channel import View
 
@@ -39,3 +37,15 @@ def render(
 
 def _text(value: str) -> str:
     return quoteattr(value)[1:-1]
+
+
+def quoteattr(value: str) -> str:
+    """xml.sax.saxutils.quoteattr, the same bytes (a test compares them), without importing
+    urllib.request and http.client with it: 20 ms of every `timeline build`'s start."""
+    data = value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    data = data.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in data:
+        return f'"{data}"'
+    if "'" not in data:
+        return f"'{data}'"
+    return '"{}"'.format(data.replace('"', "&quot;"))

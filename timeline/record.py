@@ -1,0 +1,84 @@
+"""What the last `timeline build` into a folder was made from, so that the next one, finding the
+same events file, history, day, code and outputs, has nothing to do.
+
+Such a build neither parses nor renders: it does not even import the libraries that would (the
+start-up of `timeline build` was most of its time on a small timeline). The record lives in the
+output folder as a hidden file, which is never served and never committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from timeline.atomic import write_atomic
+from timeline.outputs import stamp_of
+
+RECORD = ".timeline-build"  # JSON, but not named .json: nothing in the folder may look like a feed
+FORMAT = 1
+_CODE = Path(__file__).resolve().parent
+
+
+def up_to_date(source: Path, out: Path, history_file: Path, today: date | None) -> int | None:
+    """The number of events, if a build of `source` into `out` for `today` (default: today in
+    the timeline's zone) would change nothing; None if it must run."""
+    try:
+        record = json.loads((out / RECORD).read_bytes())
+        if record.get("format") != FORMAT or record["code"] != _code():
+            return None
+        day = today or datetime.now(ZoneInfo(record["timezone"])).date()
+        if record["today"] != day.isoformat():
+            return None
+        if record["source"] != _digest(source) or record["history"] != _digest(history_file):
+            return None
+        if any(list(stamp_of(out / name) or ()) != stamp for name, stamp in record["outputs"].items()):
+            return None
+        return int(record["events"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # no record, an old or damaged one: build
+
+
+def write(
+    source: Path,
+    out: Path,
+    history_file: Path,
+    today: date,
+    timezone: str,
+    events: int,
+    files: tuple[str, ...],
+) -> None:
+    """Record what a build just made `out` from."""
+    record = {
+        "format": FORMAT,
+        "code": _code(),
+        "source": _digest(source),
+        "history": _digest(history_file),
+        "today": today.isoformat(),
+        "timezone": timezone,
+        "events": events,
+        "outputs": {name: list(stamp_of(out / name) or ()) for name in files},
+    }
+    data = json.dumps(record, sort_keys=True).encode()
+    with contextlib.suppress(OSError):  # only a shortcut for the next build: never an error
+        if (out / RECORD).read_bytes() == data:
+            return  # a build that changed nothing touches nothing
+    with contextlib.suppress(OSError):
+        write_atomic(out / RECORD, data)
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+    except FileNotFoundError:
+        return ""
+
+
+def _code() -> str:
+    """This program's code as installed: a new version, or an edited source, builds again."""
+    files = sorted(p for p in _CODE.rglob("*") if p.suffix in (".py", ".j2") and p.is_file())
+    stamps = [f"{p.relative_to(_CODE)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
+    return hashlib.blake2b("\n".join(stamps).encode(), digest_size=16).hexdigest()
