@@ -17,11 +17,17 @@ from tests.conftest import FEATURES, MINIMAL, ROOT
 from tests.test_render import features_with_history
 from timeline import history
 from timeline.load import load, parse
-from timeline.model import History
-from timeline.render import axis
-from timeline.render.html import render
+from timeline.model import History, Timeline
+from timeline.render import axis, html
+from timeline.render.pieces import Pieces
 
 PAGE = ROOT / "feeds" / "index.html"
+
+
+def render(timeline: Timeline, h: History) -> dict[str, bytes]:
+    """The page's bytes, joined: the renderer hands them over in pieces."""
+    made = html.render(timeline, h)
+    return {name: data.joined() if isinstance(data, Pieces) else data for name, data in made.items()}
 
 
 def page_of(text: bytes) -> lxml_html.HtmlElement:

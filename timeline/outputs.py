@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from timeline.atomic import read_or_none, write_atomic
+from timeline.render.pieces import Content, Pieces
 
 # The file as a build left it: (mtime in ns, size, inode). An atomic replace makes a new inode,
 # so any other write since, ours or someone else's, changes it.
@@ -23,7 +24,7 @@ Stamp = tuple[int, int, int]
 
 
 class Outputs(Protocol):
-    def put(self, name: str, data: bytes) -> Stamp | None:
+    def put(self, name: str, data: Content) -> Stamp | None:
         """Publish one output; its Stamp, if the output can be recognised later without its bytes."""
 
     def current(self, name: str, stamp: Stamp | None) -> bool:
@@ -42,8 +43,8 @@ class Collected:
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
 
-    def put(self, name: str, data: bytes) -> None:
-        self.files[name] = data
+    def put(self, name: str, data: Content) -> None:
+        self.files[name] = data.joined() if isinstance(data, Pieces) else data
 
     def current(self, name: str, stamp: Stamp | None) -> bool:
         return False  # the bytes are needed: always made
@@ -64,7 +65,7 @@ class Folder:
         self.names: set[str] = set()  # every output of this build
         self.written: set[str] = set()  # those whose bytes changed
 
-    def put(self, name: str, data: bytes) -> Stamp:
+    def put(self, name: str, data: Content) -> Stamp:
         path = self.out / name
         self.names.add(name)
         if _differs(path, data):
@@ -98,16 +99,22 @@ def stamp_of(path: Path) -> Stamp | None:
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-def _differs(path: Path, data: bytes) -> bool:
+def _differs(path: Path, data: Content) -> bool:
     try:
-        if path.stat().st_size != len(data):
+        if path.stat().st_size != (data.size if isinstance(data, Pieces) else len(data)):
             return True  # no need to read it
     except OSError:
         return True
-    return read_or_none(path) != data
+    if not isinstance(data, Pieces):
+        return read_or_none(path) != data
+    try:
+        with path.open("rb") as file:  # piece by piece: a large output is never joined
+            return any(file.read(len(piece)) != piece for piece in data)
+    except OSError:
+        return True
 
 
-def replace_with_later_mtime(path: Path, data: bytes) -> None:
+def replace_with_later_mtime(path: Path, data: Content) -> None:
     """Write `path` so that its mtime, in whole seconds, is later than the version it replaces.
 
     HTTP's Last-Modified has whole seconds, and clients that poll with If-Modified-Since (libcurl,

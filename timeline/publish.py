@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
@@ -27,6 +27,7 @@ from timeline.model import History, Timeline
 from timeline.outputs import Collected, Folder, Outputs, Stamp, remove_abandoned_temporaries, stamp_of
 from timeline.reload import Reloader
 from timeline.render import channel, feeds, html, ical, jsonfeed, opml
+from timeline.render.pieces import Content
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def render_into(
     memo.adopt(made)
 
 
-def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], dict[str, bytes]]) -> None:
+def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], Mapping[str, Content]]) -> None:
     """Put what `make` makes, unless the memo knows it under `key` and `outputs` still holds it."""
 
     def put() -> dict[str, Stamp | None]:
@@ -134,10 +135,10 @@ def _render_unless_unchanged(
 
 def _render_view(
     timeline: Timeline, history: History, view: channel.View, memo: Memo, selected: Timeline
-) -> dict[str, bytes]:
+) -> dict[str, Content]:
     """A view's feeds and calendar."""
     events = channel.events_channel(timeline, history, view, memo, selected)
-    made = feeds.render(events)
+    made: dict[str, Content] = dict(feeds.render(events))
     made.update(jsonfeed.render(events, memo))
     made.update(ical.render(timeline, history, view, memo, selected))
     return made

@@ -13,6 +13,7 @@ from timeline.memo import Memo
 from timeline.model import Certainty, Event, History, Status, Timeline
 from timeline.render import axis, prose
 from timeline.render.channel import views
+from timeline.render.pieces import Content, Pieces
 
 PAGE = "index.html"
 _SLOT = Markup("\x00")  # where an article goes
@@ -32,7 +33,7 @@ def key(timeline: Timeline, history: History) -> Hashable:
     return ("page", replace(timeline, events=()), versions, history.newest_change())
 
 
-def render(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
+def render(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, Content]:
     """The page: the axis, how to subscribe, and every event under its year, oldest first.
 
     Its articles are remembered one by one in `memo`."""
@@ -70,7 +71,7 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
     # slots: a page of 100,000 events is never held as Python text.
     around = page.encode().split(_SLOT.encode())
     assert len(around) == len(articles) + 1  # NUL cannot be in the page: the loader refuses it
-    return {PAGE: b"".join(part for pair in zip(around, [*articles, b""], strict=True) for part in pair)}
+    return {PAGE: Pieces(part for pair in zip(around, [*articles, b""], strict=True) for part in pair)}
 
 
 def _render_shared(template: Template, context: dict[str, object]) -> str:

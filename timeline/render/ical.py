@@ -20,6 +20,7 @@ from timeline.memo import Memo
 from timeline.model import Event, EventDate, History, Precision, Revision, Status, Timeline, remembered
 from timeline.render import prose
 from timeline.render.channel import View
+from timeline.render.pieces import Content, Pieces
 
 PRODID = "-//timeline//timeline event feeds//EN"
 _END = b"END:VCALENDAR\r\n"
@@ -38,7 +39,7 @@ def render(
     view: View | None = None,
     memo: Memo | None = None,
     selected: Timeline | None = None,
-) -> dict[str, bytes]:
+) -> dict[str, Content]:
     """The calendar of a view: its events, plus removed ones announced as cancelled."""
     view = view or View()
     stem = view.stem
@@ -71,7 +72,7 @@ def render(
     head = calendar.to_ical()
     components.sort(key=lambda c: (c[0], c[1]))
     body = [component for _, _, component in components]
-    return {f"{stem}.ics": b"".join((head[: -len(_END)], *body, _END))}  # one copy of a large calendar
+    return {f"{stem}.ics": Pieces((head[: -len(_END)], *body, _END))}
 
 
 def _encoded(write: Callable[[Event, Revision, str, str], str], *args: Any) -> bytes:
@@ -279,7 +280,7 @@ def anniversaries_key(timeline: Timeline, history: History) -> Hashable:
     return ("anniversaries", replace(timeline, events=()), versions)
 
 
-def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, bytes]:
+def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, Content]:
     """A calendar of yearly recurring all-day events, one per event dated to the day."""
     memo = memo or Memo()
     calendar = _calendar(timeline, f"{timeline.title}: anniversaries", ANNIVERSARIES)
@@ -293,7 +294,7 @@ def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None
             )
         )
     head = calendar.to_ical()
-    return {ANNIVERSARIES: b"".join((head[: -len(_END)], *body, _END))}
+    return {ANNIVERSARIES: Pieces((head[: -len(_END)], *body, _END))}
 
 
 def _dated_to_the_day(timeline: Timeline) -> list[Event]:
