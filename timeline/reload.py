@@ -24,6 +24,7 @@ from timeline.model import Event, Timeline
 
 _EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)
 _TOP_LEVEL = re.compile(rb"^[^\s#-]", re.MULTILINE)
+_FIRST_ITEM = re.compile(rb"^( *)- ", re.MULTILINE)
 _BOM = "\ufeff".encode()
 
 
@@ -141,21 +142,22 @@ def _split(data: bytes) -> tuple[str, list[tuple[memoryview, int]]] | None:
     match = _EVENTS_KEY.search(data)
     if match is None:
         return None
+    base = match.end()
     try:
-        header = data[: match.end()].decode()
+        header = data[:base].decode()
     except UnicodeDecodeError:
         return None
-    body = data[match.end() :]
-    view = memoryview(body)
-    if _TOP_LEVEL.search(body):
+    if _TOP_LEVEL.search(data, base):
         return None  # another top-level key after the events: not cut
-    first = re.search(rb"^( *)- ", body, re.MULTILINE)
+    first = _FIRST_ITEM.search(data, base)
     if first is None:
         return None
-    starts = [m.start() for m in re.finditer(rb"^" + first.group(1) + rb"- ", body, re.MULTILINE)]
-    line = header.count("\n") + 1 + body.count(b"\n", 0, starts[0])
+    item = re.compile(rb"^" + first.group(1) + rb"- ", re.MULTILINE)
+    starts = [m.start() for m in item.finditer(data, base)]
+    view = memoryview(data)
+    line = header.count("\n") + 1 + data.count(b"\n", base, starts[0])
     pieces = []
-    for start, end in zip(starts, [*starts[1:], len(body)], strict=True):
+    for start, end in zip(starts, [*starts[1:], len(data)], strict=True):
         pieces.append((view[start:end], line))
-        line += body.count(b"\n", start, end)
+        line += data.count(b"\n", start, end)
     return header, pieces
