@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from timeline.outputs import stamp_of
 RECORD = ".timeline-build"  # JSON, but not named .json: nothing in the folder may look like a feed
 FORMAT = 1
 _CODE = Path(__file__).resolve().parent
+_LIBRARIES = ("yaml", "dateutil", "feedgen", "lxml", "icalendar", "jinja2", "markupsafe", "tzdata")
 
 
 def up_to_date(source: Path, out: Path, history_file: Path, today: date | None) -> int | None:
@@ -78,7 +80,16 @@ def _digest(path: Path) -> str:
 
 
 def _code() -> str:
-    """This program's code as installed: a new version, or an edited source, builds again."""
+    """This program's code as installed, and the libraries that write its outputs: a new
+    version of either, or an edited source, builds again."""
     files = sorted(p for p in _CODE.rglob("*") if p.suffix in (".py", ".j2") and p.is_file())
     stamps = [f"{p.relative_to(_CODE)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
+    for library in _LIBRARIES:
+        # Found without being imported; installing another version rewrites the package's
+        # files and so its folder's mtime.
+        spec = importlib.util.find_spec(library)
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        for path in (origin, origin.parent) if origin else ():
+            stat = path.stat()
+            stamps.append(f"{library}:{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.blake2b("\n".join(stamps).encode(), digest_size=16).hexdigest()
