@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +22,11 @@ from timeline.render.pieces import Content, Pieces
 # The file as a build left it: (mtime in ns, size, inode). An atomic replace makes a new inode,
 # so any other write since, ours or someone else's, changes it.
 Stamp = tuple[int, int, int]
+
+
+def holds(outputs: Outputs, stamps: Mapping[str, Stamp | None]) -> bool:
+    """Whether every one of these outputs is still as published with its stamp."""
+    return all(outputs.current(name, stamp) for name, stamp in stamps.items())
 
 
 class Outputs(Protocol):
@@ -62,32 +68,32 @@ class Folder:
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.names: set[str] = set()  # every output of this build
+        self.stamps: dict[str, Stamp] = {}  # every output of this build, as it left the file
         self.written: set[str] = set()  # those whose bytes changed
 
     def put(self, name: str, data: Content) -> Stamp:
         path = self.out / name
-        self.names.add(name)
         if _differs(path, data):
             replace_with_later_mtime(path, data)
             self.written.add(name)
         stamp = stamp_of(path)
         assert stamp is not None
+        self.stamps[name] = stamp
         return stamp
 
     def current(self, name: str, stamp: Stamp | None) -> bool:
         if stamp is None or stamp_of(self.out / name) != stamp:
             return False
-        self.names.add(name)
+        self.stamps[name] = stamp
         return True
 
-    def handover(self) -> tuple[set[str], set[str]]:
-        return self.names, self.written
+    def handover(self) -> tuple[dict[str, Stamp], set[str]]:
+        return self.stamps, self.written
 
     def take(self, handed: object) -> None:
         assert isinstance(handed, tuple)
-        names, written = handed
-        self.names |= names
+        stamps, written = handed
+        self.stamps.update(stamps)
         self.written |= written
 
 

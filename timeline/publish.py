@@ -24,7 +24,7 @@ from timeline.atomic import read_or_none
 from timeline.errors import PublishError
 from timeline.memo import Made, Memo
 from timeline.model import History, Timeline
-from timeline.outputs import Collected, Folder, Outputs, Stamp, remove_abandoned_temporaries, stamp_of
+from timeline.outputs import Collected, Folder, Outputs, Stamp, holds, remove_abandoned_temporaries, stamp_of
 from timeline.reload import Reloader
 from timeline.render import channel, feeds, html, ical, jsonfeed, opml
 from timeline.render.pieces import Content
@@ -104,10 +104,7 @@ def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], Map
     def put() -> dict[str, Stamp | None]:
         return {name: outputs.put(name, data) for name, data in make().items()}
 
-    def held(stamps: dict[str, Stamp | None]) -> bool:
-        return all(outputs.current(name, stamp) for name, stamp in stamps.items())
-
-    memo.get(key, put, valid=held)
+    memo.get(key, put, valid=partial(holds, outputs))
 
 
 def _render_unless_unchanged(
@@ -116,17 +113,13 @@ def _render_unless_unchanged(
     """render_into(), unless this very timeline and history were published for `today` by the
     last build and every output is still as it left it: then a rebuild costs a stat a file."""
 
-    def render() -> tuple[Timeline, History, dict[str, Stamp | None]]:
+    def render() -> tuple[Timeline, History, dict[str, Stamp]]:
         render_into(folder, timeline, history, today, memo, parallel=parallel)
-        return timeline, history, {name: stamp_of(folder.out / name) for name in folder.names}
+        return timeline, history, dict(folder.stamps)
 
-    def unchanged(built: tuple[Timeline, History, dict[str, Stamp | None]]) -> bool:
+    def unchanged(built: tuple[Timeline, History, dict[str, Stamp]]) -> bool:
         made_from, with_history, stamps = built
-        return (
-            made_from is timeline
-            and with_history is history
-            and all(folder.current(name, stamp) for name, stamp in stamps.items())
-        )
+        return made_from is timeline and with_history is history and holds(folder, stamps)
 
     # Keyed by identity: the reloader and update() hand back the very same objects when nothing
     # changed, and the value holds them, so no other object can have their ids meanwhile.
@@ -207,7 +200,7 @@ class Publisher:
         self.source, self.out = source, out
         self.memo = Memo()
         self.reloader = Reloader(source, prepare=history_store.digest)
-        self._history: tuple[tuple[int, int], History] | None = None  # (mtime, size) when written
+        self._history: tuple[Stamp | None, History] | None = None  # the file's stamp when written
 
     def build(self, *, now: datetime | None = None, today: date | None = None) -> BuildResult:
         self.memo.next_build()
@@ -225,20 +218,12 @@ class Publisher:
 
     def _read_history(self, path: Path) -> History:
         # Read again only if someone else wrote it since (a restore from git, say).
-        if self._history is not None and _signature(path) == self._history[0]:
+        if self._history is not None and stamp_of(path) == self._history[0]:
             return self._history[1]
         return history_store.read(path)
 
     def _remember_history(self, history: History) -> None:
-        self._history = (_signature(history_store.history_path(self.source)), history)
-
-
-def _signature(path: Path) -> tuple[int, int]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return (-1, -1)
-    return (stat.st_mtime_ns, stat.st_size)
+        self._history = (stamp_of(history_store.history_path(self.source)), history)
 
 
 @contextlib.contextmanager
@@ -337,7 +322,6 @@ def _build(
             f"{where}: cannot write ({reason}); the outputs not yet written are untouched. "
             "Free some space or fix the folder's permissions, then build again."
         ) from None
-    files = tuple(sorted(folder.names))
     if one_shot:  # the next `timeline build` with nothing to do can tell without building
-        record.write(source, out, history_file, today, timeline.timezone, len(timeline.events), files)
-    return BuildResult(timeline, current, files, written=tuple(sorted(folder.written)))
+        record.write(source, out, history_file, today, timeline.timezone, len(timeline.events), folder.stamps)
+    return BuildResult(timeline, current, tuple(sorted(folder.stamps)), written=tuple(sorted(folder.written)))

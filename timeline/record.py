@@ -12,12 +12,13 @@ import contextlib
 import hashlib
 import importlib.util
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from timeline.atomic import write_atomic
-from timeline.outputs import stamp_of
+from timeline.outputs import Stamp, stamp_of
 
 RECORD = ".timeline-build"  # JSON, but not named .json: nothing in the folder may look like a feed
 FORMAT = 1
@@ -51,9 +52,9 @@ def write(
     today: date,
     timezone: str,
     events: int,
-    files: tuple[str, ...],
+    stamps: Mapping[str, Stamp],
 ) -> None:
-    """Record what a build just made `out` from."""
+    """Record what a build just made `out` from, and the stamps it left its outputs with."""
     record = {
         "format": FORMAT,
         "code": _code(),
@@ -62,7 +63,7 @@ def write(
         "today": today.isoformat(),
         "timezone": timezone,
         "events": events,
-        "outputs": {name: list(stamp_of(out / name) or ()) for name in files},
+        "outputs": {name: list(stamp) for name, stamp in sorted(stamps.items())},
     }
     data = json.dumps(record, sort_keys=True).encode()
     with contextlib.suppress(OSError):  # only a shortcut for the next build: never an error
