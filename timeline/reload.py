@@ -56,12 +56,13 @@ class Reloader:
             return self._timeline
         # Cut as bytes and each piece decoded when it is parsed: at 100,000 events the whole
         # file as Python text, beside its pieces, was 250 MB.
-        timeline = self._by_pieces(data.removeprefix(_BOM), parallel)
+        unmarked = data.removeprefix(_BOM)
+        timeline = self._by_pieces(unmarked, parallel)
         if timeline is None:
             # Anything the pieces could not read: the full parse reports it exactly.
             text = text_of(data, str(self.path))
             timeline, in_order = parse_in_order(text, str(self.path))
-            self._remember(_split(text.encode()), in_order, timeline)
+            self._remember(_split(unmarked), in_order, timeline)
             self.parsed = len(in_order)
         self._file, self._timeline = file, timeline
         return timeline
