@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.error import Mark
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
@@ -31,8 +32,20 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 __all__ = [
-    "MappingNode", "Node", "ScalarNode", "SequenceNode",
-    "StructureError", "SyntaxProblem", "YamlSyntaxError", "compose",
+    "MAP",
+    "NULL",
+    "NULLS",
+    "SEQ",
+    "STR",
+    "MappingNode",
+    "Mark",
+    "Node",
+    "ScalarNode",
+    "SequenceNode",
+    "StructureError",
+    "SyntaxProblem",
+    "YamlSyntaxError",
+    "compose",
 ]  # fmt: skip
 
 MAX_DEPTH = 32
@@ -42,7 +55,7 @@ STR = "tag:yaml.org,2002:str"
 SEQ = "tag:yaml.org,2002:seq"
 MAP = "tag:yaml.org,2002:map"
 ALIAS = "!alias"  # stands in for a value given by an alias, which was reported already
-_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
 @dataclass(frozen=True)
@@ -113,7 +126,7 @@ def _build(loader: _Loader, problems: list[tuple[int, int, str]]) -> Node | None
         if kind is ScalarEvent:
             tag = event.tag
             if tag is None or tag == "!":
-                tag = NULL if event.implicit[0] and event.value in _NULLS else STR
+                tag = NULL if event.implicit[0] and event.value in NULLS else STR
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
         elif kind is SequenceStartEvent or kind is MappingStartEvent:
             tag = event.tag
