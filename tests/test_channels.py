@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import feedparser
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
@@ -15,7 +18,8 @@ from timeline import history
 from timeline.load import load, parse
 from timeline.model import History
 from timeline.publish import DATED, render_all
-from timeline.render.channel import changes_channel, on_this_day_channel
+from timeline.render import feeds
+from timeline.render.channel import Channel, archive_pages, changes_channel, on_this_day_channel
 
 
 def titles(data: bytes) -> list[str]:
@@ -167,9 +171,7 @@ def test_the_window_ends_thirty_days_back() -> None:
 
 def small_pages() -> dict[str, bytes]:
     timeline, h = features_with_history()
-    from dataclasses import replace as with_fields
-
-    return render_all(with_fields(timeline, feed_entries=5), h)
+    return render_all(replace(timeline, feed_entries=5), h)
 
 
 def test_the_subscription_feed_keeps_the_newest_entries_and_links_its_archives() -> None:
@@ -236,3 +238,40 @@ def test_removing_an_event_changes_only_its_own_archive_page() -> None:
     assert changed == ["archive/1.atom"]
     ids = [e.id for e in feedparser.parse(after["archive/1.atom"]).entries]
     assert fewer.tag_uri(gone) not in ids and len(ids) == 4
+
+
+def _feedgen_archive(channel: Channel) -> bytes:
+    """The archive page as feedgen writes it whole, with RFC 5005's marker before the entries."""
+    document: bytes = feeds._builder(channel, "atom").atom_str(
+        pretty=True, encoding="UTF-8", xml_declaration=True
+    )
+    at = document.find(b"<entry>")
+    return (
+        document[:at]
+        + b'<fh:archive xmlns:fh="http://purl.org/syndication/history/1.0"/>\n  '
+        + document[at:]
+    )
+
+
+_XML_TEXT = st.text(
+    st.characters(exclude_categories=["Cs"], exclude_characters="\x00\ufffe\uffff").filter(
+        lambda c: c in "\t\n\r" or ord(c) >= 0x20
+    ),
+    min_size=1,
+)
+
+
+@given(titles=st.lists(_XML_TEXT, min_size=1, max_size=3), text=_XML_TEXT, tag=st.sampled_from(["", "a-b"]))
+@settings(max_examples=200, deadline=None)
+def test_archive_entries_are_written_as_feedgen_writes_them_byte_for_byte(
+    titles: list[str], text: str, tag: str
+) -> None:
+    timeline, h = features_with_history()
+    page = archive_pages(replace(timeline, feed_entries=5), h)[0].channel()
+    entries = tuple(
+        replace(entry, title=title, summary=text, content_html=f"<p>{text}</p>", url=entry.url + "&x=\"1\"",
+                tags=(tag, text) if tag else ())
+        for entry, title in zip(page.entries, titles * len(page.entries), strict=False)
+    )  # fmt: skip
+    page = replace(page, entries=entries)
+    assert feeds.render(page, ("atom",))[f"{page.stem}.atom"] == _feedgen_archive(page)

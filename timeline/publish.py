@@ -157,8 +157,7 @@ def _render_here(
     outputs: Outputs, timeline: Timeline, history: History, today: date | None, memo: Memo
 ) -> None:
     """One half of the work: the views' feeds and calendars (a tag's calendar reuses the VEVENTs
-    of the whole one), the changes feed, the OPML list, the anniversaries and, with `today`, the
-    dated outputs."""
+    of the whole one), the changes feed, the OPML list and, with `today`, the dated outputs."""
     views = channel.views(timeline)
     _render_views(outputs, timeline, history, memo, views)
     changes = channel.changes_channel(timeline, history)
@@ -172,8 +171,6 @@ def _render_here(
         made.update(jsonfeed.render(on_this_day))
     for name, data in made.items():
         outputs.put(name, data)
-    key = ical.anniversaries_key(timeline, history)
-    _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
 
 
 def _render_archive(page: channel.ArchivePage) -> dict[str, bytes]:
@@ -181,9 +178,11 @@ def _render_archive(page: channel.ArchivePage) -> dict[str, bytes]:
 
 
 def _render_there(outputs: Outputs, timeline: Timeline, history: History, memo: Memo) -> None:
-    """The other half, about as much work and sharing no fragment with the first: the page and
-    the archive pages."""
+    """The other half, about as much work and sharing no fragment with the first: the page, the
+    anniversaries and the archive pages."""
     _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
+    key = ical.anniversaries_key(timeline, history)
+    _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
     for page in channel.archive_pages(timeline, history):
         # An archive page is rewritten only when one of its entries changed.
         _publish(outputs, memo, page.key, partial(_render_archive, page))

@@ -194,7 +194,7 @@ def _archive_channel(
         # Not remembered: a page is made again only when one of its events changed, and 100,000
         # remembered entries would take hundreds of megabytes.
         entries=tuple(
-            _event_entry(timeline, history, event, _entry_key(timeline, history, event))
+            _event_entry(timeline, history, event, _entry_key(timeline, history, event), atom_only=True)
             for event in reversed(events)
         ),
         timeline=timeline,
@@ -244,8 +244,24 @@ def _entry_key(timeline: Timeline, history: History, event: Event) -> tuple[Any,
     return ("entry", history.get(event.id).version, timeline.base_url)
 
 
-def _event_entry(timeline: Timeline, history: History, event: Event, key: tuple[Any, ...]) -> Entry:
+def _event_entry(
+    timeline: Timeline, history: History, event: Event, key: tuple[Any, ...], *, atom_only: bool = False
+) -> Entry:
+    """The event's entry; `atom_only` leaves out what only JSON Feed shows (an archive page is
+    Atom only, and holds every event)."""
     revision = history.get(event.id)
+    if atom_only:
+        return Entry(
+            id=timeline.tag_uri(event.id),
+            title=prose.headline(event),
+            url=timeline.url("#" + event.id),
+            summary=event.summary,
+            content_html=prose.html(event, timeline),
+            content_text="",
+            published=revision.first_published,
+            updated=revision.last_changed,
+            tags=event.tags,
+        )
     return Entry(
         key=key,
         id=timeline.tag_uri(event.id),
