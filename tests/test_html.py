@@ -17,6 +17,7 @@ from tests.conftest import FEATURES, MINIMAL, ROOT
 from tests.test_render import features_with_history
 from timeline import history
 from timeline.load import load, parse
+from timeline.memo import Memo
 from timeline.model import History, Timeline
 from timeline.render import axis, html
 from timeline.render.pieces import Pieces
@@ -138,6 +139,28 @@ def test_the_axis_stays_bounded_and_accounts_for_every_event(count: int) -> None
     assert height <= (axis.MAX_LANES + 1) * axis.LANE_HEIGHT + axis.AXIS_HEIGHT + 8
     labels = len(re.findall(r"<text [^>]*y=\"\d+\">Event number", svg))
     assert labels <= axis.MAX_LABELS
+
+
+@pytest.mark.parametrize("count", [40, 3000])
+def test_an_axis_drawn_from_remembered_lanes_is_the_axis_drawn_afresh(count: int) -> None:
+    start = date(1900, 1, 1)
+
+    def timeline(edited: int, moved: int) -> Timeline:
+        return parse(
+            MINIMAL
+            + "".join(
+                f"  - {{id: e{i}, title: 'Event {i}{' <edited>' if i == edited else ''}', summary: s, "
+                f"date: '{start + timedelta(days=i * 13 + (400 if i == moved else 0))}', "
+                "sources: [{article: a.txt, quote: q}]}\n"
+                for i in range(count)
+            )
+        )
+
+    memo = Memo()
+    axis.svg(timeline(-1, -1), memo)
+    for edited, moved in ((7, -1), (7, 3), (-1, -1)):  # a title, then a date too, then back
+        memo.next_build()
+        assert axis.svg(timeline(edited, moved), memo) == axis.svg(timeline(edited, moved))
 
 
 def test_an_empty_timeline_renders_a_page_without_an_axis() -> None:

@@ -261,6 +261,10 @@ class History:
     def get(self, event_id: str) -> Revision:
         return self._by_id()[event_id]
 
+    def versions(self) -> dict[str, tuple[str, str, int, datetime]]:
+        """Each event's Revision.version by id: a build looks up every event's, view by view."""
+        return remembered(self, "_versions", lambda: {r.event_id: r.version for r in self.revisions})
+
     def removed(self) -> tuple[Revision, ...]:
         """Events taken out of the timeline that calendars must still hear were cancelled."""
         return remembered(self, "_removed", lambda: tuple(r for r in self.revisions if r.removed is not None))

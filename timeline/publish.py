@@ -145,10 +145,10 @@ def _render_views(
     # archive page): a view whose events did not change since the last build is not made again.
     setting = (replace(timeline, events=()), ical.timezone_years(timeline))
     archive = channel.archive_page_count(timeline, history)
-    for view in views:
-        selected = view.select(timeline)  # once, for the feeds and the calendar
+    version_of = history.versions()
+    for view, selected in zip(views, channel.select_each(timeline, views), strict=True):
         removed = tuple(r.version for r in view.removed(history))
-        versions = tuple(history.get(e.id).version for e in selected.events)
+        versions = tuple([version_of[e.id] for e in selected.events])
         key = ("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed)
         _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
 

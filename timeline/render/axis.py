@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 
+from timeline.memo import Memo
 from timeline.model import Certainty, Event, Precision, Status, Timeline
 
 WIDTH = 1000
@@ -37,9 +38,12 @@ class _Mark:
     label_at: str = "right"  # right of the mark, inside a wide bar, or left of the mark
 
 
-def svg(timeline: Timeline) -> str:
-    """The axis as an <svg> element; every text in it is escaped."""
-    events = timeline.events
+def svg(timeline: Timeline, memo: Memo | None = None) -> str:
+    """The axis as an <svg> element; every text in it is escaped.
+
+    The lanes are remembered in `memo` under the dates they were packed from (and the titles,
+    while labels are drawn): an edit that moves no date draws the marks again, nothing more."""
+    events = tuple(sorted(timeline.events, key=lambda e: (e.date.sort_key(), e.id)))
     if not events:
         return ""
     first = min(e.date.first_day() for e in events).year
@@ -51,7 +55,17 @@ def svg(timeline: Timeline) -> str:
     def x(day: date) -> float:
         return MARGIN + (day - start).days / span * (WIDTH - 2 * MARGIN)
 
-    marks, clusters = _pack(events, x)
+    with_labels = len(events) <= MAX_LABELS
+    spans = tuple(e.date.sort_key() for e in events)
+    key = ("axis", start, end, spans, tuple(e.title for e in events) if with_labels else None)
+    layout = (memo or Memo()).get(key, lambda: _pack(events, x, with_labels))
+    marks = [
+        _Mark(events[index], x1, x2, lane, label, place) for index, x1, x2, lane, label, place in layout[0]
+    ]
+    clusters = [
+        (x1, len(members), ", ".join(f"{events[i].date.label()}: {events[i].title}" for i in members[:20]))
+        for x1, members in layout[1]
+    ]
     lanes = max((m.lane for m in marks), default=0) + 1 + (1 if clusters else 0)
     height = lanes * LANE_HEIGHT + AXIS_HEIGHT + 8
     axis_y = lanes * LANE_HEIGHT + 8
@@ -81,15 +95,18 @@ def svg(timeline: Timeline) -> str:
     return "\n".join(out)
 
 
+_Placement = tuple[int, float, float, int, str | None, str]  # event, x1, x2, lane, label, where
+
+
 def _pack(
-    events: tuple[Event, ...], scale: Callable[[date], float]
-) -> tuple[list[_Mark], list[tuple[float, int, str]]]:
-    """Lanes for every mark (labels only while they fit), then clusters for what is left over."""
-    with_labels = len(events) <= MAX_LABELS
+    events: tuple[Event, ...], scale: Callable[[date], float], with_labels: bool
+) -> tuple[list[_Placement], list[tuple[float, list[int]]]]:
+    """Lanes for every mark (labels only while they fit), then clusters for what is left over;
+    events by their place in `events`."""
     lane_ends: list[float] = []
-    marks: list[_Mark] = []
-    overflow: dict[int, list[Event]] = {}
-    for event in sorted(events, key=lambda e: (e.date.sort_key(), e.id)):
+    marks: list[_Placement] = []
+    overflow: dict[int, list[int]] = {}
+    for index, event in enumerate(events):
         x1 = scale(event.date.first_day())
         x2 = max(scale(event.date.day_after()), x1 + 8)
         # Where a label can go, best first: inside a bar wide enough, to the right, to the left.
@@ -113,19 +130,12 @@ def _pack(
                 placed = (lane, label, place, reach)
                 break
         if placed is None:
-            overflow.setdefault(int(x1 // CLUSTER_WIDTH), []).append(event)
+            overflow.setdefault(int(x1 // CLUSTER_WIDTH), []).append(index)
             continue
         lane, label, place, reach = placed
         lane_ends[lane] = reach
-        marks.append(_Mark(event, x1, x2, lane, label, place))
-    clusters = [
-        (
-            float(bucket * CLUSTER_WIDTH),
-            len(items),
-            ", ".join(f"{e.date.label()}: {e.title}" for e in items[:20]),
-        )
-        for bucket, items in sorted(overflow.items())
-    ]
+        marks.append((index, x1, x2, lane, label, place))
+    clusters = [(float(bucket * CLUSTER_WIDTH), members) for bucket, members in sorted(overflow.items())]
     return marks, clusters
 
 

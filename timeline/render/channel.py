@@ -8,7 +8,8 @@ same entry id in every feed that carries it.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -17,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline.memo import Memo
-from timeline.model import Event, History, Precision, Revision, Timeline
+from timeline.model import EPOCH, Event, History, Precision, Revision, Timeline
 from timeline.render import prose
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
@@ -41,8 +42,11 @@ class View:
 
     def select(self, timeline: Timeline) -> Timeline:
         """The timeline as this view publishes it (same ids, so switching feeds never duplicates)."""
-        if self.start is None and self.end is None:  # the common case, without date arithmetic
-            events = [e for e in timeline.events if self.tag is None or self.tag in e.tags]
+        events: Sequence[Event]
+        if self.start is None and self.end is None and self.tag is None:
+            events = timeline.events
+        elif self.start is None and self.end is None:  # the common case, without date arithmetic
+            events = [e for e in timeline.events if self.tag in e.tags]
         else:
             events = [
                 e for e in timeline.events if self._includes(e.tags, e.date.first_day(), e.date.day_after())
@@ -70,6 +74,23 @@ class View:
         if self.start is not None and after <= self.start:
             return False
         return self.end is None or first < self.end
+
+
+def select_each(timeline: Timeline, views: Sequence[View]) -> list[Timeline]:
+    """view.select(timeline) for each view; the tags' in one pass over the events, not one each."""
+    by_tag: dict[str, list[Event]] = {
+        view.tag: [] for view in views if view.tag is not None and view == View(view.stem, view.tag)
+    }
+    for event in timeline.events:
+        for tag in event.tags:
+            if tag in by_tag:
+                by_tag[tag].append(event)
+    return [
+        replace(timeline, events=tuple(by_tag[view.tag]), title=view.title(timeline))
+        if view.tag in by_tag and view == View(view.stem, view.tag)
+        else view.select(timeline)
+        for view in views
+    ]
 
 
 def views(timeline: Timeline) -> tuple[View, ...]:
@@ -126,9 +147,11 @@ def events_channel(
     `feed_entries`; the full timeline's older entries are in its archive pages."""
     memo = memo or Memo()
     selected = selected or view.select(timeline)
-    ids = frozenset(e.id for e in selected.events)
-    removed = frozenset(r.event_id for r in view.removed(history))
-    newest = _by_change(selected, history)[: timeline.feed_entries]
+    newest = heapq.nlargest(
+        timeline.feed_entries, selected.events, key=lambda e: (history.get(e.id).last_changed, e.id)
+    )
+    changed = [history.get(e.id).last_changed for e in newest[:1]]
+    changed += [r.last_changed for r in view.removed(history)]
     pages = archive_page_count(timeline, history) if view.stem == "timeline" and not view.query else 0
     links = (("prev-archive", timeline.url(f"archive/{pages}.atom")),) if pages else ()
     return Channel(
@@ -137,7 +160,7 @@ def events_channel(
         query=view.query,
         title=selected.title,
         description=timeline.description,
-        updated=history.newest_change(ids | removed),
+        updated=max(changed, default=EPOCH),
         entries=tuple(_remembered_entry(timeline, history, event, memo) for event in newest),
         timeline=timeline,
         ttl_minutes=timeline.refresh_minutes,
@@ -202,11 +225,6 @@ def _archive_channel(
         links=links,
         archive=True,
     )
-
-
-def _by_change(timeline: Timeline, history: History) -> list[Event]:
-    """Events by when they last changed, newest first (times are distinct by construction)."""
-    return sorted(timeline.events, key=lambda e: (history.get(e.id).last_changed, e.id), reverse=True)
 
 
 def _archive_pages(timeline: Timeline, history: History) -> list[list[Event | Revision]]:

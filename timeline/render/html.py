@@ -59,7 +59,7 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
         timeline=timeline,
         years=years,
         # Built by axis.svg from escaped parts only.
-        axis=Markup(axis.svg(timeline)),
+        axis=Markup(axis.svg(timeline, memo)),
         updated=history.newest_change(),
         webcal=webcal,
         tags=tags,
