@@ -54,24 +54,25 @@ def test_reusing_a_fragment_whole_keeps_its_parts_for_the_build_that_changes_one
     assert calls == ["calendar", "one", "two", "calendar", "2"]
 
 
-def test_fragments_made_by_a_worker_are_adopted_with_their_text_parts_only() -> None:
-    """Text pickles at the speed of a copy; objects (feed entries) cost more to hand back than
-    to make again when their fragment changes."""
+def test_fragments_made_by_a_worker_are_adopted_with_their_text_and_tuple_parts_only() -> None:
+    """Text and tuples of plain values (the axis's lanes) pickle fast; objects (feed entries)
+    cost more to hand back than to make again when their fragment changes."""
     worker, calls = Memo(), list[str]()
     mark = worker.mark()
 
     def page() -> str:
         entry = worker.get("entry", lambda: ["an object"])
-        return worker.get("article", counting(calls, "article")) + entry[0]
+        lanes = worker.get("lanes", lambda: ((0, 1.0), (1, 2.0)))
+        return worker.get("article", counting(calls, "article")) + entry[0] * len(lanes)
 
     worker.get("page", counting(calls, "page", page))
     items, parts = worker.made_since(mark)
-    assert [key for key, _ in items] == ["article", "page"]
-    assert parts == {"page": ["article"]}
+    assert [key for key, _ in items] == ["lanes", "article", "page"]
+    assert parts == {"page": ["lanes", "article"]}
 
     here = Memo()
     here.adopt((items, parts))
-    assert here.get("page", counting(calls, "page again")) == "articlean object"
+    assert here.get("page", counting(calls, "page again")) == "articlean objectan object"
     here.next_build()
     here.get("page", counting(calls, "page again"))
     here.next_build()  # the page changes: its article is still remembered

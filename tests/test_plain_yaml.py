@@ -65,7 +65,7 @@ def test_every_test_file_and_each_of_its_events_reads_as_libyaml_reads_it(path: 
         return  # the loader reports it before any YAML is read
     _assert_agrees(text)
     split = _split(data)
-    for piece, _ in split[1] if split else []:
+    for piece in split[1] if split else []:
         _assert_agrees(str(piece, "utf-8", "replace"))
 
 
@@ -77,7 +77,7 @@ def test_the_shipped_file_and_the_benchmark_timelines_are_read_without_libyaml(t
         assert _assert_agrees(data.decode()), path
         split = _split(data)
         assert split is not None
-        assert all(_assert_agrees(str(piece, "utf-8")) for piece, _ in split[1])
+        assert all(_assert_agrees(str(piece, "utf-8")) for piece in split[1])
 
 
 @pytest.mark.parametrize(

@@ -60,8 +60,13 @@ def _content_hash(event: Event) -> str:
             for s in event.sources
         ],
     }
-    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = _CANONICAL.encode(fields)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# One encoder for all: json.dumps() with options builds a new one per call, a third of its cost.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_LINE = json.JSONEncoder(ensure_ascii=False)
 
 
 def update(history: History, timeline: Timeline, now: datetime) -> History:
@@ -316,7 +321,7 @@ def _lines(history: History, memo: Memo) -> list[bytes]:
 
 
 def _revision_line(revision: Revision) -> bytes:
-    line = f"  {json.dumps(revision.event_id)}: {json.dumps(_revision_json(revision), ensure_ascii=False)}"
+    line = f"  {json.dumps(revision.event_id)}: {_LINE.encode(_revision_json(revision))}"
     return line.encode()  # remembered as UTF-8: half the memory of Python's text for Vietnamese
 
 

@@ -74,13 +74,13 @@ class Memo:
 
     def made_since(self, mark: int) -> Made:
         """What this build asked for after `mark`, for a forked worker to hand back: the fragments
-        asked for directly, and the parts that are text (a VEVENT, an article). Parts that are
-        objects (a feed entry) are left out: pickling them costs more than making them again
-        when their fragment changes."""
+        asked for directly, and the parts that are text (a VEVENT, an article) or tuples of plain
+        values (the axis's lanes). Parts that are objects (a feed entry) are left out: pickling
+        them costs more than making them again when their fragment changes."""
         items = [
             (key, value)
             for key, value in islice(self._current.items(), mark, None)
-            if key in self._outer or isinstance(value, str | bytes)
+            if key in self._outer or isinstance(value, str | bytes | tuple)
         ]
         kept = {key for key, _ in items}
         parts = {

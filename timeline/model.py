@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -78,8 +79,9 @@ class EventDate:
 
     def day_after(self) -> date:
         """The first calendar day after the date: an exclusive end, as iCalendar wants it."""
-        return remembered(self, "_day_after", self._day_after)
+        return self._day_after
 
+    @cached_property
     def _day_after(self) -> date:
         last = self.last
         if self.precision is Precision.YEAR:
@@ -90,13 +92,18 @@ class EventDate:
 
     def sort_key(self) -> tuple[date, date]:
         """Chronological order: by first day, then by how far the date reaches."""
-        return remembered(self, "_sort_key", lambda: (self.first_day(), self.day_after()))
+        return self._sort_key
+
+    @cached_property
+    def _sort_key(self) -> tuple[date, date]:
+        return (self.first_day(), self.day_after())
 
     def label(self) -> str:
         """The date as a reader should see it, never more precise than stated: "1987",
         "December 2011", "5–7 December 2011"."""
-        return remembered(self, "_label", self._label)
+        return self._label
 
+    @cached_property
     def _label(self) -> str:
         if self.end is None:
             return _point_label(self.start, self.precision)
@@ -230,13 +237,11 @@ class Revision:
     # What a reader sees of the event, compact (long texts as digests), to say what changed.
     facts: str = ""  # the values of history.FACTS, joined by U+001F
 
-    @property
+    @cached_property
     def version(self) -> tuple[str, str, int, datetime]:
         """What names this version of the event: its content hash covers every field, the
         sequence and time the stamps. Rendered pieces are remembered under it."""
-        return remembered(
-            self, "_version", lambda: (self.event_id, self.content_hash, self.sequence, self.last_changed)
-        )
+        return (self.event_id, self.content_hash, self.sequence, self.last_changed)
 
 
 @dataclass(frozen=True)
@@ -259,15 +264,15 @@ class History:
     changes: tuple[Change, ...] = ()
 
     def get(self, event_id: str) -> Revision:
-        return self._by_id()[event_id]
+        return self._by_id[event_id]
 
     def versions(self) -> dict[str, tuple[str, str, int, datetime]]:
         """Each event's Revision.version by id: a build looks up every event's, view by view."""
-        return remembered(self, "_versions", lambda: {r.event_id: r.version for r in self.revisions})
+        return self._versions
 
     def removed(self) -> tuple[Revision, ...]:
         """Events taken out of the timeline that calendars must still hear were cancelled."""
-        return remembered(self, "_removed", lambda: tuple(r for r in self.revisions if r.removed is not None))
+        return self._removed
 
     def newest_change(self, event_ids: frozenset[str] | None = None) -> datetime:
         """When anything (or any of `event_ids`) last changed: a feed's `updated`."""
@@ -276,8 +281,18 @@ class History:
             default=EPOCH,
         )
 
+    # Worked out once per object (the history is frozen) and read by every output, event by event.
+    @cached_property
     def _by_id(self) -> dict[str, Revision]:
-        return remembered(self, "_index", lambda: {r.event_id: r for r in self.revisions})
+        return {r.event_id: r for r in self.revisions}
+
+    @cached_property
+    def _versions(self) -> dict[str, tuple[str, str, int, datetime]]:
+        return {r.event_id: r.version for r in self.revisions}
+
+    @cached_property
+    def _removed(self) -> tuple[Revision, ...]:
+        return tuple(r for r in self.revisions if r.removed is not None)
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

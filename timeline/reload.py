@@ -74,7 +74,7 @@ class Reloader:
         split = _split(data)
         if split is None:
             return None
-        header, pieces = split
+        header, pieces, starts = split
         if header != self._header or self._header_timeline is None:
             try:
                 self._header_timeline = parse_in_order(header + "  []\n", str(self.path))[0]
@@ -82,13 +82,14 @@ class Reloader:
                 return None
             self._header, self._pieces = header, {}
         # Keyed by text alone: an event moved by an edit above it is still the same event.
-        digests = [_digest(piece) for piece, _ in pieces]
+        digests = [_digest(piece) for piece in pieces]
         events: list[Event | None] = [self._pieces.get(digest) for digest in digests]
         unread = [index for index, event in enumerate(events) if event is None]
+        lines = _first_lines(data, starts, unread)
         half = len(unread) // 2 if parallel and len(unread) >= parallel_work.WORTH_IT else len(unread)
         mine, theirs = parallel_work.both(
-            partial(self._parse, pieces, unread[:half]),
-            partial(self._parse, pieces, unread[half:]),
+            partial(self._parse, pieces, unread[:half], lines),
+            partial(self._parse, pieces, unread[half:], lines),
             fork=half < len(unread),
         )
         if mine is None or theirs is None:
@@ -103,15 +104,16 @@ class Reloader:
         ordered = tuple(sorted(read_events, key=lambda e: (e.date.sort_key(), e.id)))
         return replace(self._header_timeline, events=ordered)
 
-    def _parse(self, pieces: list[tuple[memoryview, int]], indexes: list[int]) -> list[Event] | None:
-        """The events of the pieces at `indexes`; None if any of them has a problem."""
+    def _parse(
+        self, pieces: list[memoryview], indexes: list[int], lines: dict[int, int]
+    ) -> list[Event] | None:
+        """The events of the pieces at `indexes`, which start at `lines`; None if any of them
+        has a problem."""
         assert self._header_timeline is not None
         path, header = str(self.path), self._header_timeline
         ids: dict[str, int] = {}
         try:
-            events = [
-                parse_event(str(pieces[i][0], "utf-8"), path, pieces[i][1], i, header, ids) for i in indexes
-            ]
+            events = [parse_event(str(pieces[i], "utf-8"), path, lines[i], i, header, ids) for i in indexes]
         except (ValidationError, UnicodeDecodeError):
             return None
         if self.prepare is not None:
@@ -121,7 +123,7 @@ class Reloader:
 
     def _remember(
         self,
-        split: tuple[str, list[tuple[memoryview, int]]] | None,
+        split: tuple[str, list[memoryview], list[int]] | None,
         in_order: list[Event],
         timeline: Timeline,
     ) -> None:
@@ -129,15 +131,15 @@ class Reloader:
             self._header, self._header_timeline, self._pieces = None, None, {}
             return
         self._header, self._header_timeline = split[0], replace(timeline, events=())
-        self._pieces = {_digest(piece): event for (piece, _), event in zip(split[1], in_order, strict=True)}
+        self._pieces = {_digest(piece): event for piece, event in zip(split[1], in_order, strict=True)}
 
 
 def _digest(data: bytes | memoryview) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _split(data: bytes) -> tuple[str, list[tuple[memoryview, int]]] | None:
-    """The header (through the `events:` line) and each event's (bytes, first line number).
+def _split(data: bytes) -> tuple[str, list[memoryview], list[int]] | None:
+    """The header (through the `events:` line), each event's bytes, and where each starts.
 
     The pieces are views into `data`, not copies: 63 MB less while a large file is loaded."""
     match = _EVENTS_KEY.search(data)
@@ -156,9 +158,17 @@ def _split(data: bytes) -> tuple[str, list[tuple[memoryview, int]]] | None:
     item = re.compile(rb"^" + first.group(1) + rb"- ", re.MULTILINE)
     starts = [m.start() for m in item.finditer(data, base)]
     view = memoryview(data)
-    line = header.count("\n") + 1 + data.count(b"\n", base, starts[0])
-    pieces = []
-    for start, end in zip(starts, [*starts[1:], len(data)], strict=True):
-        pieces.append((view[start:end], line))
-        line += data.count(b"\n", start, end)
-    return header, pieces
+    ends = [*starts[1:], len(data)]
+    return header, [view[start:end] for start, end in zip(starts, ends, strict=True)], starts
+
+
+def _first_lines(data: bytes, starts: list[int], indexes: list[int]) -> dict[int, int]:
+    """The line of the file at which each piece at `indexes` (in order) starts: counted only
+    for the pieces to be parsed, since an edit parses one."""
+    lines: dict[int, int] = {}
+    line, at = 1, 0
+    for index in indexes:
+        line += data.count(b"\n", at, starts[index])
+        at = starts[index]
+        lines[index] = line
+    return lines
