@@ -240,11 +240,16 @@ def test_removing_an_event_changes_only_its_own_archive_page() -> None:
     assert fewer.tag_uri(gone) not in ids and len(ids) == 4
 
 
-def _feedgen_archive(channel: Channel) -> bytes:
-    """The archive page as feedgen writes it whole, with RFC 5005's marker before the entries."""
-    document: bytes = feeds._builder(channel, "atom").atom_str(
-        pretty=True, encoding="UTF-8", xml_declaration=True
-    )
+def _feedgen_document(channel: Channel, extension: str) -> bytes:
+    """The document as feedgen writes it whole (RFC 5005's marker added before an archive's
+    entries): what feeds.render must give, byte for byte."""
+    builder = feeds._builder(channel, extension)
+    if extension == "rss":
+        rss: bytes = builder.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        return rss
+    document: bytes = builder.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    if not channel.archive:
+        return document
     at = document.find(b"<entry>")
     return (
         document[:at]
@@ -261,17 +266,26 @@ _XML_TEXT = st.text(
 )
 
 
-@given(titles=st.lists(_XML_TEXT, min_size=1, max_size=3), text=_XML_TEXT, tag=st.sampled_from(["", "a-b"]))
+@given(
+    titles=st.lists(_XML_TEXT, min_size=1, max_size=3),
+    text=_XML_TEXT,
+    tag=st.sampled_from(["", "a-b"]),
+    archive=st.booleans(),
+    year=st.integers(1000, 9999),
+)
 @settings(max_examples=200, deadline=None)
-def test_archive_entries_are_written_as_feedgen_writes_them_byte_for_byte(
-    titles: list[str], text: str, tag: str
+def test_entries_are_written_as_feedgen_writes_them_byte_for_byte(
+    titles: list[str], text: str, tag: str, archive: bool, year: int
 ) -> None:
     timeline, h = features_with_history()
     page = archive_pages(replace(timeline, feed_entries=5), h)[0].channel()
     entries = tuple(
         replace(entry, title=title, summary=text, content_html=f"<p>{text}</p>", url=entry.url + "&x=\"1\"",
-                tags=(tag, text) if tag else ())
+                tags=(tag, text) if tag else (), published=entry.published.replace(year=year))
         for entry, title in zip(page.entries, titles * len(page.entries), strict=False)
     )  # fmt: skip
-    page = replace(page, entries=entries)
-    assert feeds.render(page, ("atom",))[f"{page.stem}.atom"] == _feedgen_archive(page)
+    page = replace(page, entries=entries, archive=archive)
+    for extension in ("atom", "rss"):
+        assert feeds.render(page, (extension,))[f"{page.stem}.{extension}"] == _feedgen_document(
+            page, extension
+        )

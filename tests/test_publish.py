@@ -290,3 +290,38 @@ def test_after_a_build_shared_with_a_second_core_an_edit_makes_only_what_it_chan
     source.write_text(source.read_text().replace("title: A title", "title: Edited", 1))
     publisher.build(now=T0 + timedelta(days=1), today=D0)
     assert [stem for stem in made if stem.startswith("archive/")] == ["archive/1"]
+
+
+def test_on_this_day_is_made_again_only_when_the_day_or_an_event_it_announces_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "events.yaml"
+
+    def write(today_title: str, other_title: str) -> None:
+        # One event 20 years ago today, one on another day.
+        source.write_text(
+            MINIMAL
+            + event_yaml("today", title=today_title, date="2006-11-23")
+            + event_yaml("other", title=other_title, date="2006-06-01")
+        )
+
+    write("Today", "Other")
+    publisher = Publisher(source, tmp_path / "out")
+    publisher.build(now=T0, today=D0)
+    made: list[str] = []
+    render = feeds.render
+
+    def counting(channel: Any, *rest: Any, **named: Any) -> dict[str, bytes]:
+        made.append(channel.stem)
+        return render(channel, *rest, **named)
+
+    monkeypatch.setattr(feeds, "render", counting)
+    write("Today", "Other edited")
+    publisher.build(now=T0 + timedelta(hours=1), today=D0)
+    assert "on-this-day" not in made
+    write("Today edited", "Other edited")
+    publisher.build(now=T0 + timedelta(hours=2), today=D0)
+    assert made.count("on-this-day") == 1
+    assert "20 years ago today: Today edited" in (tmp_path / "out" / "on-this-day.atom").read_text()
+    publisher.build(now=T0 + timedelta(days=1), today=D0 + timedelta(days=1))
+    assert made.count("on-this-day") == 2

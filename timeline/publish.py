@@ -131,7 +131,7 @@ def _render_view(
 ) -> dict[str, Content]:
     """A view's feeds and calendar."""
     events = channel.events_channel(timeline, history, view, memo, selected)
-    made: dict[str, Content] = dict(feeds.render(events))
+    made: dict[str, Content] = dict(feeds.render(events, memo=memo))
     made.update(jsonfeed.render(events, memo))
     made.update(ical.render(timeline, history, view, memo, selected))
     return made
@@ -165,12 +165,21 @@ def _render_here(
     made.update(jsonfeed.render(changes))
     extra = (("changes", changes.title), ("on-this-day", f"{timeline.title}: on this day"))
     made.update(opml.render(timeline, views, extra))
-    if today is not None:
-        on_this_day = channel.on_this_day_channel(timeline, today)
-        made.update(feeds.render(on_this_day))
-        made.update(jsonfeed.render(on_this_day))
     for name, data in made.items():
         outputs.put(name, data)
+    if today is not None:
+        announced = channel.anniversaries_announced(timeline, today)
+        version_of = history.versions()
+        events = tuple((day, index, version_of[event.id], years) for day, index, event, years in announced)
+        key = ("on-this-day", today, replace(timeline, events=()), events)
+        _publish(outputs, memo, key, partial(_render_on_this_day, timeline, today, announced))
+
+
+def _render_on_this_day(
+    timeline: Timeline, today: date, announced: list[channel.Anniversary]
+) -> dict[str, bytes]:
+    on_this_day = channel.on_this_day_channel(timeline, today, announced)
+    return {**feeds.render(on_this_day), **jsonfeed.render(on_this_day)}
 
 
 def _render_archive(page: channel.ArchivePage) -> dict[str, bytes]:

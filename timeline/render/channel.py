@@ -363,50 +363,64 @@ ON_THIS_DAY_WINDOW = 30  # days of anniversaries kept, so a reader polling weekl
 ROUND_YEARS = 5  # month- and year-precision events are announced on round anniversaries only
 
 
-def on_this_day_channel(timeline: Timeline, today: date) -> Channel:
-    """Anniversaries over the last ON_THIS_DAY_WINDOW days up to `today`, newest first.
+Anniversary = tuple[date, int, Event, int]  # the day, the entry's place that day, the event, years ago
+
+
+def anniversaries_announced(timeline: Timeline, today: date) -> list[Anniversary]:
+    """The anniversaries over the last ON_THIS_DAY_WINDOW days up to `today`, newest first.
 
     A day-precision event (or a range, by its first day) is remembered every year on its day
     (29 February on the 28th in other years). A month- or year-precision event is remembered
     only on round anniversaries (every ROUND_YEARS years), on the first day of its month or year.
     """
-    zone = ZoneInfo(timeline.timezone)
-    entries: list[Entry] = []
     # Candidates by (month, day) once, rather than every event for each day of the window.
     candidates: dict[tuple[int, int], list[Event]] = {}
     for event in timeline.events:
         for month_day in _remembered_on(event.date.precision, event.date.first_day()):
             candidates.setdefault(month_day, []).append(event)
+    announced: list[Anniversary] = []
     for offset in range(ON_THIS_DAY_WINDOW):
         day = today - timedelta(days=offset)
-        midnight = datetime.combine(day, time(), zone).astimezone(UTC)
         todays = [
             (event, years)
             for event in candidates.get((day.month, day.day), ())
             if (years := _anniversary(event, day))
         ]
-        for index, (event, years) in reversed(list(enumerate(todays))):
-            when = {"day": "today", "time": "today", "month": "this month", "year": "this year"}[
-                event.date.precision
-            ]
-            title = (
-                f"{years} year{'s' if years != 1 else ''} ago {when}: {event.title} ({event.date_label()})"
+        announced += [
+            (day, index, event, years) for index, (event, years) in reversed(list(enumerate(todays)))
+        ]
+    return announced
+
+
+def on_this_day_channel(
+    timeline: Timeline, today: date, announced: list[Anniversary] | None = None
+) -> Channel:
+    """The anniversaries announced on `today` (see anniversaries_announced) as a feed."""
+    zone = ZoneInfo(timeline.timezone)
+    entries: list[Entry] = []
+    if announced is None:
+        announced = anniversaries_announced(timeline, today)
+    for day, index, event, years in announced:
+        midnight = datetime.combine(day, time(), zone).astimezone(UTC)
+        when = {"day": "today", "time": "today", "month": "this month", "year": "this year"}[
+            event.date.precision
+        ]
+        title = f"{years} year{'s' if years != 1 else ''} ago {when}: {event.title} ({event.date_label()})"
+        stamp = midnight + timedelta(seconds=index)  # distinct times, in timeline order
+        entries.append(
+            Entry(
+                id=timeline.tag_uri(f"on-this-day/{event.id}/{day.year}"),
+                title=title,
+                url=timeline.url("#" + event.id),
+                summary=event.summary,
+                content_html=prose.html(event, timeline),
+                content_text=prose.text(event),
+                published=stamp,
+                updated=stamp,
+                tags=event.tags,
+                extension={"event_id": event.id, "years": years, "day": day.isoformat()},
             )
-            stamp = midnight + timedelta(seconds=index)  # distinct times, in timeline order
-            entries.append(
-                Entry(
-                    id=timeline.tag_uri(f"on-this-day/{event.id}/{day.year}"),
-                    title=title,
-                    url=timeline.url("#" + event.id),
-                    summary=event.summary,
-                    content_html=prose.html(event, timeline),
-                    content_text=prose.text(event),
-                    published=stamp,
-                    updated=stamp,
-                    tags=event.tags,
-                    extension={"event_id": event.id, "years": years, "day": day.isoformat()},
-                )
-            )
+        )
     today_midnight = datetime.combine(today, time(), zone).astimezone(UTC)
     return Channel(
         stem="on-this-day",

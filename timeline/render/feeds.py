@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
+from functools import partial
 
 from feedgen.feed import FeedGenerator
 
+from timeline.memo import Memo
 from timeline.render.channel import Channel, Entry
 
 _MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
@@ -14,22 +18,44 @@ _MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 _LOCALE = threading.Lock()
 
 
-def render(channel: Channel, formats: tuple[str, ...] = ("atom", "rss")) -> dict[str, bytes]:
-    """The channel's documents by file name, e.g. {"timeline.atom": ..., "timeline.rss": ...}."""
+def render(
+    channel: Channel, formats: tuple[str, ...] = ("atom", "rss"), memo: Memo | None = None
+) -> dict[str, bytes]:
+    """The channel's documents by file name, e.g. {"timeline.atom": ..., "timeline.rss": ...}.
+
+    feedgen writes each document's head; the entries are written here as feedgen writes them
+    (the tests compare the bytes) and remembered in `memo` by what they were made from: feedgen's
+    objects and lxml's tree were most of a feed's cost, and an event's entry is in many feeds."""
+    memo = memo or Memo()
     out: dict[str, bytes] = {}
-    with _LOCALE:
-        for extension in formats:
-            if extension == "atom" and channel.archive:
-                out[f"{channel.stem}.atom"] = _archive(channel)
-            elif extension == "atom":
-                out[f"{channel.stem}.atom"] = _builder(channel, extension).atom_str(
-                    pretty=True, encoding="UTF-8", xml_declaration=True
-                )
-            else:
-                out[f"{channel.stem}.rss"] = _builder(channel, extension).rss_str(
-                    pretty=True, encoding="UTF-8", xml_declaration=True
-                )
+    for extension in formats:
+        with _LOCALE:
+            head = _head(replace(channel, entries=()), extension)
+        write = atom_entry if extension == "atom" else rss_entry
+        entries = [
+            memo.get((extension, entry.key), partial(_encoded, write, entry))
+            if entry.key
+            else _encoded(write, entry)
+            for entry in channel.entries
+        ]
+        end = _FEED_END if extension == "atom" else _CHANNEL_END
+        at = head.rindex(end)
+        mark = _ARCHIVE_MARK if channel.archive and extension == "atom" else b""
+        out[f"{channel.stem}.{extension}"] = b"".join((head[:at], mark, *entries, end))
     return out
+
+
+def _head(channel: Channel, extension: str) -> bytes:
+    builder = _builder(channel, extension)
+    if extension == "atom":
+        head: bytes = builder.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    else:
+        head = builder.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return head
+
+
+def _encoded(write: Callable[[Entry], str], entry: Entry) -> bytes:
+    return write(entry).encode()
 
 
 def _builder(channel: Channel, extension: str) -> FeedGenerator:
@@ -75,19 +101,9 @@ def _builder(channel: Channel, extension: str) -> FeedGenerator:
 _HISTORY = "http://purl.org/syndication/history/1.0"
 _ARCHIVE_MARK = f'  <fh:archive xmlns:fh="{_HISTORY}"/>\n'.encode()
 _FEED_END = b"</feed>\n"
-
-
-def _archive(channel: Channel) -> bytes:
-    """An RFC 5005 archive page in Atom: the head from feedgen, with the <fh:archive/> it has no
-    word for, and the entries written directly. All archive pages together hold every event,
-    and feedgen's objects and lxml's tree were most of their cost; the tests check each entry
-    against feedgen's, byte for byte."""
-    head = _builder(replace(channel, entries=()), "atom").atom_str(
-        pretty=True, encoding="UTF-8", xml_declaration=True
-    )
-    at = head.rindex(_FEED_END)
-    entries = "".join(atom_entry(entry) for entry in channel.entries).encode()
-    return b"".join((head[:at], _ARCHIVE_MARK, entries, _FEED_END))
+_CHANNEL_END = b"  </channel>\n</rss>\n"
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def atom_entry(entry: Entry) -> str:
@@ -107,6 +123,29 @@ def atom_entry(entry: Entry) -> str:
         f"    <published>{entry.published.isoformat()}</published>\n"
         "  </entry>\n"
     )
+
+
+def rss_entry(entry: Entry) -> str:
+    """One item as feedgen writes it in a pretty-printed RSS feed, indentation included."""
+    categories = "".join(f"      <category>{_text(tag)}</category>\n" for tag in entry.tags)
+    return (
+        "    <item>\n"
+        f"      <title>{_text(entry.title)}</title>\n"
+        f"      <link>{_text(entry.url)}</link>\n"
+        f"      <description>{_text(entry.summary)}</description>\n"
+        f"      <content:encoded>{_text(entry.content_html)}</content:encoded>\n"
+        f'      <guid isPermaLink="false">{_text(entry.id)}</guid>\n'
+        f"{categories}"
+        f"      <pubDate>{_rfc_822(entry.published)}</pubDate>\n"
+        "    </item>\n"
+    )
+
+
+def _rfc_822(moment: datetime) -> str:
+    # What feedgen's strftime("%a, %d %b %Y %H:%M:%S %z") gives in the C locale, without
+    # switching the process's locale to get it.
+    day = _DAYS[moment.weekday()]
+    return f"{day}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year} {moment:%H:%M:%S %z}"
 
 
 def _text(value: str) -> str:
