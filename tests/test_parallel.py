@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -52,3 +53,38 @@ def test_a_failure_here_stops_the_other_half() -> None:
         parallel.both(broken, lambda: 2)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+
+@pytest.mark.skipif(not parallel.available(), reason="no fork on this system")
+def test_the_other_half_waits_at_the_gate_until_this_half_opens_it() -> None:
+    gate = parallel.Gate()
+
+    def here() -> float:
+        time.sleep(0.3)
+        opened = time.monotonic()
+        gate.open()
+        return opened
+
+    def there() -> float:
+        gate.wait()
+        return time.monotonic()
+
+    opened, passed = parallel.both(here, there)
+    assert passed >= opened
+
+
+@pytest.mark.skipif(not parallel.available(), reason="no fork on this system")
+def test_a_gate_closed_without_opening_fails_the_other_half_which_is_then_done_here() -> None:
+    gate = parallel.Gate()
+    ran_here: list[int] = []
+
+    def here() -> None:
+        gate.close()
+
+    def there() -> int:
+        gate.wait()  # raises over there; here, after the step, it returns at once
+        ran_here.append(os.getpid())
+        return 2
+
+    assert parallel.both(here, there) == (None, 2)
+    assert ran_here == [os.getpid()]

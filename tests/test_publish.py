@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import MINIMAL, T0, event_yaml
+from timeline import history as history_store
 from timeline import parallel
 from timeline.errors import PublishError, ValidationError
 from timeline.publish import DATED, Publisher, build
@@ -325,3 +327,24 @@ def test_on_this_day_is_made_again_only_when_the_day_or_an_event_it_announces_ch
     assert "20 years ago today: Today edited" in (tmp_path / "out" / "on-this-day.atom").read_text()
     publisher.build(now=T0 + timedelta(days=1), today=D0 + timedelta(days=1))
     assert made.count("on-this-day") == 2
+
+
+def test_a_build_shared_with_a_second_core_writes_the_history_before_any_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    source, out = tmp_path / "events.yaml", tmp_path / "out"
+    events = "".join(event_yaml(f"e{i}", date=f"{1900 + i}-01-0{1 + i % 9}") for i in range(120))
+    source.write_text(MINIMAL + events, encoding="utf-8")
+    write = history_store.write
+
+    def slow_write(*args: Any, **named: Any) -> None:
+        time.sleep(0.5)  # the second core renders meanwhile, but must not write yet
+        write(*args, **named)
+
+    monkeypatch.setattr(history_store, "write", slow_write)
+    build(source, out, now=T0, today=D0)
+    written = history_store.history_path(source).stat().st_mtime_ns
+    outputs = [path for path in out.rglob("*") if path.is_file() and not path.name.startswith(".")]
+    assert len(outputs) > 10
+    assert all(path.stat().st_mtime_ns >= written for path in outputs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -41,6 +41,30 @@ class Outputs(Protocol):
 
     def take(self, handed: object) -> None:
         """Count a worker's outputs as this build's own."""
+
+
+class Gated:
+    """Outputs that put nothing until `wait()` returns: a forked worker's, held until the parent
+    has written the history (see timeline.parallel.Gate)."""
+
+    def __init__(self, outputs: Outputs, wait: Callable[[], None]) -> None:
+        self.outputs, self._wait = outputs, wait
+        self._waited = False
+
+    def put(self, name: str, data: Content) -> Stamp | None:
+        if not self._waited:
+            self._wait()
+            self._waited = True
+        return self.outputs.put(name, data)
+
+    def current(self, name: str, stamp: Stamp | None) -> bool:
+        return self.outputs.current(name, stamp)
+
+    def handover(self) -> object:
+        return self.outputs.handover()
+
+    def take(self, handed: object) -> None:
+        self.outputs.take(handed)
 
 
 class Collected:

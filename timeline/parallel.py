@@ -106,3 +106,39 @@ def _reap(child: int, *, stop: bool) -> None:
             os.kill(child, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):
         os.waitpid(child, 0)
+
+
+class Gate:
+    """Holds a forked child at a point (before it writes anything) until this process has done
+    a step of its own (written the history); made before the fork, shared by both sides.
+
+    In the process that opens it, wait() returns at once: the work of a child that failed is
+    done there again, after the step."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        self._opener = os.getpid()
+        self._closed: set[int] = set()
+
+    def open(self) -> None:
+        """Let the child through (from the parent, once the step is done)."""
+        with contextlib.suppress(OSError):  # the child is gone: it will not be waited for
+            os.write(self._write, _OK)
+        self.close()
+
+    def wait(self) -> None:
+        """Block until the parent opens the gate; raise if it closes it without opening."""
+        if os.getpid() == self._opener:
+            return
+        self._close(self._write)  # else this child's own copy would keep the gate from closing
+        if os.read(self._read, 1) != _OK:
+            raise RuntimeError("the parent stopped before its step")
+
+    def close(self) -> None:
+        self._close(self._write)
+        self._close(self._read)
+
+    def _close(self, end: int) -> None:
+        if end not in self._closed:
+            self._closed.add(end)
+            os.close(end)

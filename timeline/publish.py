@@ -24,7 +24,16 @@ from timeline.atomic import read_or_none
 from timeline.errors import PublishError
 from timeline.memo import Made, Memo
 from timeline.model import History, Timeline
-from timeline.outputs import Collected, Folder, Outputs, Stamp, holds, remove_abandoned_temporaries, stamp_of
+from timeline.outputs import (
+    Collected,
+    Folder,
+    Gated,
+    Outputs,
+    Stamp,
+    holds,
+    remove_abandoned_temporaries,
+    stamp_of,
+)
 from timeline.reload import Reloader
 from timeline.render import channel, feeds, html, ical, jsonfeed, opml
 from timeline.render.pieces import Content
@@ -76,24 +85,38 @@ def render_into(
     memo: Memo,
     *,
     parallel: bool = False,
+    first: Callable[[], None] | None = None,
 ) -> None:
     """Make every output and put it into `outputs`, skipping those the memo says are made and
-    `outputs` still holds. With `parallel`, half of them are made on the other core (see
-    timeline.parallel), which puts them itself; the bytes are the same."""
+    `outputs` still holds; `first` is done before any output is put. With `parallel`, half of
+    them are made on the other core (see timeline.parallel), which puts them itself once
+    `first` is done here; the bytes are the same."""
     if not (parallel and parallel_work.available()):
+        if first is not None:
+            first()
         _render_here(outputs, timeline, history, today, memo)
         _render_there(outputs, timeline, history, memo)
         return
     mark = memo.mark()
+    gate = parallel_work.Gate()
+
+    def here() -> None:
+        if first is not None:
+            first()
+        gate.open()
+        _render_here(outputs, timeline, history, today, memo)
 
     def there() -> tuple[object, Made]:
         memo.in_worker()
-        _render_there(outputs, timeline, history, memo)
-        return outputs.handover(), memo.made_since(mark)
+        # Its outputs wait for `first` (the history written), its rendering does not.
+        gated = Gated(outputs, gate.wait)
+        _render_there(gated, timeline, history, memo)
+        return gated.handover(), memo.made_since(mark)
 
-    _, (handed, made) = parallel_work.both(
-        partial(_render_here, outputs, timeline, history, today, memo), there
-    )
+    try:
+        _, (handed, made) = parallel_work.both(here, there)
+    finally:
+        gate.close()
     outputs.take(handed)
     memo.adopt(made)
 
@@ -108,13 +131,20 @@ def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], Map
 
 
 def _render_unless_unchanged(
-    folder: Folder, timeline: Timeline, history: History, today: date, memo: Memo, parallel: bool
+    folder: Folder,
+    timeline: Timeline,
+    history: History,
+    today: date,
+    memo: Memo,
+    parallel: bool,
+    first: Callable[[], None],
 ) -> None:
-    """render_into(), unless this very timeline and history were published for `today` by the
-    last build and every output is still as it left it: then a rebuild costs a stat a file."""
+    """render_into(), `first` first, unless this very timeline and history were published for
+    `today` by the last build and every output is still as it left it: then a rebuild costs a
+    stat a file."""
 
     def render() -> tuple[Timeline, History, dict[str, Stamp]]:
-        render_into(folder, timeline, history, today, memo, parallel=parallel)
+        render_into(folder, timeline, history, today, memo, parallel=parallel, first=first)
         return timeline, history, dict(folder.stamps)
 
     def unchanged(built: tuple[Timeline, History, dict[str, Stamp]]) -> bool:
@@ -299,7 +329,6 @@ def _build(
     now = now or datetime.now(UTC)
     current = history_store.update(previous, timeline, now)
     memo = memo or Memo()
-    history_store.remember(current, memo)
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     # Worth a second core when most fragments must be made: the events just parsed afresh.
     parallel = parallel and reloader.parsed >= parallel_work.WORTH_IT
@@ -314,15 +343,22 @@ def _build(
         stale += [history_file.name] if current is not previous else []
         return BuildResult(timeline, current, tuple(sorted(collected.files)), stale=tuple(stale))
     folder = Folder(out)
+
+    def write_history() -> None:
+        # The history goes before any output: if we stop after it, the next build renders the
+        # same bytes. A second core renders meanwhile, and writes once it is written.
+        if current is not previous:
+            history_store.remember(current, memo)
+            history_store.write(history_file, current, memo)
+
+    if current is previous:  # its lines stay remembered for the build that changes one
+        history_store.remember(current, memo)
     try:
         out.mkdir(parents=True, exist_ok=True)
         remove_abandoned_temporaries(out)
-        # The history goes first: if we stop after it, the next build renders the same bytes.
-        if current is not previous:
-            history_store.write(history_file, current, memo)
         # Each output is written as it is made, so that a large timeline's outputs are never
         # all in memory at once.
-        _render_unless_unchanged(folder, timeline, current, today, memo, parallel)
+        _render_unless_unchanged(folder, timeline, current, today, memo, parallel, write_history)
     except OSError as error:
         where = error.filename or out
         reason = os.strerror(error.errno) if error.errno else str(error)
