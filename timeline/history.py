@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,17 @@ from zoneinfo import ZoneInfo
 from timeline.atomic import write_atomic
 from timeline.errors import HistoryError
 from timeline.memo import Memo
-from timeline.model import Change, Event, EventDate, History, Precision, Revision, Timeline, remembered
+from timeline.model import (
+    Article,
+    Change,
+    Event,
+    EventDate,
+    History,
+    Precision,
+    Revision,
+    Timeline,
+    remembered,
+)
 
 FORMAT_VERSION = 1
 MAX_CHANGES = 1000  # the change log keeps this many; the changes feed shows the newest
@@ -170,14 +180,20 @@ def _event_facts(event: Event) -> tuple[str, ...]:
         event.title,
         event.date.label(),
         event.certainty.value,
-        _digest(event.date_note or ""),
+        _digest(event.date_note) if event.date_note else _NO_TEXT,
         _digest(event.summary),
         event.location or "",
         " ".join(event.tags),
         event.status.value,
         " ".join(f"{s.article.file}#{_digest(s.quote)}" for s in event.sources),
-        _digest(repr([(s.article.title, s.article.publisher, s.article.url) for s in event.sources])),
+        _articles_digest(tuple(s.article for s in event.sources)),
     )
+
+
+@lru_cache(maxsize=1024)
+def _articles_digest(articles: tuple[Article, ...]) -> str:
+    # The same few articles back thousands of events: digested once each combination.
+    return _digest(repr([(a.title, a.publisher, a.url) for a in articles]))
 
 
 def facts_by_name(facts: str) -> dict[str, str]:
@@ -191,6 +207,9 @@ def _joined_facts(by_name: dict[str, str]) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+_NO_TEXT = _digest("")
 
 
 def _differences(old: dict[str, str], new: dict[str, str]) -> tuple[str, ...]:
