@@ -88,3 +88,14 @@ def test_a_gate_closed_without_opening_fails_the_other_half_which_is_then_done_h
 
     assert parallel.both(here, there) == (None, 2)
     assert ran_here == [os.getpid()]
+
+
+@pytest.mark.skipif(not parallel.available(), reason="no fork on this system")
+@pytest.mark.parametrize("count", [0, 1, 250, 40_000])
+def test_shared_work_is_taken_once_each_by_whichever_half_is_free(count: int) -> None:
+    shares = parallel.Shares(count)
+    try:
+        mine, theirs = parallel.both(lambda: list(shares.take()), lambda: list(shares.take()))
+    finally:
+        shares.close()
+    assert sorted(mine + theirs) == list(range(count))

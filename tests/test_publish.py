@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import MINIMAL, T0, event_yaml
 from timeline import history as history_store
-from timeline import parallel
+from timeline import parallel, publish
 from timeline.errors import PublishError, ValidationError
 from timeline.publish import DATED, Publisher, build
 from timeline.render import feeds
@@ -348,3 +348,31 @@ def test_a_build_shared_with_a_second_core_writes_the_history_before_any_output(
     outputs = [path for path in out.rglob("*") if path.is_file() and not path.name.startswith(".")]
     assert len(outputs) > 10
     assert all(path.stat().st_mtime_ns >= written for path in outputs)
+
+
+def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    source = tmp_path / "events.yaml"
+    header = MINIMAL.replace("events:\n", "feed_entries: 5\nevents:\n")
+    source.write_text(header + "".join(event_yaml(f"e{i}", date=f"{1900 + i}") for i in range(60)))
+    parent = os.getpid()
+    render_archive = publish._render_archive
+    made_over_there: list[str] = []
+
+    def dies_after_two(page: Any) -> dict[str, bytes]:
+        if os.getpid() != parent:
+            made_over_there.append(page.key[1])
+            if len(made_over_there) > 2:
+                (tmp_path / "died").touch()
+                os._exit(1)
+        return render_archive(page)
+
+    monkeypatch.setattr(publish, "_render_archive", dies_after_two)
+    build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
+    alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
+    assert (tmp_path / "died").exists()
+    assert len([name for name in alone.files if name.startswith("archive/")]) == 12
+    for name in alone.files:
+        assert (tmp_path / "shared" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()

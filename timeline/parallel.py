@@ -14,9 +14,10 @@ import os
 import pickle
 import select
 import signal
+import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 A = TypeVar("A")
@@ -142,3 +143,32 @@ class Gate:
         if end not in self._closed:
             self._closed.add(end)
             os.close(end)
+
+
+class Shares:
+    """`count` items of work (numbered from 0) taken one at a time by whichever of the two
+    processes is free, so that neither waits for the other at the end; made before the fork.
+
+    The numbers are written into a pipe up front, four bytes each, and each taken by one read
+    of four bytes, which the kernel never splits between readers."""
+
+    _CAPACITY = 16_000  # numbers a pipe buffer (64 KiB) holds: beyond, they are taken in runs
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._run = -(-count // self._CAPACITY) or 1
+        self._read, write = os.pipe()
+        try:
+            os.write(write, b"".join(struct.pack("<I", n) for n in range(0, count, self._run)))
+        finally:
+            os.close(write)
+
+    def take(self) -> Iterator[int]:
+        """The numbers this process takes, until none is left."""
+        while len(data := os.read(self._read, 4)) == 4:
+            first = struct.unpack("<I", data)[0]
+            yield from range(first, min(first + self._run, self.count))
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._read)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
@@ -99,24 +99,36 @@ def render_into(
         return
     mark = memo.mark()
     gate = parallel_work.Gate()
+    # The archive pages go to whichever half is free, so that neither waits long for the other.
+    pages = channel.archive_pages(timeline, history)
+    shares = parallel_work.Shares(len(pages))
+    parent = os.getpid()
 
     def here() -> None:
         if first is not None:
             first()
         gate.open()
         _render_here(outputs, timeline, history, today, memo)
+        _render_archives(outputs, memo, pages, shares.take())
 
     def there() -> tuple[object, Made]:
-        memo.in_worker()
+        # Done here instead when the worker failed: then this process asks as itself, and
+        # makes every archive page left (those it made already are remembered).
+        in_worker = os.getpid() != parent
+        if in_worker:
+            memo.in_worker()
         # Its outputs wait for `first` (the history written), its rendering does not.
         gated = Gated(outputs, gate.wait)
-        _render_there(gated, timeline, history, memo)
+        _render_there(gated, timeline, history, memo, archives=False)
+        numbers = shares.take() if in_worker else range(len(pages))
+        _render_archives(gated, memo, pages, numbers)
         return gated.handover(), memo.made_since(mark)
 
     try:
         _, (handed, made) = parallel_work.both(here, there)
     finally:
         gate.close()
+        shares.close()
     outputs.take(handed)
     memo.adopt(made)
 
@@ -216,13 +228,24 @@ def _render_archive(page: channel.ArchivePage) -> dict[str, bytes]:
     return feeds.render(page.channel(), ("atom",))
 
 
-def _render_there(outputs: Outputs, timeline: Timeline, history: History, memo: Memo) -> None:
+def _render_there(
+    outputs: Outputs, timeline: Timeline, history: History, memo: Memo, *, archives: bool = True
+) -> None:
     """The other half, about as much work and sharing no fragment with the first: the page, the
-    anniversaries and the archive pages."""
+    anniversaries and (unless shared out) the archive pages."""
     _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
     key = ical.anniversaries_key(timeline, history)
     _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
-    for page in channel.archive_pages(timeline, history):
+    if archives:
+        pages = channel.archive_pages(timeline, history)
+        _render_archives(outputs, memo, pages, range(len(pages)))
+
+
+def _render_archives(
+    outputs: Outputs, memo: Memo, pages: Sequence[channel.ArchivePage], numbers: Iterable[int]
+) -> None:
+    for number in numbers:
+        page = pages[number]
         # An archive page is rewritten only when one of its entries changed.
         _publish(outputs, memo, page.key, partial(_render_archive, page))
 
