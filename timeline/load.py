@@ -20,6 +20,7 @@ from timeline import plain_yaml
 from timeline import values as check
 from timeline.compose import (
     ALIAS,
+    STR,
     MappingNode,
     Node,
     ScalarNode,
@@ -273,6 +274,11 @@ class _Reader:
                 f"expected {what} (a mapping of keys to values), got {_type_name(node)}",
             )
             return None
+        if keys is not None:
+            # The common case first, for speed: plain known keys, each once, none missing.
+            known = {key_node.value: value for key_node, value in node.value if key_node.value in keys}
+            if len(known) == len(node.value) and all(key in known for key in required):
+                return known
         values: dict[str, Node] = {}
         lines: dict[str, int] = {}
         unknown: list[str] = []
@@ -315,6 +321,11 @@ class _Reader:
 
     def text(self, node: Node | None, where: str, *, limit: int = 10_000) -> str | None:
         """A non-empty string, trimmed; None (after a problem) when it is not one."""
+        if node.__class__ is ScalarNode and node.tag == STR:
+            # The common case first, for speed: the checks below, in one go.
+            value = node.value.strip()
+            if value and len(value) <= limit and not _XML_FORBIDDEN.search(value):
+                return value  # type: ignore[no-any-return]
         if node is None:
             return None
         if not self._plain(node, where):
