@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 from collections.abc import Callable
+from pathlib import Path
 
 from timeline.memo import Memo
 
@@ -66,18 +69,44 @@ def test_fragments_made_by_a_worker_are_adopted_with_their_text_and_tuple_parts_
         return worker.get("article", counting(calls, "article")) + entry[0] * len(lanes)
 
     worker.get("page", counting(calls, "page", page))
-    items, parts = worker.made_since(mark)
+    items, parts, kept = worker.made_since(mark)
     assert [key for key, _ in items] == ["lanes", "article", "page"]
-    assert parts == {"page": ["lanes", "article"]}
+    assert parts == {"page": ([], ["lanes", "article"])} and kept == []
 
     here = Memo()
-    here.adopt((items, parts))
+    here.adopt((items, parts, kept))
     assert here.get("page", counting(calls, "page again")) == "articlean objectan object"
     here.next_build()
     here.get("page", counting(calls, "page again"))
     here.next_build()  # the page changes: its article is still remembered
     assert here.get("article", counting(calls, "article again")) == "article"
     assert calls == ["page", "article"]
+
+
+def test_fragments_a_worker_reused_are_not_handed_back_and_stay_remembered_here(tmp_path: Path) -> None:
+    """After an edit, a worker remakes the page but reuses all but one of its articles: the
+    parent has those already (they were its own before the fork), so only their keys travel."""
+    here, calls = Memo(), list[str]()
+
+    def page(edited: str) -> str:
+        return "".join(here.get(name, counting(calls, name)) for name in ("one", "two", edited))
+
+    here.get(("page", "three"), lambda: page("three"))
+    here.next_build()
+    mark = here.mark()
+    pid = os.fork()
+    if pid == 0:  # the worker: it hands back through a file, as the pipe would
+        here.get(("page", "four"), lambda: page("four"))
+        (tmp_path / "made").write_bytes(pickle.dumps(here.made_since(mark)))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    items, parts, kept = pickle.loads((tmp_path / "made").read_bytes())
+    assert [key for key, _ in items] == ["four", ("page", "four")]
+    assert len(kept) == 2  # "one" and "two", by their places in the last build
+    here.adopt((items, parts, kept))
+    here.next_build()  # another edit: the articles the worker reused are still remembered here
+    here.get(("page", "five"), lambda: page("five"))
+    assert calls == ["one", "two", "three", "five"]
 
 
 def test_fragments_adopted_while_making_another_are_kept_with_it() -> None:

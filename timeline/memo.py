@@ -13,7 +13,10 @@ from itertools import islice
 from typing import TypeVar
 
 T = TypeVar("T")
-Made = tuple[list[tuple[Hashable, object]], dict[Hashable, list[Hashable]]]
+# What a forked worker hands back: the fragments it made; what each is made of, as places in
+# the last build (see made_since) and keys it made; the places of the fragments it reused.
+Made = tuple[list[tuple[Hashable, object]], dict[Hashable, tuple[list[int], list[Hashable]]], list[int]]
+_NOTHING = object()
 
 
 class Memo:
@@ -74,28 +77,44 @@ class Memo:
 
     def made_since(self, mark: int) -> Made:
         """What this build asked for after `mark`, for a forked worker to hand back: the fragments
-        asked for directly, and the parts that are text (a VEVENT, an article) or tuples of plain
-        values (the axis's lanes). Parts that are objects (a feed entry) are left out: pickling
-        them costs more than making them again when their fragment changes."""
-        items = [
-            (key, value)
-            for key, value in islice(self._current.items(), mark, None)
-            if key in self._outer or isinstance(value, str | bytes | tuple)
-        ]
-        kept = {key for key, _ in items}
+        it made that were asked for directly, and the parts it made that are text (a VEVENT, an
+        article) or tuples of plain values (the axis's lanes), with what each is made of; and
+        which of the last build's fragments it reused. Parts that are objects (a feed entry) are
+        left out: pickling them costs more than making them again when their fragment changes.
+
+        The last build's fragments are named by their place in it, which the parent shares:
+        after an edit, the keys of ten thousand reused articles took 0.3 s to pickle."""
+        place = {key: number for number, key in enumerate(self._previous)}
+        items: list[tuple[Hashable, object]] = []
+        kept: list[int] = []
+        for key, value in islice(self._current.items(), mark, None):
+            if self._previous.get(key, _NOTHING) is value:
+                kept.append(place[key])
+            elif key in self._outer or isinstance(value, str | bytes | tuple):
+                items.append((key, value))
+        handed = {key for key, _ in items}
         parts = {
-            key: [part for part in self._current_parts[key] if part in kept]
-            for key in kept
+            key: (
+                [place[part] for part in self._current_parts[key] if part in place],
+                [part for part in self._current_parts[key] if part in handed and part not in place],
+            )
+            for key in handed
             if key in self._current_parts
         }
-        return items, parts
+        return items, parts, kept
 
     def adopt(self, made: Made) -> None:
-        """Take fragments made elsewhere (by a forked worker) as if this build had made them."""
-        items, parts = made
+        """Take fragments made elsewhere (by a forked worker) as if this build had made them,
+        and keep those of the last build it reused, which this process remembers too."""
+        items, parts, kept = made
+        last = list(self._previous)
         self._current.update(items)
-        self._current_parts.update(parts)
-        asked = [key for key, _ in items]
+        for key, (old, new) in parts.items():
+            self._current_parts[key] = [last[number] for number in old] + new
+        for key in [last[number] for number in kept] + [last[n] for old, _ in parts.values() for n in old]:
+            if key not in self._current:
+                self._keep(key)
+        asked = [key for key, _ in items] + [last[number] for number in kept]
         if self._making:  # adopted while making a fragment: they are its parts, as if asked here
             self._making[-1].extend(asked)
         else:

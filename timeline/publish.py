@@ -353,8 +353,9 @@ def _build(
     current = history_store.update(previous, timeline, now)
     memo = memo or Memo()
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
-    # Worth a second core when most fragments must be made: the events just parsed afresh.
-    parallel = parallel and reloader.parsed >= parallel_work.WORTH_IT
+    # Worth a second core when the outputs are large: the page, the calendars and the archive
+    # are rewritten whole even when one event changed.
+    parallel = parallel and len(timeline.events) >= parallel_work.WORTH_IT
     if check:
         collected = Collected()
         render_into(collected, timeline, current, today, memo, parallel=parallel)

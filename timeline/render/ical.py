@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -189,7 +189,8 @@ def _calendar(timeline: Timeline, name: str, path: str) -> icalendar.Calendar:
 
 
 def _component(lines: list[str]) -> str:
-    return "".join(_fold(line) for line in lines)
+    # Most lines are short and ASCII: kept as they are without a call.
+    return "".join([line + "\r\n" if len(line) < 75 and line.isascii() else _fold(line) for line in lines])
 
 
 def _stamps(revision: Revision, domain: str) -> list[str]:
@@ -218,6 +219,7 @@ def _moment(value: date) -> str:
     return ":" + _utc(value)
 
 
+@lru_cache(maxsize=64)  # an event's DTSTAMP, CREATED and LAST-MODIFIED are often one time
 def _utc(moment: datetime) -> str:
     if moment.tzinfo is not UTC:  # the history's times are UTC already
         moment = moment.astimezone(UTC)
