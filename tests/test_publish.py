@@ -360,7 +360,7 @@ def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
     header = MINIMAL.replace("events:\n", "feed_entries: 5\nevents:\n")
     source.write_text(header + "".join(event_yaml(f"e{i}", date=f"{1900 + i}") for i in range(60)))
     parent = os.getpid()
-    render_archive = publish._render_archive
+    render_archive = publish._archive_document
     made_over_there: list[str] = []
 
     def dies_after_two(page: Any) -> dict[str, bytes]:
@@ -371,7 +371,7 @@ def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
                 os._exit(1)
         return render_archive(page)
 
-    monkeypatch.setattr(publish, "_render_archive", dies_after_two)
+    monkeypatch.setattr(publish, "_archive_document", dies_after_two)
     build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
     alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
     assert (tmp_path / "died").exists()

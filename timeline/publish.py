@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import partial
@@ -88,40 +88,39 @@ def render_into(
     first: Callable[[], None] | None = None,
 ) -> None:
     """Make every output and put it into `outputs`, skipping those the memo says are made and
-    `outputs` still holds; `first` is done before any output is put. With `parallel`, half of
-    them are made on the other core (see timeline.parallel), which puts them itself once
-    `first` is done here; the bytes are the same."""
+    `outputs` still holds; `first` is done before any output is put. With `parallel`, a second
+    core (see timeline.parallel) makes some of them and puts them itself once `first` is done
+    here; the bytes are the same."""
+    jobs = _jobs(timeline, history, today, memo)
     if not (parallel and parallel_work.available()):
         if first is not None:
             first()
-        _render_here(outputs, timeline, history, today, memo)
-        _render_there(outputs, timeline, history, memo)
+        for job in jobs:
+            job(outputs)
         return
     mark = memo.mark()
     gate = parallel_work.Gate()
-    # The archive pages go to whichever half is free, so that neither waits long for the other.
-    pages = channel.archive_pages(timeline, history)
-    shares = parallel_work.Shares(len(pages))
+    # Each job goes to whichever core is free, so that neither waits long for the other.
+    shares = parallel_work.Shares(len(jobs))
     parent = os.getpid()
 
     def here() -> None:
         if first is not None:
             first()
         gate.open()
-        _render_here(outputs, timeline, history, today, memo)
-        _render_archives(outputs, memo, pages, shares.take())
+        for number in shares.take():
+            jobs[number](outputs)
 
     def there() -> tuple[object, Made]:
-        # Done here instead when the worker failed: then this process asks as itself, and
-        # makes every archive page left (those it made already are remembered).
+        # Done here instead when the worker failed: then this process asks as itself and does
+        # every job (what it did already is remembered).
         in_worker = os.getpid() != parent
         if in_worker:
             memo.in_worker()
         # Its outputs wait for `first` (the history written), its rendering does not.
         gated = Gated(outputs, gate.wait)
-        _render_there(gated, timeline, history, memo, archives=False)
-        numbers = shares.take() if in_worker else range(len(pages))
-        _render_archives(gated, memo, pages, numbers)
+        for number in shares.take() if in_worker else range(len(jobs)):
+            jobs[number](gated)
         return gated.handover(), memo.made_since(mark)
 
     try:
@@ -131,6 +130,22 @@ def render_into(
         shares.close()
     outputs.take(handed)
     memo.adopt(made)
+
+
+def _jobs(
+    timeline: Timeline, history: History, today: date | None, memo: Memo
+) -> list[Callable[[Outputs], None]]:
+    """The outputs to make, in groups that share no fragment with each other, the largest first
+    (the second core starts on the first while this one writes the history)."""
+    pages = channel.archive_pages(timeline, history)
+    return [
+        # All views together: a tag's calendar and feeds reuse the VEVENTs and entries of the whole.
+        partial(_render_views, timeline=timeline, history=history, memo=memo),
+        partial(_render_page, timeline=timeline, history=history, memo=memo),
+        partial(_render_anniversaries, timeline=timeline, history=history, memo=memo),
+        partial(_render_news, timeline=timeline, history=history, today=today, memo=memo),
+        *(partial(_render_archive, page=page, memo=memo) for page in pages),
+    ]
 
 
 def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], Mapping[str, Content]]) -> None:
@@ -179,10 +194,9 @@ def _render_view(
     return made
 
 
-def _render_views(
-    outputs: Outputs, timeline: Timeline, history: History, memo: Memo, views: Sequence[channel.View]
-) -> None:
-    """Each view's feeds and calendar."""
+def _render_views(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
+    """Each view's feeds and calendar: the whole timeline's and each tag's."""
+    views = channel.views(timeline)
     # Everything a view's outputs depend on besides its events (the main feed links the last
     # archive page): a view whose events did not change since the last build is not made again.
     setting = (replace(timeline, events=()), ical.timezone_years(timeline))
@@ -195,18 +209,15 @@ def _render_views(
         _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
 
 
-def _render_here(
-    outputs: Outputs, timeline: Timeline, history: History, today: date | None, memo: Memo
+def _render_news(
+    outputs: Outputs, *, timeline: Timeline, history: History, today: date | None, memo: Memo
 ) -> None:
-    """One half of the work: the views' feeds and calendars (a tag's calendar reuses the VEVENTs
-    of the whole one), the changes feed, the OPML list and, with `today`, the dated outputs."""
-    views = channel.views(timeline)
-    _render_views(outputs, timeline, history, memo, views)
+    """The changes feed, the OPML list and, with `today`, the dated outputs."""
     changes = channel.changes_channel(timeline, history)
     made = feeds.render(changes, formats=("atom",))
     made.update(jsonfeed.render(changes))
     extra = (("changes", changes.title), ("on-this-day", f"{timeline.title}: on this day"))
-    made.update(opml.render(timeline, views, extra))
+    made.update(opml.render(timeline, channel.views(timeline), extra))
     for name, data in made.items():
         outputs.put(name, data)
     if today is not None:
@@ -224,30 +235,22 @@ def _render_on_this_day(
     return {**feeds.render(on_this_day), **jsonfeed.render(on_this_day)}
 
 
-def _render_archive(page: channel.ArchivePage) -> dict[str, bytes]:
-    return feeds.render(page.channel(), ("atom",))
-
-
-def _render_there(
-    outputs: Outputs, timeline: Timeline, history: History, memo: Memo, *, archives: bool = True
-) -> None:
-    """The other half, about as much work and sharing no fragment with the first: the page, the
-    anniversaries and (unless shared out) the archive pages."""
+def _render_page(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
     _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
+
+
+def _render_anniversaries(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
     key = ical.anniversaries_key(timeline, history)
     _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
-    if archives:
-        pages = channel.archive_pages(timeline, history)
-        _render_archives(outputs, memo, pages, range(len(pages)))
 
 
-def _render_archives(
-    outputs: Outputs, memo: Memo, pages: Sequence[channel.ArchivePage], numbers: Iterable[int]
-) -> None:
-    for number in numbers:
-        page = pages[number]
-        # An archive page is rewritten only when one of its entries changed.
-        _publish(outputs, memo, page.key, partial(_render_archive, page))
+def _render_archive(outputs: Outputs, *, page: channel.ArchivePage, memo: Memo) -> None:
+    # An archive page is rewritten only when one of its entries changed.
+    _publish(outputs, memo, page.key, partial(_archive_document, page))
+
+
+def _archive_document(page: channel.ArchivePage) -> dict[str, bytes]:
+    return feeds.render(page.channel(), ("atom",))
 
 
 class Publisher:
