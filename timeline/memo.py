@@ -57,14 +57,20 @@ class Memo:
 
     def _keep(self, key: Hashable) -> None:
         """Carry a fragment of the last build into this one, with the parts it was made of."""
+        current, previous = self._current, self._previous
+        current_parts, previous_parts = self._current_parts, self._previous_parts
         pending = [key]
+        # Checked as taken, not as added: an unchanged rebuild of 100,000 events keeps half a
+        # million parts, and a generator testing each before adding it took 1.8 s.
         while pending:
             key = pending.pop()
-            self._current[key] = self._previous[key]
-            parts = self._previous_parts.get(key)
+            if key in current or key not in previous:
+                continue
+            current[key] = previous[key]
+            parts = previous_parts.get(key)
             if parts:
-                self._current_parts[key] = parts
-                pending.extend(p for p in parts if p not in self._current and p in self._previous)
+                current_parts[key] = parts
+                pending.extend(parts)
 
     def in_worker(self) -> None:
         """Ask from here on as a forked worker: the fragments being made when it was forked are
