@@ -11,7 +11,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import html as lxml_html
+from markupsafe import escape
 
 from tests.conftest import FEATURES, MINIMAL, ROOT
 from tests.test_render import features_with_history
@@ -242,3 +245,8 @@ def test_chromium_screenshots_at_desktop_and_phone_width(tmp_path: Path, name: s
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG")
     assert int.from_bytes(data[16:20], "big") == width  # the page was laid out at that width
+
+
+@given(st.text())
+def test_articles_escape_text_exactly_as_the_template_engine_does(text: str) -> None:
+    assert html._escape(text) == str(escape(text))

@@ -122,7 +122,7 @@ def _pack(
         options.append((None, "right", x1, x2 + 4))
         placed = None
         for label, place, start, reach in options:
-            lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end <= start), None)
+            lane = _free_lane(lane_ends, start)
             if lane is None and len(lane_ends) < MAX_LANES:
                 lane = len(lane_ends)
                 lane_ends.append(0.0)
@@ -137,6 +137,14 @@ def _pack(
         marks.append((index, x1, x2, lane, label, place))
     clusters = [(float(bucket * CLUSTER_WIDTH), members) for bucket, members in sorted(overflow.items())]
     return marks, clusters
+
+
+def _free_lane(lane_ends: list[float], start: float) -> int | None:
+    """The first lane free from `start` on."""
+    for lane, lane_end in enumerate(lane_ends):
+        if lane_end <= start:
+            return lane
+    return None
 
 
 def _mark(mark: _Mark, timeline: Timeline) -> str:

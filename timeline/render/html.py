@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import replace
 from itertools import groupby
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from timeline.memo import Memo
 from timeline.model import Certainty, Event, History, Status, Timeline
@@ -123,4 +124,17 @@ def _article(event: Event, timeline: Timeline) -> str:
 
 
 def _escape(text: str) -> str:
-    return str(escape(text))
+    # markupsafe.escape's result as plain text, without making a Markup object for each of a
+    # million strings at 100,000 events (the tests compare the two).
+    if _SPECIAL.search(text) is None:
+        return text
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
+_SPECIAL = re.compile("[&<>'\"]")
