@@ -139,10 +139,10 @@ def _jobs(
     (the second core starts on the first while this one writes the history)."""
     pages = channel.archive_pages(timeline, history)
     return [
-        # All views together: a tag's calendar and feeds reuse the VEVENTs and entries of the whole.
-        partial(_render_views, timeline=timeline, history=history, memo=memo),
+        # All views and then the anniversaries: a tag's calendar and feeds reuse the VEVENTs and
+        # entries of the whole, and an anniversary was made with its event's VEVENT.
+        partial(_render_calendars, timeline=timeline, history=history, memo=memo),
         partial(_render_page, timeline=timeline, history=history, memo=memo),
-        partial(_render_anniversaries, timeline=timeline, history=history, memo=memo),
         partial(_render_news, timeline=timeline, history=history, today=today, memo=memo),
         *(partial(_render_archive, page=page, memo=memo) for page in pages),
     ]
@@ -239,7 +239,9 @@ def _render_page(outputs: Outputs, *, timeline: Timeline, history: History, memo
     _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
 
 
-def _render_anniversaries(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
+def _render_calendars(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
+    """The views (their feeds and calendars), then the anniversaries."""
+    _render_views(outputs, timeline=timeline, history=history, memo=memo)
     key = ical.anniversaries_key(timeline, history)
     _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
 
