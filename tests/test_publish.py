@@ -267,7 +267,7 @@ def test_a_build_shared_with_a_second_core_writes_the_same_bytes(
     assert shared.files == alone.files
     for name in shared.files:
         assert (tmp_path / "shared" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
-    assert forked == [True, True, False]  # the parse and the rendering, then only the parse asks
+    assert forked == [True, True]  # the parse and the rendering; the build in one process forks neither
 
 
 def test_after_a_build_shared_with_a_second_core_an_edit_makes_only_what_it_changed(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,7 @@ def test_a_load_shared_with_a_second_core_equals_a_full_parse(
     source: Path, monkeypatch: pytest.MonkeyPatch, edit: int | None
 ) -> None:
     monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.reload._CHUNK", 5)  # ten chunks, taken by whichever core is free
     reloader = Reloader(source)
     first = reloader.load(parallel=True)
     assert reloader.parsed == 50
@@ -137,3 +139,23 @@ def test_a_problem_in_the_half_parsed_over_there_is_reported_as_by_a_full_parse(
     with pytest.raises(ValidationError) as full:
         load(source)
     assert str(shared.value) == str(full.value)
+
+
+def test_chunks_taken_by_a_worker_that_dies_are_parsed_here(
+    source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.reload._CHUNK", 5)
+    parent, parse = os.getpid(), Reloader._parse
+
+    def dies_on_its_second_chunk(self: Reloader, *args: Any) -> Any:
+        if os.getpid() != parent:
+            with (tmp_path / "chunks").open("a") as chunks:
+                chunks.write("one\n")
+            if len((tmp_path / "chunks").read_text().split()) > 1:
+                os._exit(1)
+        return parse(self, *args)
+
+    monkeypatch.setattr(Reloader, "_parse", dies_on_its_second_chunk)
+    assert Reloader(source).load(parallel=True) == load(source)
+    assert (tmp_path / "chunks").exists()  # the worker did take chunks before it died

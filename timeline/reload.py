@@ -11,10 +11,10 @@ problems exactly as `timeline validate` does.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 
 from timeline import parallel as parallel_work
@@ -27,6 +27,7 @@ _EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)
 _TOP_LEVEL = re.compile(rb"\n[^\s#-]")
 _FIRST_ITEM = re.compile(rb"^( *)- ", re.MULTILINE)
 _BOM = "\ufeff".encode()
+_CHUNK = 250  # events parsed at a time by either core, when two share a large parse
 
 
 class Reloader:
@@ -87,16 +88,14 @@ class Reloader:
         events: list[Event | None] = [self._pieces.get(digest) for digest in digests]
         unread = [index for index, event in enumerate(events) if event is None]
         lines = _first_lines(data, starts, unread)
-        half = len(unread) // 2 if parallel and len(unread) >= parallel_work.WORTH_IT else len(unread)
-        mine, theirs = parallel_work.both(
-            partial(self._parse, pieces, unread[:half], lines),
-            partial(self._parse, pieces, unread[half:], lines),
-            fork=half < len(unread),
-        )
-        if mine is None or theirs is None:
+        chunks = [unread[at : at + _CHUNK] for at in range(0, len(unread), _CHUNK)]
+        shared = parallel and len(unread) >= parallel_work.WORTH_IT
+        read = self._read_chunks(pieces, chunks, lines, shared)
+        if any(chunk is None for chunk in read.values()):
             return None
-        for index, event in zip(unread, mine + theirs, strict=True):
-            events[index] = event
+        for number, chunk in enumerate(chunks):
+            for index, event in zip(chunk, read[number] or (), strict=True):
+                events[index] = event
         read_events = [event for event in events if event is not None]
         if len({e.id for e in read_events}) != len(read_events):
             return None  # a repeated id: the full parse says where both are
@@ -104,6 +103,35 @@ class Reloader:
         self.parsed = len(unread)
         ordered = tuple(sorted(read_events, key=lambda e: (e.date.sort_key(), e.id)))
         return replace(self._header_timeline, events=ordered)
+
+    def _read_chunks(
+        self, pieces: list[memoryview], chunks: list[list[int]], lines: dict[int, int], shared: bool
+    ) -> dict[int, list[Event] | None]:
+        """The events of each chunk of pieces, by the chunk's number. `shared` with a second
+        core, a chunk at a time to whichever is free (see timeline.parallel.Shares)."""
+
+        def read(numbers: Iterable[int]) -> dict[int, list[Event] | None]:
+            return {number: self._parse(pieces, chunks[number], lines) for number in numbers}
+
+        if not shared:
+            return read(range(len(chunks)))
+        shares = parallel_work.Shares(len(chunks))
+        parent = os.getpid()
+        mine: dict[int, list[Event] | None] = {}
+
+        def here() -> None:
+            mine.update(read(shares.take()))
+
+        def there() -> dict[int, list[Event] | None]:
+            if os.getpid() == parent:  # the worker failed: what it took is read here
+                return read(number for number in range(len(chunks)) if number not in mine)
+            return read(shares.take())
+
+        try:
+            _, theirs = parallel_work.both(here, there)
+        finally:
+            shares.close()
+        return {**mine, **theirs}
 
     def _parse(
         self, pieces: list[memoryview], indexes: list[int], lines: dict[int, int]
