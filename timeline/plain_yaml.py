@@ -58,10 +58,6 @@ def compose(text: str) -> Node | None:
         return None
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
 class _Position(Mark):
     """Where a node starts: all of a Mark that the loader reads, made in a third of the time."""
 
@@ -92,11 +88,16 @@ class _Nesting:
 class _Reader(_Nesting):
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
+        # Worked out once a line: each is asked about several times.
+        self.indents = [len(line) - len(line.lstrip(" ")) for line in lines]
+        self.skipped = [
+            not line or line[indent] == "#" for line, indent in zip(lines, self.indents, strict=True)
+        ]
 
     def _next_content(self, index: int) -> int:
         """The first line from `index` on that is neither blank nor a comment."""
-        lines = self.lines
-        while index < len(lines) and (not lines[index] or lines[index].lstrip(" ").startswith("#")):
+        skipped = self.skipped
+        while index < len(skipped) and skipped[index]:
             index += 1
         return index
 
@@ -104,7 +105,7 @@ class _Reader(_Nesting):
         start = self._next_content(0)
         if start == len(self.lines):
             raise _Unsupported  # empty: libyaml says what that means
-        root, after = self._block(start, _indent(self.lines[start]))
+        root, after = self._block(start, self.indents[start])
         if self._next_content(after) != len(self.lines):
             raise _Unsupported  # something after the root: a second document, or an error
         return root
@@ -122,9 +123,7 @@ class _Reader(_Nesting):
         lines = self.lines
         items: list[Node] = []
         node = SequenceNode(SEQ, items, _Position(index, indent), None, flow_style=False)
-        while (
-            index < len(lines) and lines[index].startswith("- ", indent) and _indent(lines[index]) == indent
-        ):
+        while index < len(lines) and lines[index].startswith("- ", indent) and self.indents[index] == indent:
             column = indent + 2
             content = lines[index][column:]
             if not content or content[0] == " ":
@@ -148,7 +147,7 @@ class _Reader(_Nesting):
         pairs: list[tuple[Node, Node]] = []
         node = MappingNode(MAP, pairs, _Position(index, indent), None, flow_style=False)
         first = True
-        while index < len(lines) and (first or _indent(lines[index]) == indent):
+        while index < len(lines) and (first or self.indents[index] == indent):
             first = False
             line = lines[index]
             key = _KEY.match(line, indent)
@@ -161,7 +160,7 @@ class _Reader(_Nesting):
                 below = self._next_content(index + 1)
                 if below == len(lines):
                     raise _Unsupported  # nothing: libyaml gives an empty value
-                deeper = _indent(lines[below])
+                deeper = self.indents[below]
                 if deeper > indent:
                     value_node, index = self._block(below, deeper)
                 elif deeper == indent and lines[below].startswith("- ", indent):
@@ -180,7 +179,7 @@ class _Reader(_Nesting):
 
     def _end_of_block(self, index: int, indent: int) -> int:
         """Where a block at `indent` ends: the next line must be less indented."""
-        if index < len(self.lines) and _indent(self.lines[index]) >= indent:
+        if index < len(self.lines) and self.indents[index] >= indent:
             raise _Unsupported  # misaligned, or a list item where a key belongs
         return index
 
@@ -189,7 +188,7 @@ class _Reader(_Nesting):
         lines = self.lines
         while index < len(lines) and not lines[index]:
             index += 1
-        if index < len(lines) and _indent(lines[index]) > indent:
+        if index < len(lines) and self.indents[index] > indent:
             raise _Unsupported  # a scalar over several lines, or a comment inside one
         return index
 
@@ -202,11 +201,11 @@ class _Reader(_Nesting):
         start = index + 1
         if start == len(lines) or not lines[start]:
             raise _Unsupported  # empty, or leading blank lines
-        indent = _indent(lines[start])
+        indent = self.indents[start]
         if indent <= parent:
             raise _Unsupported  # an empty scalar
         end = start
-        while end < len(lines) and lines[end] and _indent(lines[end]) >= indent:
+        while end < len(lines) and lines[end] and self.indents[end] >= indent:
             end += 1
         parts = [line[indent:] for line in lines[start:end]]
         if style == ">" and any(part[0] == " " for part in parts):
@@ -214,7 +213,7 @@ class _Reader(_Nesting):
         after = end
         while after < len(lines) and not lines[after]:
             after += 1
-        if after > end and after < len(lines) and _indent(lines[after]) >= indent:
+        if after > end and after < len(lines) and self.indents[after] >= indent:
             raise _Unsupported  # a blank line inside the scalar
         if end == len(lines):
             ending = ""  # the file ends without a line break: there is none to clip to
