@@ -16,10 +16,12 @@ from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
 from tests.test_render import features_with_history
 from timeline import history
 from timeline.load import load, parse
+from timeline.memo import Memo
 from timeline.model import History
 from timeline.publish import DATED, render_all
-from timeline.render import feeds
+from timeline.render import feeds, ical
 from timeline.render.channel import Channel, archive_pages, changes_channel, on_this_day_channel
+from timeline.render.pieces import Pieces
 
 
 def titles(data: bytes) -> list[str]:
@@ -289,3 +291,16 @@ def test_entries_are_written_as_feedgen_writes_them_byte_for_byte(
         assert feeds.render(page, (extension,))[f"{page.stem}.{extension}"] == _feedgen_document(
             page, extension
         )
+
+
+def test_anniversaries_read_from_remembered_vevents_are_those_written_alone() -> None:
+    """The anniversaries borrow each description from the event's VEVENT when the calendar was
+    made first; the bytes are those of anniversaries made on their own."""
+    timeline, h = features_with_history()
+    alone = ical.anniversaries(timeline, h)[ical.ANNIVERSARIES]
+    memo = Memo()
+    ical.render(timeline, h, memo=memo)
+    after_the_calendar = ical.anniversaries(timeline, h, memo)[ical.ANNIVERSARIES]
+    assert isinstance(alone, Pieces) and isinstance(after_the_calendar, Pieces)
+    assert after_the_calendar.joined() == alone.joined()
+    assert b"DESCRIPTION:" in alone.joined()

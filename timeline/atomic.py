@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes | Sequence[bytes]) -> None:
+def write_atomic(path: Path, data: bytes | Sequence[bytes | memoryview]) -> None:
     """Write `data` (bytes, or pieces written one after another) to a temporary file beside
     `path`, flush it to disk, then rename it over."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

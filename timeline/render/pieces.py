@@ -7,8 +7,9 @@ the whole file in memory beside them.
 from __future__ import annotations
 
 
-class Pieces(tuple[bytes, ...]):
-    """An output's bytes in order; `joined()` gives them as one."""
+class Pieces(tuple[bytes | memoryview, ...]):
+    """An output's bytes in order (some of them views into bytes held elsewhere, such as a
+    remembered fragment); `joined()` gives them as one."""
 
     __slots__ = ()
 
