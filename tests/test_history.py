@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
 from timeline import history
 from timeline.errors import HistoryError
 from timeline.load import load, parse
-from timeline.model import History
+from timeline.model import History, Revision
 
 T1 = T0 + timedelta(days=1)
 T2 = T0 + timedelta(days=2)
@@ -191,3 +195,54 @@ def test_the_change_log_survives_the_store(tmp_path: Path) -> None:
     h = history.update(h, parse(MINIMAL + event_yaml("one", title="B")), T1)
     history.write(tmp_path / "h.json", h)
     assert history.read(tmp_path / "h.json") == h
+
+
+def _line_by_json(revision: Revision) -> bytes:
+    """The store's line for a revision, as json.dumps writes it: what the hand-written one must give."""
+    when = revision.date
+    date: dict[str, str | None] = {
+        "precision": when.precision.value,
+        "start": when.start.isoformat(),
+        "end": when.end.isoformat() if when.end is not None else None,
+    }
+    zone = getattr(when.start, "tzinfo", None)
+    if isinstance(zone, ZoneInfo):
+        date["zone"] = zone.key
+    item: dict[str, object] = {
+        "hash": revision.content_hash,
+        "first_published": revision.first_published.isoformat().replace("+00:00", "Z"),
+        "last_changed": revision.last_changed.isoformat().replace("+00:00", "Z"),
+        "sequence": revision.sequence,
+        "title": revision.title,
+        "date": date,
+    }
+    if revision.removed is not None:
+        item["removed"] = revision.removed.isoformat().replace("+00:00", "Z")
+    item["tags"] = list(revision.tags)
+    item["facts"] = history.facts_by_name(revision.facts)
+    return f"  {json.dumps(revision.event_id)}: {json.dumps(item, ensure_ascii=False)}".encode()
+
+
+@given(
+    title=st.text(min_size=1),
+    note=st.text().filter(lambda text: "\x1f" not in text),
+    tags=st.lists(st.sampled_from(["a", "b-c", "ü"]), unique=True),
+    removed=st.booleans(),
+    timed=st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_store_writes_each_revision_as_json_writes_it(
+    title: str, note: str, tags: list[str], removed: bool, timed: bool
+) -> None:
+    timeline = load(FEATURES)
+    h = history.update(History(), timeline, T0)
+    for revision in h.revisions:
+        event = next((e for e in timeline.events if e.id == revision.event_id), None)
+        is_timed = event is not None and isinstance(event.date.start, datetime)
+        if timed != is_timed:
+            continue
+        facts = revision.facts.replace("\x1f", "\x1f" + note, 1) if revision.facts else ""
+        changed = replace(
+            revision, title=title, tags=tuple(tags), facts=facts, removed=T1 if removed else None
+        )
+        assert history._revision_line(changed) == _line_by_json(changed)

@@ -76,7 +76,7 @@ def _content_hash(event: Event) -> str:
 
 # One encoder for all: json.dumps() with options builds a new one per call, a third of its cost.
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-_LINE = json.JSONEncoder(ensure_ascii=False)
+_quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it
 
 
 def update(history: History, timeline: Timeline, now: datetime) -> History:
@@ -340,24 +340,26 @@ def _lines(history: History, memo: Memo) -> list[bytes]:
 
 
 def _revision_line(revision: Revision) -> bytes:
-    line = f"  {json.dumps(revision.event_id)}: {_LINE.encode(_revision_json(revision))}"
-    return line.encode()  # remembered as UTF-8: half the memory of Python's text for Vietnamese
-
-
-def _revision_json(revision: Revision) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "hash": revision.content_hash,
-        "first_published": _timestamp(revision.first_published),
-        "last_changed": _timestamp(revision.last_changed),
-        "sequence": revision.sequence,
-        "title": revision.title,
-        "date": _date_json(revision.date),
-    }
-    if revision.removed is not None:
-        item["removed"] = _timestamp(revision.removed)
-    item["tags"] = list(revision.tags)
-    item["facts"] = facts_by_name(revision.facts)
-    return item
+    """The revision's line of the store, as `json` writes it (the tests compare the two), by hand:
+    `json` took two thirds of the time of a large history, building a dict for each revision.
+    Remembered as UTF-8: half the memory of Python's text for Vietnamese."""
+    quote = _quote
+    when = revision.date
+    end = quote(when.end.isoformat()) if when.end is not None else "null"
+    date = f'{{"precision": "{when.precision.value}", "start": {quote(when.start.isoformat())}, "end": {end}'
+    zone = getattr(when.start, "tzinfo", None)
+    if isinstance(zone, ZoneInfo):
+        date += f', "zone": {quote(zone.key)}'
+    removed = f', "removed": "{_timestamp(revision.removed)}"' if revision.removed is not None else ""
+    tags = ", ".join(map(quote, revision.tags))
+    facts = ", ".join(f'"{name}": {quote(value)}' for name, value in facts_by_name(revision.facts).items())
+    return (
+        f'  {quote(revision.event_id)}: {{"hash": {quote(revision.content_hash)}, '
+        f'"first_published": "{_timestamp(revision.first_published)}", '
+        f'"last_changed": "{_timestamp(revision.last_changed)}", '
+        f'"sequence": {revision.sequence}, "title": {quote(revision.title)}, "date": {date}}}{removed}, '
+        f'"tags": [{tags}], "facts": {{{facts}}}}}'
+    ).encode()
 
 
 def _change_json(change: Change) -> dict[str, Any]:
