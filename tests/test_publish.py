@@ -189,6 +189,26 @@ def test_a_failed_write_keeps_the_old_file_whole(
     assert sorted(p.name for p in out.iterdir()) == FOLDER
 
 
+def test_an_output_that_cannot_be_flushed_is_reported_and_left_as_it_was(
+    write_events: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outputs are flushed to disk and renamed by threads while the build goes on; a failure
+    there still fails the build, names the file, and leaves no temporary file behind."""
+    source, out, before = published_then_edited(write_events)
+    fsync = os.fsync
+
+    def full_disk_for_the_calendar(fd: int) -> None:
+        if os.path.basename(os.readlink(f"/proc/self/fd/{fd}")).startswith(".timeline.ics."):
+            raise OSError(28, os.strerror(28), "timeline.ics")
+        fsync(fd)
+
+    monkeypatch.setattr("timeline.atomic.os.fsync", full_disk_for_the_calendar)
+    with pytest.raises(PublishError, match=r"timeline.ics: cannot write \(No space left on device\)"):
+        build(source, out, now=T0 + timedelta(days=1), today=D0)
+    assert (out / "timeline.ics").read_bytes() == before["timeline.ics"][0]
+    assert not [path for path in out.rglob("*") if path.name.endswith(".tmp")]
+
+
 def test_the_committed_feeds_are_up_to_date_with_the_shipped_events(tmp_path: Path) -> None:
     root = Path(__file__).parent.parent
     shutil.copy(root / "events.yaml", tmp_path / "events.yaml")

@@ -93,10 +93,13 @@ def render_into(
     here; the bytes are the same."""
     jobs = _jobs(timeline, history, today, memo)
     if not (parallel and parallel_work.available()):
-        if first is not None:
-            first()
-        for job in jobs:
-            job(outputs)
+        try:
+            if first is not None:
+                first()
+            for job in jobs:
+                job(outputs)
+        finally:
+            outputs.settle()  # nothing is left being put when a build ends, even in failure
         return
     mark = memo.mark()
     gate = parallel_work.Gate()
@@ -121,6 +124,7 @@ def render_into(
         gated = Gated(outputs, gate.wait)
         for number in shares.take() if in_worker else range(len(jobs)):
             jobs[number](gated)
+        gated.settle()
         return gated.handover(), memo.made_since(mark)
 
     try:
@@ -128,6 +132,7 @@ def render_into(
     finally:
         gate.close()
         shares.close()
+        outputs.settle()  # this process's outputs, put while the worker did its part
     outputs.take(handed)
     memo.adopt(made)
 
