@@ -246,3 +246,13 @@ def test_the_store_writes_each_revision_as_json_writes_it(
             revision, title=title, tags=tuple(tags), facts=facts, removed=T1 if removed else None
         )
         assert history._revision_line(changed) == _line_by_json(changed)
+
+
+def test_the_change_log_keeps_the_newest_changes_when_one_build_makes_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(history, "MAX_CHANGES", 3)
+    timeline = parse(MINIMAL + "".join(event_yaml(f"e{i}", date=str(2000 + i)) for i in range(5)))
+    h = history.update(History(), timeline, T0)
+    assert [(c.event_id, c.kind) for c in h.changes] == [("e2", "added"), ("e3", "added"), ("e4", "added")]
+    assert [c.at for c in h.changes] == [h.get(f"e{i}").first_published for i in (2, 3, 4)]

@@ -44,7 +44,8 @@ def content_hash(event: Event) -> str:
 
     Computed once per event object and kept on it (the reloader hands back the very same
     object for an unchanged event, and a forked parser sends it back with the digest)."""
-    return remembered(event, "_content_hash", lambda: _content_hash(event))
+    known: str | None = event.__dict__.get("_content_hash")  # asked for every event, every build
+    return known if known is not None else remembered(event, "_content_hash", lambda: _content_hash(event))
 
 
 def digest(event: Event) -> None:
@@ -109,14 +110,20 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
     stamps = iter(_fresh_times(len(removed) + len(changed), now, history.newest_change()))
     revisions = kept
     changes: list[Change] = []
+    # Only the last MAX_CHANGES go into the log: a first build of 100,000 events made a Change
+    # for each, to keep a thousand.
+    unlogged = len(removed) + len(changed) - MAX_CHANGES
     for old in sorted(removed, key=lambda r: r.event_id):
         stamp = next(stamps)
         revision = replace(old, last_changed=stamp, sequence=old.sequence + 1, removed=stamp)
         revisions.append(revision)
-        changes.append(Change(stamp, old.event_id, "removed", revision.sequence, old.title))
+        unlogged -= 1
+        if unlogged < 0:
+            changes.append(Change(stamp, old.event_id, "removed", revision.sequence, old.title))
     for event, old in changed:
         stamp = next(stamps)
         facts = _facts(event)
+        unlogged -= 1
         if old is None:
             revision = Revision(
                 event.id,
@@ -129,7 +136,8 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
                 tags=event.tags,
                 facts=facts,
             )
-            changes.append(Change(stamp, event.id, "added", 0, event.title))
+            if unlogged < 0:
+                changes.append(Change(stamp, event.id, "added", 0, event.title))
         else:
             revision = replace(
                 old,
@@ -143,10 +151,11 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
                 facts=facts,
             )
             kind = "restored" if old.removed is not None else "changed"
-            details = (
-                _differences(facts_by_name(old.facts), facts_by_name(facts)) if kind == "changed" else ()
-            )
-            changes.append(Change(stamp, event.id, kind, revision.sequence, event.title, details))
+            if unlogged < 0:
+                details = (
+                    _differences(facts_by_name(old.facts), facts_by_name(facts)) if kind == "changed" else ()
+                )
+                changes.append(Change(stamp, event.id, kind, revision.sequence, event.title, details))
         revisions.append(revision)
     log = (history.changes + tuple(changes))[-MAX_CHANGES:]
     return History(tuple(sorted(revisions, key=lambda r: r.event_id)), log)
@@ -172,7 +181,12 @@ _BETWEEN = "\x1f"
 def _facts(event: Event) -> str:
     """What a reader sees of an event, with long texts reduced to short digests: the values of
     FACTS, in that order, joined by U+001F."""
-    return remembered(event, "_facts", lambda: _BETWEEN.join(_event_facts(event)))
+    known: str | None = event.__dict__.get("_facts")
+    return (
+        known
+        if known is not None
+        else remembered(event, "_facts", lambda: _BETWEEN.join(_event_facts(event)))
+    )
 
 
 def _event_facts(event: Event) -> tuple[str, ...]:
