@@ -190,10 +190,9 @@ def archive_pages(timeline: Timeline, history: History) -> list[ArchivePage]:
         if number < len(pages):
             links.append(("next-archive", timeline.url(f"archive/{number + 1}.atom")))
         stem, title = f"archive/{number}", f"{timeline.title} (archive {number} of {len(pages)})"
-        revisions = [slot if isinstance(slot, Revision) else history.get(slot.id) for slot in slots]
-        key = ("archive", stem, title, tuple(links), timeline.base_url, tuple(r.version for r in revisions))
-        events = [slot for slot in slots if not isinstance(slot, Revision)]
-        updated = max(r.last_changed for r in revisions)  # a removal changes its page too
+        key = ("archive", stem, title, tuple(links), timeline.base_url, tuple([r.version for r, _ in slots]))
+        events = [slot for _, slot in slots if isinstance(slot, Event)]
+        updated = max([r.last_changed for r, _ in slots])  # a removal changes its page too
         make = partial(_archive_channel, timeline, history, stem, title, tuple(links), events, updated)
         archive.append(ArchivePage(key, make))
     return archive
@@ -227,15 +226,17 @@ def _archive_channel(
     )
 
 
-def _archive_pages(timeline: Timeline, history: History) -> list[list[Event | Revision]]:
-    """Every event, in the order they were first published, `feed_entries` a page: an event
-    stays on its page for good, and an edit changes only that page. A removed event keeps its
-    place (as its Revision, shown as nothing) while the history remembers it, so that a removal
-    changes only its own page, not every page after it."""
+def _archive_pages(timeline: Timeline, history: History) -> list[list[tuple[Revision, Event | Revision]]]:
+    """Every event with its revision, in the order they were first published, `feed_entries` a
+    page: an event stays on its page for good, and an edit changes only that page. A removed
+    event keeps its place (as its Revision alone, shown as nothing) while the history remembers
+    it, so that a removal changes only its own page, not every page after it."""
     if not archive_page_count(timeline, history):
         return []
-    slots: list[Event | Revision] = [*timeline.events, *history.removed()]
-    slots.sort(key=lambda slot: _first_published(slot, history))
+    get = history.get
+    slots: list[tuple[Revision, Event | Revision]] = [(get(e.id), e) for e in timeline.events]
+    slots += [(revision, revision) for revision in history.removed()]
+    slots.sort(key=lambda slot: (slot[0].first_published, slot[0].event_id))
     size = timeline.feed_entries
     return [slots[start : start + size] for start in range(0, len(slots), size)]
 
@@ -245,12 +246,6 @@ def archive_page_count(timeline: Timeline, history: History) -> int:
     if len(timeline.events) <= timeline.feed_entries:
         return 0
     return -(-(len(timeline.events) + len(history.removed())) // timeline.feed_entries)
-
-
-def _first_published(slot: Event | Revision, history: History) -> tuple[datetime, str]:
-    if isinstance(slot, Revision):
-        return (slot.first_published, slot.event_id)
-    return (history.get(slot.id).first_published, slot.id)
 
 
 def _remembered_entry(timeline: Timeline, history: History, event: Event, memo: Memo) -> Entry:
