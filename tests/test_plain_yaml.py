@@ -182,6 +182,7 @@ def _documents(draw: st.DrawFn) -> str:
 @example("a: >-\n  one\n  two\nb: |\n  three\n    four\n")
 @example("a:\n- b: c\n  d: e\nf: g\n")
 @example("- {article: a.txt, quote: 'It''s so.'}\n- [x, y]\n")
+@example('a: [null, x-1, 2.5]\nb: {k: "null", e: "", n: null}\nc: []\nd: {x: "a: b, c"}\n')
 def test_generated_documents_read_as_libyaml_reads_them_or_are_left_to_it(text: str) -> None:
     _assert_agrees(text)
 

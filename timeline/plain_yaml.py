@@ -223,6 +223,9 @@ class _Reader(_Nesting):
     def _inline(self, text: str, index: int, column: int) -> Node:
         """A value written on one line from `column`: a scalar, or a list or mapping in brackets."""
         if text[0] in "[{":
+            flat = _FLAT.fullmatch(text)
+            if flat is not None and self.depth < MAX_DEPTH:
+                return _flat(text, index, column)
             node, end = _Flow(text, index, column, self.depth).value(0)
             if end != len(text):
                 raise _Unsupported
@@ -240,6 +243,28 @@ class _Reader(_Nesting):
         if _PLAIN.fullmatch(text) is None:
             raise _Unsupported
         return _scalar(text, index, column)
+
+
+# The brackets most events use, read without the general reader: a list of words (tags), or a
+# mapping of words to words or to quoted text without escapes (a source, a range of dates).
+_WORD = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
+_PAIR = rf'[A-Za-z0-9_][A-Za-z0-9_.\-]*: (?:{_WORD}|"[^"\\]*")'
+_FLAT = re.compile(rf"\[(?:{_WORD}(?:, {_WORD})*)?\]|\{{{_PAIR}(?:, {_PAIR})*\}}")
+_FLAT_ITEM = re.compile(rf'(?:([A-Za-z0-9_][A-Za-z0-9_.\-]*): )?({_WORD}|"[^"\\]*")')
+
+
+def _flat(text: str, line: int, column: int) -> Node:
+    """A list or mapping `_FLAT` matched: its items, each where it stands on the line."""
+    items = []
+    for item in _FLAT_ITEM.finditer(text, 1):
+        value = item.group(2)
+        at = column + item.start(2)
+        node = _scalar(value[1:-1], line, at, '"') if value[0] == '"' else _scalar(value, line, at)
+        items.append((_scalar(item.group(1), line, column + item.start(1)), node) if item.group(1) else node)
+    start = _Position(line, column)
+    if text[0] == "[":
+        return SequenceNode(SEQ, items, start, None, flow_style=True)
+    return MappingNode(MAP, items, start, None, flow_style=True)
 
 
 class _Flow(_Nesting):
