@@ -7,11 +7,10 @@ calendar shows 1 January 1987 as if that were the day. DTEND is exclusive, as RF
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache, partial
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -60,7 +59,7 @@ def render(
             (
                 _day_span(event.date),
                 event.id,
-                memo.get(key, partial(_fragments, event, revision, base, domain, memo)),
+                memo.get(key, partial(_vevent_fragment, event, revision, base, domain)),
             )
         )
     components += [
@@ -75,19 +74,9 @@ def render(
     return {f"{stem}.ics": Pieces((head[: -len(_END)], *body, _END))}
 
 
-def _encoded(write: Callable[[Event, Revision, str, str], str], *args: Any) -> bytes:
+def _vevent_fragment(event: Event, revision: Revision, base_url: str, domain: str) -> bytes:
     # Remembered as UTF-8: half the memory of Python's text for Vietnamese, and joined as is.
-    return write(*args).encode()
-
-
-def _fragments(event: Event, revision: Revision, base_url: str, domain: str, memo: Memo) -> bytes:
-    """The event's VEVENT; and, for an event dated to the day, its anniversary's lines around
-    the description, remembered for the anniversaries calendar (see anniversaries())."""
-    description = _description(event)
-    if event.date.precision in (Precision.DAY, Precision.TIME):
-        key = ("anniversary", revision.version, base_url)
-        memo.get(key, partial(_anniversary_around, event, revision, base_url, domain))
-    return vevent(event, revision, base_url, domain, description).encode()
+    return vevent(event, revision, base_url, domain).encode()
 
 
 def timezone_years(timeline: Timeline) -> tuple[date, date] | None:
@@ -139,13 +128,9 @@ def _timezone(zone: str, first: date, last: date) -> icalendar.Timezone:
     return timezone
 
 
-def vevent(
-    event: Event, revision: Revision, base_url: str, domain: str, description: str | None = None
-) -> str:
+def vevent(event: Event, revision: Revision, base_url: str, domain: str) -> str:
     """One event's VEVENT, written directly: icalendar's object model and line folding take two
-    thirds of a build at scale. The tests check every line against icalendar, byte for byte.
-
-    `description` is the DESCRIPTION line already folded, if the caller has it."""
+    thirds of a build at scale. The tests check every line against icalendar, byte for byte."""
     summary = event.title
     if event.date.precision in (Precision.YEAR, Precision.MONTH):
         summary += f" ({event.date.label()})"
@@ -158,8 +143,8 @@ def vevent(
     if event.tags:
         lines.append("CATEGORIES:" + ",".join(_text(tag) for tag in event.tags))
     lines.append("CREATED:" + _utc(revision.first_published))
-    head = _component(lines)
-    lines = ["LAST-MODIFIED:" + _utc(revision.last_changed)]
+    lines.append("DESCRIPTION:" + _text(prose.text(event)))
+    lines.append("LAST-MODIFIED:" + _utc(revision.last_changed))
     if event.location:
         lines.append("LOCATION:" + _text(event.location))
     lines += [
@@ -168,11 +153,7 @@ def vevent(
         f"URL:{base_url}#{event.id}",
         "END:VEVENT",
     ]
-    return head + (description or _description(event)) + _component(lines)
-
-
-def _description(event: Event) -> str:
-    return _fold("DESCRIPTION:" + _text(prose.text(event)))
+    return _component(lines)
 
 
 def _cancelled(revision: Revision, domain: str) -> str:
@@ -314,7 +295,7 @@ def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None
         revision = history.get(event.id)
         fragment = memo.get(
             ("vevent", revision.version, base, domain),
-            partial(_fragments, event, revision, base, domain, memo),
+            partial(_vevent_fragment, event, revision, base, domain),
         )
         before, after = memo.get(
             ("anniversary", revision.version, base),
@@ -329,30 +310,15 @@ def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None
 
 
 def _anniversary_around(event: Event, revision: Revision, base_url: str, domain: str) -> tuple[bytes, bytes]:
-    """An anniversary's lines before its description, and after."""
-    before, after = _anniversary(event, revision, base_url, domain, _DESCRIPTION_SLOT).split(
-        _DESCRIPTION_SLOT
-    )
-    return before.encode(), after.encode()
-
-
-_DESCRIPTION_SLOT = "\x00"  # no line can hold it: the loader refuses control characters
-
-
-def _dated_to_the_day(timeline: Timeline) -> list[Event]:
-    return [event for event in timeline.events if event.date.precision in (Precision.DAY, Precision.TIME)]
-
-
-def _anniversary(
-    event: Event, revision: Revision, base_url: str, domain: str, description: str | None = None
-) -> str:
+    """An anniversary's lines before its description (its event's, read from the VEVENT), and
+    after."""
     day = event.date.first_day()
     stamps = _stamps(revision, domain)
     # A different object from the event itself, so a different UID.
     stamps[1] = "UID:" + _text(f"{event.id}.anniversary@{domain}")
     # 29 February recurs on the last day of February in other years.
     rule = "FREQ=YEARLY;BYMONTHDAY=-1;BYMONTH=2" if (day.month, day.day) == (2, 29) else "FREQ=YEARLY"
-    lines = [
+    before = [
         "BEGIN:VEVENT",
         "SUMMARY:" + _text(f"Anniversary: {event.title} ({day.year})"),
         f"DTSTART;VALUE=DATE:{_ymd(day)}",
@@ -361,11 +327,15 @@ def _anniversary(
         "RRULE:" + rule,
         "CREATED:" + _utc(revision.first_published),
     ]
-    tail = [
+    after = [
         "LAST-MODIFIED:" + _utc(revision.last_changed),
         "STATUS:CONFIRMED",
         "TRANSP:TRANSPARENT",
         f"URL:{base_url}#{event.id}",
         "END:VEVENT",
     ]
-    return _component(lines) + (description or _description(event)) + _component(tail)
+    return _component(before).encode(), _component(after).encode()
+
+
+def _dated_to_the_day(timeline: Timeline) -> list[Event]:
+    return [event for event in timeline.events if event.date.precision in (Precision.DAY, Precision.TIME)]
