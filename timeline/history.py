@@ -44,8 +44,7 @@ def content_hash(event: Event) -> str:
 
     Computed once per event object and kept on it (the reloader hands back the very same
     object for an unchanged event, and a forked parser sends it back with the digest)."""
-    known: str | None = event.__dict__.get("_content_hash")  # asked for every event, every build
-    return known if known is not None else remembered(event, "_content_hash", lambda: _content_hash(event))
+    return remembered(event, "_content_hash", _content_hash)
 
 
 def digest(event: Event) -> None:
@@ -181,12 +180,11 @@ _BETWEEN = "\x1f"
 def _facts(event: Event) -> str:
     """What a reader sees of an event, with long texts reduced to short digests: the values of
     FACTS, in that order, joined by U+001F."""
-    known: str | None = event.__dict__.get("_facts")
-    return (
-        known
-        if known is not None
-        else remembered(event, "_facts", lambda: _BETWEEN.join(_event_facts(event)))
-    )
+    return remembered(event, "_facts", _joined_event_facts)
+
+
+def _joined_event_facts(event: Event) -> str:
+    return _BETWEEN.join(_event_facts(event))
 
 
 def _event_facts(event: Event) -> tuple[str, ...]:

@@ -10,16 +10,18 @@ from enum import StrEnum
 from functools import cached_property
 from typing import TypeVar
 
+Owner = TypeVar("Owner")
 T = TypeVar("T")
 
 
-def remembered(owner: object, name: str, compute: Callable[[], T]) -> T:
-    """`compute()`, worked out once per object and kept on it: the model's objects are frozen
-    (so the value cannot go stale) and asked for the same derived values by every output."""
+def remembered(owner: Owner, name: str, compute: Callable[[Owner], T]) -> T:
+    """`compute(owner)`, worked out once per object and kept on it: the model's objects are frozen
+    (so the value cannot go stale) and asked for the same derived values by every output, for
+    every event of every build (so no closure is made to ask)."""
     try:
         return owner.__dict__[name]  # type: ignore[no-any-return]
     except KeyError:
-        value = compute()
+        value = compute(owner)
         object.__setattr__(owner, name, value)
         return value
 
