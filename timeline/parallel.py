@@ -17,7 +17,7 @@ import signal
 import struct
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 A = TypeVar("A")
@@ -157,6 +157,7 @@ class Shares:
     def __init__(self, count: int) -> None:
         self.count = count
         self._run = -(-count // self._CAPACITY) or 1
+        self._maker = os.getpid()
         self._read, write = os.pipe()
         try:
             os.write(write, b"".join(struct.pack("<I", n) for n in range(0, count, self._run)))
@@ -168,6 +169,17 @@ class Shares:
         while len(data := os.read(self._read, 4)) == 4:
             first = struct.unpack("<I", data)[0]
             yield from range(first, min(first + self._run, self.count))
+
+    @property
+    def in_worker(self) -> bool:
+        """Whether this is the forked worker, not the process that made the shares."""
+        return os.getpid() != self._maker
+
+    def for_worker(self) -> Iterable[int]:
+        """The numbers of the worker's part (both()'s `there`): taken from the pipe in the
+        worker; all of them when the worker failed and its part is done where the shares were
+        made, which then skips those it did itself."""
+        return self.take() if self.in_worker else range(self.count)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

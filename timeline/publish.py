@@ -105,7 +105,6 @@ def render_into(
     gate = parallel_work.Gate()
     # Each job goes to whichever core is free, so that neither waits long for the other.
     shares = parallel_work.Shares(len(jobs))
-    parent = os.getpid()
 
     def here() -> None:
         if first is not None:
@@ -115,14 +114,13 @@ def render_into(
             jobs[number](outputs)
 
     def there() -> tuple[object, Made]:
-        # Done here instead when the worker failed: then this process asks as itself and does
-        # every job (what it did already is remembered).
-        in_worker = os.getpid() != parent
-        if in_worker:
+        # Done here instead when the worker failed: then this process asks as itself, and the
+        # jobs it did already are remembered.
+        if shares.in_worker:
             memo.in_worker()
         # Its outputs wait for `first` (the history written), its rendering does not.
         gated = Gated(outputs, gate.wait)
-        for number in shares.take() if in_worker else range(len(jobs)):
+        for number in shares.for_worker():
             jobs[number](gated)
         gated.settle()
         return gated.handover(), memo.made_since(mark)

@@ -11,7 +11,6 @@ problems exactly as `timeline validate` does.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -116,16 +115,13 @@ class Reloader:
         if not shared:
             return read(range(len(chunks)))
         shares = parallel_work.Shares(len(chunks))
-        parent = os.getpid()
         mine: dict[int, list[Event] | None] = {}
 
         def here() -> None:
             mine.update(read(shares.take()))
 
         def there() -> dict[int, list[Event] | None]:
-            if os.getpid() == parent:  # the worker failed: what it took is read here
-                return read(number for number in range(len(chunks)) if number not in mine)
-            return read(shares.take())
+            return read(number for number in shares.for_worker() if number not in mine)
 
         try:
             _, theirs = parallel_work.both(here, there)
