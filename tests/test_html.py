@@ -23,7 +23,7 @@ from timeline.load import load, parse
 from timeline.memo import Memo
 from timeline.model import History, Timeline
 from timeline.render import axis, html
-from timeline.render.pieces import Pieces
+from timeline.render.pieces import whole
 
 PAGE = ROOT / "feeds" / "index.html"
 
@@ -31,7 +31,7 @@ PAGE = ROOT / "feeds" / "index.html"
 def render(timeline: Timeline, h: History) -> dict[str, bytes]:
     """The page's bytes, joined: the renderer hands them over in pieces."""
     made = html.render(timeline, h)
-    return {name: data.joined() if isinstance(data, Pieces) else data for name, data in made.items()}
+    return {name: whole(data) for name, data in made.items()}
 
 
 def page_of(text: bytes) -> lxml_html.HtmlElement:

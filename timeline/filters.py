@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlencode
 from timeline.model import History, Timeline
 from timeline.render import feeds, ical, jsonfeed
 from timeline.render.channel import View, events_channel
-from timeline.render.pieces import Pieces
+from timeline.render.pieces import whole
 
 FORMATS = ("atom", "rss", "json", "ics")
 MAX_LIMIT = 1000
@@ -72,8 +72,7 @@ def render(timeline: Timeline, history: History, chosen: Filter, extension: str)
     """The filtered document in one format: the same ids and UIDs as the full outputs."""
     view = View("timeline", chosen.tag, chosen.start, chosen.end, chosen.limit, chosen.canonical)
     if extension == "ics":
-        calendar = next(iter(ical.render(timeline, history, view).values()))
-        return calendar.joined() if isinstance(calendar, Pieces) else calendar
+        return whole(next(iter(ical.render(timeline, history, view).values())))
     channel = events_channel(timeline, history, view)
     if extension == "json":
         return next(iter(jsonfeed.render(channel).values()))

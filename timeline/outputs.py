@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from timeline.atomic import begin, finish, read_or_none
-from timeline.render.pieces import Content, Pieces
+from timeline.render.pieces import Content, Pieces, whole
 
 # The file as a build left it: (mtime in ns, size, inode). An atomic replace makes a new inode,
 # so any other write since, ours or someone else's, changes it.
@@ -81,7 +81,7 @@ class Collected:
         self.files: dict[str, bytes] = {}
 
     def put(self, name: str, data: Content) -> None:
-        self.files[name] = data.joined() if isinstance(data, Pieces) else data
+        self.files[name] = whole(data)
 
     def current(self, name: str, stamp: Stamp | None) -> bool:
         return False  # the bytes are needed: always made
@@ -184,19 +184,15 @@ def _differs(path: Path, data: Content) -> bool:
         return True
 
 
-def replace_with_later_mtime(path: Path, data: Content) -> None:
-    """Write `path` so that its mtime, in whole seconds, is later than the version it replaces.
+def _begin_with_later_mtime(path: Path, data: Content) -> Path:
+    """The temporary file that will replace `path` (see atomic.finish()), its mtime, in whole
+    seconds, later than the version it replaces.
 
     HTTP's Last-Modified has whole seconds, and clients that poll with If-Modified-Since (libcurl,
     so newsboat among others) drop a 200 whose Last-Modified is not newer than what they have:
     two changes within one second would hide the second. The mtime may run up to a second ahead
     of the clock; the daemon waits for it before serving the file.
     """
-    finish(_begin_with_later_mtime(path, data), path)
-
-
-def _begin_with_later_mtime(path: Path, data: Content) -> Path:
-    """The temporary file replace_with_later_mtime() puts in place, not yet flushed nor renamed."""
     try:
         previous = path.stat().st_mtime_ns // 1_000_000_000
     except FileNotFoundError:

@@ -22,3 +22,8 @@ class Pieces(tuple[bytes | memoryview, ...]):
 
 
 Content = bytes | Pieces  # what a renderer makes of one output
+
+
+def whole(content: Content) -> bytes:
+    """The output's bytes as one, whichever way it was made."""
+    return content.joined() if isinstance(content, Pieces) else content
