@@ -216,8 +216,7 @@ def _archive_channel(
         # Not remembered: a page is made again only when one of its events changed, and 100,000
         # remembered entries would take hundreds of megabytes.
         entries=tuple(
-            _event_entry(timeline, history, event, _entry_key(timeline, history, event), atom_only=True)
-            for event in reversed(events)
+            _event_entry(timeline, history, event, None, atom_only=True) for event in reversed(events)
         ),
         timeline=timeline,
         ttl_minutes=timeline.refresh_minutes,
@@ -258,23 +257,16 @@ def _entry_key(timeline: Timeline, history: History, event: Event) -> tuple[Any,
 
 
 def _event_entry(
-    timeline: Timeline, history: History, event: Event, key: tuple[Any, ...], *, atom_only: bool = False
+    timeline: Timeline,
+    history: History,
+    event: Event,
+    key: tuple[Any, ...] | None,
+    *,
+    atom_only: bool = False,
 ) -> Entry:
     """The event's entry; `atom_only` leaves out what only JSON Feed shows (an archive page is
     Atom only, and holds every event)."""
     revision = history.get(event.id)
-    if atom_only:
-        return Entry(
-            id=timeline.tag_uri(event.id),
-            title=prose.headline(event),
-            url=timeline.url("#" + event.id),
-            summary=event.summary,
-            content_html=prose.html(event, timeline),
-            content_text="",
-            published=revision.first_published,
-            updated=revision.last_changed,
-            tags=event.tags,
-        )
     return Entry(
         key=key,
         id=timeline.tag_uri(event.id),
@@ -282,31 +274,36 @@ def _event_entry(
         url=timeline.url("#" + event.id),
         summary=event.summary,
         content_html=prose.html(event, timeline),
-        content_text=prose.text(event),
+        content_text="" if atom_only else prose.text(event),
         published=revision.first_published,
         updated=revision.last_changed,
         tags=event.tags,
-        extension={
-            "event_id": event.id,
-            "title": event.title,
-            "date": prose.date_json(event.date),
-            "certainty": event.certainty.value,
-            "date_note": event.date_note,
-            "status": event.status.value,
-            "location": event.location,
-            "sequence": revision.sequence,
-            "sources": [
-                {
-                    "article": s.article.file,
-                    "title": s.article.title,
-                    "publisher": s.article.publisher,
-                    "url": s.article.url,
-                    "quote": s.quote,
-                }
-                for s in event.sources
-            ],
-        },
+        extension=None if atom_only else _extension(event, revision),
     )
+
+
+def _extension(event: Event, revision: Revision) -> dict[str, Any]:
+    """The event as data, for JSON Feed's `_timeline`."""
+    return {
+        "event_id": event.id,
+        "title": event.title,
+        "date": prose.date_json(event.date),
+        "certainty": event.certainty.value,
+        "date_note": event.date_note,
+        "status": event.status.value,
+        "location": event.location,
+        "sequence": revision.sequence,
+        "sources": [
+            {
+                "article": s.article.file,
+                "title": s.article.title,
+                "publisher": s.article.publisher,
+                "url": s.article.url,
+                "quote": s.quote,
+            }
+            for s in event.sources
+        ],
+    }
 
 
 _CHANGE_VERBS = {"added": "Added", "changed": "Updated", "removed": "Removed", "restored": "Restored"}
