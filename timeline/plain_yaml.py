@@ -222,24 +222,13 @@ class _Reader(_Nesting):
 
     def _inline(self, text: str, index: int, column: int) -> Node:
         """A value written on one line from `column`: a scalar, or a list or mapping in brackets."""
-        if text[0] in "[{":
-            flat = _FLAT.fullmatch(text)
-            if flat is not None and self.depth < MAX_DEPTH:
-                return _flat(text, index, column)
+        if text[0] in "[{" and _FLAT.fullmatch(text) is not None and self.depth < MAX_DEPTH:
+            return _flat(text, index, column)
+        if text[0] in "[{\"'":  # read as inside brackets: a quoted scalar is the same there
             node, end = _Flow(text, index, column, self.depth).value(0)
             if end != len(text):
                 raise _Unsupported
             return node
-        if text[0] == '"':
-            double = _DOUBLE.fullmatch(text)
-            if double is None:
-                raise _Unsupported
-            return _scalar(double.group(1), index, column, '"')
-        if text[0] == "'":
-            single = _SINGLE.fullmatch(text)
-            if single is None:
-                raise _Unsupported
-            return _scalar(single.group(1).replace("''", "'"), index, column, "'")
         if _PLAIN.fullmatch(text) is None:
             raise _Unsupported
         return _scalar(text, index, column)
