@@ -114,13 +114,13 @@ class Memo:
         and keep those of the last build it reused, which this process remembers too."""
         items, parts, kept = made
         last = list(self._previous)
+        reused = [last[number] for number in kept]
         self._current.update(items)
         for key, (old, new) in parts.items():
             self._current_parts[key] = [last[number] for number in old] + new
-        for key in [last[number] for number in kept] + [last[n] for old, _ in parts.values() for n in old]:
-            if key not in self._current:
-                self._keep(key)
-        asked = [key for key, _ in items] + [last[number] for number in kept]
+        for key in reused + [last[number] for old, _ in parts.values() for number in old]:
+            self._keep(key)  # those already kept are passed over
+        asked = [key for key, _ in items] + reused
         if self._making:  # adopted while making a fragment: they are its parts, as if asked here
             self._making[-1].extend(asked)
         else:
