@@ -78,16 +78,15 @@ class View:
 
 def select_each(timeline: Timeline, views: Sequence[View]) -> list[Timeline]:
     """view.select(timeline) for each view; the tags' in one pass over the events, not one each."""
-    by_tag: dict[str, list[Event]] = {
-        view.tag: [] for view in views if view.tag is not None and view == View(view.stem, view.tag)
-    }
+    plain = {view for view in views if view.tag is not None and view == View(view.stem, view.tag)}
+    by_tag: dict[str | None, list[Event]] = {view.tag: [] for view in plain}
     for event in timeline.events:
         for tag in event.tags:
             if tag in by_tag:
                 by_tag[tag].append(event)
     return [
         replace(timeline, events=tuple(by_tag[view.tag]), title=view.title(timeline))
-        if view.tag in by_tag and view == View(view.stem, view.tag)
+        if view in plain
         else view.select(timeline)
         for view in views
     ]
