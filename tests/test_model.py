@@ -11,6 +11,7 @@ from timeline.model import EventDate, Precision
 
 Y, M, D = Precision.YEAR, Precision.MONTH, Precision.DAY
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+GENEVA = ZoneInfo("Europe/Zurich")
 
 
 @pytest.mark.parametrize(
@@ -66,3 +67,18 @@ def test_chronological_order_puts_the_wider_period_after_the_narrower_one_starti
     year = EventDate(date(2011, 1, 1), Y)
     day = EventDate(date(2011, 1, 1), D)
     assert sorted([year, day], key=EventDate.sort_key) == [day, year]
+
+
+def test_chronological_order_puts_a_whole_day_first_then_times_by_their_moment_wherever_they_are() -> None:
+    day = EventDate(date(2011, 12, 5), D)
+    nine_in_hanoi = EventDate(datetime(2011, 12, 5, 9, 0, tzinfo=HANOI), Precision.TIME)  # 02:00 UTC
+    eight_in_geneva = EventDate(datetime(2011, 12, 5, 8, 0, tzinfo=GENEVA), Precision.TIME)  # 07:00 UTC
+    dates = [eight_in_geneva, nine_in_hanoi, day]
+    assert sorted(dates, key=EventDate.chronological_key) == [day, nine_in_hanoi, eight_in_geneva]
+
+
+def test_the_first_moment_a_date_can_have_has_its_place_even_east_of_greenwich() -> None:
+    # In UTC it would fall in year 0, which Python's dates do not have.
+    first = EventDate(datetime(1, 1, 1, 0, 0, tzinfo=HANOI), Precision.TIME)
+    later = EventDate(datetime(1, 1, 1, 8, 0, tzinfo=HANOI), Precision.TIME)
+    assert sorted([later, first], key=EventDate.chronological_key) == [first, later]

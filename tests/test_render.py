@@ -320,6 +320,28 @@ def test_timed_events_at_the_ends_of_the_calendar_render(moment: str) -> None:
     assert len(parsed.walk("VEVENT")) == 1
 
 
+def test_times_of_one_day_come_in_the_order_of_the_day_after_the_whole_days_events() -> None:
+    # Their ids say otherwise: the ids only order events dated alike.
+    text = MINIMAL.replace("articles:", "timezone: Asia/Ho_Chi_Minh\narticles:") + "".join(
+        [
+            event_yaml("a-afternoon", date="2011-12-05T14:00"),
+            event_yaml("b-morning", date="2011-12-05T09:00"),
+            event_yaml("c-whole-day", date="2011-12-05"),
+        ]
+    )
+    timeline = parse(text)
+    assert [e.id for e in timeline.events] == ["c-whole-day", "b-morning", "a-afternoon"]
+    outputs = render_all(timeline, history.update(History(), timeline, T0))
+    calendar = icalendar.Calendar.from_ical(outputs["timeline.ics"])
+    assert [str(e["UID"]).split("@")[0] for e in calendar.walk("VEVENT")] == [
+        "c-whole-day",
+        "b-morning",
+        "a-afternoon",
+    ]
+    page = outputs["index.html"].decode()
+    assert page.index('id="c-whole-day"') < page.index('id="b-morning"') < page.index('id="a-afternoon"')
+
+
 def test_utc_times_need_no_vtimezone() -> None:
     text = MINIMAL.replace("articles:", "timezone: UTC\narticles:") + event_yaml(
         "utc", date="2011-12-05T09:00"

@@ -415,7 +415,7 @@ class _Reader:
             author=author or Author(name=title),
             language=language,
             timezone=timezone or "UTC",
-            events=tuple(sorted(events, key=lambda e: (e.date.sort_key(), e.id))),
+            events=tuple(sorted(events, key=Event.chronological_key)),
             articles=tuple(articles.values()),
             refresh_minutes=refresh,
             feed_entries=feed_entries,

@@ -54,6 +54,9 @@ class Status(StrEnum):
 _MONTHS = tuple(calendar.month_name)
 
 
+DateOrder = tuple[date, date, timedelta]  # see EventDate.chronological_key
+
+
 @dataclass(frozen=True)
 class EventDate:
     """A date of honest precision: one point, or an inclusive range of the same precision.
@@ -100,6 +103,21 @@ class EventDate:
     def _sort_key(self) -> tuple[date, date]:
         return (self.first_day(), self.day_after())
 
+    def chronological_key(self) -> DateOrder:
+        """Where the date goes in the timeline: sort_key(), then a time's moment, before which
+        a whole day goes."""
+        return self._chronological_key
+
+    @cached_property
+    def _chronological_key(self) -> DateOrder:
+        start = self.start
+        if not isinstance(start, datetime):
+            return (*self.sort_key(), timedelta.min)
+        # Since the first moment a date can have, in UTC: as a timedelta, which does not
+        # overflow where a moment of year 1 east of Greenwich would in UTC.
+        since = start.replace(tzinfo=None) - _FIRST_MOMENT - (start.utcoffset() or timedelta())
+        return (*self.sort_key(), since)
+
     def label(self) -> str:
         """The date as a reader should see it, never more precise than stated: "1987",
         "December 2011", "5–7 December 2011"."""
@@ -124,6 +142,9 @@ class EventDate:
         if isinstance(start, datetime) and isinstance(end, datetime) and start.date() == end.date():
             return f"{_point_label(start, Precision.DAY)}, {start:%H:%M}–{end:%H:%M} {end.tzname()}"
         return f"{_point_label(start, self.precision)} – {_point_label(end, self.precision)}"
+
+
+_FIRST_MOMENT = datetime(1, 1, 1)
 
 
 def _as_day(value: date) -> date:
@@ -173,6 +194,11 @@ class Event:
     location: str | None = None
     tags: tuple[str, ...] = ()
     status: Status = Status.CONFIRMED
+
+    def chronological_key(self) -> tuple[DateOrder, str]:
+        """The timeline's order, which every output keeps: by date (see
+        EventDate.chronological_key), then by id."""
+        return (self.date.chronological_key(), self.id)
 
     def date_label(self) -> str:
         """The date label, with a visible marker when the date is not stated as such."""

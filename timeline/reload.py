@@ -100,7 +100,7 @@ class Reloader:
             return None  # a repeated id: the full parse says where both are
         self._pieces = dict(zip(digests, read_events, strict=True))
         self.parsed = len(unread)
-        ordered = tuple(sorted(read_events, key=lambda e: (e.date.sort_key(), e.id)))
+        ordered = tuple(sorted(read_events, key=Event.chronological_key))
         return replace(self._header_timeline, events=ordered)
 
     def _read_chunks(
