@@ -129,3 +129,45 @@ def test_fragments_adopted_while_making_another_are_kept_with_it() -> None:
     here.next_build()
     here.get("archive page", counting(calls, "archive page again"))
     assert calls == ["archive page"]
+
+
+def runs_made(memo: Memo, keys: list[int]) -> tuple[list[str], list[int]]:
+    """Memo.in_runs over `keys`, and which keys it made."""
+    made: list[int] = []
+
+    def make(place: int) -> str:
+        made.append(keys[place])
+        return f"<{keys[place]}>"
+
+    return memo.in_runs("items", keys, make), made
+
+
+def test_items_in_runs_come_out_as_if_made_one_by_one() -> None:
+    keys = list(range(1000))
+    items, made = runs_made(Memo(), keys)
+    assert items == [f"<{key}>" for key in keys]
+    assert made == keys
+    assert runs_made(Memo(), [])[0] == []
+
+
+def test_after_an_edit_an_insertion_or_a_removal_only_the_runs_it_touches_are_made_again() -> None:
+    """However many unchanged builds came in between: a large calendar's edit makes dozens of
+    VEVENTs again, not thousands."""
+    memo = Memo()
+    keys = list(range(1000))
+    runs_made(memo, keys)
+    for _ in range(3):
+        memo.next_build()
+        assert runs_made(memo, keys)[1] == []
+    edited = [*keys[:500], -500, *keys[501:]]
+    inserted = [*keys[:700], 100_000, *keys[700:]]
+    removed = keys[:300] + keys[301:]
+    for changed, new in ((edited, -500), (inserted, 100_000), (removed, None)):
+        memo.next_build()
+        items, made = runs_made(memo, changed)
+        assert items == [f"<{key}>" for key in changed]
+        assert new is None or new in made
+        assert 0 < len(made) < 100  # the run around the change, about 32 items
+        assert made == changed[changed.index(made[0]) : changed.index(made[0]) + len(made)]
+        memo.next_build()
+        assert len(runs_made(memo, keys)[1]) < 100  # back again: around the change only

@@ -11,6 +11,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache, partial
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -325,7 +326,7 @@ def write(path: Path, history: History, memo: Memo | None = None) -> None:
 
 def _pieces(history: History, memo: Memo) -> list[bytes]:
     lines = _lines(history, memo)
-    events = [piece for line in lines for piece in (line, b",\n")][:-1]
+    events = list(chain.from_iterable(zip(lines, repeat(b",\n"))))[:-1]
     changes = ",\n".join(f"  {json.dumps(_change_json(c), ensure_ascii=False)}" for c in history.changes)
     head = f'{{\n "version": {FORMAT_VERSION},\n "events": {{\n'.encode()
     return [head, *events, f'\n }},\n "changes": [\n{changes}\n ]\n}}\n'.encode()]
@@ -342,13 +343,14 @@ def remember(history: History, memo: Memo) -> None:
 
 
 def _lines(history: History, memo: Memo) -> list[bytes]:
-    return [
-        memo.get(
-            ("history line", r.event_id, r.content_hash, r.sequence, r.first_published, r.removed),
-            partial(_revision_line, r),
-        )
-        for r in history.revisions
-    ]
+    revisions = history.revisions
+    # All that a line shows: the content hash stands for its title, date, tags and facts.
+    keys = [(r.version, r.first_published, r.removed) for r in revisions]
+
+    def line(place: int) -> bytes:
+        return memo.get(("history line", keys[place]), partial(_revision_line, revisions[place]))
+
+    return memo.in_runs("history lines", keys, line)
 
 
 def _revision_line(revision: Revision) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 from dataclasses import replace
-from itertools import groupby
+from itertools import chain, groupby, repeat
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -17,7 +17,7 @@ from timeline.render.channel import views
 from timeline.render.pieces import Content, Pieces
 
 PAGE = "index.html"
-_SLOT = Markup("\x00")  # where an article goes
+_SLOT = Markup("\x00")  # where a year's articles go
 
 _environment = Environment(
     loader=PackageLoader("timeline", "templates"),
@@ -30,46 +30,52 @@ _environment = Environment(
 
 def key(timeline: Timeline, history: History) -> Hashable:
     """Everything the page shows: it need not be made again while this stays the same."""
-    versions = tuple(history.get(event.id).version for event in timeline.events)
+    version_of = history.versions()
+    versions = tuple([version_of[event.id] for event in timeline.events])
     return ("page", replace(timeline, events=()), versions, history.newest_change())
 
 
 def render(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, Content]:
     """The page: the axis, how to subscribe, and every event under its year, oldest first.
 
-    Its articles are remembered one by one in `memo`."""
+    Its articles are remembered one by one in `memo`, and by runs (see Memo.in_runs)."""
     memo = memo or Memo()
     base = timeline.base_url
+    events = timeline.events
+    version_of = history.versions()
+    versions = [version_of[event.id] for event in events]
 
-    def one(event: Event) -> bytes:
-        revision = history.get(event.id)
+    def one(place: int) -> bytes:
+        event = events[place]
         # The content hash covers every field of the event; the site the rest.
-        key = ("article", event.id, revision.content_hash, base)
+        key = ("article", event.id, versions[place][1], base)
         # Remembered as UTF-8 (half the memory of Python's text for Vietnamese), joined as is.
         return memo.get(key, lambda: _article(event, timeline).encode())
 
-    articles: list[bytes] = []
-    years = []
-    for year, events in groupby(timeline.events, key=lambda e: e.date.first_day().year):
-        made = [one(event) for event in events]
-        articles += made
-        years.append((year, [_SLOT] * len(made)))
+    articles = memo.in_runs(("articles", base), versions, one)
+    years = [(year, len(list(same))) for year, same in groupby(e.date.first_day().year for e in events)]
     webcal = "webcal://" + timeline.base_url.split("://", 1)[1]
     tags = [view.tag for view in views(timeline) if view.tag]
     page = _environment.get_template("timeline.html.j2").render(
         timeline=timeline,
-        years=years,
+        years=[(year, _SLOT) for year, _ in years],
         # Built by axis.svg from escaped parts only.
         axis=Markup(axis.svg(timeline, memo)),
         updated=history.newest_change(),
         webcal=webcal,
         tags=tags,
     )
-    # The page is rendered with a slot for each article, then the articles' bytes go into the
-    # slots: a page of 100,000 events is never held as Python text.
+    # The page is rendered with a slot for each year's articles, a line each, then their bytes
+    # go into the slots: a page of 100,000 events is never held as Python text.
     around = page.encode().split(_SLOT.encode())
-    assert len(around) == len(articles) + 1  # NUL cannot be in the page: the loader refuses it
-    return {PAGE: Pieces(part for pair in zip(around, [*articles, b""], strict=True) for part in pair)}
+    assert len(around) == len(years) + 1  # NUL cannot be in the page: the loader refuses it
+    pieces = [around[0]]
+    start = 0
+    for (_, count), after in zip(years, around[1:], strict=True):
+        pieces += chain.from_iterable(zip(articles[start : start + count], repeat(b"\n")))
+        pieces[-1] = after  # the template ends the last line
+        start += count
+    return {PAGE: Pieces(pieces)}
 
 
 def _article(event: Event, timeline: Timeline) -> str:

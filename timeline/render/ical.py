@@ -7,6 +7,7 @@ calendar shows 1 January 1987 as if that were the day. DTEND is exclusive, as RF
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Hashable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,17 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from timeline.memo import Memo
-from timeline.model import Event, EventDate, History, Precision, Revision, Status, Timeline, remembered
+from timeline.model import (
+    DateOrder,
+    Event,
+    EventDate,
+    History,
+    Precision,
+    Revision,
+    Status,
+    Timeline,
+    remembered,
+)
 from timeline.render import prose
 from timeline.render.channel import View
 from timeline.render.pieces import Content, Pieces
@@ -51,27 +62,31 @@ def render(
     calendar.add("url", timeline.base_url)
     memo = memo or Memo()
     base, domain = timeline.base_url, timeline.id_domain
-    components = []
-    for event in timeline.events:
-        revision = history.get(event.id)
-        key = ("vevent", revision.version, base, domain)
-        components.append(
-            (
-                _day_span(event.date),
-                event.id,
-                memo.get(key, partial(_vevent_fragment, event, revision, base, domain)),
-            )
-        )
-    components += [
-        (_day_span(r.date), r.event_id, _cancelled(r, domain).encode()) for r in view.removed(history)
-    ]
+    events = timeline.events
+    version_of = history.versions()
+    versions = [version_of[event.id] for event in events]
+
+    def one(place: int) -> bytes:
+        event = events[place]
+        make = partial(_vevent_fragment, event, history.get(event.id), base, domain)
+        return memo.get(("vevent", versions[place], base, domain), make)
+
+    # In the timeline's order, which is the calendar's: some clients show events as they come.
+    body: list[bytes] = memo.in_runs(("vevents", base, domain), versions, one)
+    cancelled = sorted(view.removed(history), key=_revision_order, reverse=True)
+    places = [bisect.bisect(events, _revision_order(r), key=Event.chronological_key) for r in cancelled]
+    for place, revision in zip(places, cancelled, strict=True):  # from the last, so places stay
+        body.insert(place, _cancelled(revision, domain).encode())
     # Zones before the events that use them: some clients read the file in one pass.
     for timezone in _timezones(timeline, years):
         calendar.add_component(timezone)
     head = calendar.to_ical()
-    components.sort(key=lambda c: (c[0], c[1]))
-    body = [component for _, _, component in components]
     return {f"{stem}.ics": Pieces((head[: -len(_END)], *body, _END))}
+
+
+def _revision_order(revision: Revision) -> tuple[DateOrder, str]:
+    # Where a removed event went in the timeline (see Event.chronological_key).
+    return (revision.date.chronological_key(), revision.event_id)
 
 
 def _vevent_fragment(event: Event, revision: Revision, base_url: str, domain: str) -> bytes:
@@ -267,17 +282,13 @@ def _fold(line: str) -> str:
     return (b"\r\n ".join(parts)).decode() + "\r\n"
 
 
-def _day_span(when: EventDate) -> tuple[date, date, str]:
-    start = when.start.isoformat() if isinstance(when.start, datetime) else ""
-    return (when.first_day(), when.day_after(), start)
-
-
 ANNIVERSARIES = "anniversaries.ics"
 
 
 def anniversaries_key(timeline: Timeline, history: History) -> Hashable:
     """Everything the anniversaries calendar shows: not made again while this stays the same."""
-    versions = tuple(history.get(event.id).version for event in _dated_to_the_day(timeline))
+    version_of = history.versions()
+    versions = tuple([version_of[event.id] for event in _dated_to_the_day(timeline)])
     return ("anniversaries", replace(timeline, events=()), versions)
 
 
@@ -286,27 +297,34 @@ def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None
 
     An anniversary shows its event's description, the longest line of both: it is not written
     again but read from the event's VEVENT, which the memo holds anyway (50 MB less at 100,000
-    events); only the lines around it are remembered for the anniversary."""
+    events); only the lines around it are remembered for the anniversary, run by run."""
     memo = memo or Memo()
     calendar = _calendar(timeline, f"{timeline.title}: anniversaries", ANNIVERSARIES)
     base, domain = timeline.base_url, timeline.id_domain
-    body: list[bytes | memoryview] = []
-    for event in _dated_to_the_day(timeline):
+    events = _dated_to_the_day(timeline)
+    version_of = history.versions()
+    versions = [version_of[event.id] for event in events]
+
+    def one(place: int) -> _Anniversary:
+        event = events[place]
         revision = history.get(event.id)
-        fragment = memo.get(
-            ("vevent", revision.version, base, domain),
-            partial(_vevent_fragment, event, revision, base, domain),
-        )
-        before, after = memo.get(
-            ("anniversary", revision.version, base),
-            partial(_anniversary_around, event, revision, base, domain),
-        )
+        make = partial(_vevent_fragment, event, revision, base, domain)
+        fragment = memo.get(("vevent", versions[place], base, domain), make)
         start = fragment.index(b"\r\nDESCRIPTION:") + 2
         # A folded line goes on after "\r\n ", so this is where the description ends.
         end = fragment.index(b"\r\nLAST-MODIFIED:", start) + 2
-        body += [before, memoryview(fragment)[start:end], after]
+        return (*_anniversary_around(event, revision, base, domain), fragment, start, end)
+
+    body: list[bytes | memoryview] = []
+    for before, after, fragment, start, end in memo.in_runs(("anniversaries", base, domain), versions, one):
+        body += (before, memoryview(fragment)[start:end], after)
     head = calendar.to_ical()
     return {ANNIVERSARIES: Pieces((head[: -len(_END)], *body, _END))}
+
+
+# An anniversary's lines before its description and after, and where in its event's VEVENT
+# the description is.
+_Anniversary = tuple[bytes, bytes, bytes, int, int]
 
 
 def _anniversary_around(event: Event, revision: Revision, base_url: str, domain: str) -> tuple[bytes, bytes]:
