@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from operator import itemgetter
 
 from timeline.memo import Memo
 from timeline.model import Certainty, Event, Precision, Status, Timeline
@@ -43,11 +44,12 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
 
     The lanes are remembered in `memo` under the dates they were packed from (and the titles,
     while labels are drawn): an edit that moves no date draws the marks again, nothing more."""
-    events = tuple(sorted(timeline.events, key=lambda e: (e.date.sort_key(), e.id)))
+    events = timeline.events  # in chronological order, the first first
     if not events:
         return ""
-    first = min(e.date.first_day() for e in events).year
-    last = max(e.date.day_after() for e in events)
+    spans = tuple([e.date.sort_key() for e in events])
+    first = spans[0][0].year
+    last = max(map(itemgetter(1), spans))
     end_year = last.year if (last.month, last.day) == (1, 1) else last.year + 1
     start, end = date(first, 1, 1), date(max(end_year, first + 1), 1, 1)
     span = (end - start).days
@@ -56,7 +58,6 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
         return MARGIN + (day - start).days / span * (WIDTH - 2 * MARGIN)
 
     with_labels = len(events) <= MAX_LABELS
-    spans = tuple(e.date.sort_key() for e in events)
     key = ("axis", start, end, spans, tuple(e.title for e in events) if with_labels else None)
     layout = (memo or Memo()).get(key, lambda: _pack(events, x, with_labels))
     marks = [
