@@ -302,7 +302,7 @@ def test_after_a_build_shared_with_a_second_core_an_edit_makes_only_what_it_chan
     publisher.build(now=T0, today=D0)
     publisher.build(now=T0, today=D0)  # unchanged
     render = feeds.render
-    log = tmp_path / "made"  # the edit is shared with the second core too: both processes count
+    log = tmp_path / "made"  # a file, should the edit be shared with the second core too
 
     def counting(channel: Any, *rest: Any, **named: Any) -> dict[str, bytes]:
         with log.open("a") as file:
@@ -314,6 +314,36 @@ def test_after_a_build_shared_with_a_second_core_an_edit_makes_only_what_it_chan
     publisher.build(now=T0 + timedelta(days=1), today=D0)
     made = log.read_text().split()
     assert [stem for stem in made if stem.startswith("archive/")] == ["archive/1"]
+
+
+def test_an_edit_of_a_few_events_is_made_in_one_process_and_a_large_change_on_two_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Handing a worker's fragments back costs more than an edit of a few events takes."""
+    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    forks: list[bool] = []
+    both = parallel.both
+
+    def spy(here: Callable[[], Any], there: Callable[[], Any], *, fork: bool = True) -> Any:
+        forks.append(fork)
+        return both(here, there, fork=fork)
+
+    monkeypatch.setattr(parallel, "both", spy)
+    source = tmp_path / "events.yaml"
+    events = "".join(event_yaml(f"e{i}", date=f"{1900 + i}-01-0{1 + i % 9}") for i in range(120))
+    source.write_text(MINIMAL + events, encoding="utf-8")
+    publisher = Publisher(source, tmp_path / "out")
+    publisher.build(now=T0, today=D0)
+    assert forks == [True, True]  # the parse and the rendering
+    source.write_text(source.read_text().replace("title: A title", "title: Edited", 3))
+    publisher.build(now=T0 + timedelta(days=1), today=D0)
+    assert forks == [True, True]
+    source.write_text(source.read_text().replace("title: A title", "title: Edited", 20))
+    publisher.build(now=T0 + timedelta(days=2), today=D0)
+    assert forks == [True, True, True, True]
+    alone = build(source, tmp_path / "alone", now=T0 + timedelta(days=2), today=D0, parallel=False)
+    for name in alone.files:
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
 
 
 def test_on_this_day_is_made_again_only_when_the_day_or_an_event_it_announces_changes(

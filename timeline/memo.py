@@ -98,6 +98,10 @@ class Memo:
                 current_parts[key] = parts
                 pending.extend(parts)
 
+    def remembers(self) -> bool:
+        """Whether the last build left anything to reuse."""
+        return bool(self._previous)
+
     def in_worker(self) -> None:
         """Ask from here on as a forked worker: the fragments being made when it was forked are
         the parent's to finish, so what the worker asks is its own, for made_since()."""

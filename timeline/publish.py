@@ -295,6 +295,12 @@ class Publisher:
         self._history = (stamp_of(history_store.history_path(self.source)), history)
 
 
+def _changed_events(previous: History, current: History) -> int:
+    """How many events' revisions are new since `previous` (update() keeps the others as they
+    were)."""
+    return len({id(r) for r in current.revisions} - {id(r) for r in previous.revisions})
+
+
 @contextlib.contextmanager
 def _without_cycle_collection() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for a build.
@@ -361,9 +367,11 @@ def _build(
     current = history_store.update(previous, timeline, now)
     memo = memo or Memo()
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
-    # Worth a second core when the outputs are large: the page, the calendars and the archive
-    # are rewritten whole even when one event changed.
-    parallel = parallel and len(timeline.events) >= parallel_work.WORTH_IT
+    # Worth a second core when much is to be made: every fragment of a large timeline when
+    # nothing is remembered, thousands of changed events after. An edit of a few takes the
+    # rest from the memo, and handing a worker's fragments back would cost more than it saves.
+    to_make = _changed_events(previous, current) if memo.remembers() else len(timeline.events)
+    parallel = parallel and to_make >= parallel_work.WORTH_IT
     if check:
         collected = Collected()
         render_into(collected, timeline, current, today, memo, parallel=parallel)
