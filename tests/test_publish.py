@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import MINIMAL, T0, event_yaml
 from timeline import history as history_store
 from timeline import parallel, publish
+from timeline.atomic import write_atomic
 from timeline.errors import PublishError, ValidationError
 from timeline.publish import DATED, Publisher, build
 from timeline.render import feeds
@@ -172,6 +173,24 @@ def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
     assert (
         json.loads((out / "timeline.json").read_text())["items"][0]["date_modified"] == "2026-11-24T09:00:00Z"
     )
+
+
+def test_pieces_written_only_in_part_by_each_system_call_still_make_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """writev() may stop anywhere (a signal): the next call goes on after the last byte written."""
+    writev = os.writev
+    calls = []
+
+    def a_few_bytes_at_a_time(fd: int, buffers: list[bytes | memoryview]) -> int:
+        calls.append(len(buffers))
+        return writev(fd, [bytes(b"".join(buffers)[:7])])
+
+    monkeypatch.setattr("timeline.atomic.os.writev", a_few_bytes_at_a_time)
+    pieces = [b"", *(f"piece {n}; ".encode() for n in range(3000)), b"", "đồng".encode()]
+    write_atomic(tmp_path / "out", pieces)
+    assert (tmp_path / "out").read_bytes() == b"".join(pieces)
+    assert max(calls) > 1  # many pieces a call
 
 
 def test_a_failed_write_keeps_the_old_file_whole(
