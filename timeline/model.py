@@ -304,10 +304,9 @@ class History:
 
     def newest_change(self, event_ids: frozenset[str] | None = None) -> datetime:
         """When anything (or any of `event_ids`) last changed: a feed's `updated`."""
-        return max(
-            (r.last_changed for r in self.revisions if event_ids is None or r.event_id in event_ids),
-            default=EPOCH,
-        )
+        if event_ids is None:
+            return self._newest_change
+        return max((r.last_changed for r in self.revisions if r.event_id in event_ids), default=EPOCH)
 
     # Worked out once per object (the history is frozen) and read by every output, event by event.
     @cached_property
@@ -317,6 +316,10 @@ class History:
     @cached_property
     def _versions(self) -> dict[str, tuple[str, str, int, datetime]]:
         return {r.event_id: r.version for r in self.revisions}
+
+    @cached_property
+    def _newest_change(self) -> datetime:
+        return max((r.last_changed for r in self.revisions), default=EPOCH)
 
     @cached_property
     def _removed(self) -> tuple[Revision, ...]:

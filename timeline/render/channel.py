@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline.memo import Memo
-from timeline.model import EPOCH, Event, History, Precision, Revision, Timeline
+from timeline.model import EPOCH, Event, History, Precision, Revision, Timeline, remembered
 from timeline.render import prose
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
@@ -94,6 +94,10 @@ def select_each(timeline: Timeline, views: Sequence[View]) -> list[Timeline]:
 
 def views(timeline: Timeline) -> tuple[View, ...]:
     """The full timeline and one view per tag used by any event."""
+    return remembered(timeline, "_views", _views)  # asked for by the calendars, the page, the OPML
+
+
+def _views(timeline: Timeline) -> tuple[View, ...]:
     tags = sorted({tag for event in timeline.events for tag in event.tags})
     return (View(), *(View(f"tags/{tag}", tag) for tag in tags))
 

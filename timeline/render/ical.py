@@ -55,12 +55,10 @@ def render(
     stem = view.stem
     years = timezone_years(timeline)
     timeline = selected or view.select(timeline)
-    calendar = _calendar(timeline, timeline.title, view.path("ics"))
-    calendar.add("description", timeline.description)
-    calendar.add("x-wr-caldesc", icalendar.vText(timeline.description))
-    calendar.add("x-wr-timezone", icalendar.vText(timeline.timezone))
-    calendar.add("url", timeline.base_url)
     memo = memo or Memo()
+    path, zones = view.path("ics"), _zone_names(timeline)
+    head_key = ("calendar head", replace(timeline, events=()), path, zones, years)
+    head = memo.get(head_key, partial(_head, timeline, path, zones, years))
     base, domain = timeline.base_url, timeline.id_domain
     events = timeline.events
     version_of = history.versions()
@@ -77,11 +75,23 @@ def render(
     places = [bisect.bisect(events, _revision_order(r), key=Event.chronological_key) for r in cancelled]
     for place, revision in zip(places, cancelled, strict=True):  # from the last, so places stay
         body.insert(place, _cancelled(revision, domain).encode())
+    return {f"{stem}.ics": Pieces((head, *body, _END))}
+
+
+def _head(timeline: Timeline, path: str, zones: tuple[str, ...], years: tuple[date, date] | None) -> bytes:
+    """A view's calendar up to its first VEVENT: icalendar's, remembered (a VTIMEZONE takes it
+    tens of milliseconds)."""
+    calendar = _calendar(timeline, timeline.title, path)
+    calendar.add("description", timeline.description)
+    calendar.add("x-wr-caldesc", icalendar.vText(timeline.description))
+    calendar.add("x-wr-timezone", icalendar.vText(timeline.timezone))
+    calendar.add("url", timeline.base_url)
     # Zones before the events that use them: some clients read the file in one pass.
-    for timezone in _timezones(timeline, years):
-        calendar.add_component(timezone)
-    head = calendar.to_ical()
-    return {f"{stem}.ics": Pieces((head[: -len(_END)], *body, _END))}
+    if years is not None:
+        for zone in zones:
+            calendar.add_component(_timezone(zone, *years))
+    head: bytes = calendar.to_ical()
+    return head[: -len(_END)]
 
 
 def _revision_order(revision: Revision) -> tuple[DateOrder, str]:
@@ -117,20 +127,18 @@ def _timezone_years(timeline: Timeline) -> tuple[date, date] | None:
     )
 
 
-def _timezones(timeline: Timeline, years: tuple[date, date] | None) -> list[icalendar.Timezone]:
-    """A VTIMEZONE for each zone a timed event uses, sorted so that the output is stable
-    (icalendar's add_missing_timezones() follows set order, which changes between runs)."""
-    moments = [
-        moment
+def _zone_names(timeline: Timeline) -> tuple[str, ...]:
+    """The zones of the timed events, each to have a VTIMEZONE, sorted so that the output is
+    stable (icalendar's add_missing_timezones() follows set order, which changes between runs)."""
+    zones = {
+        zone.key
         for event in timeline.events
+        if event.date.precision is Precision.TIME  # the only dates with times
         for moment in (event.date.start, event.date.last)
-        if isinstance(moment, datetime)
-    ]
+        if isinstance(zone := getattr(moment, "tzinfo", None), ZoneInfo)
+    }
     # UTC times are written with Z (see _moment) and need no VTIMEZONE.
-    zones = sorted({m.tzinfo.key for m in moments if isinstance(m.tzinfo, ZoneInfo)} - _UTC_NAMES)
-    if not zones or years is None:
-        return []
-    return [_timezone(zone, *years) for zone in zones]
+    return tuple(sorted(zones - _UTC_NAMES))
 
 
 @cache
@@ -355,5 +363,12 @@ def _anniversary_around(event: Event, revision: Revision, base_url: str, domain:
     return _component(before).encode(), _component(after).encode()
 
 
-def _dated_to_the_day(timeline: Timeline) -> list[Event]:
-    return [event for event in timeline.events if event.date.precision in (Precision.DAY, Precision.TIME)]
+def _dated_to_the_day(timeline: Timeline) -> tuple[Event, ...]:
+    return remembered(timeline, "_dated_to_the_day", _find_dated_to_the_day)  # asked twice a build
+
+
+def _find_dated_to_the_day(timeline: Timeline) -> tuple[Event, ...]:
+    return tuple([event for event in timeline.events if event.date.precision in _TO_THE_DAY])
+
+
+_TO_THE_DAY = (Precision.DAY, Precision.TIME)
