@@ -7,7 +7,7 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from timeline.memo import Memo
+from timeline.memo import Key, Memo
 
 
 def counting(calls: list[str], name: str, make: Callable[[], str] | None = None) -> Callable[[], str]:
@@ -171,3 +171,13 @@ def test_after_an_edit_an_insertion_or_a_removal_only_the_runs_it_touches_are_ma
         assert made == changed[changed.index(made[0]) : changed.index(made[0]) + len(made)]
         memo.next_build()
         assert len(runs_made(memo, keys)[1]) < 100  # back again: around the change only
+
+
+def test_a_key_that_hashes_once_names_the_same_fragment_as_its_tuple() -> None:
+    memo, calls = Memo(), list[str]()
+    key = Key(("view", 1, ("a", 2)))
+    assert hash(key) == hash(("view", 1, ("a", 2))) == hash(key)
+    assert memo.get(key, counting(calls, "made")) == memo.get(("view", 1, ("a", 2)), counting(calls, "again"))
+    assert calls == ["made"]
+    sent = pickle.loads(pickle.dumps(key))  # to another process, whose str hashes differ
+    assert sent == key and "_hash" not in vars(sent)

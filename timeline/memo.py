@@ -22,6 +22,23 @@ _NOTHING = object()
 _RUN_END = 31
 
 
+class Key(tuple[Hashable, ...]):
+    """A key whose hash is worked out once, not at each look-up: a run's key holds 32 events'
+    versions, a view's all of them, and a build looks each up several times."""
+
+    _hash: int
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
+
+    def __reduce__(self) -> tuple[type[Key], tuple[tuple[Hashable, ...]]]:
+        return (Key, (tuple(self),))  # the hash is the process's own (Python salts str hashes)
+
+
 class Memo:
     def __init__(self) -> None:
         self._previous: dict[Hashable, object] = {}
@@ -39,13 +56,13 @@ class Memo:
             self._making[-1].append(key)
         else:
             self._outer.add(key)
-        if key in self._current:
-            value: T = self._current[key]  # type: ignore[assignment]
+        value: T = self._current.get(key, _NOTHING)  # type: ignore[assignment]
+        if value is not _NOTHING:
             if valid is None or valid(value):
                 return value
-        elif key in self._previous:
-            value = self._previous[key]  # type: ignore[assignment]
-            if valid is None or valid(value):
+        else:
+            value = self._previous.get(key, _NOTHING)  # type: ignore[assignment]
+            if value is not _NOTHING and (valid is None or valid(value)):
                 self._keep(key)
                 return value
         self._making.append([])
@@ -69,7 +86,7 @@ class Memo:
         ends = [place + 1 for place, code in enumerate(map(hash, keys)) if not code & _RUN_END]
         for end in (*ends, len(keys)):
             if end > start:
-                made += self.get((kind, *keys[start:end]), partial(self._run, make, start, end))
+                made += self.get(Key((kind, *keys[start:end])), partial(self._run, make, start, end))
                 start = end
         return made
 

@@ -22,7 +22,7 @@ from timeline import parallel as parallel_work
 from timeline import record
 from timeline.atomic import read_or_none
 from timeline.errors import PublishError
-from timeline.memo import Made, Memo
+from timeline.memo import Key, Made, Memo
 from timeline.model import History, Timeline
 from timeline.outputs import (
     Collected,
@@ -208,7 +208,7 @@ def _render_views(outputs: Outputs, *, timeline: Timeline, history: History, mem
     for view, selected in zip(views, channel.select_each(timeline, views), strict=True):
         removed = tuple(r.version for r in view.removed(history))
         versions = tuple([version_of[e.id] for e in selected.events])
-        key = ("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed)
+        key = Key(("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed))
         _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from html import escape
 from operator import itemgetter
 
-from timeline.memo import Memo
+from timeline.memo import Key, Memo
 from timeline.model import Certainty, Event, Precision, Status, Timeline
 
 WIDTH = 1000
@@ -58,7 +58,7 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
         return MARGIN + (day - start).days / span * (WIDTH - 2 * MARGIN)
 
     with_labels = len(events) <= MAX_LABELS
-    key = ("axis", start, end, spans, tuple(e.title for e in events) if with_labels else None)
+    key = Key(("axis", start, end, spans, tuple(e.title for e in events) if with_labels else None))
     layout = (memo or Memo()).get(key, lambda: _pack(events, x, with_labels))
     marks = [
         _Mark(events[index], x1, x2, lane, label, place) for index, x1, x2, lane, label, place in layout[0]

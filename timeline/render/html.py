@@ -10,7 +10,7 @@ from itertools import chain, groupby, repeat
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from timeline.memo import Memo
+from timeline.memo import Key, Memo
 from timeline.model import Certainty, Event, History, Status, Timeline
 from timeline.render import axis, prose
 from timeline.render.channel import views
@@ -32,7 +32,7 @@ def key(timeline: Timeline, history: History) -> Hashable:
     """Everything the page shows: it need not be made again while this stays the same."""
     version_of = history.versions()
     versions = tuple([version_of[event.id] for event in timeline.events])
-    return ("page", replace(timeline, events=()), versions, history.newest_change())
+    return Key(("page", replace(timeline, events=()), versions, history.newest_change()))
 
 
 def render(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, Content]:

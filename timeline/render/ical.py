@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from timeline.memo import Memo
+from timeline.memo import Key, Memo
 from timeline.model import (
     DateOrder,
     Event,
@@ -297,7 +297,7 @@ def anniversaries_key(timeline: Timeline, history: History) -> Hashable:
     """Everything the anniversaries calendar shows: not made again while this stays the same."""
     version_of = history.versions()
     versions = tuple([version_of[event.id] for event in _dated_to_the_day(timeline)])
-    return ("anniversaries", replace(timeline, events=()), versions)
+    return Key(("anniversaries", replace(timeline, events=()), versions))
 
 
 def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, Content]:
