@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
+from operator import attrgetter
 from typing import TypeVar
 
 Owner = TypeVar("Owner")
@@ -246,6 +247,9 @@ class Timeline:
         return self.base_url + path.lstrip("/")
 
 
+Version = tuple[str, str, int, datetime]  # see Revision.version
+
+
 @dataclass(frozen=True)
 class Revision:
     """What the history knows of one event: when it was first published and last changed.
@@ -266,7 +270,7 @@ class Revision:
     facts: str = ""  # the values of history.FACTS, joined by U+001F
 
     @cached_property
-    def version(self) -> tuple[str, str, int, datetime]:
+    def version(self) -> Version:
         """What names this version of the event: its content hash covers every field, the
         sequence and time the stamps. Rendered pieces are remembered under it."""
         return (self.event_id, self.content_hash, self.sequence, self.last_changed)
@@ -294,9 +298,18 @@ class History:
     def get(self, event_id: str) -> Revision:
         return self._by_id[event_id]
 
-    def versions(self) -> dict[str, tuple[str, str, int, datetime]]:
+    def versions(self) -> dict[str, Version]:
         """Each event's Revision.version by id: a build looks up every event's, view by view."""
         return self._versions
+
+    def versions_of(self, events: tuple[Event, ...]) -> tuple[Version, ...]:
+        """Each event's Revision.version, in order: kept for the very tuple asked about (a
+        timeline's events, a view's), which a build asks about for each output it makes."""
+        held = self._versions_of.get(id(events))
+        if held is None or held[0] is not events:
+            versions = tuple(map(self._versions.__getitem__, map(attrgetter("id"), events)))
+            held = self._versions_of[id(events)] = (events, versions)
+        return held[1]
 
     def removed(self) -> tuple[Revision, ...]:
         """Events taken out of the timeline that calendars must still hear were cancelled."""
@@ -314,8 +327,12 @@ class History:
         return {r.event_id: r for r in self.revisions}
 
     @cached_property
-    def _versions(self) -> dict[str, tuple[str, str, int, datetime]]:
+    def _versions(self) -> dict[str, Version]:
         return {r.event_id: r.version for r in self.revisions}
+
+    @cached_property
+    def _versions_of(self) -> dict[int, tuple[tuple[Event, ...], tuple[Version, ...]]]:
+        return {}
 
     @cached_property
     def _newest_change(self) -> datetime:

@@ -204,10 +204,9 @@ def _render_views(outputs: Outputs, *, timeline: Timeline, history: History, mem
     # archive page): a view whose events did not change since the last build is not made again.
     setting = (replace(timeline, events=()), ical.timezone_years(timeline))
     archive = channel.archive_page_count(timeline, history)
-    version_of = history.versions()
     for view, selected in zip(views, channel.select_each(timeline, views), strict=True):
         removed = tuple(r.version for r in view.removed(history))
-        versions = tuple([version_of[e.id] for e in selected.events])
+        versions = history.versions_of(selected.events)
         key = Key(("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed))
         _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
 

@@ -30,8 +30,7 @@ _environment = Environment(
 
 def key(timeline: Timeline, history: History) -> Hashable:
     """Everything the page shows: it need not be made again while this stays the same."""
-    version_of = history.versions()
-    versions = tuple([version_of[event.id] for event in timeline.events])
+    versions = history.versions_of(timeline.events)
     return Key(("page", replace(timeline, events=()), versions, history.newest_change()))
 
 
@@ -42,8 +41,7 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
     memo = memo or Memo()
     base = timeline.base_url
     events = timeline.events
-    version_of = history.versions()
-    versions = [version_of[event.id] for event in events]
+    versions = history.versions_of(events)
 
     def one(place: int) -> bytes:
         event = events[place]

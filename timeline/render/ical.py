@@ -61,8 +61,7 @@ def render(
     head = memo.get(head_key, partial(_head, timeline, path, zones, years))
     base, domain = timeline.base_url, timeline.id_domain
     events = timeline.events
-    version_of = history.versions()
-    versions = [version_of[event.id] for event in events]
+    versions = history.versions_of(events)
 
     def one(place: int) -> bytes:
         event = events[place]
@@ -295,8 +294,7 @@ ANNIVERSARIES = "anniversaries.ics"
 
 def anniversaries_key(timeline: Timeline, history: History) -> Hashable:
     """Everything the anniversaries calendar shows: not made again while this stays the same."""
-    version_of = history.versions()
-    versions = tuple([version_of[event.id] for event in _dated_to_the_day(timeline)])
+    versions = history.versions_of(_dated_to_the_day(timeline))
     return Key(("anniversaries", replace(timeline, events=()), versions))
 
 
@@ -310,8 +308,7 @@ def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None
     calendar = _calendar(timeline, f"{timeline.title}: anniversaries", ANNIVERSARIES)
     base, domain = timeline.base_url, timeline.id_domain
     events = _dated_to_the_day(timeline)
-    version_of = history.versions()
-    versions = [version_of[event.id] for event in events]
+    versions = history.versions_of(events)
 
     def one(place: int) -> _Anniversary:
         event = events[place]
