@@ -256,3 +256,15 @@ def test_the_change_log_keeps_the_newest_changes_when_one_build_makes_more(
     h = history.update(History(), timeline, T0)
     assert [(c.event_id, c.kind) for c in h.changes] == [("e2", "added"), ("e3", "added"), ("e4", "added")]
     assert [c.at for c in h.changes] == [h.get(f"e{i}").first_published for i in (2, 3, 4)]
+
+
+def test_the_versions_of_some_events_follow_them_in_order_whichever_tuple_asks() -> None:
+    timeline = parse(MINIMAL + event_yaml("a") + event_yaml("b", date="2012") + event_yaml("c", date="1990"))
+    current = history.update(History(), timeline, T0)
+    assert current.versions_of(timeline.events) == tuple(current.get(e.id).version for e in timeline.events)
+    backwards = tuple(reversed(timeline.events))
+    assert current.versions_of(backwards) == tuple(reversed(current.versions_of(timeline.events)))
+    edited = replace(timeline, events=(replace(timeline.events[0], title="Edited"), *timeline.events[1:]))
+    later = history.update(current, edited, T0 + timedelta(days=1))
+    assert later.versions_of(edited.events)[0] != current.versions_of(timeline.events)[0]
+    assert later.versions_of(edited.events)[1:] == current.versions_of(timeline.events)[1:]
