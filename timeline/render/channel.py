@@ -14,11 +14,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from html import escape
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline.memo import Memo
-from timeline.model import EPOCH, Event, History, Precision, Revision, Timeline, remembered
+from timeline.model import EPOCH, Event, EventDate, History, Precision, Revision, Timeline, remembered
 from timeline.render import prose
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
@@ -150,9 +151,10 @@ def events_channel(
     `feed_entries`; the full timeline's older entries are in its archive pages."""
     memo = memo or Memo()
     selected = selected or view.select(timeline)
-    newest = heapq.nlargest(
-        timeline.feed_entries, selected.events, key=lambda e: (history.get(e.id).last_changed, e.id)
-    )
+    # By (last changed, id), read from the versions (see Revision.version) without a call an event.
+    versions = history.versions_of(selected.events)
+    order = zip(map(itemgetter(3, 0), versions), range(len(versions)), strict=True)
+    newest = [selected.events[place] for _, place in heapq.nlargest(timeline.feed_entries, order)]
     changed = [history.get(e.id).last_changed for e in newest[:1]]
     changed += [r.last_changed for r in view.removed(history)]
     pages = archive_page_count(timeline, history) if view.stem == "timeline" and not view.query else 0
@@ -368,14 +370,17 @@ def anniversaries_announced(timeline: Timeline, today: date) -> list[Anniversary
     (29 February on the 28th in other years). A month- or year-precision event is remembered
     only on round anniversaries (every ROUND_YEARS years), on the first day of its month or year.
     """
-    # Candidates by (month, day) once, rather than every event for each day of the window.
+    days = [today - timedelta(days=offset) for offset in range(ON_THIS_DAY_WINDOW)]
+    window = {(day.month, day.day) for day in days}
+    # Candidates by (month, day) once, rather than every event for each day of the window; an
+    # event's (month, day) pairs are kept on its date, which an unchanged event keeps.
     candidates: dict[tuple[int, int], list[Event]] = {}
     for event in timeline.events:
-        for month_day in _remembered_on(event.date.precision, event.date.first_day()):
-            candidates.setdefault(month_day, []).append(event)
+        for month_day in remembered(event.date, "_remembered_on", _remembered_on):
+            if month_day in window:
+                candidates.setdefault(month_day, []).append(event)
     announced: list[Anniversary] = []
-    for offset in range(ON_THIS_DAY_WINDOW):
-        day = today - timedelta(days=offset)
+    for day in days:
         todays = [
             (event, years)
             for event in candidates.get((day.month, day.day), ())
@@ -429,8 +434,9 @@ def on_this_day_channel(
     )
 
 
-def _remembered_on(precision: Precision, start: date) -> tuple[tuple[int, int], ...]:
+def _remembered_on(when: EventDate) -> tuple[tuple[int, int], ...]:
     """The (month, day) pairs on which an event may be remembered."""
+    precision, start = when.precision, when.first_day()
     if precision in (Precision.DAY, Precision.TIME):
         return ((2, 28), (2, 29)) if (start.month, start.day) == (2, 29) else ((start.month, start.day),)
     return ((start.month, 1),) if precision is Precision.MONTH else ((1, 1),)
