@@ -107,8 +107,13 @@ def _pack(
     lane_ends: list[float] = []
     marks: list[_Placement] = []
     overflow: dict[int, list[int]] = {}
+    lowest = 0.0  # where the first lane to end does, once every lane is there
     for index, event in enumerate(events):
         x1 = scale(event.date.first_day())
+        if x1 < lowest and not with_labels:
+            # No lane is free here: a cluster, as for most events of a large timeline.
+            overflow.setdefault(int(x1 // CLUSTER_WIDTH), []).append(index)
+            continue
         x2 = max(scale(event.date.day_after()), x1 + 8)
         # Where a label can go, best first: inside a bar wide enough, to the right, to the left.
         options: list[tuple[str | None, str, float, float]] = []  # label, place, lane must end by, reach
@@ -135,6 +140,8 @@ def _pack(
             continue
         lane, label, place, reach = placed
         lane_ends[lane] = reach
+        if len(lane_ends) == MAX_LANES:
+            lowest = min(lane_ends)
         marks.append((index, x1, x2, lane, label, place))
     clusters = [(float(bucket * CLUSTER_WIDTH), members) for bucket, members in sorted(overflow.items())]
     return marks, clusters
