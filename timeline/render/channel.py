@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from html import escape
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -188,19 +188,23 @@ def archive_pages(timeline: Timeline, history: History) -> list[ArchivePage]:
     feed, which repeats the most recently changed (readers keep the newest by id)."""
     pages = _archive_pages(timeline, history)
     archive = []
-    for number, slots in enumerate(pages, start=1):
+    for number, (revisions, shown) in enumerate(pages, start=1):
         links = [("current", timeline.url("timeline.atom"))]
         if number > 1:
             links.append(("prev-archive", timeline.url(f"archive/{number - 1}.atom")))
         if number < len(pages):
             links.append(("next-archive", timeline.url(f"archive/{number + 1}.atom")))
         stem, title = f"archive/{number}", f"{timeline.title} (archive {number} of {len(pages)})"
-        key = ("archive", stem, title, tuple(links), timeline.base_url, tuple([r.version for r, _ in slots]))
-        events = [slot for _, slot in slots if isinstance(slot, Event)]
-        updated = max([r.last_changed for r, _ in slots])  # a removal changes its page too
+        versions = tuple(map(_VERSION, revisions))
+        key = ("archive", stem, title, tuple(links), timeline.base_url, versions)
+        events = [slot for slot in shown if isinstance(slot, Event)]
+        updated = max(map(_LAST_CHANGED, revisions))  # a removal changes its page too
         make = partial(_archive_channel, timeline, history, stem, title, tuple(links), events, updated)
         archive.append(ArchivePage(key, make))
     return archive
+
+
+_VERSION, _LAST_CHANGED = attrgetter("version"), attrgetter("last_changed")
 
 
 def _archive_channel(
@@ -230,19 +234,28 @@ def _archive_channel(
     )
 
 
-def _archive_pages(timeline: Timeline, history: History) -> list[list[tuple[Revision, Event | Revision]]]:
-    """Every event with its revision, in the order they were first published, `feed_entries` a
-    page: an event stays on its page for good, and an edit changes only that page. A removed
-    event keeps its place (as its Revision alone, shown as nothing) while the history remembers
-    it, so that a removal changes only its own page, not every page after it."""
+def _archive_pages(
+    timeline: Timeline, history: History
+) -> list[tuple[list[Revision], list[Event | Revision]]]:
+    """Every event's revision and the event, in the order they were first published,
+    `feed_entries` a page: an event stays on its page for good, and an edit changes only that
+    page. A removed event keeps its place (as its Revision alone, shown as nothing) while the
+    history remembers it, so that a removal changes only its own page, not every page after it."""
     if not archive_page_count(timeline, history):
         return []
-    get = history.get
-    slots: list[tuple[Revision, Event | Revision]] = [(get(e.id), e) for e in timeline.events]
-    slots += [(revision, revision) for revision in history.removed()]
-    slots.sort(key=lambda slot: (slot[0].first_published, slot[0].event_id))
+    removed = history.removed()
+    revisions = [*map(history.get, map(_ID, timeline.events)), *removed]
+    shown: list[Event | Revision] = [*timeline.events, *removed]
+    # Sorted in C: the order's keys listed once, then the places by them.
+    order_of = list(map(attrgetter("first_published", "event_id"), revisions))
+    order = sorted(range(len(revisions)), key=order_of.__getitem__)
+    revisions, shown = list(map(revisions.__getitem__, order)), list(map(shown.__getitem__, order))
     size = timeline.feed_entries
-    return [slots[start : start + size] for start in range(0, len(slots), size)]
+    starts = range(0, len(revisions), size)
+    return [(revisions[start : start + size], shown[start : start + size]) for start in starts]
+
+
+_ID = attrgetter("id")
 
 
 def archive_page_count(timeline: Timeline, history: History) -> int:
