@@ -243,19 +243,17 @@ def _archive_pages(
     history remembers it, so that a removal changes only its own page, not every page after it."""
     if not archive_page_count(timeline, history):
         return []
-    removed = history.removed()
-    revisions = [*map(history.get, map(_ID, timeline.events)), *removed]
-    shown: list[Event | Revision] = [*timeline.events, *removed]
-    # Sorted in C: the order's keys listed once, then the places by them.
-    order_of = list(map(attrgetter("first_published", "event_id"), revisions))
-    order = sorted(range(len(revisions)), key=order_of.__getitem__)
-    revisions, shown = list(map(revisions.__getitem__, order)), list(map(shown.__getitem__, order))
+    # The history holds every event's revision and the removed ones', nearly in this order
+    # already (an edited event's goes to the end), which the sort takes in one pass.
+    revisions = sorted(history.revisions, key=attrgetter("first_published", "event_id"))
+    by_id = dict(zip(map(_ID, timeline.events), timeline.events, strict=True))
+    shown: list[Event | Revision] = list(map(by_id.get, map(_EVENT_ID, revisions), revisions))
     size = timeline.feed_entries
     starts = range(0, len(revisions), size)
     return [(revisions[start : start + size], shown[start : start + size]) for start in starts]
 
 
-_ID = attrgetter("id")
+_ID, _EVENT_ID = attrgetter("id"), attrgetter("event_id")
 
 
 def archive_page_count(timeline: Timeline, history: History) -> int:
