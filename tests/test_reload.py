@@ -36,6 +36,9 @@ def test_a_reload_equals_a_full_parse_after_every_kind_of_edit(source: Path) -> 
         MINIMAL + events(50, {7: "Edited"}),  # one event changed
         MINIMAL + events(49),  # one removed
         MINIMAL + events(51),  # one added at the end
+        MINIMAL + events(51).replace("date: 1907", "date: 1930-06"),  # one moved later in time
+        MINIMAL + events(51).replace("date: 1907", "date: 1899-12-31"),  # and to the very first
+        MINIMAL + events(30) + event_yaml("late", date="1915-03") + events(51)[len(events(30)) :],
         MINIMAL + event_yaml("first", date="1800") + events(51),  # one added at the top: all move
         MINIMAL.replace("Test timeline", "Renamed") + events(51),  # the header changed
         MINIMAL + "# a comment\n" + events(51),  # only a comment

@@ -10,6 +10,7 @@ problems exactly as `timeline validate` does.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -27,6 +28,7 @@ _TOP_LEVEL = re.compile(rb"\n[^\s#-]")
 _FIRST_ITEM = re.compile(rb"^( *)- ", re.MULTILINE)
 _BOM = "\ufeff".encode()
 _CHUNK = 250  # events parsed at a time by either core, when two share a large parse
+_FEW = 100  # events parsed afresh that are put in order one by one, not by sorting all
 
 
 class Reloader:
@@ -100,8 +102,21 @@ class Reloader:
             return None  # a repeated id: the full parse says where both are
         self._pieces = dict(zip(digests, read_events, strict=True))
         self.parsed = len(unread)
-        ordered = tuple(sorted(read_events, key=Event.chronological_key))
+        ordered = self._ordered(read_events, [new for i in unread if (new := events[i]) is not None])
         return replace(self._header_timeline, events=ordered)
+
+    def _ordered(self, events: list[Event], parsed: list[Event]) -> tuple[Event, ...]:
+        """`events` in the timeline's order. After an edit, the last timeline's events still
+        here keep their order and the few parsed afresh are put in theirs: sorting 10,000
+        events again took 25 ms."""
+        last = self._timeline.events if self._timeline is not None else ()
+        if len(parsed) > _FEW or not last:
+            return tuple(sorted(events, key=Event.chronological_key))
+        here = set(map(id, events))
+        ordered = [event for event in last if id(event) in here]
+        for event in parsed:
+            bisect.insort(ordered, event, key=Event.chronological_key)
+        return tuple(ordered)
 
     def _read_chunks(
         self, pieces: list[memoryview], chunks: list[list[int]], lines: dict[int, int], shared: bool
