@@ -243,8 +243,7 @@ def _archive_pages(
     history remembers it, so that a removal changes only its own page, not every page after it."""
     if not archive_page_count(timeline, history):
         return []
-    # The history holds every event's revision and the removed ones', nearly in this order
-    # already (an edited event's goes to the end), which the sort takes in one pass.
+    # The history holds every event's revision and the removed ones'; sorted with a key read in C.
     revisions = sorted(history.revisions, key=attrgetter("first_published", "event_id"))
     by_id = dict(zip(map(_ID, timeline.events), timeline.events, strict=True))
     shown: list[Event | Revision] = list(map(by_id.get, map(_EVENT_ID, revisions), revisions))
