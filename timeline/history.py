@@ -332,9 +332,14 @@ def write(path: Path, history: History, memo: Memo | None = None) -> None:
 def _pieces(history: History, memo: Memo) -> list[bytes]:
     lines = _lines(history, memo)
     events = list(chain.from_iterable(zip(lines, repeat(b",\n"))))[:-1]
-    changes = ",\n".join(f"  {json.dumps(_change_json(c), ensure_ascii=False)}" for c in history.changes)
+    logged = history.changes
+    changes = ",\n".join(memo.in_runs("change lines", logged, lambda place: _change_line(logged[place])))
     head = f'{{\n "version": {FORMAT_VERSION},\n "events": {{\n'.encode()
     return [head, *events, f'\n }},\n "changes": [\n{changes}\n ]\n}}\n'.encode()]
+
+
+def _change_line(change: Change) -> str:
+    return f"  {json.dumps(_change_json(change), ensure_ascii=False)}"
 
 
 def remember(history: History, memo: Memo) -> None:
@@ -348,6 +353,11 @@ def remember(history: History, memo: Memo) -> None:
 
 
 def _lines(history: History, memo: Memo) -> list[bytes]:
+    # Kept on the history: a build that changes it asks twice (remember() and write()).
+    return remembered(history, "_lines", partial(_make_lines, memo=memo))
+
+
+def _make_lines(history: History, memo: Memo) -> list[bytes]:
     revisions = history.revisions
     # All that a line shows: the content hash stands for its title, date, tags and facts.
     keys = [(r.version, r.first_published, r.removed) for r in revisions]
