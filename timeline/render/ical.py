@@ -8,7 +8,7 @@ calendar shows 1 January 1987 as if that were the day. DTEND is exclusive, as RF
 from __future__ import annotations
 
 import bisect
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache, partial
@@ -53,10 +53,11 @@ def render(
     """The calendar of a view: its events, plus removed ones announced as cancelled."""
     view = view or View()
     stem = view.stem
-    years = timezone_years(timeline)
-    timeline = selected or view.select(timeline)
+    whole = timeline
+    years = timezone_years(whole)
+    timeline = selected or view.select(whole)
     memo = memo or Memo()
-    path, zones = view.path("ics"), _zone_names(timeline)
+    path, zones = view.path("ics"), _zone_names(_timed_in(view, timeline, whole))
     head_key = ("calendar head", replace(timeline, events=()), path, zones, years)
     head = memo.get(head_key, partial(_head, timeline, path, zones, years))
     base, domain = timeline.base_url, timeline.id_domain
@@ -111,13 +112,7 @@ def timezone_years(timeline: Timeline) -> tuple[date, date] | None:
 
 
 def _timezone_years(timeline: Timeline) -> tuple[date, date] | None:
-    moments = [
-        moment
-        for event in timeline.events
-        if event.date.precision is Precision.TIME
-        for moment in (event.date.start, event.date.last)
-        if isinstance(moment, datetime)
-    ]
+    moments = [moment for event in _timed(timeline) for moment in (event.date.start, event.date.last)]
     if not moments:
         return None
     # Within the years a date can have.
@@ -126,13 +121,31 @@ def _timezone_years(timeline: Timeline) -> tuple[date, date] | None:
     )
 
 
-def _zone_names(timeline: Timeline) -> tuple[str, ...]:
+def _timed(timeline: Timeline) -> tuple[Event, ...]:
+    """The events with a time (the only dates that are datetimes): what the VTIMEZONEs are for."""
+    return remembered(timeline, "_timed", _find_timed)
+
+
+def _find_timed(timeline: Timeline) -> tuple[Event, ...]:
+    return tuple([event for event in timeline.events if event.date.precision is Precision.TIME])
+
+
+def _timed_in(view: View, selected: Timeline, whole: Timeline) -> Iterable[Event]:
+    """The timed events of a view, found among the whole timeline's, which a build lists once,
+    rather than among all the view's events."""
+    if selected.events is whole.events:
+        return _timed(whole)
+    if view == View(view.stem, view.tag):  # a tag's, as channel.select_each() makes it
+        return [event for event in _timed(whole) if view.tag in event.tags]
+    return _timed(selected)
+
+
+def _zone_names(timed: Iterable[Event]) -> tuple[str, ...]:
     """The zones of the timed events, each to have a VTIMEZONE, sorted so that the output is
     stable (icalendar's add_missing_timezones() follows set order, which changes between runs)."""
     zones = {
         zone.key
-        for event in timeline.events
-        if event.date.precision is Precision.TIME  # the only dates with times
+        for event in timed
         for moment in (event.date.start, event.date.last)
         if isinstance(zone := getattr(moment, "tzinfo", None), ZoneInfo)
     }
