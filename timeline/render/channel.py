@@ -78,16 +78,11 @@ class View:
 
 
 def select_each(timeline: Timeline, views: Sequence[View]) -> list[Timeline]:
-    """view.select(timeline) for each view; the tags' in one pass over the events, not one each."""
-    plain = {view for view in views if view.tag is not None and view == View(view.stem, view.tag)}
-    by_tag: dict[str | None, list[Event]] = {view.tag: [] for view in plain}
-    for event in timeline.events:
-        for tag in event.tags:
-            if tag in by_tag:
-                by_tag[tag].append(event)
+    """view.select(timeline) for each view; the tags' from one pass over the events, not one each."""
+    by_tag = _events_by_tag(timeline)
     return [
-        replace(timeline, events=tuple(by_tag[view.tag]), title=view.title(timeline))
-        if view in plain
+        replace(timeline, events=tuple(by_tag.get(view.tag, ())), title=view.title(timeline))
+        if view.tag is not None and view == View(view.stem, view.tag)
         else view.select(timeline)
         for view in views
     ]
@@ -95,12 +90,20 @@ def select_each(timeline: Timeline, views: Sequence[View]) -> list[Timeline]:
 
 def views(timeline: Timeline) -> tuple[View, ...]:
     """The full timeline and one view per tag used by any event."""
-    return remembered(timeline, "_views", _views)  # asked for by the calendars, the page, the OPML
+    return (View(), *(View(f"tags/{tag}", tag) for tag in sorted(_events_by_tag(timeline))))
 
 
-def _views(timeline: Timeline) -> tuple[View, ...]:
-    tags = sorted({tag for event in timeline.events for tag in event.tags})
-    return (View(), *(View(f"tags/{tag}", tag) for tag in tags))
+def _events_by_tag(timeline: Timeline) -> dict[str, list[Event]]:
+    # Kept on the timeline: the calendars, the page and the OPML ask for the views.
+    return remembered(timeline, "_events_by_tag", _find_events_by_tag)
+
+
+def _find_events_by_tag(timeline: Timeline) -> dict[str, list[Event]]:
+    by_tag: dict[str, list[Event]] = {}
+    for event in timeline.events:
+        for tag in event.tags:
+            by_tag.setdefault(tag, []).append(event)
+    return by_tag
 
 
 @dataclass(frozen=True)
