@@ -19,6 +19,7 @@ from timeline import history as history_store
 from timeline import parallel, publish
 from timeline.atomic import write_atomic
 from timeline.errors import PublishError, ValidationError
+from timeline.memo import Memo
 from timeline.publish import DATED, Publisher, build
 from timeline.render import feeds
 
@@ -307,6 +308,27 @@ def test_a_build_shared_with_a_second_core_writes_the_same_bytes(
     for name in shared.files:
         assert (tmp_path / "shared" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
     assert forked == [True, True]  # the parse and the rendering; the build in one process forks neither
+
+
+def test_a_one_shot_build_does_not_hand_back_what_the_second_core_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`timeline build` ends with the build: pickling the worker's fragments for a memo that no
+    build will ask would cost a tenth of it at 10,000 events."""
+    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+
+    def never(self: Memo, mark: int) -> Any:
+        raise AssertionError("a one-shot build asked for what the worker made")
+
+    monkeypatch.setattr(Memo, "made_since", never)
+    source = tmp_path / "events.yaml"
+    events = "".join(event_yaml(f"e{i}", date=f"{1900 + i}-01-0{1 + i % 9}") for i in range(120))
+    source.write_text(MINIMAL + events, encoding="utf-8")
+    shared = build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
+    alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
+    for name in alone.files:
+        assert (tmp_path / "shared" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
+    assert shared.written == alone.written
 
 
 def test_after_a_build_shared_with_a_second_core_an_edit_makes_only_what_it_changed(

@@ -17,6 +17,7 @@ T = TypeVar("T")
 # What a forked worker hands back: the fragments it made; what each is made of, as places in
 # the last build (see made_since) and keys it made; the places of the fragments it reused.
 Made = tuple[list[tuple[Hashable, object]], dict[Hashable, tuple[list[int], list[Hashable]]], list[int]]
+NOTHING_MADE: Made = ([], {}, [])  # what a worker hands back when nothing is to be kept
 _NOTHING = object()
 # A run of items (see Memo.in_runs) ends after an item whose key's hash has these bits clear.
 _RUN_END = 31

@@ -22,7 +22,7 @@ from timeline import parallel as parallel_work
 from timeline import record
 from timeline.atomic import read_or_none
 from timeline.errors import PublishError
-from timeline.memo import Key, Made, Memo
+from timeline.memo import NOTHING_MADE, Key, Made, Memo
 from timeline.model import History, Timeline
 from timeline.outputs import (
     Collected,
@@ -86,11 +86,13 @@ def render_into(
     *,
     parallel: bool = False,
     first: Callable[[], None] | None = None,
+    keep: bool = True,
 ) -> None:
     """Make every output and put it into `outputs`, skipping those the memo says are made and
     `outputs` still holds; `first` is done before any output is put. With `parallel`, a second
     core (see timeline.parallel) makes some of them and puts them itself once `first` is done
-    here; the bytes are the same."""
+    here; the bytes are the same. Without `keep`, what the second core made is not handed
+    back to the memo: a build that ends the process (`timeline build`) has no use for it."""
     jobs = _jobs(timeline, history, today, memo)
     if not (parallel and parallel_work.available()):
         try:
@@ -123,7 +125,7 @@ def render_into(
         for number in shares.for_worker():
             jobs[number](gated)
         gated.settle()
-        return gated.handover(), memo.made_since(mark)
+        return gated.handover(), memo.made_since(mark) if keep else NOTHING_MADE
 
     try:
         _, (handed, made) = parallel_work.both(here, there)
@@ -168,13 +170,14 @@ def _render_unless_unchanged(
     memo: Memo,
     parallel: bool,
     first: Callable[[], None],
+    keep: bool,
 ) -> None:
     """render_into(), `first` first, unless this very timeline and history were published for
     `today` by the last build and every output is still as it left it: then a rebuild costs a
     stat a file."""
 
     def render() -> tuple[Timeline, History, dict[str, Stamp]]:
-        render_into(folder, timeline, history, today, memo, parallel=parallel, first=first)
+        render_into(folder, timeline, history, today, memo, parallel=parallel, first=first, keep=keep)
         return timeline, history, dict(folder.stamps)
 
     def unchanged(built: tuple[Timeline, History, dict[str, Stamp]]) -> bool:
@@ -397,7 +400,8 @@ def _build(
         remove_abandoned_temporaries(out)
         # Each output is written as it is made, so that a large timeline's outputs are never
         # all in memory at once.
-        _render_unless_unchanged(folder, timeline, current, today, memo, parallel, write_history)
+        keep = not one_shot  # a daemon builds again and reuses what the second core made
+        _render_unless_unchanged(folder, timeline, current, today, memo, parallel, write_history, keep)
     except OSError as error:
         where = error.filename or out
         reason = os.strerror(error.errno) if error.errno else str(error)
