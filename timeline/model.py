@@ -98,11 +98,29 @@ class EventDate:
 
     def sort_key(self) -> tuple[date, date]:
         """Chronological order: by first day, then by how far the date reaches."""
-        return self._sort_key
+        return self.span
+
+    # Kept on the date once worked out, and so read in C (by attrgetter) from then on: dates
+    # are kept from build to build with their events, and every build lists these of them all.
+    @cached_property
+    def span(self) -> tuple[date, date]:
+        """The first day covered and the day after the last (an exclusive end)."""
+        return (self.first_day(), self.day_after())
 
     @cached_property
-    def _sort_key(self) -> tuple[date, date]:
-        return (self.first_day(), self.day_after())
+    def timed(self) -> bool:
+        """Whether the date has a time of day."""
+        return self.precision is Precision.TIME
+
+    @cached_property
+    def to_the_day(self) -> bool:
+        """Whether the date names a day (with or without a time)."""
+        return self.precision in (Precision.DAY, Precision.TIME)
+
+    @cached_property
+    def year(self) -> int:
+        """The year of the first day covered."""
+        return self.first_day().year
 
     def chronological_key(self) -> DateOrder:
         """Where the date goes in the timeline: sort_key(), then a time's moment, before which

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from timeline.memo import Key, Memo
 from timeline.model import Certainty, Event, Precision, Status, Timeline
@@ -47,7 +47,7 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
     events = timeline.events  # in chronological order, the first first
     if not events:
         return ""
-    spans = tuple([e.date.sort_key() for e in events])
+    spans = tuple(map(_SPAN, events))
     first = spans[0][0].year
     last = max(map(itemgetter(1), spans))
     end_year = last.year if (last.month, last.day) == (1, 1) else last.year + 1
@@ -96,6 +96,7 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
     return "\n".join(out)
 
 
+_SPAN = attrgetter("date.span")
 _Placement = tuple[int, float, float, int, str | None, str]  # event, x1, x2, lane, label, where
 
 

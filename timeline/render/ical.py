@@ -12,6 +12,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache, partial
+from itertools import compress
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -127,7 +129,10 @@ def _timed(timeline: Timeline) -> tuple[Event, ...]:
 
 
 def _find_timed(timeline: Timeline) -> tuple[Event, ...]:
-    return tuple([event for event in timeline.events if event.date.precision is Precision.TIME])
+    return tuple(compress(timeline.events, map(_TIMED, timeline.events)))
+
+
+_TIMED, _TO_THE_DAY = attrgetter("date.timed"), attrgetter("date.to_the_day")
 
 
 def _timed_in(view: View, selected: Timeline, whole: Timeline) -> Iterable[Event]:
@@ -378,7 +383,4 @@ def _dated_to_the_day(timeline: Timeline) -> tuple[Event, ...]:
 
 
 def _find_dated_to_the_day(timeline: Timeline) -> tuple[Event, ...]:
-    return tuple([event for event in timeline.events if event.date.precision in _TO_THE_DAY])
-
-
-_TO_THE_DAY = (Precision.DAY, Precision.TIME)
+    return tuple(compress(timeline.events, map(_TO_THE_DAY, timeline.events)))
