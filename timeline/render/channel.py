@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from html import escape
-from operator import attrgetter, itemgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, contains, itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -99,11 +100,20 @@ def _events_by_tag(timeline: Timeline) -> dict[str, list[Event]]:
 
 
 def _find_events_by_tag(timeline: Timeline) -> dict[str, list[Event]]:
+    events = timeline.events
+    tags_of = list(map(_TAGS, events))
+    tags = set(chain.from_iterable(tags_of))
+    if len(tags) <= _FEW_TAGS:  # a pass a tag, in C: faster than one in Python for a few
+        return {tag: list(compress(events, map(contains, tags_of, repeat(tag)))) for tag in tags}
     by_tag: dict[str, list[Event]] = {}
-    for event in timeline.events:
-        for tag in event.tags:
+    for event, tags_of_event in zip(events, tags_of, strict=True):
+        for tag in tags_of_event:
             by_tag.setdefault(tag, []).append(event)
     return by_tag
+
+
+_TAGS = attrgetter("tags")
+_FEW_TAGS = 16
 
 
 @dataclass(frozen=True)
