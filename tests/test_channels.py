@@ -19,7 +19,7 @@ from timeline.load import load, parse
 from timeline.memo import Memo
 from timeline.model import History
 from timeline.publish import DATED, render_all
-from timeline.render import feeds, ical
+from timeline.render import channel, feeds, ical
 from timeline.render.channel import Channel, archive_pages, changes_channel, on_this_day_channel
 from timeline.render.pieces import Pieces
 
@@ -304,3 +304,18 @@ def test_anniversaries_read_from_remembered_vevents_are_those_written_alone() ->
     assert isinstance(alone, Pieces) and isinstance(after_the_calendar, Pieces)
     assert after_the_calendar.joined() == alone.joined()
     assert b"DESCRIPTION:" in alone.joined()
+
+
+@pytest.mark.parametrize("tag_count", [3, 40])  # few tags are found a pass a tag, many in one pass
+def test_each_tag_has_a_view_of_exactly_its_events_in_order(tag_count: int) -> None:
+    events = "".join(
+        event_yaml(f"e{i}", date=f"{1950 + i}") + f"    tags: [t{i % tag_count}, t{(i * 7) % tag_count}x]\n"
+        for i in range(60)
+    )
+    timeline = parse(MINIMAL + events)
+    views = channel.views(timeline)
+    expected_tags = sorted({tag for event in timeline.events for tag in event.tags})
+    assert [view.tag for view in views] == [None, *expected_tags]
+    for view, selected in zip(views, channel.select_each(timeline, views), strict=True):
+        assert selected.events == view.select(timeline).events
+        assert all(view.tag is None or view.tag in event.tags for event in selected.events)
