@@ -460,6 +460,8 @@ def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
             if len(made_over_there) > 2:
                 (tmp_path / "died").touch()
                 os._exit(1)
+        else:
+            time.sleep(0.05)  # so that the worker surely takes more than two pages
         return render_archive(page)
 
     monkeypatch.setattr(publish, "_archive_document", dies_after_two)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +158,8 @@ def test_chunks_taken_by_a_worker_that_dies_are_parsed_here(
                 chunks.write("one\n")
             if len((tmp_path / "chunks").read_text().split()) > 1:
                 os._exit(1)
+        else:
+            time.sleep(0.02)  # so that the worker surely takes chunks
         return parse(self, *args)
 
     monkeypatch.setattr(Reloader, "_parse", dies_on_its_second_chunk)
