@@ -342,11 +342,11 @@ class History:
     # Worked out once per object (the history is frozen) and read by every output, event by event.
     @cached_property
     def _by_id(self) -> dict[str, Revision]:
-        return {r.event_id: r for r in self.revisions}
+        return dict(zip(map(_EVENT_ID, self.revisions), self.revisions, strict=True))
 
     @cached_property
     def _versions(self) -> dict[str, Version]:
-        return {r.event_id: r.version for r in self.revisions}
+        return dict(zip(map(_EVENT_ID, self.revisions), map(_VERSION, self.revisions), strict=True))
 
     @cached_property
     def _versions_of(self) -> dict[int, tuple[tuple[Event, ...], tuple[Version, ...]]]:
@@ -354,7 +354,7 @@ class History:
 
     @cached_property
     def _newest_change(self) -> datetime:
-        return max((r.last_changed for r in self.revisions), default=EPOCH)
+        return max(map(_LAST_CHANGED, self.revisions), default=EPOCH)
 
     @cached_property
     def _removed(self) -> tuple[Revision, ...]:
@@ -362,3 +362,5 @@ class History:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Read in C: a build lists these of every revision.
+_EVENT_ID, _VERSION, _LAST_CHANGED = attrgetter("event_id"), attrgetter("version"), attrgetter("last_changed")

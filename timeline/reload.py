@@ -11,10 +11,12 @@ problems exactly as `timeline validate` does.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from hashlib import blake2b
+from itertools import compress, count, repeat
+from operator import attrgetter, is_
 from pathlib import Path
 
 from timeline import parallel as parallel_work
@@ -85,9 +87,9 @@ class Reloader:
                 return None
             self._header, self._pieces = header, {}
         # Keyed by text alone: an event moved by an edit above it is still the same event.
-        digests = [_digest(piece) for piece in pieces]
-        events: list[Event | None] = [self._pieces.get(digest) for digest in digests]
-        unread = [index for index, event in enumerate(events) if event is None]
+        digests = [blake2b(piece, digest_size=_DIGEST_SIZE).digest() for piece in pieces]
+        events: list[Event | None] = list(map(self._pieces.get, digests))
+        unread = list(compress(count(), map(is_, events, repeat(None))))
         lines = _first_lines(data, starts, unread)
         chunks = [unread[at : at + _CHUNK] for at in range(0, len(unread), _CHUNK)]
         shared = parallel and len(unread) >= parallel_work.WORTH_IT
@@ -98,7 +100,7 @@ class Reloader:
             for index, event in zip(chunk, read[number] or (), strict=True):
                 events[index] = event
         read_events = [event for event in events if event is not None]
-        if len({e.id for e in read_events}) != len(read_events):
+        if len(set(map(_ID, read_events))) != len(read_events):
             return None  # a repeated id: the full parse says where both are
         self._pieces = dict(zip(digests, read_events, strict=True))
         self.parsed = len(unread)
@@ -175,7 +177,11 @@ class Reloader:
 
 
 def _digest(data: bytes | memoryview) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return blake2b(data, digest_size=_DIGEST_SIZE).digest()
+
+
+_DIGEST_SIZE = 16
+_ID = attrgetter("id")
 
 
 def _split(data: bytes) -> tuple[str, list[memoryview], list[int]] | None:

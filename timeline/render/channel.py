@@ -94,6 +94,15 @@ def views(timeline: Timeline) -> tuple[View, ...]:
     return (View(), *(View(f"tags/{tag}", tag) for tag in sorted(_events_by_tag(timeline))))
 
 
+def events_by_id(timeline: Timeline) -> dict[str, Event]:
+    """The timeline's events by id, kept on it: the changes feed and the archive ask."""
+    return remembered(timeline, "_events_by_id", _find_events_by_id)
+
+
+def _find_events_by_id(timeline: Timeline) -> dict[str, Event]:
+    return dict(zip(map(_ID, timeline.events), timeline.events, strict=True))
+
+
 def _events_by_tag(timeline: Timeline) -> dict[str, list[Event]]:
     # Kept on the timeline: the calendars, the page and the OPML ask for the views.
     return remembered(timeline, "_events_by_tag", _find_events_by_tag)
@@ -260,7 +269,7 @@ def _archive_pages(
         return []
     # The history holds every event's revision and the removed ones'; sorted with a key read in C.
     revisions = sorted(history.revisions, key=attrgetter("first_published", "event_id"))
-    by_id = dict(zip(map(_ID, timeline.events), timeline.events, strict=True))
+    by_id = events_by_id(timeline)
     shown: list[Event | Revision] = list(map(by_id.get, map(_EVENT_ID, revisions), revisions))
     size = timeline.feed_entries
     starts = range(0, len(revisions), size)
@@ -341,7 +350,7 @@ _CHANGE_VERBS = {"added": "Added", "changed": "Updated", "removed": "Removed", "
 
 def changes_channel(timeline: Timeline, history: History) -> Channel:
     """One entry per real change to the timeline, newest first, saying what changed."""
-    current = {e.id: e for e in timeline.events}
+    current = events_by_id(timeline)
     entries = []
     for change in reversed(history.changes[-CHANGES_SHOWN:]):
         event = current.get(change.event_id)
