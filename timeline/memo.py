@@ -64,7 +64,7 @@ class Memo:
         else:
             value = self._previous.get(key, _NOTHING)  # type: ignore[assignment]
             if value is not _NOTHING and (valid is None or valid(value)):
-                self._keep(key)
+                self._carry(key, value)
                 return value
         self._making.append([])
         try:
@@ -99,11 +99,21 @@ class Memo:
         self._making[-1].clear()
         return made
 
-    def _keep(self, key: Hashable) -> None:
-        """Carry a fragment of the last build into this one, with the parts it was made of."""
+    def _carry(self, key: Hashable, value: object) -> None:
+        """Carry a fragment of the last build, not yet in this one, into it, with its parts.
+        (A key is looked up once a step: a run's key is hashed in Python, see Key.)"""
+        self._current[key] = value
+        parts = self._previous_parts.get(key)
+        if parts:
+            self._current_parts[key] = parts
+            self._keep(parts)
+
+    def _keep(self, keys: list[Hashable]) -> None:
+        """Carry fragments of the last build into this one, with the parts they were made of;
+        those already carried are passed over."""
         current, previous = self._current, self._previous
         current_parts, previous_parts = self._current_parts, self._previous_parts
-        pending = [key]
+        pending = list(keys)
         # Checked as taken, not as added: an unchanged rebuild of 100,000 events keeps half a
         # million parts, and a generator testing each before adding it took 1.8 s.
         while pending:
@@ -166,8 +176,7 @@ class Memo:
         self._current.update(items)
         for key, (old, new) in parts.items():
             self._current_parts[key] = [last[number] for number in old] + new
-        for key in reused + [last[number] for old, _ in parts.values() for number in old]:
-            self._keep(key)  # those already kept are passed over
+        self._keep(reused + [last[number] for old, _ in parts.values() for number in old])
         asked = [key for key, _ in items] + reused
         if self._making:  # adopted while making a fragment: they are its parts, as if asked here
             self._making[-1].extend(asked)
