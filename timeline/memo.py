@@ -49,6 +49,7 @@ class Memo:
         self._current_parts: dict[Hashable, list[Hashable]] = {}
         self._making: list[list[Hashable]] = []
         self._outer: set[Hashable] = set()  # the keys this build asked for not while making another
+        self._run_items: set[Hashable] = set()  # the keys asked for while making a run
 
     def get(self, key: Hashable, make: Callable[[], T], valid: Callable[[T], bool] | None = None) -> T:
         """The fragment for `key`, made only if neither this build nor the last one made it, or
@@ -95,8 +96,10 @@ class Memo:
         made = tuple([make(place) for place in range(start, end)])  # a tuple: see made_since
         # What its items asked for are not the run's parts: a run reused whole need not keep
         # them (walking them was most of what reusing the runs of 10,000 events cost), and an
-        # edit makes its run again, item by item at worst.
-        self._making[-1].clear()
+        # edit makes its run again, item by item at worst. Nor does a worker hand them back.
+        asked = self._making[-1]
+        self._run_items.update(asked)
+        asked.clear()
         return made
 
     def _carry(self, key: Hashable, value: object) -> None:
@@ -141,20 +144,22 @@ class Memo:
 
     def made_since(self, mark: int) -> Made:
         """What this build asked for after `mark`, for a forked worker to hand back: the fragments
-        it made that were asked for directly, and the parts it made that are text (a VEVENT, an
-        article) or tuples of plain values (the axis's lanes), with what each is made of; and
-        which of the last build's fragments it reused. Parts that are objects (a feed entry) are
-        left out: pickling them costs more than making them again when their fragment changes.
+        it made that were asked for directly, and the parts it made that are text (a calendar's
+        head) or tuples of plain values (a run of VEVENTs, the axis's lanes), with what each is
+        made of; and which of the last build's fragments it reused. Parts that are objects (a
+        feed entry) are left out: pickling them costs more than making them again when their
+        fragment changes; so are the items of runs, whose bytes go with their run.
 
         The last build's fragments are named by their place in it, which the parent shares:
         after an edit, the keys of ten thousand reused articles took 0.3 s to pickle."""
         place = {key: number for number, key in enumerate(self._previous)}
+        run_items = self._run_items  # in the runs handed back: a VEVENT's bytes, not its key
         items: list[tuple[Hashable, object]] = []
         kept: list[int] = []
         for key, value in islice(self._current.items(), mark, None):
             if self._previous.get(key, _NOTHING) is value:
                 kept.append(place[key])
-            elif key in self._outer or isinstance(value, str | bytes | tuple):
+            elif key in self._outer or (isinstance(value, str | bytes | tuple) and key not in run_items):
                 items.append((key, value))
         handed = {key for key, _ in items}
         parts = {
@@ -187,4 +192,4 @@ class Memo:
         """Start a new build: keep what the last one used, drop the rest."""
         self._previous, self._current = self._current, {}
         self._previous_parts, self._current_parts = self._current_parts, {}
-        self._outer = set()
+        self._outer, self._run_items = set(), set()
