@@ -268,3 +268,13 @@ def test_the_versions_of_some_events_follow_them_in_order_whichever_tuple_asks()
     later = history.update(current, edited, T0 + timedelta(days=1))
     assert later.versions_of(edited.events)[0] != current.versions_of(timeline.events)[0]
     assert later.versions_of(edited.events)[1:] == current.versions_of(timeline.events)[1:]
+
+
+@given(st.lists(st.text().filter(lambda text: "\x1f" not in text), min_size=10, max_size=10))
+@settings(max_examples=500, deadline=None)
+def test_a_revisions_facts_are_written_as_json_writes_them_whatever_they_hold(values: list[str]) -> None:
+    """Quoted at once and cut at the separator's escape: a backslash in a fact (which could
+    spell that escape) takes the slower way, member by member."""
+    members = history._facts_json("\x1f".join(values))
+    assert json.loads("{" + members + "}") == dict(zip(history.FACTS, values, strict=True))
+    assert members == json.dumps(dict(zip(history.FACTS, values, strict=True)), ensure_ascii=False)[1:-1]
