@@ -269,6 +269,48 @@ Version = tuple[str, str, int, datetime]  # see Revision.version
 
 
 @dataclass(frozen=True)
+class Index:
+    """What the outputs look up about all of a timeline's events, listed in one pass (see
+    event_index()): the events by id and by tag, those with a time and those dated to the day, and
+    each one's span and year, in the timeline's order."""
+
+    by_id: dict[str, Event]
+    by_tag: dict[str, list[Event]]
+    timed: tuple[Event, ...]
+    to_the_day: tuple[Event, ...]
+    spans: tuple[tuple[date, date], ...]
+    years: tuple[int, ...]
+
+
+def event_index(timeline: Timeline) -> Index:
+    """The timeline's Index, kept on it. One pass over 10,000 events, which lie scattered in
+    memory, cost a third of the six passes it replaces, each in C: the time goes to reaching
+    each event, not to what is done with it."""
+    return remembered(timeline, "_index", _make_index)
+
+
+def _make_index(timeline: Timeline) -> Index:
+    by_id: dict[str, Event] = {}
+    by_tag: dict[str, list[Event]] = {}
+    timed: list[Event] = []
+    to_the_day: list[Event] = []
+    spans: list[tuple[date, date]] = []
+    years: list[int] = []
+    for event in timeline.events:
+        by_id[event.id] = event
+        for tag in event.tags:
+            by_tag.setdefault(tag, []).append(event)
+        when = event.date
+        if when.to_the_day:
+            to_the_day.append(event)
+            if when.timed:
+                timed.append(event)
+        spans.append(when.span)
+        years.append(when.year)
+    return Index(by_id, by_tag, tuple(timed), tuple(to_the_day), tuple(spans), tuple(years))
+
+
+@dataclass(frozen=True)
 class Revision:
     """What the history knows of one event: when it was first published and last changed.
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 
 from timeline.memo import Key, Memo
-from timeline.model import Certainty, Event, Precision, Status, Timeline
+from timeline.model import Certainty, Event, Precision, Status, Timeline, event_index
 
 WIDTH = 1000
 MARGIN = 24
@@ -47,7 +47,7 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
     events = timeline.events  # in chronological order, the first first
     if not events:
         return ""
-    spans = tuple(map(_SPAN, events))
+    spans = event_index(timeline).spans
     first = spans[0][0].year
     last = max(map(itemgetter(1), spans))
     end_year = last.year if (last.month, last.day) == (1, 1) else last.year + 1
@@ -96,7 +96,6 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
     return "\n".join(out)
 
 
-_SPAN = attrgetter("date.span")
 _Placement = tuple[int, float, float, int, str | None, str]  # event, x1, x2, lane, label, where
 
 

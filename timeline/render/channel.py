@@ -14,13 +14,22 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from html import escape
-from itertools import chain, compress, repeat
-from operator import attrgetter, contains, itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline.memo import Memo
-from timeline.model import EPOCH, Event, EventDate, History, Precision, Revision, Timeline, remembered
+from timeline.model import (
+    EPOCH,
+    Event,
+    EventDate,
+    History,
+    Precision,
+    Revision,
+    Timeline,
+    event_index,
+    remembered,
+)
 from timeline.render import prose
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
@@ -95,34 +104,12 @@ def views(timeline: Timeline) -> tuple[View, ...]:
 
 
 def events_by_id(timeline: Timeline) -> dict[str, Event]:
-    """The timeline's events by id, kept on it: the changes feed and the archive ask."""
-    return remembered(timeline, "_events_by_id", _find_events_by_id)
-
-
-def _find_events_by_id(timeline: Timeline) -> dict[str, Event]:
-    return dict(zip(map(_ID, timeline.events), timeline.events, strict=True))
+    """The timeline's events by id: the changes feed and the archive ask."""
+    return event_index(timeline).by_id
 
 
 def _events_by_tag(timeline: Timeline) -> dict[str, list[Event]]:
-    # Kept on the timeline: the calendars, the page and the OPML ask for the views.
-    return remembered(timeline, "_events_by_tag", _find_events_by_tag)
-
-
-def _find_events_by_tag(timeline: Timeline) -> dict[str, list[Event]]:
-    events = timeline.events
-    tags_of = list(map(_TAGS, events))
-    tags = set(chain.from_iterable(tags_of))
-    if len(tags) <= _FEW_TAGS:  # a pass a tag, in C: faster than one in Python for a few
-        return {tag: list(compress(events, map(contains, tags_of, repeat(tag)))) for tag in tags}
-    by_tag: dict[str, list[Event]] = {}
-    for event, tags_of_event in zip(events, tags_of, strict=True):
-        for tag in tags_of_event:
-            by_tag.setdefault(tag, []).append(event)
-    return by_tag
-
-
-_TAGS = attrgetter("tags")
-_FEW_TAGS = 16
+    return event_index(timeline).by_tag
 
 
 @dataclass(frozen=True)

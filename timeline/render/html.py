@@ -6,19 +6,17 @@ import re
 from collections.abc import Hashable
 from dataclasses import replace
 from itertools import chain, groupby, repeat
-from operator import attrgetter
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from timeline.memo import Key, Memo
-from timeline.model import Certainty, Event, History, Status, Timeline
+from timeline.model import Certainty, Event, History, Status, Timeline, event_index
 from timeline.render import axis, prose
 from timeline.render.channel import views
 from timeline.render.pieces import Content, Pieces
 
 PAGE = "index.html"
-_YEAR = attrgetter("date.year")
 _SLOT = Markup("\x00")  # where a year's articles go
 
 _environment = Environment(
@@ -53,7 +51,7 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
         return memo.get(key, lambda: _article(event, timeline).encode())
 
     articles = memo.in_runs(("articles", base), versions, one)
-    years = [(year, len(list(same))) for year, same in groupby(map(_YEAR, events))]
+    years = [(year, len(list(same))) for year, same in groupby(event_index(timeline).years)]
     webcal = "webcal://" + timeline.base_url.split("://", 1)[1]
     tags = [view.tag for view in views(timeline) if view.tag]
     page = _environment.get_template("timeline.html.j2").render(

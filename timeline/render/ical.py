@@ -12,8 +12,6 @@ from collections.abc import Hashable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache, partial
-from itertools import compress
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -28,6 +26,7 @@ from timeline.model import (
     Revision,
     Status,
     Timeline,
+    event_index,
     remembered,
 )
 from timeline.render import prose
@@ -125,14 +124,7 @@ def _timezone_years(timeline: Timeline) -> tuple[date, date] | None:
 
 def _timed(timeline: Timeline) -> tuple[Event, ...]:
     """The events with a time (the only dates that are datetimes): what the VTIMEZONEs are for."""
-    return remembered(timeline, "_timed", _find_timed)
-
-
-def _find_timed(timeline: Timeline) -> tuple[Event, ...]:
-    return tuple(compress(timeline.events, map(_TIMED, timeline.events)))
-
-
-_TIMED, _TO_THE_DAY = attrgetter("date.timed"), attrgetter("date.to_the_day")
+    return event_index(timeline).timed
 
 
 def _timed_in(view: View, selected: Timeline, whole: Timeline) -> Iterable[Event]:
@@ -379,8 +371,4 @@ def _anniversary_around(event: Event, revision: Revision, base_url: str, domain:
 
 
 def _dated_to_the_day(timeline: Timeline) -> tuple[Event, ...]:
-    return remembered(timeline, "_dated_to_the_day", _find_dated_to_the_day)  # asked twice a build
-
-
-def _find_dated_to_the_day(timeline: Timeline) -> tuple[Event, ...]:
-    return tuple(compress(timeline.events, map(_TO_THE_DAY, timeline.events)))
+    return event_index(timeline).to_the_day
