@@ -90,7 +90,7 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
     by date shows them in the order they happened, no two entries share an `updated` (the W3C
     validator warns of that), and an event's times only ever move forward.
     """
-    previous = dict(zip(map(_EVENT_ID, history.revisions), history.revisions, strict=True))
+    previous = history.by_id()  # the last build listed them already
     kept: list[Revision] = []
     removed: list[Revision] = []
     changed: list[tuple[Event, Revision | None]] = []

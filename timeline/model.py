@@ -358,6 +358,10 @@ class History:
     def get(self, event_id: str) -> Revision:
         return self._by_id[event_id]
 
+    def by_id(self) -> dict[str, Revision]:
+        """The revisions by event id: a copy to change at will (made in C from the one kept)."""
+        return dict(self._by_id)
+
     def versions(self) -> dict[str, Version]:
         """Each event's Revision.version by id: a build looks up every event's, view by view."""
         return self._versions
@@ -381,28 +385,42 @@ class History:
             return self._newest_change
         return max((r.last_changed for r in self.revisions if r.event_id in event_ids), default=EPOCH)
 
-    # Worked out once per object (the history is frozen) and read by every output, event by event.
-    @cached_property
+    # Worked out once per object (the history is frozen) and read by every output, event by
+    # event; in one pass over the revisions, which lie scattered in memory (see event_index).
+    @property
     def _by_id(self) -> dict[str, Revision]:
-        return dict(zip(map(_EVENT_ID, self.revisions), self.revisions, strict=True))
+        return self._lookups[0]
+
+    @property
+    def _versions(self) -> dict[str, Version]:
+        return self._lookups[1]
+
+    @property
+    def _newest_change(self) -> datetime:
+        return self._lookups[2]
+
+    @property
+    def _removed(self) -> tuple[Revision, ...]:
+        return self._lookups[3]
 
     @cached_property
-    def _versions(self) -> dict[str, Version]:
-        return dict(zip(map(_EVENT_ID, self.revisions), map(_VERSION, self.revisions), strict=True))
+    def _lookups(self) -> tuple[dict[str, Revision], dict[str, Version], datetime, tuple[Revision, ...]]:
+        by_id: dict[str, Revision] = {}
+        versions: dict[str, Version] = {}
+        newest: datetime | None = None
+        removed: list[Revision] = []
+        for revision in self.revisions:
+            by_id[revision.event_id] = revision
+            versions[revision.event_id] = revision.version
+            if newest is None or revision.last_changed > newest:
+                newest = revision.last_changed
+            if revision.removed is not None:
+                removed.append(revision)
+        return by_id, versions, EPOCH if newest is None else newest, tuple(removed)
 
     @cached_property
     def _versions_of(self) -> dict[int, tuple[tuple[Event, ...], tuple[Version, ...]]]:
         return {}
 
-    @cached_property
-    def _newest_change(self) -> datetime:
-        return max(map(_LAST_CHANGED, self.revisions), default=EPOCH)
-
-    @cached_property
-    def _removed(self) -> tuple[Revision, ...]:
-        return tuple(r for r in self.revisions if r.removed is not None)
-
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Read in C: a build lists these of every revision.
-_EVENT_ID, _VERSION, _LAST_CHANGED = attrgetter("event_id"), attrgetter("version"), attrgetter("last_changed")
