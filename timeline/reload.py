@@ -158,8 +158,11 @@ class Reloader:
             events = [parse_event(str(pieces[i], "utf-8"), path, lines[i], i, header, ids) for i in indexes]
         except (ValidationError, UnicodeDecodeError):
             return None
-        if self.prepare is not None:
-            for event in events:
+        for event in events:
+            # Worked out where the event was parsed (on either core) and kept on its date: the
+            # timeline is sorted by it, in this process, once all are back.
+            event.date.chronological_key()
+            if self.prepare is not None:
                 self.prepare(event)
         return events
 
