@@ -287,18 +287,22 @@ def test_a_deleted_history_keeps_every_id_and_uid(write_events: Callable[[str], 
     assert identities() == before
 
 
-def test_a_build_shared_with_a_second_core_writes_the_same_bytes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def forked(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each parallel.both() of the test was asked to fork; forking pays from 10 events."""
     monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
-    forked = []
+    asked: list[bool] = []
     both = parallel.both
 
     def spy(here: Callable[[], Any], there: Callable[[], Any], *, fork: bool = True) -> Any:
-        forked.append(fork)
+        asked.append(fork)
         return both(here, there, fork=fork)
 
     monkeypatch.setattr(parallel, "both", spy)
+    return asked
+
+
+def test_a_build_shared_with_a_second_core_writes_the_same_bytes(tmp_path: Path, forked: list[bool]) -> None:
     source = tmp_path / "events.yaml"
     shutil.copy(Path(__file__).parent.parent / "events.yaml", source)
     shutil.copy(Path(__file__).parent.parent / "events.history.json", tmp_path / "events.history.json")
@@ -358,30 +362,21 @@ def test_after_a_build_shared_with_a_second_core_an_edit_makes_only_what_it_chan
 
 
 def test_an_edit_of_a_few_events_is_made_in_one_process_and_a_large_change_on_two_cores(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, forked: list[bool]
 ) -> None:
     """Handing a worker's fragments back costs more than an edit of a few events takes."""
-    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
-    forks: list[bool] = []
-    both = parallel.both
-
-    def spy(here: Callable[[], Any], there: Callable[[], Any], *, fork: bool = True) -> Any:
-        forks.append(fork)
-        return both(here, there, fork=fork)
-
-    monkeypatch.setattr(parallel, "both", spy)
     source = tmp_path / "events.yaml"
     events = "".join(event_yaml(f"e{i}", date=f"{1900 + i}-01-0{1 + i % 9}") for i in range(120))
     source.write_text(MINIMAL + events, encoding="utf-8")
     publisher = Publisher(source, tmp_path / "out")
     publisher.build(now=T0, today=D0)
-    assert forks == [True, True]  # the parse and the rendering
+    assert forked == [True, True]  # the parse and the rendering
     source.write_text(source.read_text().replace("title: A title", "title: Edited", 3))
     publisher.build(now=T0 + timedelta(days=1), today=D0)
-    assert forks == [True, True]
+    assert forked == [True, True]
     source.write_text(source.read_text().replace("title: A title", "title: Edited", 20))
     publisher.build(now=T0 + timedelta(days=2), today=D0)
-    assert forks == [True, True, True, True]
+    assert forked == [True, True, True, True]
     alone = build(source, tmp_path / "alone", now=T0 + timedelta(days=2), today=D0, parallel=False)
     for name in alone.files:
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
