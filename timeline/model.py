@@ -100,8 +100,8 @@ class EventDate:
         """Chronological order: by first day, then by how far the date reaches."""
         return self.span
 
-    # Kept on the date once worked out, and so read in C (by attrgetter) from then on: dates
-    # are kept from build to build with their events, and every build lists these of them all.
+    # Kept on the date once worked out: dates are kept from build to build with their events,
+    # and every build lists these of them all (see event_index).
     @cached_property
     def span(self) -> tuple[date, date]:
         """The first day covered and the day after the last (an exclusive end)."""

@@ -87,7 +87,7 @@ class Reloader:
                 return None
             self._header, self._pieces = header, {}
         # Keyed by text alone: an event moved by an edit above it is still the same event.
-        digests = [blake2b(piece, digest_size=_DIGEST_SIZE).digest() for piece in pieces]
+        digests = [_digest(piece) for piece in pieces]
         events: list[Event | None] = list(map(self._pieces.get, digests))
         unread = list(compress(count(), map(is_, events, repeat(None))))
         lines = _first_lines(data, starts, unread)
@@ -180,10 +180,9 @@ class Reloader:
 
 
 def _digest(data: bytes | memoryview) -> bytes:
-    return blake2b(data, digest_size=_DIGEST_SIZE).digest()
+    return blake2b(data, digest_size=16).digest()
 
 
-_DIGEST_SIZE = 16
 _ID = attrgetter("id")
 
 

@@ -263,7 +263,7 @@ def _archive_pages(
     return [(revisions[start : start + size], shown[start : start + size]) for start in starts]
 
 
-_ID, _EVENT_ID = attrgetter("id"), attrgetter("event_id")
+_EVENT_ID = attrgetter("event_id")
 
 
 def archive_page_count(timeline: Timeline, history: History) -> int:
