@@ -47,6 +47,12 @@ class View:
     limit: int | None = None  # the newest N events
     query: str = ""  # the canonical query string of a filtered view
 
+    @property
+    def only_tag(self) -> str | None:
+        """The tag, if this is that tag's view and nothing more, as views() makes it: its events
+        are the tag's, found among the timeline's by event_index()."""
+        return self.tag if self.tag is not None and self == View(self.stem, self.tag) else None
+
     def path(self, extension: str) -> str:
         """The view's address under the base URL, e.g. "tags/council.atom" or "timeline.ics?tag=x"."""
         return f"{self.stem}.{extension}" + (f"?{self.query}" if self.query else "")
@@ -91,8 +97,8 @@ def select_each(timeline: Timeline, views: Sequence[View]) -> list[Timeline]:
     """view.select(timeline) for each view; the tags' from one pass over the events, not one each."""
     by_tag = _events_by_tag(timeline)
     return [
-        replace(timeline, events=tuple(by_tag.get(view.tag, ())), title=view.title(timeline))
-        if view.tag is not None and view == View(view.stem, view.tag)
+        replace(timeline, events=tuple(by_tag.get(tag, ())), title=view.title(timeline))
+        if (tag := view.only_tag) is not None
         else view.select(timeline)
         for view in views
     ]

@@ -132,8 +132,8 @@ def _timed_in(view: View, selected: Timeline, whole: Timeline) -> Iterable[Event
     rather than among all the view's events."""
     if selected.events is whole.events:
         return _timed(whole)
-    if view == View(view.stem, view.tag):  # a tag's, as channel.select_each() makes it
-        return [event for event in _timed(whole) if view.tag in event.tags]
+    if (tag := view.only_tag) is not None:
+        return [event for event in _timed(whole) if tag in event.tags]
     return _timed(selected)
 
 
