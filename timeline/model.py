@@ -7,9 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from functools import cached_property
 from operator import attrgetter
-from typing import TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 Owner = TypeVar("Owner")
 T = TypeVar("T")
@@ -24,6 +23,31 @@ def remembered(owner: Owner, name: str, compute: Callable[[Owner], T]) -> T:
     except KeyError:
         value = compute(owner)
         object.__setattr__(owner, name, value)
+        return value
+
+
+class kept(Generic[Owner, T]):
+    """functools.cached_property without its lock: Python 3.11 takes one at every first look,
+    and a build looks at each of 100,000 events' dates and revisions for the first time (a
+    third of the time of such a pass). The value is kept in the object's __dict__, which
+    answers every later look without calling here."""
+
+    def __init__(self, compute: Callable[[Owner], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __set_name__(self, owner: type[Owner], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: Any = None) -> kept[Owner, T]: ...
+    @overload
+    def __get__(self, instance: Owner, owner: Any = None) -> T: ...
+    def __get__(self, instance: Owner | None, owner: Any = None) -> T | kept[Owner, T]:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
         return value
 
 
@@ -87,7 +111,7 @@ class EventDate:
         """The first calendar day after the date: an exclusive end, as iCalendar wants it."""
         return self._day_after
 
-    @cached_property
+    @kept
     def _day_after(self) -> date:
         last = self.last
         if self.precision is Precision.YEAR:
@@ -102,22 +126,22 @@ class EventDate:
 
     # Kept on the date once worked out: dates are kept from build to build with their events,
     # and every build lists these of them all (see event_index).
-    @cached_property
+    @kept
     def span(self) -> tuple[date, date]:
         """The first day covered and the day after the last (an exclusive end)."""
         return (self.first_day(), self.day_after())
 
-    @cached_property
+    @kept
     def timed(self) -> bool:
         """Whether the date has a time of day."""
         return self.precision is Precision.TIME
 
-    @cached_property
+    @kept
     def to_the_day(self) -> bool:
         """Whether the date names a day (with or without a time)."""
         return self.precision in (Precision.DAY, Precision.TIME)
 
-    @cached_property
+    @kept
     def year(self) -> int:
         """The year of the first day covered."""
         return self.first_day().year
@@ -127,7 +151,7 @@ class EventDate:
         a whole day goes."""
         return self._chronological_key
 
-    @cached_property
+    @kept
     def _chronological_key(self) -> DateOrder:
         start = self.start
         if not isinstance(start, datetime):
@@ -142,7 +166,7 @@ class EventDate:
         "December 2011", "5–7 December 2011"."""
         return self._label
 
-    @cached_property
+    @kept
     def _label(self) -> str:
         if self.end is None:
             return _point_label(self.start, self.precision)
@@ -329,7 +353,7 @@ class Revision:
     # What a reader sees of the event, compact (long texts as digests), to say what changed.
     facts: str = ""  # the values of history.FACTS, joined by U+001F
 
-    @cached_property
+    @kept
     def version(self) -> Version:
         """What names this version of the event: its content hash covers every field, the
         sequence and time the stamps. Rendered pieces are remembered under it."""
@@ -403,7 +427,7 @@ class History:
     def _removed(self) -> tuple[Revision, ...]:
         return self._lookups[3]
 
-    @cached_property
+    @kept
     def _lookups(self) -> tuple[dict[str, Revision], dict[str, Version], datetime, tuple[Revision, ...]]:
         by_id: dict[str, Revision] = {}
         versions: dict[str, Version] = {}
@@ -418,7 +442,7 @@ class History:
                 removed.append(revision)
         return by_id, versions, EPOCH if newest is None else newest, tuple(removed)
 
-    @cached_property
+    @kept
     def _versions_of(self) -> dict[int, tuple[tuple[Event, ...], tuple[Version, ...]]]:
         return {}
 
