@@ -53,7 +53,10 @@ _ALLOWED_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
 MAX_FILE_BYTES = 128 * 1024 * 1024
-MAX_TEXT = {"title": 300, "summary": 20_000, "quote": 10_000, "date_note": 5_000, "location": 300}
+MAX_TEXT = {
+    "id": 100, "title": 300, "summary": 20_000, "date": 60, "date_note": 5_000, "location": 300,
+    "tag": 60, "timezone": 300, "article": 300, "quote": 10_000,
+}  # fmt: skip
 
 _REQUIRED_HINTS = {
     "title": "; give it a short title",
@@ -70,10 +73,11 @@ _REQUIRED_HINTS = {
     "end": "; the last year, month or day of the range (inclusive)",
     "name": "",
 }
-_EVENT_KEYS = (
+EVENT_KEYS = (
     "id", "title", "summary", "date", "certainty", "date_note",
     "location", "tags", "status", "timezone", "sources",
 )  # fmt: skip
+REQUIRED_EVENT_KEYS = ("id", "title", "summary", "date", "sources")
 _HEADER_KEYS = (
     "title", "description", "base_url", "id_authority", "author", "language", "timezone",
     "refresh_minutes", "removed_grace_days", "feed_entries", "articles", "events",
@@ -484,12 +488,10 @@ class _Reader:
         zone: zoneinfo.ZoneInfo,
         first_line: dict[str, int],
     ) -> Event | None:
-        values = self.mapping(
-            node, where, _EVENT_KEYS, ("id", "title", "summary", "date", "sources"), "an event"
-        )
+        values = self.mapping(node, where, EVENT_KEYS, REQUIRED_EVENT_KEYS, "an event")
         if values is None:
             return None
-        event_id = self.checked(values.get("id"), f"{where}.id", check.slug("id"), limit=100)
+        event_id = self.checked(values.get("id"), f"{where}.id", check.slug("id"), limit=MAX_TEXT["id"])
         if event_id is not None:
             id_node = values["id"]
             if event_id in first_line:
@@ -503,7 +505,9 @@ class _Reader:
             else:
                 first_line[event_id] = id_node.start_mark.line + 1 + self.line_offset
         if "timezone" in values:
-            zone_name = self.checked(values["timezone"], f"{where}.timezone", check.timezone)
+            zone_name = self.checked(
+                values["timezone"], f"{where}.timezone", check.timezone, limit=MAX_TEXT["timezone"]
+            )
             zone = zoneinfo.ZoneInfo(zone_name) if zone_name else zone
         title = self.text(values.get("title"), f"{where}.title", limit=MAX_TEXT["title"])
         summary = self.text(values.get("summary"), f"{where}.summary", limit=MAX_TEXT["summary"])
@@ -560,7 +564,7 @@ class _Reader:
         tags: list[str] = []
         ok = True
         for index, item in enumerate(self.sequence(node, where, "tags")):
-            tag = self.checked(item, f"{where}[{index}]", check.slug("tag"), limit=60)
+            tag = self.checked(item, f"{where}[{index}]", check.slug("tag"), limit=MAX_TEXT["tag"])
             if tag is None:
                 ok = False
             elif tag in tags:
@@ -589,7 +593,7 @@ class _Reader:
             if values is None:
                 ok = False
                 continue
-            name = self.text(values.get("article"), f"{inner}.article", limit=300)
+            name = self.text(values.get("article"), f"{inner}.article", limit=MAX_TEXT["article"])
             quote = self.text(values.get("quote"), f"{inner}.quote", limit=MAX_TEXT["quote"])
             if name is not None and name not in articles:
                 known = ", ".join(sorted(articles)) or "none yet"
@@ -638,7 +642,7 @@ class _Reader:
         return EventDate(point[0], point[1]) if point else None
 
     def point(self, node: Node, where: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision] | None:
-        value = self.text(node, where, limit=60)
+        value = self.text(node, where, limit=MAX_TEXT["date"])
         if value is None:
             return None
         try:

@@ -32,15 +32,15 @@ from timeline.compose import (
 # Characters this reader leaves to libyaml wherever they occur: tabs, carriage returns, the line
 # breaks YAML knows beyond \n (U+0085, U+2028, U+2029), the byte order mark, and every
 # character YAML does not allow unescaped. (Trailing white space too, tested apart: faster.)
-_LEFT_TO_LIBYAML = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+LEFT_TO_LIBYAML = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 _KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-]*):(?: +|$)")
 # A one-line plain scalar outside brackets: no indicator first, no ": " or " #" inside.
-_PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^:#]|:(?=[^ ])|(?<=[^ ])#)*(?<!:)")
+PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s](?:[^:#]|:(?=[^ ])|(?<=[^ ])#)*(?<!:)")
 # Inside brackets, plainer still: no bracket, comma, colon or hash at all.
 _FLOW_PLAIN = re.compile(r"[^-?:,\[\]{}#&*!|>'\"%@`\s][^,\[\]{}:#]*")
-_DOUBLE = re.compile(r'"([^"\\]*)"')
-_SINGLE = re.compile(r"'((?:[^']|'')*)'")
-_BLOCK_HEADERS = {">": (">", "\n"), ">-": (">", ""), "|": ("|", "\n"), "|-": ("|", "")}
+DOUBLE = re.compile(r'"([^"\\]*)"')
+SINGLE = re.compile(r"'((?:[^']|'')*)'")
+BLOCK_HEADERS = {">": (">", "\n"), ">-": (">", ""), "|": ("|", "\n"), "|-": ("|", "")}
 
 
 class _Unsupported(Exception):
@@ -50,12 +50,17 @@ class _Unsupported(Exception):
 def compose(text: str) -> Node | None:
     """The single document of `text` as timeline.compose would give it, or None when the text
     uses anything beyond plain YAML (or is empty, or is not YAML at all)."""
-    if " \n" in text or text.endswith(" ") or _LEFT_TO_LIBYAML.search(text):
+    if beyond_plain(text):
         return None
     try:
         return _Reader(text.split("\n")).document()
     except _Unsupported:
         return None
+
+
+def beyond_plain(text: str) -> bool:
+    """Whether `text` holds a character or trailing white space this reader leaves to libyaml."""
+    return " \n" in text or text.endswith(" ") or LEFT_TO_LIBYAML.search(text) is not None
 
 
 class _Position(Mark):
@@ -194,9 +199,9 @@ class _Reader(_Nesting):
 
     def _block_scalar(self, header: str, index: int, column: int, parent: int) -> tuple[ScalarNode, int]:
         """A folded (>) or literal (|) scalar, clipped or stripped, of evenly indented lines."""
-        if header not in _BLOCK_HEADERS:
+        if header not in BLOCK_HEADERS:
             raise _Unsupported  # an indentation indicator, keep chomping, or a comment
-        style, ending = _BLOCK_HEADERS[header]
+        style, ending = BLOCK_HEADERS[header]
         lines = self.lines
         start = index + 1
         if start == len(lines) or not lines[start]:
@@ -222,14 +227,14 @@ class _Reader(_Nesting):
 
     def _inline(self, text: str, index: int, column: int) -> Node:
         """A value written on one line from `column`: a scalar, or a list or mapping in brackets."""
-        if text[0] in "[{" and _FLAT.fullmatch(text) is not None and self.depth < MAX_DEPTH:
+        if text[0] in "[{" and FLAT.fullmatch(text) is not None and self.depth < MAX_DEPTH:
             return _flat(text, index, column)
         if text[0] in "[{\"'":  # read as inside brackets: a quoted scalar is the same there
             node, end = _Flow(text, index, column, self.depth).value(0)
             if end != len(text):
                 raise _Unsupported
             return node
-        if _PLAIN.fullmatch(text) is None:
+        if PLAIN.fullmatch(text) is None:
             raise _Unsupported
         return _scalar(text, index, column)
 
@@ -238,14 +243,14 @@ class _Reader(_Nesting):
 # mapping of words to words or to quoted text without escapes (a source, a range of dates).
 _WORD = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
 _PAIR = rf'[A-Za-z0-9_][A-Za-z0-9_.\-]*: (?:{_WORD}|"[^"\\]*")'
-_FLAT = re.compile(rf"\[(?:{_WORD}(?:, {_WORD})*)?\]|\{{{_PAIR}(?:, {_PAIR})*\}}")
-_FLAT_ITEM = re.compile(rf'(?:([A-Za-z0-9_][A-Za-z0-9_.\-]*): )?({_WORD}|"[^"\\]*")')
+FLAT = re.compile(rf"\[(?:{_WORD}(?:, {_WORD})*)?\]|\{{{_PAIR}(?:, {_PAIR})*\}}")
+FLAT_ITEM = re.compile(rf'(?:([A-Za-z0-9_][A-Za-z0-9_.\-]*): )?({_WORD}|"[^"\\]*")')
 
 
 def _flat(text: str, line: int, column: int) -> Node:
-    """A list or mapping `_FLAT` matched: its items, each where it stands on the line."""
+    """A list or mapping `FLAT` matched: its items, each where it stands on the line."""
     items = []
-    for item in _FLAT_ITEM.finditer(text, 1):
+    for item in FLAT_ITEM.finditer(text, 1):
         value = item.group(2)
         at = column + item.start(2)
         node = _scalar(value[1:-1], line, at, '"') if value[0] == '"' else _scalar(value, line, at)
@@ -303,7 +308,7 @@ class _Flow(_Nesting):
             self.leave()
             return mapping, at + 1
         if first == '"' or first == "'":
-            quoted = (_DOUBLE if first == '"' else _SINGLE).match(text, at)
+            quoted = (DOUBLE if first == '"' else SINGLE).match(text, at)
             if quoted is None:
                 raise _Unsupported
             value = quoted.group(1) if first == '"' else quoted.group(1).replace("''", "'")

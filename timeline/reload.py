@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from hashlib import blake2b
@@ -20,6 +21,7 @@ from operator import attrgetter, is_
 from pathlib import Path
 
 from timeline import parallel as parallel_work
+from timeline import plain_event
 from timeline.errors import ValidationError
 from timeline.load import parse_event, parse_in_order, read, text_of
 from timeline.model import Event, Timeline
@@ -153,9 +155,20 @@ class Reloader:
         has a problem."""
         assert self._header_timeline is not None
         path, header = str(self.path), self._header_timeline
+        zone, articles = zoneinfo.ZoneInfo(header.timezone), {a.file: a for a in header.articles}
         ids: dict[str, int] = {}
+        events = []
         try:
-            events = [parse_event(str(pieces[i], "utf-8"), path, lines[i], i, header, ids) for i in indexes]
+            for i in indexes:
+                text = str(pieces[i], "utf-8")
+                # Written the common way, an event is read straight into the model; anything
+                # else (and any problem) the full way, which says what and where.
+                event = plain_event.read(text, zone, articles)
+                if event is None or event.id in ids:
+                    event = parse_event(text, path, lines[i], i, header, ids)
+                else:
+                    ids[event.id] = lines[i]  # its id is on its first line
+                events.append(event)
         except (ValidationError, UnicodeDecodeError):
             return None
         for event in events:

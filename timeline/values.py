@@ -81,9 +81,14 @@ def _day(year: int, month: int, day: int) -> date:
         raise ValueError(f"{date(year, month, 1):%B %Y} has {last} days") from None
 
 
+def is_slug(value: str) -> bool:
+    """Lowercase letters, digits and single hyphens: an id or a tag."""
+    return _SLUG.match(value) is not None
+
+
 def slug(what: str) -> Callable[[str], str]:
     def check(value: str) -> str:
-        if not _SLUG.match(value):
+        if not is_slug(value):
             raise ValueError(
                 f'"{shorten(value)}" is not a valid {what}; use lowercase letters, digits and '
                 'single hyphens, like "council-100th-session"'
