@@ -11,6 +11,7 @@ problems exactly as `timeline validate` does.
 from __future__ import annotations
 
 import bisect
+import pickle
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -32,6 +33,7 @@ _TOP_LEVEL = re.compile(rb"\n[^\s#-]")
 _FIRST_ITEM = re.compile(rb"^( *)- ", re.MULTILINE)
 _BOM = "\ufeff".encode()
 _CHUNK = 250  # events parsed at a time by either core, when two share a large parse
+_PICKLE = pickle.HIGHEST_PROTOCOL
 _FEW = 100  # events parsed afresh that are put in order one by one, not by sorting all
 
 
@@ -139,14 +141,17 @@ class Reloader:
         def here() -> None:
             mine.update(read(shares.take()))
 
-        def there() -> dict[int, list[Event] | None]:
-            return read(number for number in shares.for_worker() if number not in mine)
+        def there() -> dict[int, bytes]:
+            # Each chunk pickled as soon as it is parsed, while this process still parses: once
+            # both are done, only the unpickling is left to wait for.
+            numbers = (number for number in shares.for_worker() if number not in mine)
+            return {number: pickle.dumps(read((number,))[number], _PICKLE) for number in numbers}
 
         try:
             _, theirs = parallel_work.both(here, there)
         finally:
             shares.close()
-        return {**mine, **theirs}
+        return {**mine, **{number: pickle.loads(chunk) for number, chunk in theirs.items()}}
 
     def _parse(
         self, pieces: list[memoryview], indexes: list[int], lines: dict[int, int]
