@@ -76,6 +76,13 @@ def test_on_this_day_keeps_a_window_of_thirty_days_newest_first() -> None:
     }
 
 
+def test_on_this_day_carries_the_newest_feed_entries_anniversaries_like_every_subscription_feed() -> None:
+    timeline = replace(load(FEATURES), feed_entries=2)
+    channel = on_this_day_channel(timeline, date(2026, 12, 31))
+    days = [entry.extension["day"] for entry in channel.entries if entry.extension]
+    assert days == ["2026-12-07", "2026-12-06"]
+
+
 def test_on_this_day_entries_keep_their_id_and_time_as_the_window_moves() -> None:
     timeline = load(FEATURES)
     early = {e.id: e for e in on_this_day_channel(timeline, date(2026, 12, 7)).entries}

@@ -391,7 +391,9 @@ Anniversary = tuple[date, int, Event, int]  # the day, the entry's place that da
 
 
 def anniversaries_announced(timeline: Timeline, today: date) -> list[Anniversary]:
-    """The anniversaries over the last ON_THIS_DAY_WINDOW days up to `today`, newest first.
+    """The anniversaries over the last ON_THIS_DAY_WINDOW days up to `today`, newest first, at
+    most `feed_entries` of them (a subscription feed stays small at any size: 100,000 events
+    have thousands of anniversaries a month).
 
     A day-precision event (or a range, by its first day) is remembered every year on its day
     (29 February on the 28th in other years). A month- or year-precision event is remembered
@@ -416,7 +418,9 @@ def anniversaries_announced(timeline: Timeline, today: date) -> list[Anniversary
         announced += [
             (day, index, event, years) for index, (event, years) in reversed(list(enumerate(todays)))
         ]
-    return announced
+        if len(announced) >= timeline.feed_entries:
+            break
+    return announced[: timeline.feed_entries]
 
 
 def on_this_day_channel(
