@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from timeline.model import EventDate, Precision
 
@@ -82,3 +84,43 @@ def test_the_first_moment_a_date_can_have_has_its_place_even_east_of_greenwich()
     first = EventDate(datetime(1, 1, 1, 0, 0, tzinfo=HANOI), Precision.TIME)
     later = EventDate(datetime(1, 1, 1, 8, 0, tzinfo=HANOI), Precision.TIME)
     assert sorted([later, first], key=EventDate.chronological_key) == [first, later]
+
+
+ZONES = [HANOI, GENEVA, ZoneInfo("UTC"), ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Pago_Pago")]
+DAYS = st.dates(min_value=date(1, 1, 1), max_value=date(9998, 12, 30))
+
+
+@st.composite
+def event_dates(draw: st.DrawFn) -> EventDate:
+    precision = draw(st.sampled_from(list(Precision)))
+    start: date = draw(DAYS)
+    if precision is Precision.TIME:
+        start = datetime.combine(start, draw(st.times()), tzinfo=draw(st.sampled_from(ZONES)))
+        return EventDate(start, precision)
+    if precision is Precision.YEAR:
+        start = date(start.year, 1, 1)
+    elif precision is Precision.MONTH:
+        start = date(start.year, start.month, 1)
+    end = draw(st.one_of(st.none(), DAYS.filter(lambda day: day > start)))
+    if end is not None and precision is not Precision.DAY:
+        end = date(end.year, 1 if precision is Precision.YEAR else end.month, 1)
+    return EventDate(start, precision, end if end != start else None)
+
+
+def _as_tuple(when: EventDate) -> tuple[date, date, int]:
+    """The order chronological_key() stands for, spelt out: first day, day after, then the moment
+    in UTC (a whole day before any)."""
+    moment = -1
+    if isinstance(when.start, datetime):
+        naive = when.start.replace(tzinfo=None) - (when.start.utcoffset() or timedelta())
+        moment = (naive - datetime(1, 1, 1)) // timedelta(microseconds=1)
+    return (when.first_day(), when.day_after(), moment)
+
+
+@given(st.lists(event_dates(), min_size=2, max_size=8))
+@settings(max_examples=500)
+def test_the_chronological_key_is_one_number_that_orders_as_first_day_day_after_then_moment(
+    dates: list[EventDate],
+) -> None:
+    by_number = sorted(dates, key=EventDate.chronological_key)
+    assert [_as_tuple(when) for when in by_number] == sorted(map(_as_tuple, dates))

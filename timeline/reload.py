@@ -25,7 +25,7 @@ from timeline import parallel as parallel_work
 from timeline import plain_event
 from timeline.errors import ValidationError
 from timeline.load import parse_event, parse_in_order, read, text_of
-from timeline.model import Event, Timeline
+from timeline.model import CHRONOLOGICAL, Event, Timeline
 
 _EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)
 # Line starts found by their "\n": ten times faster over a large file than ^ with MULTILINE.
@@ -117,11 +117,11 @@ class Reloader:
         events again took 25 ms."""
         last = self._timeline.events if self._timeline is not None else ()
         if len(parsed) > _FEW or not last:
-            return tuple(sorted(events, key=Event.chronological_key))
+            return tuple(sorted(events, key=CHRONOLOGICAL))
         here = set(map(id, events))
         ordered = [event for event in last if id(event) in here]
         for event in parsed:
-            bisect.insort(ordered, event, key=Event.chronological_key)
+            bisect.insort(ordered, event, key=CHRONOLOGICAL)
         return tuple(ordered)
 
     def _read_chunks(
@@ -177,9 +177,9 @@ class Reloader:
         except (ValidationError, UnicodeDecodeError):
             return None
         for event in events:
-            # Worked out where the event was parsed (on either core) and kept on its date: the
+            # Worked out where the event was parsed (on either core) and kept on it: the
             # timeline is sorted by it, in this process, once all are back.
-            event.date.chronological_key()
+            event.chronological_key()
             if self.prepare is not None:
                 self.prepare(event)
         return events

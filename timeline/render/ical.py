@@ -18,6 +18,7 @@ import icalendar
 
 from timeline.memo import Key, Memo
 from timeline.model import (
+    CHRONOLOGICAL,
     DateOrder,
     Event,
     EventDate,
@@ -73,7 +74,7 @@ def render(
     # In the timeline's order, which is the calendar's: some clients show events as they come.
     body: list[bytes] = memo.in_runs(("vevents", base, domain), versions, one)
     cancelled = sorted(view.removed(history), key=_revision_order, reverse=True)
-    places = [bisect.bisect(events, _revision_order(r), key=Event.chronological_key) for r in cancelled]
+    places = [bisect.bisect(events, _revision_order(r), key=CHRONOLOGICAL) for r in cancelled]
     for place, revision in zip(places, cancelled, strict=True):  # from the last, so places stay
         body.insert(place, _cancelled(revision, domain).encode())
     return {f"{stem}.ics": Pieces((head, *body, _END))}
