@@ -176,3 +176,22 @@ def test_a_build_after_any_change_to_its_inputs_or_outputs_builds(
         extra = ["--today", "2026-11-24"]
     assert built(source, *extra) != "nothing (all up to date)."
     assert built(source, *extra) == "nothing (all up to date)."
+
+
+def test_the_console_script_ends_a_build_with_its_messages_and_exit_code(
+    write_events: Callable[[str], Path],
+) -> None:
+    # It ends the process without freeing the build's objects one by one: nothing may be lost.
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    command = [sys.executable, "-m", "timeline", "build", "--source", str(source), "--out", str(out)]
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert (finished.returncode, finished.stdout, finished.stderr) == (
+        0,
+        f"1 events -> {out}/: wrote 12 files.\n",
+        "",
+    )
+    (out / "timeline.atom").write_text("edited by hand", encoding="utf-8")
+    finished = subprocess.run([*command, "--check"], capture_output=True, text=True, check=False)
+    assert (finished.returncode, finished.stdout) == (1, "")
+    assert finished.stderr == "stale: timeline.atom; run `timeline build`\n"

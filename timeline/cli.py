@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -89,6 +90,7 @@ def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
 
     with _user_errors():
         result = run_build(source, out, check=check, today=day)
+    _ENDS_WITH_THE_PROCESS.append(result)
     if check:
         if result.stale:
             click.echo(f"stale: {', '.join(result.stale)}; run `timeline build`", err=True)
@@ -169,6 +171,28 @@ def serve(
         run_daemon(ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log))
 
 
+# What a build made (the timeline and its history: a million objects at 100,000 events): the
+# console script ends without freeing them one by one, which took 0.6 s, since a process's
+# memory goes back to the system anyway when it ends.
+_ENDS_WITH_THE_PROCESS: list[object] = []
+
+
 def main() -> None:
     """Entry point of the console script."""
-    cli(prog_name="timeline")
+    try:
+        cli(prog_name="timeline")
+    except SystemExit as end:
+        if not _ENDS_WITH_THE_PROCESS:
+            raise
+        _end_now(end.code)
+    if _ENDS_WITH_THE_PROCESS:
+        _end_now(0)
+
+
+def _end_now(code: str | int | None) -> None:
+    """End the process as SystemExit(code) would, without freeing what it holds."""
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
