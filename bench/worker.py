@@ -61,11 +61,11 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
         from timeline.publish import build as one_shot
 
         colds = []
+        # What a build made outlives the timer, as in the console script, which ends without
+        # freeing it (see timeline.cli.main).
+        made: list[object] = []
         for _ in range(min(times, 3)):
             fresh()
-            # What the build made outlives the timer, as in the console script, which ends
-            # without freeing it (see timeline.cli.main).
-            made: list[object] = []
             colds.append(_timed(lambda: made.append(one_shot(source, out))))
             made.clear()
         return {
