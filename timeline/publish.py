@@ -410,5 +410,14 @@ def _build(
             "Free some space or fix the folder's permissions, then build again."
         ) from None
     if one_shot:  # the next `timeline build` with nothing to do can tell without building
-        record.write(source, out, history_file, today, timeline.timezone, len(timeline.events), folder.stamps)
+        record.write(
+            source,
+            out,
+            history_file,
+            today,
+            timeline.timezone,
+            len(timeline.events),
+            folder.stamps,
+            reloader.file_digest,  # of the bytes built from: the file may have changed since
+        )
     return BuildResult(timeline, current, tuple(sorted(folder.stamps)), written=tuple(sorted(folder.written)))

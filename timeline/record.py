@@ -53,12 +53,16 @@ def write(
     timezone: str,
     events: int,
     stamps: Mapping[str, Stamp],
+    source_digest: str | None = None,
 ) -> None:
-    """Record what a build just made `out` from, and the stamps it left its outputs with."""
+    """Record what a build just made `out` from, and the stamps it left its outputs with.
+
+    `source_digest` is that of the bytes the build read (see digest()): the file may have
+    changed since, and the next build must then see it as changed."""
     record = {
         "format": FORMAT,
         "code": _code(),
-        "source": _digest(source),
+        "source": source_digest or _digest(source),
         "history": _digest(history_file),
         "today": today.isoformat(),
         "timezone": timezone,
@@ -75,9 +79,14 @@ def write(
 
 def _digest(path: Path) -> str:
     try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        return digest(path.read_bytes())
     except FileNotFoundError:
         return ""
+
+
+def digest(data: bytes) -> str:
+    """What the record keeps of a file's bytes: their BLAKE2b digest, 16 bytes, in hex."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _code() -> str:

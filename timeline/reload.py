@@ -54,6 +54,11 @@ class Reloader:
         self._pieces: dict[bytes, Event] = {}  # the digest of an event's text -> the event
         self.parsed = 0  # how many events the last load parsed afresh
 
+    @property
+    def file_digest(self) -> str | None:
+        """The BLAKE2b digest (16 bytes, hex) of the file as the last load read it."""
+        return self._file.hex() if self._file is not None else None
+
     def load(self, *, parallel: bool = False) -> Timeline:
         """The timeline as the file is now; ValidationError lists every problem.
 
