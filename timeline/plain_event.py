@@ -66,27 +66,22 @@ def read(text: str, zone: zoneinfo.ZoneInfo, articles: Mapping[str, Article]) ->
 # -- the text ----------------------------------------------------------------------------------
 
 
-@cache
-def _block_mapping(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Lines that are all keys at column `indent`, each with the rest of its line (if any) and
-    the lines below it indented further; and one such key, its parts apart."""
-    margin = " " * indent
-    key = rf"{margin}([A-Za-z0-9_][A-Za-z0-9_.\-]*):(?: (.*))?\n((?:{margin} +\S.*\n)*)"
-    return re.compile(f"(?:{key})+"), re.compile(key)
+_KEY_LINE = r"([A-Za-z0-9_][A-Za-z0-9_.\-]*):(?: (.*))?"  # a key, and the rest of its line if any
+_ITEM_LINE = r"- (\S.*)"  # a list's item, and the rest of its line
 
 
 @cache
-def _block_list(indent: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Lines that are all items of a list at column `indent`, each with the rest of its first
-    line and the lines below it; and one such item, its parts apart."""
+def _block(indent: int, opening: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Lines that are all keys, or all a list's items (`opening` says which), at column
+    `indent`, each with the lines below it indented further; and one such, its parts apart."""
     margin = " " * indent
-    item = rf"{margin}- (\S.*)\n((?:{margin} +\S.*\n)*)"
-    return re.compile(f"(?:{item})+"), re.compile(item)
+    entry = rf"{margin}{opening}\n((?:{margin} +\S.*\n)*)"
+    return re.compile(f"(?:{entry})+"), re.compile(entry)
 
 
 def _mapping(text: str, indent: int) -> dict[str, Value]:
     """The block mapping `text` is, its keys at column `indent`."""
-    whole, each = _block_mapping(indent)
+    whole, each = _block(indent, _KEY_LINE)
     if whole.fullmatch(text) is None:
         raise _Unread
     values: dict[str, Value] = {}
@@ -109,7 +104,7 @@ def _below(text: str) -> Value:
     indent = len(text) - len(text.lstrip(" "))
     if not text.startswith("- ", indent):
         return _mapping(text, indent)
-    whole, each = _block_list(indent)
+    whole, each = _block(indent, _ITEM_LINE)
     if whole.fullmatch(text) is None:
         raise _Unread
     items: list[Value] = []
