@@ -56,20 +56,26 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
         source.with_name("events.history.json").unlink(missing_ok=True)
         shutil.copyfile(original, source)
 
-    if tool == "oneshot":
-        # What `timeline build` runs: no memo kept, so the second core hands nothing back.
-        from timeline.publish import build as one_shot
+    if tool in ("oneshot", "baseline-cold"):
+        # One cold build, of what `timeline build` runs (no memo kept, so the second core hands
+        # nothing back) or of the baseline; bench/run.py alternates the two, round by round.
+        make: Callable[[Path, Path], object]
+        if tool == "oneshot":
+            from timeline.publish import build as one_shot
 
-        colds = []
+            make = one_shot
+        else:
+            from bench.naive_baseline import build as baseline
+
+            make = baseline
+
         # What a build made outlives the timer, as in the console script, which ends without
         # freeing it (see timeline.cli.main).
         made: list[object] = []
-        for _ in range(min(times, 3)):
-            fresh()
-            colds.append(_timed(lambda: made.append(one_shot(source, out))))
-            made.clear()
+        fresh()
+        cold = _timed(lambda: made.append(make(source, out)))
         return {
-            "cold": median(colds),
+            "cold": cold,
             "cold_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         }
