@@ -146,17 +146,21 @@ class Reloader:
         def here() -> None:
             mine.update(read(shares.take()))
 
-        def there() -> dict[int, bytes]:
-            # Each chunk pickled as soon as it is parsed, while this process still parses: once
-            # both are done, only the unpickling is left to wait for.
+        def there() -> dict[int, bytes | list[Event] | None]:
+            # In the worker, each chunk pickled as soon as it is parsed, while this process still
+            # parses: once both are done, only the unpickling is left to wait for.
             numbers = (number for number in shares.for_worker() if number not in mine)
+            if not shares.in_worker:  # the worker failed: its part is done here
+                return {number: read((number,))[number] for number in numbers}
             return {number: pickle.dumps(read((number,))[number], _PICKLE) for number in numbers}
 
         try:
             _, theirs = parallel_work.both(here, there)
         finally:
             shares.close()
-        return {**mine, **{number: pickle.loads(chunk) for number, chunk in theirs.items()}}
+        for number, chunk in theirs.items():
+            mine[number] = pickle.loads(chunk) if isinstance(chunk, bytes) else chunk
+        return mine
 
     def _parse(
         self, pieces: list[memoryview], indexes: list[int], lines: dict[int, int]
