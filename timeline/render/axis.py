@@ -9,10 +9,12 @@ same with three events or thousands.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from itertools import groupby
 from operator import itemgetter
 
 from timeline.memo import Key, Memo
@@ -59,7 +61,7 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
 
     with_labels = len(events) <= MAX_LABELS
     key = Key(("axis", start, end, spans, tuple(e.title for e in events) if with_labels else None))
-    layout = (memo or Memo()).get(key, lambda: _pack(events, x, with_labels))
+    layout = (memo or Memo()).get(key, lambda: _pack(events, spans, x, with_labels))
     marks = [
         _Mark(events[index], x1, x2, lane, label, place) for index, x1, x2, lane, label, place in layout[0]
     ]
@@ -100,51 +102,71 @@ _Placement = tuple[int, float, float, int, str | None, str]  # event, x1, x2, la
 
 
 def _pack(
-    events: tuple[Event, ...], scale: Callable[[date], float], with_labels: bool
+    events: tuple[Event, ...],
+    spans: tuple[tuple[date, date], ...],
+    scale: Callable[[date], float],
+    with_labels: bool,
 ) -> tuple[list[_Placement], list[tuple[float, list[int]]]]:
     """Lanes for every mark (labels only while they fit), then clusters for what is left over;
-    events by their place in `events`."""
+    events by their place in `events`, each spanning its `spans`."""
     lane_ends: list[float] = []
     marks: list[_Placement] = []
     overflow: dict[int, list[int]] = {}
+    # Where each mark starts: never decreasing, since the events are in order of their first day.
+    starts = list(map(scale, map(itemgetter(0), spans)))
     lowest = 0.0  # where the first lane to end does, once every lane is there
-    for index, event in enumerate(events):
-        x1 = scale(event.date.first_day())
+    index = 0
+    while index < len(events):
+        x1 = starts[index]
         if x1 < lowest and not with_labels:
-            # No lane is free here: a cluster, as for most events of a large timeline.
-            overflow.setdefault(int(x1 // CLUSTER_WIDTH), []).append(index)
+            # No lane is free until `lowest`: every event up to there goes to its cluster at
+            # once, as most events of a large timeline do.
+            free = bisect.bisect_left(starts, lowest, index)
+            for bucket, places in groupby(
+                range(index, free), key=lambda at: int(starts[at] // CLUSTER_WIDTH)
+            ):
+                overflow.setdefault(bucket, []).extend(places)
+            index = free
             continue
-        x2 = max(scale(event.date.day_after()), x1 + 8)
-        # Where a label can go, best first: inside a bar wide enough, to the right, to the left.
-        options: list[tuple[str | None, str, float, float]] = []  # label, place, lane must end by, reach
-        if with_labels:
-            width = len(event.title) * LABEL_CHAR + 10
-            if x2 - x1 >= width + 6:
-                options.append((event.title, "inside", x1, x2 + 4))
-            if x2 + width <= WIDTH:
-                options.append((event.title, "right", x1, x2 + width))
-            if x1 - width >= 0:
-                options.append((event.title, "left", x1 - width, x2 + 4))
-        options.append((None, "right", x1, x2 + 4))
-        placed = None
-        for label, place, start, reach in options:
-            lane = _free_lane(lane_ends, start)
-            if lane is None and len(lane_ends) < MAX_LANES:
-                lane = len(lane_ends)
-                lane_ends.append(0.0)
-            if lane is not None:
-                placed = (lane, label, place, reach)
-                break
+        placed = _placement(
+            events[index].title, x1, max(scale(spans[index][1]), x1 + 8), lane_ends, with_labels
+        )
         if placed is None:
             overflow.setdefault(int(x1 // CLUSTER_WIDTH), []).append(index)
-            continue
-        lane, label, place, reach = placed
-        lane_ends[lane] = reach
-        if len(lane_ends) == MAX_LANES:
-            lowest = min(lane_ends)
-        marks.append((index, x1, x2, lane, label, place))
+        else:
+            marks.append((index, *placed))
+            if len(lane_ends) == MAX_LANES:
+                lowest = min(lane_ends)
+        index += 1
     clusters = [(float(bucket * CLUSTER_WIDTH), members) for bucket, members in sorted(overflow.items())]
     return marks, clusters
+
+
+def _placement(
+    title: str, x1: float, x2: float, lane_ends: list[float], with_labels: bool
+) -> tuple[float, float, int, str | None, str] | None:
+    """A mark from x1 to x2 put in the first lane with room for it (and its label, where labels
+    are drawn), which it then fills to its reach; None if no lane has room."""
+    # Where a label can go, best first: inside a bar wide enough, to the right, to the left.
+    options: list[tuple[str | None, str, float, float]] = []  # label, place, lane must end by, reach
+    if with_labels:
+        width = len(title) * LABEL_CHAR + 10
+        if x2 - x1 >= width + 6:
+            options.append((title, "inside", x1, x2 + 4))
+        if x2 + width <= WIDTH:
+            options.append((title, "right", x1, x2 + width))
+        if x1 - width >= 0:
+            options.append((title, "left", x1 - width, x2 + 4))
+    options.append((None, "right", x1, x2 + 4))
+    for label, place, start, reach in options:
+        lane = _free_lane(lane_ends, start)
+        if lane is None and len(lane_ends) < MAX_LANES:
+            lane = len(lane_ends)
+            lane_ends.append(0.0)
+        if lane is not None:
+            lane_ends[lane] = reach
+            return x1, x2, lane, label, place
+    return None
 
 
 def _free_lane(lane_ends: list[float], start: float) -> int | None:
