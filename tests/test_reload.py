@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import MINIMAL, ROOT, event_yaml
 from timeline.errors import ValidationError
 from timeline.load import load
-from timeline.model import Event
+from timeline.model import Event, _make_index, event_index
 from timeline.reload import Reloader
 
 
@@ -47,6 +47,44 @@ def test_a_reload_equals_a_full_parse_after_every_kind_of_edit(source: Path) -> 
     for text in edits:
         source.write_text(text, encoding="utf-8")
         assert reloader.load() == load(source)
+
+
+def tagged_events(count: int, edits: dict[int, str] | None = None) -> str:
+    """Events of every precision, some timed, with a few tags each; `edits` replaces the
+    lines after an event's date (its tags) or, given "-", leaves the event out."""
+    edits = edits or {}
+    dates = ["{year}", "{year}-06", "{year}-06-0{day}", "{year}-06-0{day}T09:00"]
+    text = ""
+    for i in range(count):
+        if edits.get(i) == "-":
+            continue
+        date = dates[i % 4].format(year=1950 + i // 3, day=1 + i % 7)
+        text += event_yaml(f"e{i}", date=date) + edits.get(i, f"    tags: [t{i % 3}, u{i % 5}]\n")
+    return text
+
+
+def test_an_index_carried_across_edits_is_the_index_made_afresh(source: Path) -> None:
+    """After an edit the reloader amends the last timeline's index (the events by id and tag,
+    the timed and the day-dated, the spans and years) rather than list every event again."""
+    edits: list[tuple[str, bool]] = [  # the file, and whether the last index can be carried
+        (tagged_events(40), False),  # the first load
+        (tagged_events(40, {7: "    tags: [t0]\n"}), True),  # a tag taken off
+        (tagged_events(40, {7: "    tags: [t0, u0, t2]\n"}), True),  # tags put on
+        (tagged_events(40, {5: "-"}), True),  # an event removed
+        (tagged_events(40, {5: "-", 11: "-", 30: "-"}), True),  # three
+        (tagged_events(40).replace("date: 1953-06-06T09:00", "date: 1999"), True),  # moved, untimed
+        (tagged_events(40).replace("date: 1951\n", "date: 2001-01-01T08:00\n"), True),  # moved, timed
+        (tagged_events(41), True),  # one added
+        (tagged_events(41, {3: "    tags: [brand-new]\n"}), False),  # a new tag
+        (tagged_events(41, {i: "    tags: [u1]\n" for i in range(41) if i % 3 == 2}), False),  # t2 gone
+    ]
+    reloader = Reloader(source)
+    for text, carried in edits:
+        source.write_text(MINIMAL + text, encoding="utf-8")
+        timeline = reloader.load()
+        assert ("_index" in timeline.__dict__) is carried
+        assert event_index(timeline) == _make_index(timeline)
+        assert timeline == load(source)
 
 
 def test_an_unchanged_file_is_not_parsed_again(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
