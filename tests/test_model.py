@@ -112,8 +112,10 @@ def _as_tuple(when: EventDate) -> tuple[date, date, int]:
     in UTC (a whole day before any)."""
     moment = -1
     if isinstance(when.start, datetime):
-        naive = when.start.replace(tzinfo=None) - (when.start.utcoffset() or timedelta())
-        moment = (naive - datetime(1, 1, 1)) // timedelta(microseconds=1)
+        # Measured from year 1 before the offset is taken off: in UTC, a moment of year 1 east
+        # of Greenwich falls in year 0, which datetime cannot hold.
+        since = when.start.replace(tzinfo=None) - datetime(1, 1, 1) - (when.start.utcoffset() or timedelta())
+        moment = since // timedelta(microseconds=1)
     return (when.first_day(), when.day_after(), moment)
 
 

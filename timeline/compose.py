@@ -97,6 +97,10 @@ def compose(text: str) -> tuple[Node | None, list[tuple[int, int, str]]]:
     try:
         return _build(loader, problems), problems
     except yaml.MarkedYAMLError as error:
+        # libyaml 0.2.6 and later stop at a thousand levels while scanning ahead, before the
+        # tree here reaches its own bound: the same mistake, so the same message.
+        if error.problem_mark is not None and "maximum nesting depth" in (error.problem or ""):
+            raise StructureError([_too_deep(error.problem_mark)]) from None
         raise YamlSyntaxError(_syntax(error)) from None
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
@@ -137,12 +141,7 @@ def _build(loader: _Loader, problems: list[tuple[int, int, str]]) -> Node | None
             )
             stack.append([collection, None])
             if len(stack) > MAX_DEPTH:
-                mark = event.start_mark
-                message = (
-                    f"nested more than {MAX_DEPTH} levels deep; an events file is a mapping of short lists: "
-                    "check the brackets and the indentation"
-                )
-                raise StructureError([(mark.line + 1, mark.column + 1, message)])
+                raise StructureError([_too_deep(event.start_mark)])
             continue
         elif kind is SequenceEndEvent or kind is MappingEndEvent:
             node = stack.pop()[0]
@@ -179,6 +178,14 @@ def _build(loader: _Loader, problems: list[tuple[int, int, str]]) -> Node | None
         mark = second.start_mark
         problems.append((mark.line + 1, mark.column + 1, "a second YAML document; an events file holds one"))
     return root
+
+
+def _too_deep(mark: Mark) -> tuple[int, int, str]:
+    message = (
+        f"nested more than {MAX_DEPTH} levels deep; an events file is a mapping of short lists: "
+        "check the brackets and the indentation"
+    )
+    return (mark.line + 1, mark.column + 1, message)
 
 
 def _syntax(error: yaml.MarkedYAMLError) -> SyntaxProblem:
