@@ -99,6 +99,13 @@ def test_nginx_serves_each_output_with_the_daemons_media_type(nginx: int, path: 
     assert re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', headers["etag"])
 
 
+@pytest.mark.parametrize("path", ["/timeline.json", "/timeline.ics", "/nope"])
+def test_nginx_lets_a_page_on_any_origin_read_the_answer_as_the_daemon_does(nginx: int, path: str) -> None:
+    _, headers, _ = get(nginx, path)
+    assert headers["access-control-allow-origin"] == "*"
+    assert headers["access-control-expose-headers"] == "ETag"
+
+
 @pytest.mark.parametrize("path", ["/.timeline.atom.tmp", "/../events.yaml", "/%2e%2e/events.yaml", "/nope"])
 def test_nginx_hides_temporary_files_and_everything_outside_feeds(nginx: int, path: str) -> None:
     assert get(nginx, path)[0] in (400, 404)

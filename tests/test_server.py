@@ -51,6 +51,25 @@ def test_every_output_is_served_with_its_media_type_whatever_the_client_accepts(
     assert abs(modified.timestamp() - (daemon.out / path.lstrip("/")).stat().st_mtime) < 1
 
 
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/timeline.json", {}, 200),
+        ("/timeline.ics", {"If-None-Match": "*"}, 304),
+        ("/timeline.atom?colour=red", {}, 400),
+        ("/nope", {}, 404),
+        ("/healthz", {}, 200),
+    ],
+)
+def test_every_answer_may_be_read_by_a_page_on_any_origin_with_its_etag(
+    daemon: Daemon, path: str, headers: dict[str, str], status: int
+) -> None:
+    response = daemon.request(path, headers={"Origin": "https://reader.example", **headers})
+    assert response.status == status
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-expose-headers"] == "ETag"
+
+
 @pytest.mark.parametrize("path", MEDIA_TYPES)
 def test_a_matching_etag_gets_304_without_a_body(daemon: Daemon, path: str) -> None:
     etag = daemon.request(path).headers["etag"]

@@ -24,6 +24,9 @@ Send = Callable[[Message], Awaitable[None]]
 log = logging.getLogger("timeline.server")
 
 FILTER_CACHE_SIZE = 256  # distinct filtered outputs kept in memory between publishes
+# The outputs are public: a web page on any origin (a browser-based reader, a widget showing the
+# JSON Feed) may read every answer, and the ETag it needs to ask again conditionally.
+_CORS = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"ETag")]
 
 
 class App:
@@ -97,6 +100,7 @@ class App:
             (b"last-modified", rep.http_date.encode()),
             (b"cache-control", self.cache_control.encode()),
             (b"vary", b"Accept-Encoding"),
+            *_CORS,
         ]
         if _not_modified(headers, etag, rep.last_modified):
             await send({"type": "http.response.start", "status": 304, "headers": common})
@@ -166,7 +170,7 @@ async def _send(
     send: Send, status: int, body: bytes, media_type: bytes, extra: list[tuple[bytes, bytes]], head: bool
 ) -> None:
     """A small answer made on the spot (errors, /healthz): not cached, no validators."""
-    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode()), *extra]
+    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode()), *_CORS, *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
 
