@@ -21,9 +21,10 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 # CI starts from a fresh clone with no example database: there the property tests draw the same
 # examples every run, so a red run can be repeated and a submission is judged on the code it
-# changed, not on a draw; and no example is timed, since timing is the benchmark's business.
-# Elsewhere they explore anew each run and remember what failed.
-settings.register_profile("ci", derandomize=True, deadline=None)
+# changed, not on a draw; a failure prints the blob that replays it; and no example is timed,
+# since timing is the benchmark's business. Elsewhere they explore anew each run and remember
+# what failed.
+settings.register_profile("ci", derandomize=True, deadline=None, database=None, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
