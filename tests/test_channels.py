@@ -28,12 +28,12 @@ def titles(data: bytes) -> list[str]:
     return [entry.title for entry in feedparser.parse(data).entries]
 
 
-def test_the_changes_feed_says_what_changed_newest_first() -> None:
+def test_the_changes_feed_says_what_changed_newest_first_each_entry_as_it_was_then() -> None:
     h = history.update(History(), parse(MINIMAL + event_yaml("one", date="2006")), T0)
     h = history.update(h, parse(MINIMAL + event_yaml("one", date="2007")), T0 + timedelta(days=1))
     timeline = parse(MINIMAL + event_yaml("one", date="2007"))
     channel = changes_channel(timeline, h)
-    assert [e.title for e in channel.entries] == ["Updated: 2007: A title", "Added: 2007: A title"]
+    assert [e.title for e in channel.entries] == ["Updated: 2007: A title", "Added: 2006: A title"]
     assert channel.entries[0].summary == "date corrected: 2006 → 2007"
     assert [e.id for e in channel.entries] == [
         "tag:example.org,2026:changes/one/1",
@@ -46,7 +46,7 @@ def test_the_changes_feed_is_atom_and_json(tmp_path: object) -> None:
     outputs = render_all(*features_with_history())
     parsed = feedparser.parse(outputs["changes.atom"])
     assert not parsed.bozo
-    assert parsed.entries[0].title == "Removed: Gone"
+    assert parsed.entries[0].title == "Removed: 6 December 2011: Gone"
     assert "changes.json" in outputs and "changes.rss" not in outputs
 
 

@@ -81,6 +81,22 @@ def test_an_event_put_back_is_the_same_event_with_a_higher_sequence() -> None:
     assert (back.first_published, back.last_changed, back.sequence, back.removed) == (T0, T2, 2, None)
 
 
+def test_an_event_added_again_after_it_was_forgotten_goes_on_from_its_last_sequence(tmp_path: Path) -> None:
+    both = parse(MINIMAL + event_yaml("one") + event_yaml("two"))
+    only_one = parse(MINIMAL + event_yaml("one"))
+    h = history.update(History(), both, T0)
+    h = history.update(h, only_one, T1)  # two is cancelled, sequence 1
+    h = history.update(h, only_one, T1 + timedelta(days=30))  # and forgotten
+    assert h.forgotten == (("two", 1),)
+    path = tmp_path / "events.history.json"
+    history.write(path, h)
+    h = history.update(history.read(path), both, T1 + timedelta(days=31))
+    assert (h.get("two").sequence, h.forgotten) == (2, ())
+    # Its calendar event goes on from SEQUENCE 1, and no change entry's id comes back.
+    ids = [(c.event_id, c.sequence) for c in h.changes]
+    assert ids == [("one", 0), ("two", 0), ("two", 1), ("two", 2)]
+
+
 def test_the_store_round_trips_through_its_file(tmp_path: Path) -> None:
     h = history.update(History(), load(FEATURES), T0)
     h = history.update(h, replace(load(FEATURES), events=load(FEATURES).events[1:]), T1)

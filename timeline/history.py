@@ -22,6 +22,7 @@ from timeline.errors import HistoryError
 from timeline.memo import Memo
 from timeline.model import (
     Article,
+    Certainty,
     Change,
     Event,
     EventDate,
@@ -29,6 +30,7 @@ from timeline.model import (
     Precision,
     Revision,
     Timeline,
+    marked_label,
     remembered,
 )
 
@@ -89,6 +91,9 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
     `now` (or just after the newest time already given, if that is later): a reader that sorts
     by date shows them in the order they happened, no two entries share an `updated` (the W3C
     validator warns of that), and an event's times only ever move forward.
+
+    A forgotten event's last sequence number is kept, so that an event of that id added again
+    later goes on from it: its calendar event and its change entries never reuse a number.
     """
     previous = history.by_id()  # the last build listed them already
     kept: list[Revision] = []
@@ -101,11 +106,14 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
         else:
             kept.append(old)
     grace = timedelta(days=timeline.removed_grace_days)
+    forgotten = dict(history.forgotten)
     for old in previous.values():
         if old.removed is None:
             removed.append(old)
         elif now - old.removed < grace:
             kept.append(old)
+        else:
+            forgotten[old.event_id] = old.sequence
     if not changed and not removed and len(kept) == len(history.revisions):
         return history  # the very same object: the caller can tell nothing changed at a glance
     stamps = iter(_fresh_times(len(removed) + len(changed), now, history.newest_change()))
@@ -120,25 +128,27 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
         revisions.append(revision)
         unlogged -= 1
         if unlogged < 0:
-            changes.append(Change(stamp, old.event_id, "removed", revision.sequence, old.title))
+            changes.append(Change(stamp, old.event_id, "removed", revision.sequence, _headline(old), ""))
     for event, old in changed:
         stamp = next(stamps)
         facts = _facts(event)
         unlogged -= 1
         if old is None:
+            last = forgotten.pop(event.id, None)
+            sequence = 0 if last is None else last + 1
             revision = Revision(
                 event.id,
                 content_hash(event),
                 stamp,
                 stamp,
-                0,
+                sequence,
                 event.title,
                 event.date,
                 tags=event.tags,
                 facts=facts,
             )
             if unlogged < 0:
-                changes.append(Change(stamp, event.id, "added", 0, event.title))
+                changes.append(Change(stamp, event.id, "added", sequence, event.headline(), "#" + event.id))
         else:
             revision = replace(
                 old,
@@ -156,11 +166,18 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
                 details = (
                     _differences(facts_by_name(old.facts), facts_by_name(facts)) if kind == "changed" else ()
                 )
-                changes.append(Change(stamp, event.id, kind, revision.sequence, event.title, details))
+                name, link = event.headline(), "#" + event.id
+                changes.append(Change(stamp, event.id, kind, revision.sequence, name, link, details))
         revisions.append(revision)
     log = (history.changes + tuple(changes))[-MAX_CHANGES:]
     # By id: the store's order, so that version control diffs stay small. The key is read in C.
-    return History(tuple(sorted(revisions, key=_EVENT_ID)), log)
+    return History(tuple(sorted(revisions, key=_EVENT_ID)), log, tuple(sorted(forgotten.items())))
+
+
+def _headline(revision: Revision) -> str:
+    """The event's headline as it was last published (see Event.headline), from its revision."""
+    certainty = Certainty(facts_by_name(revision.facts).get("certainty", Certainty.STATED.value))
+    return f"{marked_label(revision.date, certainty)}: {revision.title}"
 
 
 _EVENT_ID = attrgetter("event_id")
@@ -308,7 +325,9 @@ def read(path: Path) -> History:
         if document.get("version") != FORMAT_VERSION:
             raise ValueError(f"unknown format version {document.get('version')!r}")
         revisions = tuple(_revision(event_id, item) for event_id, item in document["events"].items())
-        changes = tuple(_change(item) for item in document.get("changes", []))
+        published = {r.event_id: r for r in revisions if r.removed is None}
+        changes = tuple(_change(item, published) for item in document.get("changes", []))
+        forgotten = tuple(sorted((str(k), int(v)) for k, v in document.get("forgotten", {}).items()))
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise HistoryError(
             f"{path}: the history store is damaged ({error}). Restore it from version control "
@@ -316,7 +335,7 @@ def read(path: Path) -> History:
             "calendar UIDs stay the same, but every event will show the next build's time as "
             "first published."
         ) from None
-    return History(revisions, changes)
+    return History(revisions, changes, forgotten)
 
 
 def dumps(history: History, memo: Memo | None = None) -> bytes:
@@ -335,7 +354,10 @@ def _pieces(history: History, memo: Memo) -> list[bytes]:
     logged = history.changes
     changes = ",\n".join(memo.in_runs("change lines", logged, lambda place: _change_line(logged[place])))
     head = f'{{\n "version": {FORMAT_VERSION},\n "events": {{\n'.encode()
-    return [head, *events, f'\n }},\n "changes": [\n{changes}\n ]\n}}\n'.encode()]
+    tail = f'\n }},\n "changes": [\n{changes}\n ]'
+    if history.forgotten:  # only once an event was forgotten: older stores keep their bytes
+        tail += f',\n "forgotten": {json.dumps(dict(history.forgotten), ensure_ascii=False)}'
+    return [head, *events, f"{tail}\n}}\n".encode()]
 
 
 def _change_line(change: Change) -> str:
@@ -410,18 +432,29 @@ def _change_json(change: Change) -> dict[str, Any]:
         "event": change.event_id,
         "kind": change.kind,
         "sequence": change.sequence,
-        "title": change.title,
+        "name": change.name,
+        "link": change.link,
         "details": list(change.details),
     }
 
 
-def _change(item: dict[str, Any]) -> Change:
+def _change(item: dict[str, Any], published: dict[str, Revision]) -> Change:
+    event_id, kind = str(item["event"]), str(item["kind"])
+    if "name" in item:
+        name, link = str(item["name"]), str(item["link"])
+    else:
+        # Written before a change kept its words: those it was last published with, which the
+        # changes feed took from the event as the last build had it (the store's revision).
+        revision = published.get(event_id)
+        name = _headline(revision) if revision is not None and kind != "removed" else str(item["title"])
+        link = "#" + event_id if revision is not None else ""
     return Change(
         at=_parse_timestamp(item["at"]),
-        event_id=str(item["event"]),
-        kind=str(item["kind"]),
+        event_id=event_id,
+        kind=kind,
         sequence=int(item["sequence"]),
-        title=str(item["title"]),
+        name=name,
+        link=link,
         details=tuple(str(d) for d in item.get("details", [])),
     )
 

@@ -255,10 +255,20 @@ class Event:
 
     def date_label(self) -> str:
         """The date label, with a visible marker when the date is not stated as such."""
-        label = self.date.label()
-        if self.certainty is Certainty.STATED:
-            return label
-        return f"{label} ({self.certainty.value})"
+        return marked_label(self.date, self.certainty)
+
+    def headline(self) -> str:
+        """How feeds title the event: the date first, since readers show when an entry was
+        published, not when the event happened: "5–7 December 2011 (inferred): …"."""
+        return f"{self.date_label()}: {self.title}"
+
+
+def marked_label(when: EventDate, certainty: Certainty) -> str:
+    """The date's label, marked when the date is not stated as such: "2011 (inferred)"."""
+    label = when.label()
+    if certainty is Certainty.STATED:
+        return label
+    return f"{label} ({certainty.value})"
 
 
 # Event.chronological_key() as a sort key read in C: sorting 100,000 events by the method took
@@ -436,13 +446,16 @@ class Revision:
 
 @dataclass(frozen=True)
 class Change:
-    """One real change to the timeline, as the changes feed announces it."""
+    """One real change to the timeline, as the changes feed announces it. What its entry says
+    is settled when the change is made: a reader keeps the entry, and whatever later happens
+    to the event (edited, removed, put back) must not rewrite it."""
 
     at: datetime
     event_id: str
     kind: str  # added, changed, removed or restored
     sequence: int
-    title: str
+    name: str  # the event as the entry names it then: "1987: IOM begins working in Vietnam"
+    link: str  # where the entry points, under the base URL: "#<event id>", or "" for the page
     details: tuple[str, ...] = ()
 
 
@@ -452,6 +465,8 @@ class History:
 
     revisions: tuple[Revision, ...] = ()
     changes: tuple[Change, ...] = ()
+    # (event id, last sequence) of removed events forgotten after the grace period
+    forgotten: tuple[tuple[str, int], ...] = ()
 
     def get(self, event_id: str) -> Revision:
         return self._by_id[event_id]

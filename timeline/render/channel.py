@@ -302,7 +302,7 @@ def _event_entry(
     return Entry(
         key=key,
         id=timeline.tag_uri(event.id),
-        title=prose.headline(event),
+        title=event.headline(),
         url=timeline.url("#" + event.id),
         summary=event.summary,
         content_html=prose.html(event, timeline),
@@ -343,13 +343,12 @@ _CHANGE_VERBS = {"added": "Added", "changed": "Updated", "removed": "Removed", "
 
 def changes_channel(timeline: Timeline, history: History) -> Channel:
     """One entry per real change to the timeline, newest first, saying what changed."""
-    current = events_by_id(timeline)
     entries = []
+    # Each entry says what the change recorded, not what the event says now (see Change).
     for change in reversed(history.changes[-CHANGES_SHOWN:]):
-        event = current.get(change.event_id)
-        name = prose.headline(event) if event is not None and change.kind != "removed" else change.title
+        name = change.name
         details = change.details or (_CHANGE_NOTES[change.kind],)
-        url = timeline.url("#" + change.event_id) if event is not None else timeline.base_url
+        url = timeline.url(change.link)
         items = "".join(f"<li>{escape(detail)}</li>" for detail in details)
         entries.append(
             Entry(

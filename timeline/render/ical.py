@@ -164,12 +164,9 @@ def _timezone(zone: str, first: date, last: date) -> icalendar.Timezone:
 def vevent(event: Event, revision: Revision, base_url: str, domain: str) -> str:
     """One event's VEVENT, written directly: icalendar's object model and line folding take two
     thirds of a build at scale. The tests check every line against icalendar, byte for byte."""
-    summary = event.title
-    if event.date.precision in (Precision.YEAR, Precision.MONTH):
-        summary += f" ({event.date.label()})"
     lines = [
         "BEGIN:VEVENT",
-        "SUMMARY:" + _text(summary),
+        "SUMMARY:" + _summary(event.title, event.date),
         *_dates(event.date),
         *_stamps(revision, domain),
     ]
@@ -189,10 +186,17 @@ def vevent(event: Event, revision: Revision, base_url: str, domain: str) -> str:
     return _component(lines)
 
 
+def _summary(title: str, when: EventDate) -> str:
+    # A month or a year is no day: the summary says which period the whole-period event means.
+    if when.precision in (Precision.YEAR, Precision.MONTH):
+        title += f" ({when.label()})"
+    return _text(title)
+
+
 def _cancelled(revision: Revision, domain: str) -> str:
     lines = [
         "BEGIN:VEVENT",
-        "SUMMARY:" + _text(revision.title),
+        "SUMMARY:" + _summary(revision.title, revision.date),
         *_dates(revision.date),
         *_stamps(revision, domain),
         "CREATED:" + _utc(revision.first_published),

@@ -15,11 +15,6 @@ _PRECISION = {
 }
 
 
-def headline(event: Event) -> str:
-    """The entry title a feed reader lists: the date first, since readers show publish times."""
-    return f"{event.date_label()}: {event.title}"
-
-
 def date_line(event: Event) -> str:
     """The date with its precision and how sure it is, e.g. "1987 (known to the year)"."""
     kind = "range, " if event.date.is_range else ""
