@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.clients import KHAL_CONFIG, program, run
 from tests.conftest import GOLDEN, ROOT
 from tests.daemon import start
 from timeline.load import load
@@ -22,17 +23,6 @@ from timeline.publish import build
 pytestmark = pytest.mark.interop
 FEEDS = ROOT / "feeds"
 SHIPPED = load(ROOT / "events.yaml")
-
-
-def program(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (scripts/test installs it as root: apt-get install {name})")
-    return path
-
-
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, check=True, timeout=120, cwd=cwd)
 
 
 # -- feed readers -----------------------------------------------------------------------------
@@ -125,23 +115,6 @@ def test_calcurse_shows_a_year_event_over_the_whole_year_labelled_with_it(tmp_pa
 def test_calcurse_imports_every_feature_with_nothing_skipped(tmp_path: Path) -> None:
     report = calcurse_import(GOLDEN / "timeline.ics", tmp_path)
     assert "/ 0 skipped" in report, report
-
-
-KHAL_CONFIG = """\
-[calendars]
-[[timeline]]
-path = {path}
-[locale]
-timeformat = %H:%M
-dateformat = %Y-%m-%d
-longdateformat = %Y-%m-%d
-datetimeformat = %Y-%m-%d %H:%M
-longdatetimeformat = %Y-%m-%d %H:%M
-default_timezone = UTC
-local_timezone = UTC
-[default]
-default_calendar = timeline
-"""
 
 
 def khal_import(calendar: Path, workdir: Path) -> Path:
