@@ -42,6 +42,18 @@ def test_the_changes_feed_says_what_changed_newest_first_each_entry_as_it_was_th
     assert channel.updated == T0 + timedelta(days=1)
 
 
+def test_after_a_removal_the_earlier_entries_keep_their_date_and_link() -> None:
+    both = parse(MINIMAL + event_yaml("one", date="2011-12") + event_yaml("two"))
+    h = history.update(History(), both, T0)
+    added = changes_channel(both, h).entries[0]
+    only_two = parse(MINIMAL + event_yaml("two"))
+    h = history.update(h, only_two, T0 + timedelta(days=1))
+    removed, added_then, _ = changes_channel(only_two, h).entries
+    assert added_then == added
+    assert (added.title, added.url) == ("Added: December 2011: A title", "https://example.org/t/#one")
+    assert (removed.title, removed.url) == ("Removed: December 2011: A title", "https://example.org/t/")
+
+
 def test_the_changes_feed_is_atom_and_json(tmp_path: object) -> None:
     outputs = render_all(*features_with_history())
     parsed = feedparser.parse(outputs["changes.atom"])
