@@ -54,8 +54,8 @@ def test_a_job_that_raises_is_logged_and_does_not_propagate(caplog: pytest.LogCa
     assert caplog.records[0].exc_info is not None
 
 
-def test_the_scheduler_runs_the_watch_and_rebuilds_on_demand_one_at_a_time() -> None:
-    running, overlaps, rebuilt = [0], [0], threading.Event()
+def test_the_scheduler_runs_the_watch_a_tick_at_a_time_never_two_at_once() -> None:
+    running, overlaps = [0], [0]
     ticks = threading.Semaphore(0)
 
     def watch() -> None:
@@ -65,17 +65,11 @@ def test_the_scheduler_runs_the_watch_and_rebuilds_on_demand_one_at_a_time() -> 
         running[0] -= 1
         ticks.release()
 
-    def rebuild(reason: str) -> None:
-        if reason == "test":
-            rebuilt.set()
-
     scheduler = Scheduler("Asia/Ho_Chi_Minh")
-    scheduler.start(watch, 0.01, rebuild, "5 0 * * *")
+    scheduler.start(watch, 0.01, lambda reason: None, "5 0 * * *")
     try:
         for _ in range(3):
             assert ticks.acquire(timeout=5)
-        scheduler.rebuild_soon("test")
-        assert rebuilt.wait(timeout=5)
     finally:
         scheduler.shutdown()
     assert overlaps[0] == 1

@@ -53,11 +53,22 @@ class Site:
         self.timezone = "UTC"
         self._lock = threading.Lock()
         self._retry_at: float | None = None
+        self._asked: str | None = None  # why a rebuild was asked for (SIGHUP), until the next tick
+
+    def ask(self, reason: str) -> None:
+        """Ask for a rebuild at the next tick. Safe in a signal handler, however often: a plain
+        assignment takes no lock (a handler that waited on the scheduler's lock could interrupt
+        a thread holding it, itself included, and wait forever), and a burst asks once."""
+        self._asked = reason
 
     def watch(self) -> None:
-        """The frequent job: rebuild when the events file really changed, or to retry a write
-        that failed (a full disk gets space back; a folder gets its permissions fixed)."""
-        if self.watcher.changed():
+        """The frequent job: rebuild when asked to, when the events file really changed, or to
+        retry a write that failed (a full disk gets space back; a folder gets its permissions fixed)."""
+        asked = self._asked
+        if asked is not None:
+            self._asked = None  # before the build, which reads the file afresh: no ask is lost
+            self.rebuild(asked)
+        elif self.watcher.changed():
             self.rebuild("events file changed")
         elif self._retry_at is not None and time.monotonic() >= self._retry_at:
             self.rebuild("retrying the failed write")
@@ -119,8 +130,7 @@ def serve(options: ServeOptions) -> None:
     scheduler.start(site.watch, options.watch_seconds, site.rebuild, options.rebuild_cron)
 
     def on_hangup(signum: int, frame: FrameType | None) -> None:
-        log.info("SIGHUP: rebuilding")
-        scheduler.rebuild_soon("SIGHUP")
+        site.ask("SIGHUP")
 
     def after_shutdown(signum: int, frame: FrameType | None) -> None:
         # uvicorn re-raises the signal that stopped it once it has shut down; by then the

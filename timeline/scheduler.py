@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +20,6 @@ log = logging.getLogger("timeline.scheduler")
 
 WATCH = "watch"
 NIGHTLY = "nightly-rebuild"
-NOW = "rebuild-now"
 
 
 def valid_cron(expression: str, timezone: str) -> str:
@@ -31,7 +29,8 @@ def valid_cron(expression: str, timezone: str) -> str:
 
 
 class Scheduler:
-    """The daemon's clock: a frequent cheap watch, a nightly full rebuild, and rebuilds on demand."""
+    """The daemon's clock: a frequent cheap watch (which also does the rebuilds asked for) and a
+    nightly full rebuild."""
 
     def __init__(self, timezone: str) -> None:
         self._timezone = ZoneInfo(timezone)
@@ -48,7 +47,6 @@ class Scheduler:
         rebuild: Callable[[str], Any],
         rebuild_cron: str,
     ) -> None:
-        self._rebuild = rebuild
         self._scheduler.add_job(_guarded(watch), "interval", seconds=watch_seconds, id=WATCH)
         trigger = CronTrigger.from_crontab(rebuild_cron, timezone=self._timezone)
         self._scheduler.add_job(_guarded(rebuild), trigger, args=["scheduled rebuild"], id=NIGHTLY)
@@ -56,16 +54,6 @@ class Scheduler:
         job = self._scheduler.get_job(NIGHTLY)
         log.info(
             "watching every %ss; next scheduled rebuild %s", watch_seconds, job.next_run_time.isoformat()
-        )
-
-    def rebuild_soon(self, reason: str) -> None:
-        """Queue a rebuild now (for SIGHUP); it waits for a build under way to finish."""
-        self._scheduler.add_job(
-            _guarded(self._rebuild),
-            args=[reason],
-            id=NOW,
-            replace_existing=True,
-            next_run_time=datetime.now(self._timezone),
         )
 
     def shutdown(self) -> None:
