@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from timeline.reading import read_regular_file
+
 
 def write_atomic(path: Path, data: bytes | Sequence[bytes | memoryview]) -> None:
     """Write `data` (bytes, or pieces written one after another) to a temporary file beside
@@ -84,8 +86,9 @@ def finish(temporary: Path, path: Path) -> None:
 
 
 def read_or_none(path: Path) -> bytes | None:
-    """The file's bytes, or None when there is no readable file there (writing it will say why)."""
+    """The file's bytes, or None when there is no readable regular file there (writing it will
+    say why; a FIFO put in its place is replaced, not waited on)."""
     try:
-        return path.read_bytes()
+        return read_regular_file(path)
     except OSError:
         return None

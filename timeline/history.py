@@ -33,6 +33,7 @@ from timeline.model import (
     marked_label,
     remembered,
 )
+from timeline.reading import MAX_HISTORY_FILE, NotRegular, TooLarge, read_regular_file
 
 FORMAT_VERSION = 1
 MAX_CHANGES = 1000  # the change log keeps this many; the changes feed shows the newest
@@ -312,10 +313,15 @@ def _fresh_times(count: int, now: datetime, newest: datetime) -> list[datetime]:
 
 def read(path: Path) -> History:
     """The stored history; an empty one when the file does not exist yet."""
-    if not path.exists():
-        return History()
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_HISTORY_FILE)
+    except FileNotFoundError:
+        return History()
+    except (NotRegular, TooLarge) as error:
+        raise HistoryError(
+            f"{error}; the history store must be the file {path.name} that timeline writes. Restore it "
+            f"from version control (git checkout -- {path.name}), or delete it to start a new history"
+        ) from None
     except OSError as error:
         raise HistoryError(
             f"{path}: cannot read the history store ({error.strerror}); fix its permissions"

@@ -43,6 +43,7 @@ from timeline.model import (
     Status,
     Timeline,
 )
+from timeline.reading import MAX_EVENTS_FILE, NotRegular, TooLarge, read_regular_file
 from timeline.values import DATE_FORMS, shorten
 
 T = TypeVar("T")
@@ -53,7 +54,7 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\ufff
 _ALLOWED_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
-MAX_FILE_BYTES = 128 * 1024 * 1024
+MAX_FILE_BYTES = MAX_EVENTS_FILE
 MAX_TEXT = {
     "id": 100, "title": 300, "summary": 20_000, "date": 60, "date_note": 5_000, "location": 300,
     "tag": 60, "timezone": 300, "article": 300, "quote": 10_000,
@@ -91,19 +92,24 @@ def load(path: str | Path) -> Timeline:
 
 
 def read(path: Path) -> bytes:
-    """The bytes of an events file, or a TimelineError a user can act on."""
+    """The bytes of an events file, or a TimelineError a user can act on. Only a regular file
+    is read, never past the size limit, and never waiting (see timeline.reading)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ValidationError([Problem(str(path), 1, 1, "", _too_big(size))])
-        data = path.read_bytes()
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except TooLarge as error:
+        raise ValidationError([Problem(str(path), 1, 1, "", _too_big(error.size))]) from None
+    except NotRegular as error:
+        if error.kind == "a folder":
+            raise TimelineError(f"{path}: is a folder; pass the events file itself") from None
+        raise TimelineError(
+            f"{path}: is {error.kind}, not a regular file; the events file must be a file of its own"
+        ) from None
     except FileNotFoundError:
         raise TimelineError(f"{path}: no such file; pass the events file with --source") from None
-    except IsADirectoryError:
-        raise TimelineError(f"{path}: is a folder; pass the events file itself") from None
     except PermissionError:
         raise TimelineError(f"{path}: permission denied; make the file readable") from None
-    return data
+    except OSError as error:  # a symlink loop, a name too long, an I/O error
+        raise TimelineError(f"{path}: cannot be read ({error.strerror}); check the path") from None
 
 
 def parse(data: bytes | str, path: str = "events.yaml") -> Timeline:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from timeline.atomic import write_atomic
 from timeline.outputs import Stamp, stamp_of
+from timeline.reading import MAX_HISTORY_FILE, read_regular_file
 
 RECORD = ".timeline-build"  # JSON, but not named .json: nothing in the folder may look like a feed
 FORMAT = 1
@@ -78,8 +79,10 @@ def write(
 
 
 def _digest(path: Path) -> str:
+    # Bounded like the files themselves (the history is the larger): a FIFO or a huge file
+    # raises OSError, and up_to_date() then leaves it to the build to say what is wrong.
     try:
-        return digest(path.read_bytes())
+        return digest(read_regular_file(path, MAX_HISTORY_FILE))
     except FileNotFoundError:
         return ""
 

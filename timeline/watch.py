@@ -6,6 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from timeline.reading import MAX_EVENTS_FILE, read_regular_file
+
 
 class SourceWatcher:
     """Tells whether a file's content differs from when it was last marked as seen."""
@@ -39,7 +41,9 @@ class SourceWatcher:
         return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
     def _hash(self) -> str | None:
+        # A file that cannot be read (a FIFO, too large, a loop) stands for its reason: it counts
+        # as a change once, so that the build reports it, and not again while it stays so.
         try:
-            return hashlib.sha256(self.path.read_bytes()).hexdigest()
-        except OSError:
-            return None
+            return hashlib.sha256(read_regular_file(self.path, MAX_EVENTS_FILE)).hexdigest()
+        except OSError as error:
+            return f"unreadable: {error}"

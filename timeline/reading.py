@@ -1,0 +1,74 @@
+"""Reading a file someone else may have put there: only a regular file, never blocking, never
+past a size.
+
+The events file and its history are named by the user and edited while the daemon runs: one
+can become a FIFO (reading it would wait for a writer forever), a link to /dev/zero (endless),
+a symlink loop, or a huge file. Each is refused with a reason, and at most `limit` bytes are
+ever read, whatever the size said beforehand (a file can grow between the check and the read).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+_CHUNK = 1 << 20
+MAX_EVENTS_FILE = 128 * 1024 * 1024  # an events file larger than this is refused unread
+# The history holds a line per event, with digests: about half the events file's size.
+MAX_HISTORY_FILE = 4 * MAX_EVENTS_FILE
+
+
+class NotRegular(OSError):
+    """The path names something other than a regular file: `kind` says what."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(f"{path}: is {kind}, not a regular file")
+        self.kind = kind
+
+
+class TooLarge(OSError):
+    """The file holds more than the limit; `size` is at least how much."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        super().__init__(f"{path}: is larger than allowed ({size} bytes)")
+        self.size = size
+
+
+def read_regular_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed), at most `limit` of them.
+
+    Raises NotRegular, TooLarge, or the OSError of opening it (FileNotFoundError,
+    PermissionError, a symlink loop...)."""
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegular(path, _kind(info.st_mode))
+        if limit is not None and info.st_size > limit:
+            raise TooLarge(path, info.st_size)
+        # Read as large as the file says it is (one system call, usually), then on in chunks.
+        ask = info.st_size + 1 if limit is None else min(info.st_size, limit) + 1
+        chunks, total = [], 0
+        while chunk := os.read(fd, ask):
+            chunks.append(chunk)
+            total += len(chunk)
+            if limit is not None and total > limit:
+                raise TooLarge(path, total)
+            ask = _CHUNK
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
