@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import event_yaml
+from bench import generate
+from tests.conftest import MINIMAL, T0, event_yaml
 from tests.daemon import Daemon, start
+from timeline import history
+from timeline.errors import PublishError
+from timeline.outputs import ABANDONED_AFTER
+from timeline.publish import build
 
 pytestmark = pytest.mark.slow
 
@@ -104,3 +110,123 @@ def test_an_events_file_replaced_by_what_cannot_be_read_is_reported_and_the_daem
     assert b"three" in daemon.request("/timeline.atom").body
     assert daemon.stop() == 0
     assert "Traceback" not in daemon.log()
+
+
+# -- builds that would take long ---------------------------------------------------------------
+
+
+def test_sigterm_stops_a_large_build_under_way_before_its_next_output(
+    write_events: Callable[[str], Path], tmp_path: Path
+) -> None:
+    daemon = start(write_events(event_yaml("one")), tmp_path / "feeds")
+    try:
+        large = daemon.source.with_name("large.yaml")
+        large.write_text(generate.timeline(60_000), encoding="utf-8")
+        large.replace(daemon.source)  # whole: the daemon never reads it half written
+        time.sleep(2.5)  # into the build: parsing 60,000 events, then making their outputs
+        asked = time.monotonic()
+        daemon.signal(signal.SIGTERM)
+        assert daemon.process.wait(timeout=60) == 0
+        took = time.monotonic() - asked
+    finally:
+        daemon.stop()
+    log = daemon.log()
+    assert "the build stopped before all outputs were made: the daemon is stopping" in log, log
+    assert took < 5, f"{took:.1f} s from SIGTERM to exit"
+    assert "Traceback" not in log
+
+
+# -- what is left on disk, and what is served from it ----------------------------------------
+
+
+def test_a_tag_no_event_has_any_more_loses_its_outputs_and_is_404(
+    write_events: Callable[[str], Path], tmp_path: Path
+) -> None:
+    tagged = event_yaml("one") + "    tags: [gone, kept]\n" + event_yaml("two") + "    tags: [kept]\n"
+    daemon = start(write_events(tagged), tmp_path / "feeds")
+    try:
+        assert daemon.request("/tags/gone.atom").status == 200
+        before = daemon.request("/changes.atom").headers["etag"]
+        write_events(event_yaml("one") + "    tags: [kept]\n" + event_yaml("two") + "    tags: [kept]\n")
+        daemon.wait_for(lambda: daemon.request("/changes.atom").headers["etag"] != before, what="the rebuild")
+        for suffix in ("atom", "rss", "json", "ics"):
+            assert daemon.request(f"/tags/gone.{suffix}").status == 404
+            assert not (tmp_path / "feeds" / "tags" / f"gone.{suffix}").exists()
+            assert daemon.request(f"/tags/kept.{suffix}").status == 200
+        assert b"tags/gone" not in daemon.request("/timeline.opml").body
+        assert b"tags/gone" not in daemon.request("/").body
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_a_first_build_that_fails_partway_serves_nothing_of_it(
+    write_events: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # A real fault, as on a full disk: tags/ is a file, so the outputs before it are written and
+    # those after it are not. Half a set is never served as "the last good outputs".
+    out = tmp_path / "feeds"
+    out.mkdir()
+    (out / "tags").write_text("in the way", encoding="utf-8")
+    daemon = start(write_events(event_yaml("one") + "    tags: [x]\n"), out, wait=False)
+    assert daemon.process.wait(timeout=15) == 1
+    assert list(out.glob("*.atom")), "some outputs were written before the fault"
+    log = daemon.log()
+    assert "cannot write (Not a directory)" in log
+    assert "has no complete set of outputs from an earlier build to serve" in log
+    assert "Traceback" not in log
+
+
+def test_a_history_that_cannot_be_written_is_named_and_no_output_changes(tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(MINIMAL + event_yaml("one"), encoding="utf-8")
+    out = tmp_path / "feeds"
+    build(source, out, now=T0)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    source.write_text(MINIMAL + event_yaml("one", title="Edited"), encoding="utf-8")
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder", encoding="utf-8")
+    stored = history.read(tmp_path / "events.history.json")
+    with pytest.raises(PublishError) as caught:
+        # Read from where it is, written to where it cannot be.
+        build(
+            source, out, now=T0, history_file=blocked / "events.history.json", history_reader=lambda _: stored
+        )
+    assert str(caught.value) == (
+        f"{blocked / 'events.history.json'}: cannot write the history store (Not a directory); no output was "
+        "changed. Free some space or fix the folder's permissions, then build again."
+    )
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_history_store_on_a_full_disk_is_named(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], check=False).returncode:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    try:
+        source = disk / "events.yaml"
+        source.write_text(
+            MINIMAL + "".join(event_yaml(f"e{n}", title="x" * 250) for n in range(60)), encoding="utf-8"
+        )
+        with pytest.raises(
+            PublishError,
+            match=r"events.history.json: cannot write the history store \(No space left on device\)",
+        ):
+            build(source, tmp_path / "feeds", now=T0)
+        assert not list(disk.glob(".*.tmp"))
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_a_stale_temporary_file_of_the_history_is_removed_and_a_fresh_one_kept(tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(MINIMAL + event_yaml("one"), encoding="utf-8")
+    stale, fresh = tmp_path / ".events.history.json.abc.tmp", tmp_path / ".events.history.json.def.tmp"
+    for path in (stale, fresh):
+        path.write_bytes(b"x" * 4_000_000)
+    os.utime(stale, (time.time() - ABANDONED_AFTER - 1,) * 2)
+    mine = tmp_path / ".editor-swap.tmp"  # not ours: never touched
+    mine.write_text("", encoding="utf-8")
+    os.utime(mine, (0, 0))
+    build(source, tmp_path / "feeds", now=T0)
+    assert (stale.exists(), fresh.exists(), mine.exists()) == (False, True, True)

@@ -141,6 +141,49 @@ def test_a_file_of_fifty_megabytes_is_rejected_quickly_with_a_position() -> None
     assert time.monotonic() - started < 30
 
 
+def _event_with_tags(event_id: str, tags: list[str]) -> str:
+    return event_yaml(event_id) + f"    tags: [{', '.join(tags)}]\n"
+
+
+def test_an_event_with_a_hundred_thousand_tags_is_refused_at_once() -> None:
+    text = MINIMAL + _event_with_tags("one", [f"t{n}" for n in range(100_000)])
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as caught:
+        parse(text)
+    assert (
+        str(caught.value)
+        == "events.yaml:12:11: events[0].tags: lists 100,000 tags, more than 20; keep those that matter most"
+    )
+    assert time.monotonic() - started < 5
+
+
+def test_a_timeline_of_more_than_500_tags_is_refused_at_the_first_one_too_many() -> None:
+    events = [_event_with_tags(f"e{n}", [f"t{n}-{k}" for k in range(20)]) for n in range(26)]  # 520 tags
+    with pytest.raises(ValidationError) as caught:
+        parse(MINIMAL + "".join(events))
+    assert str(caught.value) == (
+        'events.yaml:162:12: events[25].tags[0]: "t25-0" would be tag number 501 of the timeline, more '
+        "than 500 (each tag is published as its own feeds and calendar); use one of the tags the timeline has"
+    )
+
+
+def test_500_tags_and_tags_shared_by_many_events_are_fine() -> None:
+    events = [_event_with_tags(f"e{n}", [f"t{n}-{k}" for k in range(20)]) for n in range(25)]
+    events += [_event_with_tags(f"again{n}", ["t0-0", "t24-19"]) for n in range(100)]
+    assert len({tag for e in parse(MINIMAL + "".join(events)).events for tag in e.tags}) == 500
+
+
+def test_an_event_with_more_than_50_sources_is_refused() -> None:
+    sources = "".join(f"      - {{article: a.txt, quote: q{n}}}\n" for n in range(51))
+    text = MINIMAL + "  - id: one\n    title: t\n    summary: s\n    date: 2011\n    sources:\n" + sources
+    with pytest.raises(ValidationError) as caught:
+        parse(text)
+    assert (
+        str(caught.value)
+        == "events.yaml:12:7: events[0].sources: lists 51 sources, more than 50; keep the best"
+    )
+
+
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
     from timeline.load import MAX_FILE_BYTES
 

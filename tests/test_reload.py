@@ -203,3 +203,18 @@ def test_chunks_taken_by_a_worker_that_dies_are_parsed_here(
     monkeypatch.setattr(Reloader, "_parse", dies_on_its_second_chunk)
     assert Reloader(source).load(parallel=True) == load(source)
     assert (tmp_path / "chunks").exists()  # the worker did take chunks before it died
+
+
+def test_a_reload_refuses_the_tag_one_too_many_for_the_timeline_as_a_full_parse_does(source: Path) -> None:
+    def tagged(events: int) -> str:
+        return "".join(
+            event_yaml(f"e{n}") + f"    tags: [{', '.join(f't{n}-{k}' for k in range(20))}]\n"
+            for n in range(events)
+        )
+
+    reloader = Reloader(source)
+    source.write_text(MINIMAL + tagged(25), encoding="utf-8")  # 500 tags
+    reloader.load()
+    source.write_text(MINIMAL + tagged(25) + event_yaml("one-more") + "    tags: [new]\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r'events\[25\].tags\[0\]: "new" would be tag number 501'):
+        reloader.load()

@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import FEATURES, event_yaml
 from tests.daemon import Daemon, start
+from timeline import record
 from timeline.server import _accepts_gzip, _not_modified
 
 MEDIA_TYPES = {
@@ -267,7 +268,8 @@ def test_sigterm_and_sigint_stop_cleanly_with_exit_0(
     assert running.process.wait(timeout=15) == 0
     assert running.log().rstrip().endswith("INFO timeline: stopped")
     assert {m.lstrip("/") for m in MEDIA_TYPES} <= {p.name for p in (tmp_path / "feeds").iterdir()}
-    assert not [p for p in (tmp_path / "feeds").iterdir() if p.name.startswith(".")]
+    hidden = [p.name for p in (tmp_path / "feeds").iterdir() if p.name.startswith(".")]
+    assert hidden == [record.RECORD]  # no temporary file left, and the record of the complete build
 
 
 def test_a_bad_file_with_nothing_to_serve_refuses_to_start(tmp_path: Path) -> None:
@@ -278,8 +280,8 @@ def test_a_bad_file_with_nothing_to_serve_refuses_to_start(tmp_path: Path) -> No
     log = running.log()
     assert f"{source}:2:1: YAML syntax" in log
     assert log.rstrip().endswith(
-        f"error: cannot start: {source} does not build and {tmp_path / 'feeds'} has no previous outputs "
-        "to serve; fix the problems above (timeline validate) and start again"
+        f"error: cannot start: {source} does not build and {tmp_path / 'feeds'} has no complete set of "
+        "outputs from an earlier build to serve; fix the problems above and start again"
     )
     assert "Traceback" not in log
 

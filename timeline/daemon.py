@@ -18,8 +18,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from timeline import server
-from timeline.errors import PublishError, TimelineError, ValidationError
+from timeline import record, server
+from timeline.errors import BuildStopped, PublishError, TimelineError, ValidationError
 from timeline.publish import Publisher
 from timeline.scheduler import Scheduler
 from timeline.snapshot import Snapshot
@@ -54,6 +54,11 @@ class Site:
         self._lock = threading.Lock()
         self._retry_at: float | None = None
         self._asked: str | None = None  # why a rebuild was asked for (SIGHUP), until the next tick
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Stop a build under way before its next output (each one written is whole)."""
+        self._stopping.set()
 
     def ask(self, reason: str) -> None:
         """Ask for a rebuild at the next tick. Safe in a signal handler, however often: a plain
@@ -80,7 +85,10 @@ class Site:
             self.watcher.seen()
             started = datetime.now(UTC)
             try:
-                result = self.publisher.build()
+                result = self.publisher.build(stop=self._stopping.is_set)
+            except BuildStopped as error:
+                log.info("build (%s): %s", reason, error)
+                return False
             except ValidationError as error:
                 errors = tuple(str(problem) for problem in error.problems)
                 self._retry_at = None  # the same file would fail the same way: wait for an edit
@@ -93,7 +101,7 @@ class Site:
             else:
                 self._retry_at = None
                 self.timezone = result.timeline.timezone
-                snapshot = Snapshot.from_folder(self.out, previous=self.status.snapshot)
+                snapshot = Snapshot.from_folder(self.out, result.files, previous=self.status.snapshot)
                 _wait_until(snapshot.newest_modification())
                 outcome = BuildOutcome(
                     started, True, reason, events=len(result.timeline.events), written=result.written
@@ -107,7 +115,8 @@ class Site:
             for line in errors:
                 log.error("%s", line)
             if not self.status.snapshot.files:
-                self.status.snapshot = Snapshot.from_folder(self.out)
+                # What the last complete build made, if it is all there: never part of a set.
+                self.status.snapshot = Snapshot.from_folder(self.out, record.outputs(self.out) or ())
             serving = (
                 "still serving the last good outputs" if self.status.snapshot.files else "nothing to serve"
             )
@@ -123,8 +132,8 @@ def serve(options: ServeOptions) -> None:
     site = Site(options.source, options.out, status)
     if not site.rebuild("start") and not status.snapshot.files:
         raise TimelineError(
-            f"cannot start: {options.source} does not build and {options.out} has no previous outputs "
-            "to serve; fix the problems above (timeline validate) and start again"
+            f"cannot start: {options.source} does not build and {options.out} has no complete set of "
+            "outputs from an earlier build to serve; fix the problems above and start again"
         )
     scheduler = Scheduler(site.timezone)
     scheduler.start(site.watch, options.watch_seconds, site.rebuild, options.rebuild_cron)
@@ -155,6 +164,7 @@ def serve(options: ServeOptions) -> None:
             access_log=options.access_log,
         )
     finally:
+        site.stop()
         scheduler.shutdown()
         log.info("stopped")
 
@@ -184,7 +194,8 @@ def log_config() -> dict[str, Any]:
             "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
             "uvicorn.error": {"level": "INFO"},
             "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-            # APScheduler logs every run of the watch job at INFO: only its warnings matter.
-            "apscheduler": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+            # APScheduler logs every run of the watch job at INFO, and a warning for each tick
+            # skipped while a long build runs (which is what should happen): only errors matter.
+            "apscheduler": {"handlers": ["stderr"], "level": "ERROR", "propagate": False},
         },
     }

@@ -36,5 +36,9 @@ class PublishError(TimelineError):
     """The outputs could not be written; the previous ones are untouched."""
 
 
+class BuildStopped(TimelineError):
+    """The build was asked to stop (the daemon is stopping); each output written is whole."""
+
+
 class HistoryError(TimelineError):
     """The history store cannot be read; the message says how to recover."""

@@ -59,6 +59,11 @@ MAX_TEXT = {
     "id": 100, "title": 300, "summary": 20_000, "date": 60, "date_note": 5_000, "location": 300,
     "tag": 60, "timezone": 300, "article": 300, "quote": 10_000,
 }  # fmt: skip
+# Each tag is four more outputs (its feeds and calendar), made and written by every build that
+# touches it: a timeline of 5,000 tags was 20,000 files, 2.7 GB.
+MAX_TAGS_PER_EVENT = 20
+MAX_TAGS = 500
+MAX_SOURCES_PER_EVENT = 50
 
 _REQUIRED_HINTS = {
     "title": "; give it a short title",
@@ -243,6 +248,7 @@ class _Reader:
     index_offset: int = 0  # where the first event read stands in the whole file
     line_offset: int = 0  # lines of the file before the text read
     file_order: list[Event] = field(default_factory=list)  # the events as written, unsorted
+    timeline_tags: set[str] = field(default_factory=set)  # every tag of the events read so far
 
     def problem(self, node: Node, where: str, message: str) -> None:
         mark = node.start_mark
@@ -568,17 +574,38 @@ class _Reader:
     def tags(self, node: Node | None, where: str) -> tuple[str, ...] | None:
         if node is None:
             return ()
-        tags: list[str] = []
+        items = self.sequence(node, where, "tags")
+        if len(items) > MAX_TAGS_PER_EVENT:
+            self.problem(
+                node,
+                where,
+                f"lists {len(items):,} tags, more than {MAX_TAGS_PER_EVENT}; keep those that matter most",
+            )
+            return None
+        tags: dict[str, None] = {}  # a set that keeps the order written
         ok = True
-        for index, item in enumerate(self.sequence(node, where, "tags")):
+        unsaid = True  # that a tag is one too many for the timeline
+        for index, item in enumerate(items):
             tag = self.checked(item, f"{where}[{index}]", check.slug("tag"), limit=MAX_TEXT["tag"])
             if tag is None:
                 ok = False
             elif tag in tags:
                 self.problem(item, f"{where}[{index}]", f'the tag "{tag}" is listed twice; keep one')
                 ok = False
+            elif tag not in self.timeline_tags and len(self.timeline_tags) >= MAX_TAGS:
+                if unsaid:  # once an event
+                    unsaid = False
+                    self.problem(
+                        item,
+                        f"{where}[{index}]",
+                        f'"{tag}" would be tag number {MAX_TAGS + 1} of the timeline, more than '
+                        f"{MAX_TAGS} (each tag is published as its own feeds and calendar); "
+                        "use one of the tags the timeline has",
+                    )
+                ok = False
             else:
-                tags.append(tag)
+                tags[tag] = None
+                self.timeline_tags.add(tag)
         if not isinstance(node, SequenceNode):
             return None
         return tuple(tags) if ok else None
@@ -591,6 +618,11 @@ class _Reader:
         items = self.sequence(node, where, "sources")
         if isinstance(node, SequenceNode) and not items:
             self.problem(node, where, "must list at least one source: the article and the sentence quoted")
+            return None
+        if len(items) > MAX_SOURCES_PER_EVENT:
+            self.problem(
+                node, where, f"lists {len(items):,} sources, more than {MAX_SOURCES_PER_EVENT}; keep the best"
+            )
             return None
         sources: list[Source] = []
         ok = bool(items)

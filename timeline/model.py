@@ -362,15 +362,15 @@ def _make_index(timeline: Timeline) -> Index:
 
 def carry_index(
     last: Timeline, timeline: Timeline, dropped: Sequence[int], inserted: Sequence[tuple[int, Event]]
-) -> None:
+) -> bool:
     """Give `timeline` the Index of `last`, amended, when its events are last's without those
     at the places `dropped` (ascending) and with each event of `inserted` then put at its place
     in turn: after an edit, a few steps instead of a pass over every event (25 ms at 10,000).
     Nothing is done if `last` has no Index, or if a tag comes or goes: the Index is then made
-    when it is asked for."""
+    when it is asked for. True if it was carried (and so the timeline has no tag `last` had not)."""
     index: Index | None = last.__dict__.get("_index")
     if index is None:
-        return
+        return False
     by_id, by_tag = dict(index.by_id), dict(index.by_tag)
     timed, to_the_day = list(index.timed), list(index.to_the_day)
     spans, years = list(index.spans), list(index.years)
@@ -396,7 +396,7 @@ def carry_index(
         years.insert(place, event.date.year)
         by_id[event.id] = event
         if any(tag not in by_tag for tag in event.tags):
-            return  # a new tag
+            return False  # a new tag
         for tag in event.tags:
             bisect.insort(tagged(tag), event, key=CHRONOLOGICAL)
         if event.date.to_the_day:
@@ -404,9 +404,10 @@ def carry_index(
             if event.date.timed:
                 bisect.insort(timed, event, key=CHRONOLOGICAL)
     if not all(map(by_tag.__getitem__, changed)):
-        return  # a tag no event has any more
+        return False  # a tag no event has any more
     amended = Index(by_id, by_tag, tuple(timed), tuple(to_the_day), tuple(spans), tuple(years))
     object.__setattr__(timeline, "_index", amended)
+    return True
 
 
 def _take_out(events: list[Event], event: Event) -> None:

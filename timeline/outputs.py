@@ -209,10 +209,11 @@ def _begin_with_later_mtime(path: Path, data: Content) -> Path:
 ABANDONED_AFTER = 600  # seconds: older temporary files belong to no build still running
 
 
-def remove_abandoned_temporaries(out: Path) -> None:
-    """Delete temporary files left by a build that was killed before it could rename them."""
+def remove_abandoned_temporaries(folder: Path, pattern: str = "**/.*.tmp") -> None:
+    """Delete temporary files (see atomic.begin) matching `pattern` in `folder`, left by a build
+    killed before it could rename them: by default all of an output folder's."""
     now = time.time()
-    for path in out.rglob(".*.tmp"):
+    for path in folder.glob(pattern):
         with contextlib.suppress(FileNotFoundError):
             if now - path.stat().st_mtime > ABANDONED_AFTER:
                 path.unlink()

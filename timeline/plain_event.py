@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from timeline import values as check
 from timeline.compose import NULLS
-from timeline.load import EVENT_KEYS, MAX_TEXT, REQUIRED_EVENT_KEYS
+from timeline.load import EVENT_KEYS, MAX_SOURCES_PER_EVENT, MAX_TAGS_PER_EVENT, MAX_TEXT, REQUIRED_EVENT_KEYS
 from timeline.model import Article, Certainty, Event, EventDate, Precision, Source, Status
 from timeline.plain_yaml import BLOCK_HEADERS, DOUBLE, FLAT, FLAT_ITEM, PLAIN, SINGLE, beyond_plain
 
@@ -257,7 +257,7 @@ def _point(value: Value, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision]:
 
 
 def _tags(value: Value) -> tuple[str, ...]:
-    if not isinstance(value, list):
+    if not isinstance(value, list) or len(value) > MAX_TAGS_PER_EVENT:
         raise _Unread
     tags = tuple(_text(tag, "tag") for tag in value)
     if not all(map(check.is_slug, tags)) or len(set(tags)) != len(tags):
@@ -266,7 +266,7 @@ def _tags(value: Value) -> tuple[str, ...]:
 
 
 def _sources(value: Value, articles: Mapping[str, Article]) -> tuple[Source, ...]:
-    if not isinstance(value, list) or not value:
+    if not isinstance(value, list) or not value or len(value) > MAX_SOURCES_PER_EVENT:
         raise _Unread
     sources = []
     for source in value:

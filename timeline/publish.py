@@ -21,7 +21,7 @@ from timeline import history as history_store
 from timeline import parallel as parallel_work
 from timeline import record
 from timeline.atomic import read_or_none
-from timeline.errors import PublishError
+from timeline.errors import BuildStopped, PublishError
 from timeline.memo import NOTHING_MADE, Key, Made, Memo
 from timeline.model import History, Timeline
 from timeline.outputs import (
@@ -87,18 +87,21 @@ def render_into(
     parallel: bool = False,
     first: Callable[[], None] | None = None,
     keep: bool = True,
+    stop: Callable[[], bool] = lambda: False,
 ) -> None:
     """Make every output and put it into `outputs`, skipping those the memo says are made and
     `outputs` still holds; `first` is done before any output is put. With `parallel`, a second
     core (see timeline.parallel) makes some of them and puts them itself once `first` is done
     here; the bytes are the same. Without `keep`, what the second core made is not handed
-    back to the memo: a build that ends the process (`timeline build`) has no use for it."""
-    jobs = _jobs(timeline, history, today, memo)
+    back to the memo: a build that ends the process (`timeline build`) has no use for it.
+    Between outputs, BuildStopped is raised once `stop()` says so (a second core is stopped)."""
+    jobs = _jobs(timeline, history, today, memo, stop)
     if not (parallel and parallel_work.available()):
         try:
             if first is not None:
                 first()
             for job in jobs:
+                _unless_stopped(stop)
                 job(outputs)
         finally:
             outputs.settle()  # nothing is left being put when a build ends, even in failure
@@ -113,6 +116,7 @@ def render_into(
             first()
         gate.open()
         for number in shares.take():
+            _unless_stopped(stop)
             jobs[number](outputs)
 
     def there() -> tuple[object, Made]:
@@ -137,8 +141,13 @@ def render_into(
     memo.adopt(made)
 
 
+def _unless_stopped(stop: Callable[[], bool]) -> None:
+    if stop():
+        raise BuildStopped("the build stopped before all outputs were made: the daemon is stopping")
+
+
 def _jobs(
-    timeline: Timeline, history: History, today: date | None, memo: Memo
+    timeline: Timeline, history: History, today: date | None, memo: Memo, stop: Callable[[], bool]
 ) -> list[Callable[[Outputs], None]]:
     """The outputs to make, in groups that share no fragment with each other, the largest first
     (the second core starts on the first while this one writes the history)."""
@@ -146,7 +155,7 @@ def _jobs(
     return [
         # All views and then the anniversaries: a tag's calendar and feeds reuse the VEVENTs and
         # entries of the whole, and an anniversary was made with its event's VEVENT.
-        partial(_render_calendars, timeline=timeline, history=history, memo=memo),
+        partial(_render_calendars, timeline=timeline, history=history, memo=memo, stop=stop),
         partial(_render_page, timeline=timeline, history=history, memo=memo),
         partial(_render_news, timeline=timeline, history=history, today=today, memo=memo),
         *(partial(_render_archive, page=page, memo=memo) for page in pages),
@@ -171,13 +180,16 @@ def _render_unless_unchanged(
     parallel: bool,
     first: Callable[[], None],
     keep: bool,
+    stop: Callable[[], bool],
 ) -> None:
     """render_into(), `first` first, unless this very timeline and history were published for
     `today` by the last build and every output is still as it left it: then a rebuild costs a
     stat a file."""
 
     def render() -> tuple[Timeline, History, dict[str, Stamp]]:
-        render_into(folder, timeline, history, today, memo, parallel=parallel, first=first, keep=keep)
+        render_into(
+            folder, timeline, history, today, memo, parallel=parallel, first=first, keep=keep, stop=stop
+        )
         return timeline, history, dict(folder.stamps)
 
     def unchanged(built: tuple[Timeline, History, dict[str, Stamp]]) -> bool:
@@ -200,8 +212,11 @@ def _render_view(
     return made
 
 
-def _render_views(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
-    """Each view's feeds and calendar: the whole timeline's and each tag's."""
+def _render_views(
+    outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo, stop: Callable[[], bool]
+) -> None:
+    """Each view's feeds and calendar: the whole timeline's and each tag's (a stop is heeded
+    between views: there are hundreds of them)."""
     views = channel.views(timeline)
     # Everything a view's outputs depend on besides its events (the main feed links the last
     # archive page): a view whose events did not change since the last build is not made again.
@@ -211,6 +226,7 @@ def _render_views(outputs: Outputs, *, timeline: Timeline, history: History, mem
         removed = tuple(r.version for r in view.removed(history))
         versions = history.versions_of(selected.events)
         key = Key(("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed))
+        _unless_stopped(stop)
         _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
 
 
@@ -244,9 +260,11 @@ def _render_page(outputs: Outputs, *, timeline: Timeline, history: History, memo
     _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
 
 
-def _render_calendars(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
+def _render_calendars(
+    outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo, stop: Callable[[], bool]
+) -> None:
     """The views (their feeds and calendars), then the anniversaries."""
-    _render_views(outputs, timeline=timeline, history=history, memo=memo)
+    _render_views(outputs, timeline=timeline, history=history, memo=memo, stop=stop)
     key = ical.anniversaries_key(timeline, history)
     _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
 
@@ -273,7 +291,13 @@ class Publisher:
         self.reloader = Reloader(source, prepare=history_store.digest)
         self._history: tuple[Stamp | None, History] | None = None  # the file's stamp when written
 
-    def build(self, *, now: datetime | None = None, today: date | None = None) -> BuildResult:
+    def build(
+        self,
+        *,
+        now: datetime | None = None,
+        today: date | None = None,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> BuildResult:
         self.memo.next_build()
         result = build(
             self.source,
@@ -283,6 +307,7 @@ class Publisher:
             memo=self.memo,
             reloader=self.reloader,
             history_reader=self._read_history,
+            stop=stop,
         )
         self._remember_history(result.history)
         return result
@@ -295,6 +320,28 @@ class Publisher:
 
     def _remember_history(self, history: History) -> None:
         self._history = (stamp_of(history_store.history_path(self.source)), history)
+
+
+def _reason(error: OSError) -> str:
+    return os.strerror(error.errno) if error.errno else str(error)
+
+
+# The folders only outputs live in: a file there that no build makes any more (the feeds of a
+# tag no event has, an archive page beyond the last) is removed, even if no record names it.
+_OUTPUT_FOLDERS = ("tags", "archive")
+
+
+def _remove_outputs_no_longer_made(
+    out: Path, made_before: tuple[str, ...], made: Mapping[str, Stamp]
+) -> None:
+    """Delete the outputs of earlier builds that this build did not make: never served again,
+    they would otherwise answer 200 forever with what they held."""
+    ours = {
+        str(p.relative_to(out)) for folder in _OUTPUT_FOLDERS for p in (out / folder).glob("*") if p.is_file()
+    }
+    for name in sorted((set(made_before) | ours) - set(made) - DATED):
+        with contextlib.suppress(FileNotFoundError):
+            (out / name).unlink()
 
 
 def _changed_events(previous: History, current: History) -> int:
@@ -336,15 +383,19 @@ def build(
     reloader: Reloader | None = None,
     history_reader: Callable[[Path], History] | None = None,
     parallel: bool = True,
+    stop: Callable[[], bool] = lambda: False,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
     `now` stamps what changed (default: the clock); `today` is the day the dated outputs are
     built for (default: today in the timeline's time zone). With `parallel`, a build that has
-    thousands of events to parse or render uses a second core (timeline.parallel).
+    thousands of events to parse or render uses a second core (timeline.parallel). Once
+    `stop()` says so, the build raises BuildStopped before its next output.
     """
     with _without_cycle_collection():
-        return _build(source, out, now, today, history_file, check, memo, reloader, history_reader, parallel)
+        return _build(
+            source, out, now, today, history_file, check, memo, reloader, history_reader, parallel, stop
+        )
 
 
 def _build(
@@ -358,11 +409,13 @@ def _build(
     reloader: Reloader | None,
     history_reader: Callable[[Path], History] | None,
     parallel: bool,
+    stop: Callable[[], bool],
 ) -> BuildResult:
     one_shot = memo is None  # `timeline build`, not the daemon
     # One event at a time (bounded memory), falling back to the full parse for exact messages.
     reloader = reloader or Reloader(source, prepare=history_store.digest)
     timeline = reloader.load(parallel=parallel)
+    _unless_stopped(stop)  # before anything is written, the history included
     history_file = history_file or history_store.history_path(source)
     previous = (history_reader or history_store.read)(history_file)
     now = now or datetime.now(UTC)
@@ -391,33 +444,42 @@ def _build(
         # same bytes. A second core renders meanwhile, and writes once it is written.
         if current is not previous:
             history_store.remember(current, memo)
-            history_store.write(history_file, current, memo)
+            try:
+                history_store.write(history_file, current, memo)
+            except OSError as error:
+                raise PublishError(
+                    f"{history_file}: cannot write the history store ({_reason(error)}); no output was "
+                    "changed. Free some space or fix the folder's permissions, then build again."
+                ) from None
 
     if current is previous:  # its lines stay remembered for the build that changes one
         history_store.remember(current, memo)
+    made_before = record.outputs(out) or ()
     try:
         out.mkdir(parents=True, exist_ok=True)
         remove_abandoned_temporaries(out)
+        remove_abandoned_temporaries(history_file.parent, f".{history_file.name}.*.tmp")
         # Each output is written as it is made, so that a large timeline's outputs are never
         # all in memory at once.
         keep = not one_shot  # a daemon builds again and reuses what the second core made
-        _render_unless_unchanged(folder, timeline, current, today, memo, parallel, write_history, keep)
+        _render_unless_unchanged(folder, timeline, current, today, memo, parallel, write_history, keep, stop)
+        _remove_outputs_no_longer_made(out, made_before, folder.stamps)
     except OSError as error:
-        where = error.filename or out
-        reason = os.strerror(error.errno) if error.errno else str(error)
         raise PublishError(
-            f"{where}: cannot write ({reason}); the outputs not yet written are untouched. "
-            "Free some space or fix the folder's permissions, then build again."
+            f"{error.filename or out}: cannot write ({_reason(error)}); the outputs not yet written are "
+            "untouched. Free some space or fix the folder's permissions, then build again."
         ) from None
-    if one_shot:  # the next `timeline build` with nothing to do can tell without building
-        record.write(
-            source,
-            out,
-            history_file,
-            today,
-            timeline.timezone,
-            len(timeline.events),
-            folder.stamps,
-            reloader.file_digest,  # of the bytes built from: the file may have changed since
-        )
+    # Last, once every output is in place: what a complete build made (the daemon, starting
+    # after a build that failed, serves only that), and what the next `timeline build` with
+    # nothing to do finds to tell without building.
+    record.write(
+        source,
+        out,
+        history_file,
+        today,
+        timeline.timezone,
+        len(timeline.events),
+        folder.stamps,
+        reloader.file_digest,  # of the bytes built from: the file may have changed since
+    )
     return BuildResult(timeline, current, tuple(sorted(folder.stamps)), written=tuple(sorted(folder.written)))

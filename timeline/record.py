@@ -1,9 +1,11 @@
-"""What the last `timeline build` into a folder was made from, so that the next one, finding the
-same events file, history, day, code and outputs, has nothing to do.
+"""What the last complete build into a folder was made from and what it made, so that the next
+`timeline build`, finding the same events file, history, day, code and outputs, has nothing to
+do, and so that the daemon, starting where a build could not finish, serves a complete set.
 
-Such a build neither parses nor renders: it does not even import the libraries that would (the
-start-up of `timeline build` was most of its time on a small timeline). The record lives in the
-output folder as a hidden file, which is never served and never committed.
+A build with nothing to do neither parses nor renders: it does not even import the libraries
+that would (the start-up of `timeline build` was most of its time on a small timeline). The
+record lives in the output folder as a hidden file, which is never served and never committed.
+It is written last, once every output is in place.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 from timeline.atomic import write_atomic
 from timeline.outputs import Stamp, stamp_of
-from timeline.reading import MAX_HISTORY_FILE, read_regular_file
+from timeline.reading import MAX_EVENTS_FILE, read_regular_file
 
 RECORD = ".timeline-build"  # JSON, but not named .json: nothing in the folder may look like a feed
-FORMAT = 1
+FORMAT = 2  # 2: the history known by its file's stamp, not its digest
 _CODE = Path(__file__).resolve().parent
 _LIBRARIES = ("yaml", "dateutil", "feedgen", "lxml", "icalendar", "jinja2", "markupsafe", "tzdata")
 
@@ -37,13 +39,33 @@ def up_to_date(source: Path, out: Path, history_file: Path, today: date | None) 
         day = today or datetime.now(ZoneInfo(record["timezone"])).date()
         if record["today"] != day.isoformat():
             return None
-        if record["source"] != _digest(source) or record["history"] != _digest(history_file):
+        if record["source"] != _digest(source) or record["history"] != list(stamp_of(history_file) or ()):
             return None
         if any(list(stamp_of(out / name) or ()) != stamp for name, stamp in record["outputs"].items()):
             return None
         return int(record["events"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # no record, an old or damaged one: build
+
+
+def outputs(out: Path) -> tuple[str, ...] | None:
+    """The outputs of the last complete build into `out`, if every one of them is there (each
+    whole, written atomically, though a build that failed since may have replaced some)."""
+    try:
+        names = json.loads((out / RECORD).read_bytes())["outputs"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(names, dict) or not all(_an_output_there(name, out) for name in names):
+        return None
+    return tuple(sorted(names))
+
+
+def _an_output_there(name: object, out: Path) -> bool:
+    # What the record may name: a file inside `out` (the record is a file anyone could edit).
+    if not isinstance(name, str):
+        return False
+    path = Path(name)
+    return not path.is_absolute() and ".." not in path.parts and (out / path).is_file()
 
 
 def write(
@@ -64,7 +86,7 @@ def write(
         "format": FORMAT,
         "code": _code(),
         "source": source_digest or _digest(source),
-        "history": _digest(history_file),
+        "history": list(stamp_of(history_file) or ()),
         "today": today.isoformat(),
         "timezone": timezone,
         "events": events,
@@ -79,10 +101,10 @@ def write(
 
 
 def _digest(path: Path) -> str:
-    # Bounded like the files themselves (the history is the larger): a FIFO or a huge file
-    # raises OSError, and up_to_date() then leaves it to the build to say what is wrong.
+    # Bounded like the file itself: a FIFO or a huge file raises OSError, and up_to_date() then
+    # leaves it to the build to say what is wrong.
     try:
-        return digest(read_regular_file(path, MAX_HISTORY_FILE))
+        return digest(read_regular_file(path, MAX_EVENTS_FILE))
     except FileNotFoundError:
         return ""
 

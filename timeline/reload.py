@@ -17,14 +17,14 @@ import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from hashlib import blake2b
-from itertools import compress, count, repeat
+from itertools import chain, compress, count, repeat
 from operator import attrgetter, is_, not_
 from pathlib import Path
 
 from timeline import parallel as parallel_work
 from timeline import plain_event
 from timeline.errors import ValidationError
-from timeline.load import parse_event, parse_in_order, read, text_of
+from timeline.load import MAX_TAGS, parse_event, parse_in_order, read, text_of
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
 
 _EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)
@@ -119,8 +119,12 @@ class Reloader:
         parsed = [new for i in unread if (new := events[i]) is not None]
         ordered, steps = self._ordered(read_events, parsed)
         timeline = replace(self._header_timeline, events=ordered)
-        if steps is not None and self._timeline is not None:
-            carry_index(self._timeline, timeline, *steps)  # the last index, amended
+        # The last index, amended; carried, it has no new tag, and the last timeline had few enough.
+        carried = (
+            steps is not None and self._timeline is not None and carry_index(self._timeline, timeline, *steps)
+        )
+        if not carried and len(set(chain.from_iterable(map(_TAGS, ordered)))) > MAX_TAGS:
+            return None  # the full parse says which tag is one too many
         return timeline
 
     def _ordered(
@@ -224,7 +228,7 @@ def _digest(data: bytes | memoryview) -> bytes:
     return blake2b(data, digest_size=16).digest()
 
 
-_ID = attrgetter("id")
+_ID, _TAGS = attrgetter("id"), attrgetter("tags")
 
 
 def _split(data: bytes) -> tuple[str, list[memoryview], list[int]] | None:

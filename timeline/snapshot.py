@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -71,24 +72,25 @@ class Snapshot:
         return max((r.last_modified for r in self.files.values()), default=None)
 
     @classmethod
-    def from_folder(cls, folder: Path, previous: Snapshot | None = None) -> Snapshot:
-        """Read every servable file in `folder`, reusing what `previous` holds of unchanged ones."""
+    def from_folder(cls, folder: Path, names: Iterable[str], previous: Snapshot | None = None) -> Snapshot:
+        """Read the outputs `names` (a complete build's) from `folder`, reusing what `previous`
+        holds of unchanged ones. Nothing else in the folder is served."""
         files: dict[str, Representation] = {}
-        if folder.is_dir():
-            for path in sorted(folder.rglob("*")):
-                relative = path.relative_to(folder)
-                media_type = MEDIA_TYPES.get(path.suffix)
-                if media_type is None or any(part.startswith(".") for part in relative.parts):
-                    continue
-                if not path.is_file() or path.is_symlink():
-                    continue
-                stat = path.stat()
-                key = (stat.st_size, stat.st_mtime_ns)
-                url = "/" + relative.as_posix()
-                old = previous.files.get(url) if previous else None
-                if old is not None and old.size_key == key:
-                    files[url] = old
-                    continue
-                modified = datetime.fromtimestamp(stat.st_mtime, UTC)
-                files[url] = Representation.of(path.read_bytes(), media_type, modified, key)
+        for name in sorted(names):
+            path = folder / name
+            relative = path.relative_to(folder)
+            media_type = MEDIA_TYPES.get(path.suffix)
+            if media_type is None or any(part.startswith(".") for part in relative.parts):
+                raise ValueError(f"{name}: not an output the server knows how to serve")
+            if path.is_symlink() or not path.is_file():
+                continue  # replaced since by something else: not ours to serve
+            stat = path.stat()
+            key = (stat.st_size, stat.st_mtime_ns)
+            url = "/" + relative.as_posix()
+            old = previous.files.get(url) if previous else None
+            if old is not None and old.size_key == key:
+                files[url] = old
+                continue
+            modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+            files[url] = Representation.of(path.read_bytes(), media_type, modified, key)
         return cls(files, datetime.now(UTC))
