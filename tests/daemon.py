@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -89,7 +90,11 @@ class Daemon:
         return int(self.process.returncode)
 
 
-def start(source: Path, out: Path, *extra: str, wait: bool = True) -> Daemon:
+def start(
+    source: Path, out: Path, *extra: str, wait: bool = True, open_files: tuple[int, int] | None = None
+) -> Daemon:
+    """`open_files`: the (soft, hard) limit on the daemon's file descriptors, as `ulimit -Sn`
+    and `ulimit -Hn` would set them."""
     port = free_port()
     log_path = source.parent / f"daemon-{port}.log"
     command = [
@@ -99,7 +104,13 @@ def start(source: Path, out: Path, *extra: str, wait: bool = True) -> Daemon:
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, open_files))
+            if open_files
+            else None,
         )
     daemon = Daemon(source, out, port, process, log_path)
     if wait:

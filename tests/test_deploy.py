@@ -28,6 +28,11 @@ def program(name: str) -> str:
     return path
 
 
+def test_the_unit_gives_the_daemon_room_for_its_connections() -> None:
+    unit = (DEPLOY / "timeline.service").read_text(encoding="utf-8")
+    assert "\nLimitNOFILE=65536\n" in unit
+
+
 def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     analyze = program("systemd-analyze")
     unit = (DEPLOY / "timeline.service").read_text(encoding="utf-8")

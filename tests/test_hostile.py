@@ -6,8 +6,11 @@ a real descriptor limit and raw sockets, bounded in time.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import resource
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -230,3 +233,96 @@ def test_a_stale_temporary_file_of_the_history_is_removed_and_a_fresh_one_kept(t
     os.utime(mine, (0, 0))
     build(source, tmp_path / "feeds", now=T0)
     assert (stale.exists(), fresh.exists(), mine.exists()) == (False, True, True)
+
+
+# -- connections -------------------------------------------------------------------------------
+
+
+def _limits(daemon: Daemon) -> tuple[int, int]:
+    line = next(
+        line
+        for line in Path(f"/proc/{daemon.process.pid}/limits").read_text(encoding="ascii").splitlines()
+        if line.startswith("Max open files")
+    )
+    soft, hard = line.split()[3:5]
+    return int(soft), int(hard)
+
+
+def test_the_soft_limit_on_open_files_is_raised_to_the_hard_one(
+    write_events: Callable[[str], Path], tmp_path: Path
+) -> None:
+    daemon = start(write_events(event_yaml("one")), tmp_path / "feeds", open_files=(1024, 4096))
+    try:
+        assert _limits(daemon) == (4096, 4096)
+        assert "at most 3840 connections at once (of 4096 file descriptors)" in daemon.log()
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_idle_connections_past_the_descriptor_limit_neither_block_requests_nor_edits(
+    write_events: Callable[[str], Path], tmp_path: Path
+) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 4096:
+        pytest.skip(f"this test needs 4,096 file descriptors, the hard limit here is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, hard))
+    daemon = start(write_events(event_yaml("one")), tmp_path / "feeds", open_files=(1024, 1024))
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(1100):  # more than the daemon has descriptors: they connect, send nothing
+            idle.append(socket.create_connection(("127.0.0.1", daemon.port)))
+        answered = [daemon.request("/timeline.atom").status for _ in range(30)]
+        assert answered == [200] * 30
+        before = daemon.request("/timeline.atom").headers["etag"]
+        write_events(event_yaml("one") + event_yaml("saved-meanwhile"))
+        daemon.wait_for(lambda: daemon.request("/timeline.atom").headers["etag"] != before, what="the edit")
+        assert b"saved-meanwhile" in daemon.request("/timeline.atom").body
+    finally:
+        for connection in idle:
+            connection.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert daemon.request("/healthz").json()["status"] == "ok"
+    assert daemon.stop() == 0
+    assert "Traceback" not in daemon.log()
+
+
+def _raw(daemon: Daemon, data: bytes, seconds: float = 5) -> bytes:
+    """Send `data` as it is on a fresh connection; everything the daemon answers until it closes."""
+    with socket.create_connection(("127.0.0.1", daemon.port), timeout=seconds) as connection:
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            connection.sendall(data)
+        answer = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := connection.recv(1 << 16):
+                answer += chunk
+        return answer
+
+
+def test_a_request_head_over_64_kib_is_answered_431_without_being_read_whole(daemon: Daemon) -> None:
+    head = b"GET /timeline.atom HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (16 << 20) + b"\r\n\r\n"
+    answer = _raw(daemon, head)
+    assert answer.startswith(b"HTTP/1.1 431 Request Header Fields Too Large\r\n")
+    assert answer.endswith(b"\r\n\r\nthe request's head is over 65536 bytes\n")
+    assert _peak_memory_mib(daemon) < 300
+    assert daemon.request("/timeline.atom").status == 200
+
+
+def test_a_good_request_then_a_bad_one_in_one_packet_gets_both_answers(daemon: Daemon) -> None:
+    answer = _raw(daemon, b"GET /timeline.atom HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP\r\n\r\n")
+    first, _, rest = answer.partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert rest.count(b"HTTP/1.1 400 Bad Request\r\n") == 1
+    assert rest.endswith(b"not a valid HTTP/1.1 request\n")
+
+
+def test_two_good_requests_in_one_packet_get_two_answers_in_order(daemon: Daemon) -> None:
+    two = b"GET /timeline.atom HTTP/1.1\r\n\r\n" + b"GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n"
+    answer = _raw(daemon, two)
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert answer.count(b"HTTP/1.1 404 Not Found\r\n") == 1
+
+
+def test_a_request_with_no_http_version_is_refused(daemon: Daemon) -> None:
+    answer = _raw(daemon, b"GET /timeline.atom\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+    assert answer.endswith(b"HTTP/1.0 or 1.1 only\n")

@@ -98,6 +98,9 @@ class Site:
             except TimelineError as error:
                 errors = (str(error),)
                 self._retry_at = None
+            except OSError as error:  # out of file descriptors or memory, say: it may pass
+                errors = (f"cannot build now ({error}); trying again in {RETRY_SECONDS:.0f} seconds",)
+                self._retry_at = time.monotonic() + RETRY_SECONDS
             else:
                 self._retry_at = None
                 self.timezone = result.timeline.timezone
