@@ -326,3 +326,55 @@ def test_a_request_with_no_http_version_is_refused(daemon: Daemon) -> None:
     answer = _raw(daemon, b"GET /timeline.atom\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400 Bad Request\r\n")
     assert answer.endswith(b"HTTP/1.0 or 1.1 only\n")
+
+
+# -- bad input is a 4xx, never a 5xx ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=%C2%B2",  # a superscript two: a digit to str.isdigit(), not to int()
+        "limit=" + "9" * 5000,  # more digits than int() takes
+        "from=%D9%A2%D9%A0%D9%A1%D9%A1",  # 2011 in Arabic-Indic digits
+        "from=%EF%BC%92%EF%BC%90%EF%BC%91%EF%BC%91",  # 2011 in full-width digits
+        "to=%DF%82%DF%80%DF%81%DF%81-12",  # 2011 in N'Ko digits
+    ],
+)
+def test_a_filter_in_anything_but_ascii_digits_is_a_400(daemon: Daemon, query: str) -> None:
+    answer = daemon.request(f"/timeline.atom?{query}")
+    assert answer.status == 400
+    assert (
+        answer.body.startswith(b'"limit" must be a whole number')
+        or b"must be a year, month or day" in answer.body
+    )
+
+
+@pytest.mark.parametrize(
+    "since",
+    ["Wed, 02 Dec 2026 07:14:48 +99999999999999999999", "Wed, 02 Dec 99999999999 07:14:48 GMT"],
+)
+def test_an_if_modified_since_no_clock_can_hold_is_ignored(daemon: Daemon, since: str) -> None:
+    assert daemon.request("/timeline.atom", headers={"If-Modified-Since": since}).status == 200
+
+
+def _memory_mib(daemon: Daemon) -> float:
+    status = Path(f"/proc/{daemon.process.pid}/status").read_text(encoding="ascii")
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+
+
+def test_distinct_filters_that_each_select_everything_keep_memory_bounded(tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(generate.timeline(2_000), encoding="utf-8")
+    daemon = start(source, tmp_path / "feeds")
+    try:
+        whole = len(daemon.request("/timeline.ics?from=1000").body)
+        before = _memory_mib(daemon)
+        for year in range(1001, 1091):  # 90 filters, each the whole calendar again
+            answer = daemon.request(f"/timeline.ics?from={year}", headers={"Accept-Encoding": "gzip"})
+            assert answer.status == 200
+        grown = _memory_mib(daemon) - before
+        assert whole > 1_000_000  # so unbounded, 90 of them (with their gzip) would be 100 MB more
+        assert grown < 100, f"{grown:.0f} MiB more after 90 filters of {whole / 2**20:.1f} MiB each"
+    finally:
+        assert daemon.stop() == 0

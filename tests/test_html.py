@@ -59,7 +59,7 @@ def test_each_event_shows_its_honest_date_status_and_sources(features_page: lxml
     assert day_range.xpath(".//time")[0].get("datetime") == "2011-12-05"
     assert day_range.xpath(".//span[contains(@class,'badge')]")[0].text == "inferred"
     assert "The year is inferred from the report's title." in day_range.text_content()
-    assert day_range.xpath(".//blockquote")[0].text == "From Dec. 5-7."
+    assert day_range.xpath(".//blockquote")[0].text_content() == "From Dec. 5-7."
     planned = features_page.xpath("//article[@id='planned-event']")[0]
     assert "planned" in planned.get("class")
     assert features_page.xpath("//article[@id='year-event']//time")[0].get("datetime") == "1987"
@@ -69,7 +69,7 @@ def test_each_event_shows_its_honest_date_status_and_sources(features_page: lxml
 def test_user_text_is_escaped_and_shows_as_text(features_page: lxml_html.HtmlElement) -> None:
     raw = render(*features_with_history())["index.html"].decode()
     assert "<script>alert(1)</script>" not in raw
-    title = features_page.xpath("//article[@id='hostile-text']//h3/a")[0].text
+    title = features_page.xpath("//article[@id='hostile-text']//h3/a")[0].text_content()
     assert title == "<script>alert(1)</script> ]]> & </title>"
     assert len(features_page.xpath("//script")) == 1  # only the page's own copy-button script
 
@@ -219,6 +219,39 @@ def test_chromium_renders_the_events_in_order_with_working_links(tmp_path: Path)
     assert {a.get("href") for a in dom.xpath("//svg//a")} == {f"#{e.id}" for e in timeline.events}
     # The script ran: copy buttons are shown where the clipboard API exists, else stay hidden.
     assert len(dom.xpath("//button[@class='copy']")) == 9
+
+
+def _console(browser: str, page: Path, profile: Path) -> str:
+    result = subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+         "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    return result.stderr
+
+
+@pytest.mark.interop
+def test_chromium_runs_the_pages_own_style_and_script_under_its_policy_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    browser = chromium()
+    assert "Content Security Policy" not in _console(browser, PAGE, tmp_path / "profile")
+    # The same page with a script the policy does not name: refused, so the check above means it.
+    altered = tmp_path / "altered.html"
+    altered.write_bytes(PAGE.read_bytes().replace(b"button.hidden = false;", b"button.hidden = false; // !"))
+    assert "violates the following Content Security Policy directive" in _console(
+        browser, altered, tmp_path / "profile"
+    )
+
+
+def test_user_text_on_the_page_is_isolated_so_a_right_to_left_override_cannot_run_on() -> None:
+    timeline, h = features_with_history()
+    hostile = replace(timeline.events[0], title="\u202eevil", summary="\u202ethe rest", location="\u202ehere")
+    page = render(replace(timeline, events=(hostile, *timeline.events[1:])), h)["index.html"]
+    raw = whole(page).decode()
+    for text in ("\u202eevil", "\u202ethe rest", "\u202ehere"):
+        assert f"<bdi>{text}</bdi>" in raw
+    assert raw.count("\u202e") == raw.count("\u2068\u202eevil\u2069") + 3  # and in the axis, isolated
 
 
 @pytest.mark.interop

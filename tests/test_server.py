@@ -313,6 +313,13 @@ def test_a_bad_file_at_start_serves_the_previous_outputs(
         (b"br", False),
         (b"*", True),
         (b"", False),
+        (b"*;q=1, gzip;q=0", False),  # named, gzip's own weight decides
+        (b"gzip;level=9;q=0", False),  # other parameters before the weight
+        (b"gzip; Q=0.0", False),
+        (b"*;q=0", False),
+        (b"br;q=1, *;q=0.1", True),
+        (b"gzip;q=nonsense", False),
+        (b"x-gzip", True),
     ],
 )
 def test_accept_encoding_is_read_with_its_q_values(header: bytes, accepted: bool) -> None:

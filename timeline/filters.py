@@ -19,7 +19,10 @@ from timeline.render.pieces import whole
 
 FORMATS = ("atom", "rss", "json", "ics")
 MAX_LIMIT = 1000
-_PERIOD = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?\Z")
+# ASCII digits only: \d would also take 2011 in Arabic-Indic or full-width digits, so one
+# filter would have several spellings (and ETags).
+_PERIOD = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?\Z")
+_LIMIT = re.compile(r"[0-9]{1,4}\Z")
 
 
 class FilterError(ValueError):
@@ -60,7 +63,7 @@ def parse(query: str, timeline: Timeline) -> Filter:
         raise FilterError('"to" is before "from"')
     limit = None
     if "limit" in seen:
-        if not seen["limit"].isdigit() or not 1 <= int(seen["limit"]) <= MAX_LIMIT:
+        if not _LIMIT.match(seen["limit"]) or not 1 <= int(seen["limit"]) <= MAX_LIMIT:
             raise FilterError(f'"limit" must be a whole number from 1 to {MAX_LIMIT}')
         limit = int(seen["limit"])
     canonical = {"tag": tag, "from": seen.get("from"), "to": seen.get("to"), "limit": limit}

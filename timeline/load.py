@@ -48,9 +48,10 @@ from timeline.values import DATE_FORMS, shorten
 
 T = TypeVar("T")
 
-# Characters XML 1.0 forbids even escaped: C0 controls but tab, newline and return; surrogates;
-# U+FFFE and U+FFFF. A feed containing one is rejected by every XML parser.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters XML 1.0 forbids even escaped (C0 controls but tab, newline and return; surrogates;
+# U+FFFE and U+FFFF: a feed containing one is rejected by every XML parser), and DEL, which
+# RFC 5545 forbids in a calendar's text (strict parsers reject the calendar).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _ALLOWED_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }

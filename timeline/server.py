@@ -24,7 +24,10 @@ Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("timeline.server")
 
-FILTER_CACHE_SIZE = 256  # distinct filtered outputs kept in memory between publishes
+# Filtered outputs kept in memory between publishes, by their bytes (body and gzip): at 5,000
+# events a filter that selects everything is a calendar of megabytes, and anyone may ask for
+# hundreds of distinct ones.
+FILTER_CACHE_BYTES = 64 * 1024 * 1024
 # The outputs are public: a web page on any origin (a browser-based reader, a widget showing the
 # JSON Feed) may read every answer, and the ETag it needs to ask again conditionally.
 _CORS = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"ETag")]
@@ -36,7 +39,8 @@ class App:
     def __init__(self, status: Status, cache_seconds: int) -> None:
         self.status = status
         self.cache_control = f"public, max-age={max(cache_seconds, 1)}"
-        self._cache: dict[tuple[str, str], Representation] = {}
+        self._cache: dict[tuple[str, str], Representation] = {}  # oldest first
+        self._cache_bytes = 0
         self._cache_model: object = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,16 +84,20 @@ class App:
         chosen = filters.parse(query, model[0])
         if self._cache_model is not model:  # a new publish: every filtered output may have changed
             self._cache.clear()
+            self._cache_bytes = 0
             self._cache_model = model
         key = (extension, chosen.canonical)
-        cached = self._cache.get(key)
+        cached = self._cache.pop(key, None)
         if cached is None:
             # Off the event loop: rendering a large timeline takes a while.
             body = await asyncio.to_thread(filters.render, model[0], model[1], chosen, extension)
             cached = Representation.of(body, full.media_type, full.last_modified)
-            if len(self._cache) >= FILTER_CACHE_SIZE:
-                self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = cached
+            if self._cache_model is not model:
+                return cached  # published meanwhile: not for the new cache
+            self._cache_bytes += _size(cached)
+        self._cache[key] = cached  # the most recently asked last
+        while self._cache_bytes > FILTER_CACHE_BYTES:
+            self._cache_bytes -= _size(self._cache.pop(next(iter(self._cache))))
         return cached
 
     async def _file(self, send: Send, method: str, headers: dict[bytes, bytes], rep: Representation) -> None:
@@ -127,20 +135,34 @@ class App:
         )
 
 
+def _size(representation: Representation) -> int:
+    return len(representation.body) + len(representation.gzip_body or b"")
+
+
 def _headers(scope: Scope) -> dict[bytes, bytes]:
     return {name.lower(): value for name, value in scope["headers"]}
 
 
 def _accepts_gzip(accept_encoding: bytes) -> bool:
+    """RFC 9110 section 12.5.3: gzip if it is named with a weight above 0, or, not named, if
+    "*" is; a coding's other parameters ("gzip;level=9;q=0") do not hide its weight."""
+    weights: dict[str, float] = {}
     for item in accept_encoding.decode("latin-1").lower().split(","):
-        coding, _, params = item.strip().partition(";")
-        if coding.strip() in ("gzip", "x-gzip", "*"):
-            quality = params.strip().removeprefix("q=")
-            try:
-                return not params or float(quality) > 0
-            except ValueError:
-                return True
-    return False
+        coding, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0  # a weight we cannot read: do not guess that it allows gzip
+        if coding in ("gzip", "x-gzip", "*"):
+            weights[coding] = min(weights.get(coding, weight), weight)
+    named = [w for c, w in weights.items() if c != "*"]
+    if named:
+        return min(named) > 0
+    return weights.get("*", 0.0) > 0
 
 
 def _not_modified(headers: dict[bytes, bytes], etag: str, last_modified: datetime) -> bool:
@@ -154,7 +176,7 @@ def _not_modified(headers: dict[bytes, bytes], etag: str, last_modified: datetim
         return False
     try:
         since = parsedate_to_datetime(if_modified_since.decode("latin-1"))
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # not a date, or one no clock has
         return False
     if since.tzinfo is None:
         return False

@@ -66,7 +66,11 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
         _Mark(events[index], x1, x2, lane, label, place) for index, x1, x2, lane, label, place in layout[0]
     ]
     clusters = [
-        (x1, len(members), ", ".join(f"{events[i].date.label()}: {events[i].title}" for i in members[:20]))
+        (
+            x1,
+            len(members),
+            ", ".join(f"{events[i].date.label()}: {_isolated(events[i].title)}" for i in members[:20]),
+        )
         for x1, members in layout[1]
     ]
     lanes = max((m.lane for m in marks), default=0) + 1 + (1 if clusters else 0)
@@ -187,7 +191,7 @@ def _mark(mark: _Mark, timeline: Timeline) -> str:
     if event.status is Status.CANCELLED:
         classes.append("cancelled")
     cy = mark.lane * LANE_HEIGHT + 12
-    tooltip = escape(f"{event.date_label()}: {event.title}")
+    tooltip = escape(f"{event.date_label()}: {_isolated(event.title)}")
     if event.date.precision in (Precision.DAY, Precision.TIME) and not event.date.is_range:
         shape = f'<circle cx="{mark.x1 + 4:.1f}" cy="{cy}" r="4.5"/>'
     else:
@@ -200,9 +204,15 @@ def _mark(mark: _Mark, timeline: Timeline) -> str:
             where = f'x="{mark.x1 - 5:.1f}" text-anchor="end"'
         else:
             where = f'x="{mark.x2 + 5:.1f}"'
-        label = f'<text {where} y="{cy + 4}">{escape(mark.label)}</text>'
+        label = f'<text {where} y="{cy + 4}">{escape(_isolated(mark.label))}</text>'
     href = escape("#" + event.id)
     return f'<a href="{href}" class="{" ".join(classes)}"><title>{tooltip}</title>{shape}{label}</a>'
+
+
+def _isolated(text: str) -> str:
+    # Between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: an override in a title ends with
+    # it, in a tooltip or an SVG label too, where no <bdi> can go.
+    return f"\u2068{text}\u2069"
 
 
 def _step(years: int) -> int:

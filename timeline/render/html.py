@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Hashable
 from dataclasses import replace
@@ -26,6 +28,24 @@ _environment = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+
+
+def _content_security_policy() -> str:
+    """The page's policy: nothing but its own inline style and script (by their hashes), so that
+    nothing a user string might smuggle in can run or load."""
+    source = _environment.loader.get_source(_environment, "timeline.html.j2")[0]  # type: ignore[union-attr]
+    hashes = {}
+    for element in ("style", "script"):
+        match = re.search(f"<{element}>(.*?)</{element}>", source, re.DOTALL)
+        assert match is not None and "{" + "{" not in match[1], element  # static, so hashed once
+        hashes[element] = base64.b64encode(hashlib.sha256(match[1].encode()).digest()).decode()
+    return (
+        f"default-src 'none'; style-src 'sha256-{hashes['style']}'; script-src 'sha256-{hashes['script']}'; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = _content_security_policy()
 
 
 def key(timeline: Timeline, history: History) -> Hashable:
@@ -62,6 +82,7 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
         updated=history.newest_change(),
         webcal=webcal,
         tags=tags,
+        content_security_policy=CONTENT_SECURITY_POLICY,
     )
     # The page is rendered with a slot for each year's articles, a line each, then their bytes
     # go into the slots: a page of 100,000 events is never held as Python text.
@@ -77,8 +98,9 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
 
 
 def _article(event: Event, timeline: Timeline) -> str:
-    """One event's <li>, every user string escaped. Written here rather than as a template:
-    a page holds every event, and Jinja2's per-call overhead was two thirds of its cost."""
+    """One event's <li>, every user string escaped and isolated in a <bdi> (a right-to-left
+    override in a title must not reverse the text after it). Written here rather than as a
+    template: a page holds every event, and Jinja2's per-call overhead was two thirds of its cost."""
     inferred = event.certainty is not Certainty.STATED
     classes = (
         "event" + (" inferred" if inferred else "") + (" planned" if event.status is Status.PLANNED else "")
@@ -92,21 +114,24 @@ def _article(event: Event, timeline: Timeline) -> str:
         badges += '<span class="badge cancelled">cancelled</span>'
     extras = ""
     if event.location:
-        extras += f'<p class="where"><strong>Where:</strong> {_escape(event.location)}</p>'
+        extras += f'<p class="where"><strong>Where:</strong> <bdi>{_escape(event.location)}</bdi></p>'
     if event.date_note:
-        extras += f'<p class="note"><strong>About the date:</strong> {_escape(event.date_note)}</p>'
+        extras += (
+            f'<p class="note"><strong>About the date:</strong> <bdi>{_escape(event.date_note)}</bdi></p>'
+        )
     if event.tags:
         links = "".join(
             f'<a href="{_escape(timeline.url(f"tags/{tag}.atom"))}">#{_escape(tag)}</a>' for tag in event.tags
-        )
+        )  # tags are slugs: ASCII letters, digits and hyphens
         extras += f'<p class="event-tags">{links}</p>'
     sources = ""
     for source in event.sources:
-        name = _escape(prose.source_name(source))
+        name = f"<bdi>{_escape(prose.source_name(source))}</bdi>"
         if source.article.url:
             name = f'<a href="{_escape(source.article.url)}">{name}</a>'
         sources += (
-            f"          <blockquote>{_escape(source.quote)}</blockquote>\n          <cite>{name}</cite>\n"
+            f"          <blockquote><bdi>{_escape(source.quote)}</bdi></blockquote>\n"
+            f"          <cite>{name}</cite>\n"
         )
     plural = "s" if len(event.sources) > 1 else ""
     identifier = _escape(event.id)
@@ -116,8 +141,8 @@ def _article(event: Event, timeline: Timeline) -> str:
         f'        <p class="when"><time datetime="{_escape(prose.date_json(event.date)["start"])}">'
         f"{_escape(event.date.label())}</time>\n"
         f"{badges}        </p>\n"
-        f'        <h3><a href="#{identifier}">{_escape(event.title)}</a></h3>\n'
-        f"        <p>{_escape(event.summary)}</p>\n"
+        f'        <h3><a href="#{identifier}"><bdi>{_escape(event.title)}</bdi></a></h3>\n'
+        f"        <p><bdi>{_escape(event.summary)}</bdi></p>\n"
         f"{extras}        <details>\n"
         f"          <summary>Source{plural} ({len(event.sources)})</summary>\n"
         f"{sources}"
