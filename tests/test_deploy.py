@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.daemon import free_port
+from tests.conftest import ROOT, event_yaml
+from tests.daemon import free_port, start
 
 pytestmark = pytest.mark.interop
 DEPLOY = ROOT / "deploy"
@@ -49,13 +50,28 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
 
 @pytest.fixture
 def nginx(tmp_path: Path) -> Iterator[int]:
-    binary = program("nginx")
     feeds = tmp_path / "feeds"
     shutil.copytree(ROOT / "feeds", feeds)
     (feeds / ".timeline.atom.tmp").write_text("half written", encoding="utf-8")
+    (feeds / "passwd.atom").symlink_to("/etc/passwd")  # put there by someone else
+    yield from _nginx(tmp_path, feeds)
+
+
+@pytest.fixture
+def nginx_before_a_daemon(tmp_path: Path, write_events: Callable[[str], Path]) -> Iterator[int]:
+    daemon = start(write_events(event_yaml("one")), tmp_path / "feeds")
+    try:
+        yield from _nginx(tmp_path, tmp_path / "feeds", daemon.port)
+    finally:
+        daemon.stop()
+
+
+def _nginx(tmp_path: Path, feeds: Path, daemon_port: int = 8000) -> Iterator[int]:
+    binary = program("nginx")
     port = free_port()
     site = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/srv/timeline/feeds", str(feeds))
+    site = site.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{daemon_port}")
     config = tmp_path / "nginx.conf"
     # As root, nginx's workers would drop to an account that cannot read pytest's private folders.
     user = "user root;\n" if os.geteuid() == 0 else ""
@@ -119,3 +135,33 @@ def test_nginx_hides_temporary_files_and_everything_outside_feeds(nginx: int, pa
 def test_nginx_allows_only_get_and_head(nginx: int) -> None:
     assert get(nginx, "/timeline.atom", method="HEAD")[0] == 200
     assert get(nginx, "/timeline.atom", method="POST")[0] == 403
+
+
+def test_nginx_never_follows_a_symlink_put_into_feeds(nginx: int) -> None:
+    status, _, body = get(nginx, "/passwd.atom")
+    assert status in (403, 404) and b"root:" not in body
+
+
+def test_nginx_answers_a_cors_preflight_as_the_daemon_does(nginx: int) -> None:
+    status, headers, _ = get(nginx, "/timeline.json", method="OPTIONS")
+    assert status == 204
+    assert headers["access-control-allow-origin"] == "*"
+    assert headers["access-control-allow-methods"] == "GET, HEAD"
+    assert headers["access-control-allow-headers"] == "If-None-Match, If-Modified-Since"
+
+
+@pytest.mark.parametrize("path", ["/", "/timeline.atom", "/nope"])
+def test_nginx_sends_the_daemons_hardening_headers(nginx: int, path: str) -> None:
+    _, headers, _ = get(nginx, path)
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert headers["content-security-policy"] == "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def test_healthz_through_nginx_shows_no_paths_or_errors(nginx_before_a_daemon: int) -> None:
+    status, _, body = get(nginx_before_a_daemon, "/healthz")
+    report = json.loads(body)
+    assert status == 200 and report["status"] == "ok"
+    assert isinstance(report["serving"]["files"], int) and "errors" not in report["last_build"]
+    assert "/tmp" not in body.decode()

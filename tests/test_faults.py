@@ -57,7 +57,8 @@ def titles_in(out: Path) -> dict[str, list[str]]:
             for e in icalendar.Calendar.from_ical((out / "timeline.ics").read_bytes()).walk("VEVENT")
         ],
         "index.html": [
-            a.text for a in html.fromstring((out / "index.html").read_bytes()).xpath("//article//h3/a")
+            a.text_content()
+            for a in html.fromstring((out / "index.html").read_bytes()).xpath("//article//h3/a")
         ],
     }
     for page in sorted((out / "archive").glob("*.atom")):  # each page is a file of its own

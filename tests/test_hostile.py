@@ -7,6 +7,7 @@ a real descriptor limit and raw sockets, bounded in time.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import resource
 import signal
@@ -16,7 +17,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import feedparser
 import pytest
+from lxml import html as lxml_html
 
 from bench import generate
 from tests.conftest import MINIMAL, T0, event_yaml
@@ -378,3 +381,77 @@ def test_distinct_filters_that_each_select_everything_keep_memory_bounded(tmp_pa
         assert grown < 100, f"{grown:.0f} MiB more after 90 filters of {whole / 2**20:.1f} MiB each"
     finally:
         assert daemon.stop() == 0
+
+
+# -- what every answer says about itself -------------------------------------------------------
+
+
+def test_a_cors_preflight_is_answered_so_a_page_elsewhere_may_ask_conditionally(daemon: Daemon) -> None:
+    answer = daemon.request(
+        "/timeline.json",
+        method="OPTIONS",
+        headers={
+            "Origin": "https://reader.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert (answer.status, answer.body) == (204, b"")
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert answer.headers["access-control-allow-methods"] == "GET, HEAD"
+    assert answer.headers["access-control-allow-headers"] == "If-None-Match, If-Modified-Since"
+
+
+@pytest.mark.parametrize("path", ["/", "/timeline.atom", "/nope", "/healthz", "/timeline.atom?limit=x"])
+def test_every_answer_is_never_sniffed_framed_or_given_a_full_referrer(daemon: Daemon, path: str) -> None:
+    headers = daemon.request(path).headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+def test_healthz_shows_paths_and_errors_only_to_this_machine_not_through_a_proxy(daemon: Daemon) -> None:
+    daemon.source.write_text("title: [unclosed\n", encoding="utf-8")
+    daemon.wait_for(lambda: daemon.request("/healthz").json()["stale"], what="the failed build")
+    here = daemon.request("/healthz").json()
+    assert str(daemon.source) in here["last_build"]["errors"][0]
+    proxied = daemon.request("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+    report = proxied.json()
+    assert (report["status"], report["last_build"]["problems"], report["serving"]["files"]) == (
+        "stale",
+        1,
+        12,
+    )
+    assert "errors" not in report["last_build"] and str(daemon.source.parent) not in proxied.body.decode()
+
+
+def test_listening_beyond_loopback_is_warned_about(
+    write_events: Callable[[str], Path], tmp_path: Path
+) -> None:
+    daemon = start(write_events(event_yaml("one")), tmp_path / "feeds", "--host", "0.0.0.0")
+    try:
+        assert (
+            "WARNING timeline: listening on every address of this machine: anyone who can reach"
+            in daemon.log()
+        )
+    finally:
+        assert daemon.stop() == 0
+
+
+def test_a_summary_that_looks_like_html_reaches_rss_readers_as_text(
+    write_events: Callable[[str], Path], tmp_path: Path
+) -> None:
+    source = write_events(event_yaml("one", summary='"<img src=x onerror=alert(1)> & more"'))
+    build(source, tmp_path / "feeds", now=T0)
+    text = "<img src=x onerror=alert(1)> & more"
+    rss = feedparser.parse((tmp_path / "feeds" / "timeline.rss").read_bytes()).entries[0]
+    # RSS's description is HTML: the reader gets HTML that shows the text, with no element in it.
+    assert rss.summary_detail.type == "text/html"
+    assert (
+        "<img" not in rss.summary
+        and lxml_html.fragment_fromstring(rss.summary, create_parent="p").text == text
+    )
+    atom = feedparser.parse((tmp_path / "feeds" / "timeline.atom").read_bytes()).entries[0]
+    assert (atom.summary_detail.type, atom.summary) == ("text/plain", text)
+    assert json.loads((tmp_path / "feeds" / "timeline.json").read_bytes())["items"][0]["summary"] == text

@@ -7,6 +7,7 @@ builder swaps in after each publish. A bad edit is logged with the same messages
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import logging.config
 import signal
@@ -152,6 +153,12 @@ def serve(options: ServeOptions) -> None:
     signal.signal(signal.SIGHUP, on_hangup)
     signal.signal(signal.SIGTERM, after_shutdown)
     signal.signal(signal.SIGINT, after_shutdown)
+    if not _loopback(options.host):
+        log.warning(
+            "listening on %s: anyone who can reach this machine can read the outputs, over plain "
+            "HTTP; to publish them, put nginx in front (deploy/nginx.conf) and keep the daemon on 127.0.0.1",
+            "every address of this machine" if options.host in ("0.0.0.0", "::", "") else options.host,
+        )
     base = f"http://{_url_host(options.host)}:{options.port}"
     webcal = "webcal://" + base.removeprefix("http://")
     log.info("the timeline page: %s/", base)
@@ -178,6 +185,15 @@ def _wait_until(moment: datetime | None) -> None:
         ahead = (moment - datetime.now(UTC)).total_seconds()
         if ahead > 0:
             time.sleep(min(ahead, 2.0))
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may resolve to any address
 
 
 def _url_host(host: str) -> str:

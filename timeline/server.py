@@ -31,6 +31,23 @@ FILTER_CACHE_BYTES = 64 * 1024 * 1024
 # The outputs are public: a web page on any origin (a browser-based reader, a widget showing the
 # JSON Feed) may read every answer, and the ETag it needs to ask again conditionally.
 _CORS = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"ETag")]
+# On every answer: never sniffed into another type, never framed, no referrer beyond the origin.
+# (The page's own policy, naming its style and script, is in the page: see render/html.py.)
+_HARDENING = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+]
+# The answer to a CORS preflight: a page elsewhere may ask again conditionally.
+_PREFLIGHT = [
+    (b"allow", b"GET, HEAD, OPTIONS"),
+    (b"access-control-allow-methods", b"GET, HEAD"),
+    (b"access-control-allow-headers", b"If-None-Match, If-Modified-Since"),
+    (b"access-control-max-age", b"86400"),
+]
+_LOOPBACK = ("127.0.0.1", "::1")
+_FORWARDED = (b"forwarded", b"x-forwarded-for", b"x-real-ip")
 
 
 class App:
@@ -50,12 +67,15 @@ class App:
         if scope["type"] != "http":
             return
         method = scope["method"]
+        if method == "OPTIONS":
+            await _send(send, 204, b"", b"text/plain; charset=utf-8", _PREFLIGHT, head=True)
+            return
         if method not in ("GET", "HEAD"):
-            await _plain(send, 405, "only GET and HEAD are allowed\n", [(b"allow", b"GET, HEAD")])
+            await _plain(send, 405, "only GET and HEAD are allowed\n", [(b"allow", b"GET, HEAD, OPTIONS")])
             return
         path = scope["path"]
         if path == "/healthz":
-            await self._health(send, method)
+            await self._health(send, method, _on_this_machine(scope))
             return
         snapshot = self.status.snapshot
         representation = snapshot.files.get(path)
@@ -110,6 +130,7 @@ class App:
             (b"cache-control", self.cache_control.encode()),
             (b"vary", b"Accept-Encoding"),
             *_CORS,
+            *_HARDENING,
         ]
         if _not_modified(headers, etag, rep.last_modified):
             await send({"type": "http.response.start", "status": 304, "headers": common})
@@ -118,7 +139,6 @@ class App:
         response = [
             (b"content-type", rep.media_type.encode()),
             (b"content-length", str(len(body)).encode()),
-            (b"x-content-type-options", b"nosniff"),
             *common,
         ]
         if use_gzip:
@@ -126,8 +146,8 @@ class App:
         await send({"type": "http.response.start", "status": 200, "headers": response})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
 
-    async def _health(self, send: Send, method: str) -> None:
-        report = self.status.report()
+    async def _health(self, send: Send, method: str, details: bool) -> None:
+        report = self.status.report(details=details)
         body = (json.dumps(report, indent=2) + "\n").encode()
         code = 200 if report["serving"]["files"] else 503
         await _send(
@@ -137,6 +157,15 @@ class App:
 
 def _size(representation: Representation) -> int:
     return len(representation.body) + len(representation.gzip_body or b"")
+
+
+def _on_this_machine(scope: Scope) -> bool:
+    """Whether the client is on this machine and not a proxy's client: /healthz then shows its
+    details (paths, error texts, every file's ETag), which are nobody else's business."""
+    client = scope.get("client")
+    if not client or client[0] not in _LOOPBACK:
+        return False
+    return not any(name in _FORWARDED for name, _ in scope["headers"])
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
@@ -193,7 +222,13 @@ async def _send(
     send: Send, status: int, body: bytes, media_type: bytes, extra: list[tuple[bytes, bytes]], head: bool
 ) -> None:
     """A small answer made on the spot (errors, /healthz): not cached, no validators."""
-    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode()), *_CORS, *extra]
+    headers = [
+        (b"content-type", media_type),
+        (b"content-length", str(len(body)).encode()),
+        *_CORS,
+        *_HARDENING,
+        *extra,
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if head else body})
 

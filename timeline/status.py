@@ -42,35 +42,41 @@ class Status:
     def failed(self, outcome: BuildOutcome) -> None:
         self.last_build = outcome
 
-    def report(self) -> dict[str, Any]:
-        """The /healthz document."""
+    def report(self, *, details: bool = True) -> dict[str, Any]:
+        """The /healthz document: status, times and counts; with `details`, what a build
+        reported (its messages name paths) and every file served with its ETag."""
         last, good, snapshot = self.last_build, self.last_good, self.snapshot
         stale = last is not None and not last.ok
         state = "unavailable" if not snapshot.files else "stale" if stale else "ok"
+        files: int | dict[str, Any] = len(snapshot.files)
+        if details:
+            files = {path: {"etag": r.etag, "bytes": len(r.body)} for path, r in snapshot.files.items()}
         return {
             "status": state,
             "stale": stale,
             "serving": {
                 "since": _time(snapshot.loaded_at),
                 "events": good.events if good else None,
-                "files": {path: {"etag": r.etag, "bytes": len(r.body)} for path, r in snapshot.files.items()},
+                "files": files,
             },
-            "last_build": _outcome(last),
-            "last_good_build": _outcome(good),
+            "last_build": _outcome(last, details),
+            "last_good_build": _outcome(good, details),
         }
 
 
-def _outcome(outcome: BuildOutcome | None) -> dict[str, Any] | None:
+def _outcome(outcome: BuildOutcome | None, details: bool) -> dict[str, Any] | None:
     if outcome is None:
         return None
-    return {
+    said: dict[str, Any] = {
         "at": _time(outcome.at),
         "result": "ok" if outcome.ok else "failed",
         "reason": outcome.reason,
-        "errors": list(outcome.errors),
+        "problems": len(outcome.errors),
         "events": outcome.events,
-        "written": list(outcome.written),
     }
+    if details:
+        said |= {"errors": list(outcome.errors), "written": list(outcome.written)}
+    return said
 
 
 def _time(moment: datetime | None) -> str | None:

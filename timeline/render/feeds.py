@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -89,7 +90,8 @@ def _builder(channel: Channel, extension: str) -> FeedGenerator:
         entry.guid(item.id, permalink=False)
         entry.title(item.title)
         entry.link(href=item.url, rel="alternate", type="text/html")
-        entry.summary(item.summary)
+        # RSS's description is HTML: our plain summary goes in as text, its < and & escaped.
+        entry.summary(item.summary if extension == "atom" else _as_html(item.summary))
         entry.content(item.content_html, type="html")
         entry.published(item.published)
         entry.updated(item.updated)
@@ -132,7 +134,7 @@ def rss_entry(entry: Entry) -> str:
         "    <item>\n"
         f"      <title>{_text(entry.title)}</title>\n"
         f"      <link>{_text(entry.url)}</link>\n"
-        f"      <description>{_text(entry.summary)}</description>\n"
+        f"      <description>{_text(_as_html(entry.summary))}</description>\n"
         f"      <content:encoded>{_text(entry.content_html)}</content:encoded>\n"
         f'      <guid isPermaLink="false">{_text(entry.id)}</guid>\n'
         f"{categories}"
@@ -146,6 +148,11 @@ def _rfc_822(moment: datetime) -> str:
     # switching the process's locale to get it.
     day = _DAYS[moment.weekday()]
     return f"{day}, {moment.day:02d} {_MONTHS[moment.month - 1]} {moment.year} {moment:%H:%M:%S %z}"
+
+
+def _as_html(text: str) -> str:
+    """Plain text as HTML that shows it: a summary "<img src=x onerror=...>" stays those characters."""
+    return html.escape(text, quote=False)
 
 
 def _text(value: str) -> str:
