@@ -19,7 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from timeline import record, server
+from timeline import listen, record, server
 from timeline.errors import BuildStopped, PublishError, TimelineError, ValidationError
 from timeline.publish import Publisher
 from timeline.scheduler import Scheduler
@@ -166,7 +166,7 @@ def serve(options: ServeOptions) -> None:
     log.info("calendar: %s/timeline.ics (subscribe), %s/timeline.ics (download)", webcal, base)
     log.info("%d files served in all; the page lists every feed and calendar", len(status.snapshot.files))
     try:
-        server.run(
+        listen.run(
             server.App(status, cache_seconds=int(options.watch_seconds)),
             options.host,
             options.port,
