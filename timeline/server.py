@@ -128,8 +128,7 @@ class App:
             (b"last-modified", rep.http_date.encode()),
             (b"cache-control", self.cache_control.encode()),
             (b"vary", b"Accept-Encoding"),
-            *_CORS,
-            *_HARDENING,
+            *_CORS,  # a cross-origin conditional fetch reads its 304 too
         ]
         if _not_modified(headers, etag, rep.last_modified):
             await send({"type": "http.response.start", "status": 304, "headers": common})
@@ -139,6 +138,8 @@ class App:
             (b"content-type", rep.media_type.encode()),
             (b"content-length", str(len(body)).encode()),
             *common,
+            # Not on a 304, which has no body to sniff or frame (and is most of what is served).
+            *_HARDENING,
         ]
         if use_gzip:
             response.append((b"content-encoding", b"gzip"))
@@ -171,9 +172,14 @@ def _headers(scope: Scope) -> dict[bytes, bytes]:
     return {name.lower(): value for name, value in scope["headers"]}
 
 
+_GZIP = frozenset((b"gzip", b"x-gzip", b"*"))
+
+
 def _accepts_gzip(accept_encoding: bytes) -> bool:
     """RFC 9110 section 12.5.3: gzip if it is named with a weight above 0, or, not named, if
     "*" is; a coding's other parameters ("gzip;level=9;q=0") do not hide its weight."""
+    if b";" not in accept_encoding:  # no weights, as nearly every client sends it: at once
+        return not _GZIP.isdisjoint(accept_encoding.lower().replace(b" ", b"").split(b","))
     weights: dict[str, float] = {}
     for item in accept_encoding.decode("latin-1").lower().split(","):
         coding, *params = (part.strip() for part in item.split(";"))
