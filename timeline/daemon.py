@@ -22,6 +22,7 @@ from typing import Any
 from timeline import listen, record, server
 from timeline.errors import BuildStopped, PublishError, TimelineError, ValidationError
 from timeline.publish import Publisher
+from timeline.render.formats import VIEW_FORMATS
 from timeline.scheduler import Scheduler
 from timeline.snapshot import Snapshot
 from timeline.status import BuildOutcome, Status
@@ -162,8 +163,12 @@ def serve(options: ServeOptions) -> None:
     base = f"http://{_url_host(options.host)}:{options.port}"
     webcal = "webcal://" + base.removeprefix("http://")
     log.info("the timeline page: %s/", base)
-    log.info("feeds: %s/timeline.atom  %s/timeline.rss  %s/timeline.json", base, base, base)
-    log.info("calendar: %s/timeline.ics (subscribe), %s/timeline.ics (download)", webcal, base)
+    for output in VIEW_FORMATS:
+        if output.calendar:
+            path = f"timeline.{output.suffix}"
+            log.info("%s: %s/%s (subscribe), %s/%s (download)", output.title, webcal, path, base, path)
+        else:
+            log.info("%s: %s/timeline.%s", output.title, base, output.suffix)
     log.info("%d files served in all; the page lists every feed and calendar", len(status.snapshot.files))
     try:
         listen.run(

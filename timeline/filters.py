@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
+from timeline.memo import Memo
 from timeline.model import History, Timeline
-from timeline.render import feeds, ical, jsonfeed
-from timeline.render.channel import View, events_channel
+from timeline.render.channel import View
+from timeline.render.formats import BY_SUFFIX, VIEW_FORMATS, ViewToRender
 from timeline.render.pieces import whole
 
-FORMATS = ("atom", "rss", "json", "ics")
+FORMATS = tuple(f.suffix for f in VIEW_FORMATS)  # a filter is a view: in every view format
 MAX_LIMIT = 1000
 # ASCII digits only: \d would also take 2011 in Arabic-Indic or full-width digits, so one
 # filter would have several spellings (and ETags).
@@ -74,12 +75,9 @@ def parse(query: str, timeline: Timeline) -> Filter:
 def render(timeline: Timeline, history: History, chosen: Filter, extension: str) -> bytes:
     """The filtered document in one format: the same ids and UIDs as the full outputs."""
     view = View("timeline", chosen.tag, chosen.start, chosen.end, chosen.limit, chosen.canonical)
-    if extension == "ics":
-        return whole(next(iter(ical.render(timeline, history, view).values())))
-    channel = events_channel(timeline, history, view)
-    if extension == "json":
-        return next(iter(jsonfeed.render(channel).values()))
-    return next(iter(feeds.render(channel, formats=(extension,)).values()))
+    render = BY_SUFFIX[extension].render_view
+    assert render is not None  # FORMATS are the view formats
+    return whole(render(ViewToRender(timeline, history, view, view.select(timeline), Memo())))
 
 
 def _period(value: str, key: str) -> tuple[date, date]:

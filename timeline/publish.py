@@ -35,7 +35,7 @@ from timeline.outputs import (
     stamp_of,
 )
 from timeline.reload import Reloader
-from timeline.render import channel, feeds, html, ical, jsonfeed, opml
+from timeline.render import channel, feeds, formats, html, ical, jsonfeed, opml
 from timeline.render.pieces import Content
 
 
@@ -204,12 +204,8 @@ def _render_unless_unchanged(
 def _render_view(
     timeline: Timeline, history: History, view: channel.View, memo: Memo, selected: Timeline
 ) -> dict[str, Content]:
-    """A view's feeds and calendar."""
-    events = channel.events_channel(timeline, history, view, memo, selected)
-    made: dict[str, Content] = dict(feeds.render(events, memo=memo))
-    made.update(jsonfeed.render(events, memo))
-    made.update(ical.render(timeline, history, view, memo, selected))
-    return made
+    """A view's feeds and calendar: the view formats of the registry."""
+    return formats.render_view(formats.ViewToRender(timeline, history, view, selected, memo))
 
 
 def _render_views(

@@ -97,9 +97,8 @@ class App:
         extension = path.rsplit(".", 1)[-1]
         model = self.status.model
         if not path.startswith("/timeline.") or extension not in filters.FORMATS or model is None:
-            raise FilterError(
-                "filters apply to /timeline.atom, /timeline.rss, /timeline.json and /timeline.ics"
-            )
+            addresses = [f"/timeline.{suffix}" for suffix in filters.FORMATS]
+            raise FilterError(f"filters apply to {', '.join(addresses[:-1])} and {addresses[-1]}")
         chosen = filters.parse(query, model[0])
         if self._cache_model is not model:  # a new publish: every filtered output may have changed
             self._cache.clear()

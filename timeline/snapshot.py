@@ -14,16 +14,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 
-MEDIA_TYPES = {
-    ".atom": "application/atom+xml; charset=utf-8",
-    ".rss": "application/rss+xml; charset=utf-8",
-    ".json": "application/feed+json; charset=utf-8",
-    ".ics": "text/calendar; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".opml": "text/x-opml; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".css": "text/css; charset=utf-8",
-}
+from timeline.render import formats
+
 _MIN_GZIP = 256  # smaller bodies gain nothing from compression
 
 
@@ -79,9 +71,9 @@ class Snapshot:
         for name in sorted(names):
             path = folder / name
             relative = path.relative_to(folder)
-            media_type = MEDIA_TYPES.get(path.suffix)
-            if media_type is None or any(part.startswith(".") for part in relative.parts):
-                raise ValueError(f"{name}: not an output the server knows how to serve")
+            if any(part.startswith(".") for part in relative.parts):
+                raise ValueError(f"{name}: a hidden file is never an output")
+            media_type = formats.media_type(name)
             if path.is_symlink() or not path.is_file():
                 continue  # replaced since by something else: not ours to serve
             stat = path.stat()

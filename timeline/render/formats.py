@@ -1,0 +1,98 @@
+"""Every output format, declared once: the registry.
+
+A format is a file suffix, the media type it is served with, what the page and the log call it,
+and, for the formats every view is published in (the whole timeline, each tag, each filter
+asked for in a URL), how a view is rendered. The builder, the filters, the snapshot the server
+answers from, the daemon's log and the tests (deploy/nginx.conf's types among them) read it:
+adding a format is its renderer module and one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+
+from timeline.memo import Memo
+from timeline.model import History, Timeline
+from timeline.render import feeds, ical, jsonfeed
+from timeline.render.channel import Channel, View, events_channel
+from timeline.render.pieces import Content
+
+
+@dataclass
+class ViewToRender:
+    """One view of the timeline, as every view format renders it: `selected` is its events
+    (view.select(timeline)), `memo` remembers fragments across views and builds."""
+
+    timeline: Timeline
+    history: History
+    view: View
+    selected: Timeline
+    memo: Memo
+
+    @cached_property
+    def channel(self) -> Channel:
+        """What the view's feeds say, made once for Atom, RSS and JSON Feed."""
+        return events_channel(self.timeline, self.history, self.view, self.memo, self.selected)
+
+    def name(self, suffix: str) -> str:
+        return f"{self.view.stem}.{suffix}"
+
+
+@dataclass(frozen=True)
+class Format:
+    suffix: str
+    media_type: str
+    title: str
+    # For the formats every view is published in: the view's document.
+    render_view: Callable[[ViewToRender], Content] | None = None
+    calendar: bool = False  # subscribed to at webcal://, as well as downloaded
+
+
+def _atom(subject: ViewToRender) -> Content:
+    return feeds.render(subject.channel, ("atom",), subject.memo)[subject.name("atom")]
+
+
+def _rss(subject: ViewToRender) -> Content:
+    return feeds.render(subject.channel, ("rss",), subject.memo)[subject.name("rss")]
+
+
+def _json(subject: ViewToRender) -> Content:
+    return jsonfeed.render(subject.channel, subject.memo)[subject.name("json")]
+
+
+def _ics(subject: ViewToRender) -> Content:
+    rendered = ical.render(subject.timeline, subject.history, subject.view, subject.memo, subject.selected)
+    return rendered[subject.name("ics")]
+
+
+FORMATS = (
+    Format("atom", "application/atom+xml; charset=utf-8", "Atom feed", _atom),
+    Format("rss", "application/rss+xml; charset=utf-8", "RSS feed", _rss),
+    Format("json", "application/feed+json; charset=utf-8", "JSON Feed", _json),
+    Format("ics", "text/calendar; charset=utf-8", "calendar", _ics, calendar=True),
+    Format("html", "text/html; charset=utf-8", "page"),
+    Format("opml", "text/x-opml; charset=utf-8", "feed list (OPML)"),
+)
+BY_SUFFIX = {f.suffix: f for f in FORMATS}
+# The formats each view is published in, in the order views are made and listed.
+VIEW_FORMATS = tuple(f for f in FORMATS if f.render_view is not None)
+
+
+def media_type(name: str) -> str:
+    """The media type an output is served with, by its name ("tags/x.ics"); ValueError for a
+    name no format has, so that no output goes unserved for want of a media type."""
+    found = BY_SUFFIX.get(name.rsplit(".", 1)[-1]) if "." in name else None
+    if found is None:
+        raise ValueError(f"{name}: no output format has this suffix (see timeline/render/formats.py)")
+    return found.media_type
+
+
+def render_view(subject: ViewToRender) -> dict[str, Content]:
+    """The view in every view format, by file name."""
+    made = {}
+    for output in VIEW_FORMATS:
+        assert output.render_view is not None
+        made[subject.name(output.suffix)] = output.render_view(subject)
+    return made
