@@ -37,8 +37,8 @@ def test_nginx_serves_each_format_with_the_registrys_media_type() -> None:
     conf = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
     block = re.search(r"types \{(.*?)\}", conf, re.DOTALL)
     assert block is not None
-    declared = dict(reversed(line.split()) for line in block[1].strip().rstrip(";").split(";\n"))
-    declared = {suffix.strip(): kind.strip() for suffix, kind in declared.items()}
+    pairs = [line.split() for line in block[1].strip().rstrip(";").split(";\n")]
+    declared = {suffix: kind for kind, suffix in pairs}
     assert declared == {f.suffix: f.media_type.split(";")[0] for f in formats.FORMATS}
     charset_types = re.search(r"charset_types (.*?);", conf)
     assert charset_types is not None
