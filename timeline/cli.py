@@ -66,6 +66,15 @@ def validate(source: Path) -> None:
 
 
 @cli.command()
+def schema() -> None:
+    """Print events.yaml's JSON Schema, for editors and other tools (the repo ships it as
+    events.schema.json)."""
+    from timeline.schema import json_schema_text
+
+    click.echo(json_schema_text(), nl=False)
+
+
+@cli.command()
 @SOURCE
 @OUT
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the outputs are stale.")

@@ -6,10 +6,12 @@ rebuild of unchanged input yields the same history, and so the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from functools import lru_cache, partial
 from itertools import chain, repeat
 from operator import attrgetter
@@ -29,6 +31,7 @@ from timeline.model import (
     History,
     Precision,
     Revision,
+    Source,
     Timeline,
     marked_label,
     remembered,
@@ -60,23 +63,37 @@ def digest(event: Event) -> None:
 
 
 def _content_hash(event: Event) -> str:
+    # Every field of the model, so that no field can be forgotten here. A field added since the
+    # first version counts only once it is given: leaving it out at its default keeps every
+    # digest already stored (and so every event's SEQUENCE) as it was.
     fields = {
-        "id": event.id,
-        "title": event.title,
-        "summary": event.summary,
-        "date": _date_json(event.date),
-        "certainty": event.certainty.value,
-        "date_note": event.date_note,
-        "location": event.location,
-        "tags": list(event.tags),
-        "status": event.status.value,
-        "sources": [
-            [s.article.file, s.article.title, s.article.publisher, s.article.url, s.quote]
-            for s in event.sources
-        ],
+        field.name: _canonical(value)
+        for field in dataclasses.fields(Event)
+        if (value := getattr(event, field.name)) != field.default or field.name in _FIRST_FIELDS
     }
     canonical = _CANONICAL.encode(fields)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_FIRST_FIELDS = frozenset(
+    ("id", "title", "summary", "date", "certainty", "date_note", "location", "tags", "status", "sources")
+)
+
+
+def _canonical(value: object) -> object:
+    """A field's value as JSON: dates with their zone, choices by name, sources flat."""
+    if isinstance(value, EventDate):
+        return _date_json(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, Source):
+        article = value.article
+        return [article.file, article.title, article.publisher, article.url, value.quote]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise TypeError(f"no canonical form for the content hash of {type(value).__name__}")
 
 
 # One encoder for all: json.dumps() with options builds a new one per call, a third of its cost.

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from timeline import plain_yaml
+from timeline import plain_yaml, schema
 from timeline import values as check
 from timeline.compose import (
     ALIAS,
@@ -56,40 +56,16 @@ _ALLOWED_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
 MAX_FILE_BYTES = MAX_EVENTS_FILE
-MAX_TEXT = {
-    "id": 100, "title": 300, "summary": 20_000, "date": 60, "date_note": 5_000, "location": 300,
-    "tag": 60, "timezone": 300, "article": 300, "quote": 10_000,
-}  # fmt: skip
-# Each tag is four more outputs (its feeds and calendar), made and written by every build that
-# touches it: a timeline of 5,000 tags was 20,000 files, 2.7 GB.
-MAX_TAGS_PER_EVENT = 20
-MAX_TAGS = 500
-MAX_SOURCES_PER_EVENT = 50
+MAX_TEXT = schema.limits()
 
-_REQUIRED_HINTS = {
-    "title": "; give it a short title",
-    "base_url": '; the absolute URL the outputs are served from, like "https://example.org/timeline/"',
-    "id_authority": '; a domain you own and a year, like "timeline.example.org,2026"',
-    "events": "; list the events under it",
-    "id": '; a permanent slug like "council-100th-session"',
-    "summary": "; say in a sentence or two what happened",
-    "date": "; write " + DATE_FORMS,
-    "sources": "; list the article and the sentence quoted",
-    "article": "; the article's file name, as listed under articles",
-    "quote": "; the sentence the event comes from, copied verbatim",
-    "start": "; the first year, month or day of the range",
-    "end": "; the last year, month or day of the range (inclusive)",
-    "name": "",
-}
-EVENT_KEYS = (
-    "id", "title", "summary", "date", "certainty", "date_note",
-    "location", "tags", "status", "timezone", "sources",
-)  # fmt: skip
-REQUIRED_EVENT_KEYS = ("id", "title", "summary", "date", "sources")
-_HEADER_KEYS = (
-    "title", "description", "base_url", "id_authority", "author", "language", "timezone",
-    "refresh_minutes", "removed_grace_days", "feed_entries", "articles", "events",
-)  # fmt: skip
+MAX_TAGS_PER_EVENT = schema.find(schema.EVENT, "tags").most or 0
+MAX_SOURCES_PER_EVENT = schema.find(schema.EVENT, "sources").most or 0
+MAX_TAGS = schema.MAX_TAGS
+
+_REQUIRED_HINTS = schema.hints()
+EVENT_KEYS = schema.names(schema.EVENT)
+REQUIRED_EVENT_KEYS = schema.required(schema.EVENT)
+_HEADER_KEYS = schema.names(schema.HEADER)
 
 
 def load(path: str | Path) -> Timeline:

@@ -17,13 +17,13 @@ from dateutil.parser import isoparse
 
 from timeline.model import Precision
 
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
-_ID_AUTHORITY = re.compile(
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+ID_AUTHORITY = re.compile(
     r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+,\d{4}(-\d\d(-\d\d)?)?\Z"
 )
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
-_URL = re.compile(r"https?://[^\s/?#]+(/[^\s]*)?\Z")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
+URL = re.compile(r"https?://[^\s/?#]+(/[^\s]*)?\Z")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 _YEAR = re.compile(r"\d{4}\Z")
 _MONTH = re.compile(r"(\d{4})-(\d{2})\Z")
 _DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
@@ -83,7 +83,7 @@ def _day(year: int, month: int, day: int) -> date:
 
 def is_slug(value: str) -> bool:
     """Lowercase letters, digits and single hyphens: an id or a tag."""
-    return _SLUG.match(value) is not None
+    return SLUG.match(value) is not None
 
 
 def slug(what: str) -> Callable[[str], str]:
@@ -107,7 +107,7 @@ def unknown_key(key: str, keys: tuple[str, ...]) -> str:
 
 
 def base_url(value: str) -> str:
-    if not _URL.match(value):
+    if not URL.match(value):
         raise ValueError(
             f'"{shorten(value)}" is not an absolute http(s) URL, like "https://example.org/timeline/"'
         )
@@ -115,19 +115,19 @@ def base_url(value: str) -> str:
 
 
 def url(value: str) -> str:
-    if not _URL.match(value):
+    if not URL.match(value):
         raise ValueError(f'"{shorten(value)}" is not an absolute http(s) URL')
     return value
 
 
 def email(value: str) -> str:
-    if not _EMAIL.match(value):
+    if not EMAIL.match(value):
         raise ValueError(f'"{shorten(value)}" is not an email address')
     return value
 
 
 def id_authority(value: str) -> str:
-    if not _ID_AUTHORITY.match(value):
+    if not ID_AUTHORITY.match(value):
         raise ValueError(
             f'"{shorten(value)}" is not a tag: URI authority; write a domain you own and the year '
             'you first used it, like "timeline.example.org,2026", and never change it'
@@ -136,7 +136,7 @@ def id_authority(value: str) -> str:
 
 
 def language(value: str) -> str:
-    if not _LANGUAGE.match(value):
+    if not LANGUAGE.match(value):
         raise ValueError(f'"{shorten(value)}" is not a language tag, like "en" or "vi"')
     return value
 

@@ -1,0 +1,347 @@
+"""Every key of events.yaml, declared once: its kind of value, whether it is required, its
+default, its limit and one line of documentation.
+
+The loader takes from here the keys it accepts and the order it lists them in when a key is
+unknown, which are required and what to write when one is missing, and each text's limit; the
+fast event reader the keys it may read; the README its table of fields (a test keeps the two
+the same); `timeline schema` and `events.schema.json` the JSON Schema editors check the file
+with. Each event key names the model field it fills, and a test checks that every field of
+the model is filled by a key, counted in the content hash and read by both readers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from timeline import values
+from timeline.model import Certainty, Status
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    kind: str  # one of KINDS
+    doc: str
+    required: bool = False
+    default: str | None = None  # as the README says it
+    limit: int | None = None  # characters, for text (for tags, each tag's)
+    most: int | None = None  # items, for a list
+    hint: str = ""  # what to write, when it is missing
+    field: str | None = None  # the model field it fills, for an event key (None: folded into another)
+
+
+# What each kind of value is, in words (the README) and as JSON Schema (editors).
+
+KINDS: dict[str, str] = {
+    "text": "text on one line or folded over several",
+    "slug": "lowercase letters, digits and single hyphens",
+    "url": "an absolute http(s) URL",
+    "email": "an email address",
+    "authority": "a domain you own and a year: `timeline.example.org,2026`",
+    "author": "a name, or `{name, email, url}`",
+    "language": "a language tag: `en`, `vi`",
+    "timezone": "an IANA time zone name: `Asia/Ho_Chi_Minh`",
+    "count": "a whole number",
+    "articles": "file name: `{title, publisher, url}` (each optional)",
+    "events": "a list of events",
+    "date": values.DATE_FORMS,
+    "point": "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[+HH:MM]",
+    "certainty": ", ".join(c.value for c in Certainty),
+    "status": ", ".join(s.value for s in Status),
+    "tags": "a list of slugs",
+    "sources": "a list of `{article, quote}`: the article's file name and the sentence, verbatim",
+}
+
+HEADER = (
+    Key("title", "text", "the timeline's name", required=True, limit=300, hint="give it a short title"),
+    Key("description", "text", "a sentence or two about it", default="the title"),
+    Key(
+        "base_url",
+        "url",
+        "where the outputs are served; every link in the outputs starts with it",
+        required=True,
+        hint='the absolute URL the outputs are served from, like "https://example.org/timeline/"',
+    ),
+    Key(
+        "id_authority",
+        "authority",
+        "makes the permanent entry ids `tag:<authority>:<id>`; never change it",
+        required=True,
+        hint='a domain you own and a year, like "timeline.example.org,2026"',
+    ),
+    Key("author", "author", "who keeps the timeline", default="the title"),
+    Key("language", "language", "the language of the text", default="en"),
+    Key("timezone", "timezone", "for times written without an offset", default="UTC"),
+    Key("refresh_minutes", "count", "how often calendars and readers should poll (at least 1)", default="60"),
+    Key(
+        "removed_grace_days",
+        "count",
+        "how long a removed event stays in calendars as cancelled (0 or more)",
+        default="30",
+    ),
+    Key("feed_entries", "count", "entries in a subscription feed; older ones are archived", default="100"),
+    Key("articles", "articles", "the articles the events quote, by file name"),
+    Key("events", "events", "the events, in any order", required=True, hint="list the events under it"),
+)
+
+EVENT = (
+    Key(
+        "id",
+        "slug",
+        "permanent: entry ids and calendar UIDs are made from it; never rename it once published",
+        required=True,
+        limit=100,
+        hint='a permanent slug like "council-100th-session"',
+        field="id",
+    ),
+    Key("title", "text", "what happened, in a few words", required=True, limit=300, field="title"),
+    Key(
+        "summary",
+        "text",
+        "what happened, in a sentence or two",
+        required=True,
+        limit=20_000,
+        hint="say in a sentence or two what happened",
+        field="summary",
+    ),
+    Key(
+        "date",
+        "date",
+        "as precise as the sources are, never more: a year, a month, a day, a time or a range",
+        required=True,
+        limit=60,
+        hint="write " + values.DATE_FORMS,
+        field="date",
+    ),
+    Key("certainty", "certainty", "how the date is known", default="stated", field="certainty"),
+    Key(
+        "date_note",
+        "text",
+        "the reasoning behind a date the sources do not state; required unless stated",
+        limit=5_000,
+        field="date_note",
+    ),
+    Key("location", "text", "where it happened", limit=300, field="location"),
+    Key(
+        "tags",
+        "tags",
+        "at most 20; each tag gets its own feeds and calendar",
+        limit=60,
+        most=20,
+        field="tags",
+    ),
+    Key("status", "status", "planned: had not happened when reported", default="confirmed", field="status"),
+    Key("timezone", "timezone", "for this event's times written without an offset", limit=300),
+    Key(
+        "sources",
+        "sources",
+        "at least one, at most 50",
+        required=True,
+        most=50,
+        hint="list the article and the sentence quoted",
+        field="sources",
+    ),
+)
+
+SOURCE = (
+    Key(
+        "article",
+        "text",
+        "the article's file name, as listed under articles",
+        required=True,
+        limit=300,
+        hint="the article's file name, as listed under articles",
+    ),
+    Key(
+        "quote",
+        "text",
+        "the sentence the event comes from, copied verbatim",
+        required=True,
+        limit=10_000,
+        hint="the sentence the event comes from, copied verbatim",
+    ),
+)
+
+RANGE = (
+    Key("start", "point", "", required=True, hint="the first year, month or day of the range"),
+    Key("end", "point", "", required=True, hint="the last year, month or day of the range (inclusive)"),
+)
+
+AUTHOR = (Key("name", "text", "", required=True), Key("email", "email", ""), Key("url", "url", ""))
+
+
+# Each tag is four more outputs (its feeds and calendar), made and written by every build that
+# touches it: a timeline of 5,000 tags was 20,000 files, 2.7 GB.
+MAX_TAGS = 500
+
+
+def find(keys: tuple[Key, ...], name: str) -> Key:
+    return next(k for k in keys if k.name == name)
+
+
+def names(keys: tuple[Key, ...]) -> tuple[str, ...]:
+    return tuple(key.name for key in keys)
+
+
+def required(keys: tuple[Key, ...]) -> tuple[str, ...]:
+    return tuple(key.name for key in keys if key.required)
+
+
+def limits() -> dict[str, int]:
+    """Each text's limit in characters, by key name ("tag" for each tag)."""
+    found = {key.name: key.limit for key in (*EVENT, *SOURCE) if key.limit is not None}
+    found["tag"] = found.pop("tags")
+    return found
+
+
+def hints() -> dict[str, str]:
+    """What to write, by key name, where a required key is missing ("; give it a short title")."""
+    found: dict[str, str] = {}
+    for key in (*HEADER, *EVENT, *SOURCE, *RANGE, *AUTHOR):
+        if key.required:
+            found.setdefault(key.name, f"; {key.hint}" if key.hint else "")
+    return found
+
+
+def readme_table() -> str:
+    """The README's table of the fields of an event."""
+    lines = ["| key | required | value | default | what it is |", "|---|---|---|---|---|"]
+    for key in EVENT:
+        required_ = "yes" if key.required else ""
+        lines.append(f"| `{key.name}` | {required_} | {KINDS[key.kind]} | {key.default or ''} | {key.doc} |")
+    lines += ["", "| header key | required | value | default | what it is |", "|---|---|---|---|---|"]
+    for key in HEADER:
+        required_ = "yes" if key.required else ""
+        lines.append(f"| `{key.name}` | {required_} | {KINDS[key.kind]} | {key.default or ''} | {key.doc} |")
+    return "\n".join(lines) + "\n"
+
+
+# -- as JSON Schema ------------------------------------------------------------------------
+
+SCHEMA_ID = "https://timeline.example.org/events.schema.json"
+
+
+def _pattern(regex: re.Pattern[str]) -> str:
+    """A Python pattern matched from the start (re.match) and anchored with \\Z, as JSON Schema's
+    ECMA-262 regex: ^...$, \\d spelled [0-9]."""
+    return "^" + regex.pattern.removesuffix(r"\Z").replace(r"\d", "[0-9]") + "$"
+
+
+# Text is not blank, and holds no character feeds and calendars cannot carry (see the loader).
+_NOT_BLANK = r"\S"
+_NO_CONTROL = "^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$"
+
+
+def _text(key: Key) -> dict[str, Any]:
+    text: dict[str, Any] = {
+        "type": "string",
+        "minLength": 1,
+        "allOf": [{"pattern": _NOT_BLANK}, {"pattern": _NO_CONTROL}],
+    }
+    if key.limit is not None:
+        text["maxLength"] = key.limit
+    return text
+
+
+_MONTH = "(0[1-9]|1[0-2])"
+_DAY = "(0[1-9]|[12][0-9]|3[01])"
+_TIME = "([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?"
+_OFFSET = "(Z|[+-][0-9]{2}:?[0-9]{2})?"
+
+
+def _point() -> dict[str, Any]:
+    # A year is a number to YAML; a month, a day or a time is text.
+    return {
+        "anyOf": [
+            {"type": "integer", "minimum": 1, "maximum": 9999},
+            {"type": "string", "pattern": f"^[0-9]{{4}}-{_MONTH}(-{_DAY}([T ]{_TIME}{_OFFSET})?)?$"},
+        ]
+    }
+
+
+def _value(key: Key) -> dict[str, Any]:
+    kind = key.kind
+    if kind == "text":
+        return _text(key)
+    if kind == "slug":
+        return {"type": "string", "pattern": _pattern(values.SLUG), "maxLength": key.limit or 100}
+    if kind == "url":
+        return {"type": "string", "pattern": _pattern(values.URL)}
+    if kind == "email":
+        return {"type": "string", "pattern": _pattern(values.EMAIL)}
+    if kind == "authority":
+        return {"type": "string", "pattern": _pattern(values.ID_AUTHORITY)}
+    if kind == "language":
+        return {"type": "string", "pattern": _pattern(values.LANGUAGE)}
+    if kind == "timezone":
+        return {"type": "string", "minLength": 1, "maxLength": 300}
+    if kind == "count":
+        return {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]}
+    if kind == "certainty":
+        return {"enum": [c.value for c in Certainty]}
+    if kind == "status":
+        return {"enum": [s.value for s in Status]}
+    if kind == "point":
+        return _point()
+    if kind == "date":
+        return {"anyOf": [_point(), _mapping(RANGE, "a date range")]}
+    if kind == "tags":
+        slug = {"type": "string", "pattern": _pattern(values.SLUG), "maxLength": key.limit}
+        return {"type": "array", "items": slug, "maxItems": key.most, "uniqueItems": True}
+    if kind == "sources":
+        return {"type": "array", "items": _mapping(SOURCE, "a source"), "minItems": 1, "maxItems": key.most}
+    if kind == "author":
+        return {"anyOf": [{"type": "string", "minLength": 1}, _mapping(AUTHOR, "an author")]}
+    if kind == "articles":
+        article = {
+            "type": ["object", "null"],
+            "properties": {
+                "title": {"type": "string"},
+                "publisher": {"type": "string"},
+                "url": _value(find(AUTHOR, "url")),
+            },
+            "additionalProperties": False,
+        }
+        return {"type": "object", "additionalProperties": article}
+    if kind == "events":
+        # A date that is not stated needs its reasoning.
+        unstated = [c.value for c in Certainty if c is not Certainty.STATED]
+        needs_note = {
+            "if": {"properties": {"certainty": {"enum": unstated}}, "required": ["certainty"]},
+            "then": {"required": ["date_note"]},
+        }
+        return {"type": "array", "items": {**_mapping(EVENT, "an event"), **needs_note}}
+    raise ValueError(f"{key.name}: no JSON Schema for the kind {kind!r}")
+
+
+def _mapping(keys: tuple[Key, ...], what: str) -> dict[str, Any]:
+    properties = {}
+    for key in keys:
+        properties[key.name] = {**_value(key), **({"description": key.doc} if key.doc else {})}
+    return {
+        "type": "object",
+        "title": what,
+        "properties": properties,
+        "required": list(required(keys)),
+        "additionalProperties": False,
+    }
+
+
+def json_schema() -> dict[str, Any]:
+    """events.yaml as JSON Schema (draft 2020-12): the structure, the kinds of values and their
+    limits. What only the loader can tell (a date that does not exist, an unknown time zone, an
+    id used twice, an article not listed) it leaves to `timeline validate`."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        **_mapping(HEADER, "a timeline"),
+        "description": "The events file of timeline: a dated list of events, each with its sources.",
+    }
+
+
+def json_schema_text() -> str:
+    """json_schema() as `timeline schema` prints it and events.schema.json holds it."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
