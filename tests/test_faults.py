@@ -207,9 +207,9 @@ def test_under_load_while_the_source_changes_every_response_is_whole(
     assert daemon.log().count("build (events file changed)") >= 3
 
 
-def test_the_daemon_shares_a_large_rebuild_with_a_second_core_while_it_serves(tmp_path: Path) -> None:
-    """Every title of 1,200 events changes: the rebuild forks a worker from the daemon's build
-    thread while the server thread answers readers, and neither waits on the other."""
+def test_the_daemon_makes_a_large_rebuild_in_its_build_thread_while_it_serves(tmp_path: Path) -> None:
+    """Every title of 1,200 events changes: the rebuild runs in the daemon's build thread (in
+    one process: no fork beside the server's thread) while the server answers readers."""
     source, out = tmp_path / "events.yaml", tmp_path / "feeds"
     source.write_text(version("Alpha", count=1200), encoding="utf-8")
     daemon = start(source, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -24,6 +25,27 @@ def test_the_other_half_runs_in_another_process_and_comes_back() -> None:
 def test_without_fork_both_halves_run_here() -> None:
     here, there = parallel.both(lambda: pid_and(1), lambda: pid_and(2), fork=False)
     assert here == (os.getpid(), 1) and there == (os.getpid(), 2)
+
+
+def test_never_forked_while_another_thread_runs() -> None:
+    # A fork would copy no other thread, and a lock one held would stay held in the child.
+    seen: list[bool] = []
+    started, stop = threading.Event(), threading.Event()
+
+    def wait() -> None:
+        started.set()
+        stop.wait()
+
+    other = threading.Thread(target=wait)
+    other.start()
+    try:
+        started.wait()
+        seen.append(parallel.available())
+        assert parallel.both(os.getpid, os.getpid) == (os.getpid(), os.getpid())  # both here
+    finally:
+        stop.set()
+        other.join()
+    assert seen == [False]
 
 
 def test_turned_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ import select
 import signal
 import struct
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -30,9 +31,18 @@ _PATIENCE_FACTOR, _PATIENCE_MINIMUM = 10.0, 30.0
 
 
 def available() -> bool:
-    """Whether work can be forked here: Linux (fork is cheap and safe for pure computation);
-    TIMELINE_WORKERS=1 turns it off."""
-    return sys.platform == "linux" and hasattr(os, "fork") and os.environ.get("TIMELINE_WORKERS") != "1"
+    """Whether work can be forked here: Linux (fork is cheap and safe for pure computation), and
+    this process runs one thread only. A fork copies no other thread, so a lock another thread
+    held (the logging module's, the scheduler's, the allocator's) stays held forever in the
+    child: the daemon's rebuilds, in its scheduler's thread beside the server's, are done in one
+    process; its first build, before those threads start, uses both cores. TIMELINE_WORKERS=1
+    turns it off."""
+    return (
+        sys.platform == "linux"
+        and hasattr(os, "fork")
+        and os.environ.get("TIMELINE_WORKERS") != "1"
+        and threading.active_count() == 1
+    )
 
 
 def both(here: Callable[[], A], there: Callable[[], B], *, fork: bool = True) -> tuple[A, B]:
