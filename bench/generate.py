@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 HEADER = """\
 title: "Benchmark timeline: Việt Nam and migration"
@@ -93,13 +96,65 @@ def event(index: int, rng: random.Random, title_word: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def timeline(count: int, seed: int = 2026) -> str:
+STYLES = ("generator", "safe_dump", "hand")
+
+
+def timeline(count: int, seed: int = 2026, style: str = "generator") -> str:
+    """`count` events, written the way `style` says: this generator's own way (keys a line,
+    folded summaries, bracketed tags and sources); as `yaml.safe_dump` writes the same data
+    (lists at their key's indent, long plain scalars wrapped over lines); or as kept by hand (a
+    comment before each event, 'single' and "double" quoted strings, block-style ranges, tags
+    and sources)."""
     rng = random.Random(seed)
-    return HEADER + "".join(event(i, rng) for i in range(count))
+    text = HEADER + "".join(event(i, rng) for i in range(count))
+    if style == "generator":
+        return text
+    data = yaml.load(text, Loader=yaml.BaseLoader)  # every scalar as the text it was written as
+    if style == "safe_dump":
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=80)
+    if style == "hand":
+        return _by_hand(data)
+    raise ValueError(f"no style {style!r}: one of {', '.join(STYLES)}")
 
 
-def write(path: Path, count: int) -> Path:
-    path.write_text(timeline(count), encoding="utf-8")
+def _by_hand(data: dict[str, Any]) -> str:
+    head = {key: value for key, value in data.items() if key != "events"}
+    out = [yaml.safe_dump(head, allow_unicode=True, sort_keys=False, width=100), "events:\n"]
+    for item in data["events"]:
+        out.append(f"\n  # {item['title']}\n")
+        out.append(f"  - id: {item['id']}\n")
+        for key, value in item.items():
+            if key == "id":
+                continue
+            if isinstance(value, dict):  # a range
+                out.append(f"    {key}:\n" + "".join(f"      {k}: {v}\n" for k, v in value.items()))
+            elif key == "tags":
+                out.append(
+                    "    tags:\n" + "".join(f"      - {tag}\n" for tag in value)
+                    if value
+                    else "    tags: []\n"
+                )
+            elif key == "sources":
+                out.append("    sources:\n")
+                for source in value:
+                    out.append(
+                        f"      - article: {source['article']}\n        quote: {_double(source['quote'])}\n"
+                    )
+            elif key in ("title", "location"):
+                out.append(f"    {key}: {_double(value)}\n")
+            elif key in ("summary", "date_note"):
+                out.append(f"    {key}: '{value.replace(chr(39), chr(39) * 2)}'\n")
+            else:
+                out.append(f"    {key}: {value}\n")
+    return "".join(out)
+
+
+def _double(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write(path: Path, count: int, style: str = "generator") -> Path:
+    path.write_text(timeline(count, style=style), encoding="utf-8")
     return path
 
 

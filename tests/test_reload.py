@@ -102,9 +102,9 @@ def test_an_edit_reparses_only_the_changed_event(source: Path, monkeypatch: pyte
     calls: list[int] = []
     real = timeline.load.parse_event
 
-    def counting(text: str, path: str, line: int, index: int, *rest: Any) -> Event:
+    def counting(text: str, path: str, line: int, index: int, *rest: Any, **options: Any) -> Event:
         calls.append(index)
-        return real(text, path, line, index, *rest)
+        return real(text, path, line, index, *rest, **options)
 
     monkeypatch.setattr("timeline.reload.parse_event", counting)
     monkeypatch.setattr("timeline.reload.parse_in_order", lambda *a, **k: pytest.fail("parsed in full"))
@@ -118,9 +118,9 @@ def test_a_first_load_reads_one_event_at_a_time(source: Path, monkeypatch: pytes
 
     real = timeline.load.parse_in_order
 
-    def header_only(text: str, path: str, index_offset: int = 0) -> Any:
+    def header_only(text: str, path: str, index_offset: int = 0, **options: Any) -> Any:
         assert text.endswith("events:\n  []\n"), "only the header is parsed whole"
-        return real(text, path, index_offset)
+        return real(text, path, index_offset, **options)
 
     monkeypatch.setattr("timeline.reload.parse_in_order", header_only)
     assert Reloader(source).load() == load(source)

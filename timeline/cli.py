@@ -86,11 +86,13 @@ def schema() -> None:
 )
 def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
     """Render every output into OUT, rewriting only the files that changed."""
+    from timeline.accelerators import from_environment
     from timeline.history import history_path
     from timeline.record import up_to_date
 
     day = today.date() if today else None
-    if not check and (events := up_to_date(source, out, history_path(source), day)) is not None:
+    skip = from_environment().skip_unchanged_builds
+    if not check and skip and (events := up_to_date(source, out, history_path(source), day)) is not None:
         # Same events file, history, day, code and outputs as the last build: nothing to do,
         # and no renderer imported to find that out.
         click.echo(f"{events} events -> {out}/: wrote nothing (all up to date).")

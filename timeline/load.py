@@ -110,10 +110,13 @@ def text_of(data: bytes | str, path: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def parse_in_order(text: str, path: str, index_offset: int = 0) -> tuple[Timeline, list[Event]]:
-    """The timeline, and its events in the order the file lists them."""
+def parse_in_order(
+    text: str, path: str, index_offset: int = 0, *, quick: bool = True
+) -> tuple[Timeline, list[Event]]:
+    """The timeline, and its events in the order the file lists them. Without `quick`, plain
+    YAML is composed by libyaml like any other (see Accelerators.quick_readers)."""
     try:
-        root, structure = _compose(text)
+        root, structure = _compose(text) if quick else compose(text)
     except YamlSyntaxError as error:
         raise ValidationError([_syntax_problem(error.problem, path)]) from None
     except StructureError as error:
@@ -129,7 +132,14 @@ def parse_in_order(text: str, path: str, index_offset: int = 0) -> tuple[Timelin
 
 
 def parse_event(
-    text: str, path: str, line: int, index: int, header: Timeline, first_line: dict[str, int]
+    text: str,
+    path: str,
+    line: int,
+    index: int,
+    header: Timeline,
+    first_line: dict[str, int],
+    *,
+    quick: bool = True,
 ) -> Event:
     """One event's text, cut from the events list at `line` of the file, as an Event.
 
@@ -137,7 +147,7 @@ def parse_event(
     their lines) is updated. Positions in problems are the file's.
     """
     try:
-        root, structure = _compose(text)
+        root, structure = _compose(text) if quick else compose(text)
     except (YamlSyntaxError, StructureError):
         raise ValidationError([Problem(path, line, 1, f"events[{index}]", "not one event")]) from None
     reader = _Reader(path, index_offset=index, line_offset=line - 1)

@@ -193,3 +193,17 @@ class Memo:
         self._previous, self._current = self._current, {}
         self._previous_parts, self._current_parts = self._current_parts, {}
         self._outer, self._run_items = set(), set()
+
+
+class Forgetful(Memo):
+    """A memo that remembers nothing: every fragment is made when asked for (the fragment cache
+    switched off, see Accelerators)."""
+
+    def get(self, key: Hashable, make: Callable[[], T], valid: Callable[[T], bool] | None = None) -> T:
+        return make()
+
+    def in_runs(self, kind: Hashable, keys: Sequence[Hashable], make: Callable[[int], T]) -> list[T]:
+        return [make(place) for place in range(len(keys))]
+
+    def remembers(self) -> bool:
+        return False

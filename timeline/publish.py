@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 from timeline import history as history_store
 from timeline import parallel as parallel_work
 from timeline import record
+from timeline.accelerators import Accelerators, from_environment
 from timeline.atomic import read_or_none
 from timeline.errors import BuildStopped, PublishError
-from timeline.memo import NOTHING_MADE, Key, Made, Memo
+from timeline.memo import NOTHING_MADE, Forgetful, Key, Made, Memo
 from timeline.model import History, Timeline
 from timeline.outputs import (
     Collected,
@@ -281,10 +282,11 @@ class Publisher:
     so that a rebuild does only the work that changed.
     """
 
-    def __init__(self, source: Path, out: Path) -> None:
+    def __init__(self, source: Path, out: Path, accelerators: Accelerators | None = None) -> None:
         self.source, self.out = source, out
-        self.memo = Memo()
-        self.reloader = Reloader(source, prepare=history_store.digest)
+        self.accelerators = accelerators or from_environment()
+        self.memo = _memo(self.accelerators)
+        self.reloader = _reloader(source, self.accelerators)
         self._history: tuple[Stamp | None, History] | None = None  # the file's stamp when written
 
     def build(
@@ -304,6 +306,7 @@ class Publisher:
             reloader=self.reloader,
             history_reader=self._read_history,
             stop=stop,
+            accelerators=self.accelerators,
         )
         self._remember_history(result.history)
         return result
@@ -380,18 +383,47 @@ def build(
     history_reader: Callable[[Path], History] | None = None,
     parallel: bool = True,
     stop: Callable[[], bool] = lambda: False,
+    accelerators: Accelerators | None = None,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
     `now` stamps what changed (default: the clock); `today` is the day the dated outputs are
     built for (default: today in the timeline's time zone). With `parallel`, a build that has
     thousands of events to parse or render uses a second core (timeline.parallel). Once
-    `stop()` says so, the build raises BuildStopped before its next output.
+    `stop()` says so, the build raises BuildStopped before its next output. `accelerators`
+    (default: from the environment, see timeline.accelerators) may be switched off: the bytes
+    are the same.
     """
+    speed = accelerators or from_environment()
     with _without_cycle_collection():
         return _build(
-            source, out, now, today, history_file, check, memo, reloader, history_reader, parallel, stop
+            source,
+            out,
+            now,
+            today,
+            history_file,
+            check,
+            memo,
+            reloader or _reloader(source, speed),
+            history_reader,
+            parallel and speed.second_core,
+            stop,
+            speed,
         )
+
+
+def _memo(accelerators: Accelerators) -> Memo:
+    return Memo() if accelerators.fragment_cache else Forgetful()
+
+
+def _reloader(source: Path, accelerators: Accelerators) -> Reloader:
+    # One event at a time (bounded memory), falling back to the full parse for exact messages.
+    return Reloader(
+        source,
+        prepare=history_store.digest,
+        incremental=accelerators.incremental_reparse,
+        quick=accelerators.quick_readers,
+    )
 
 
 def _build(
@@ -402,21 +434,20 @@ def _build(
     history_file: Path | None,
     check: bool,
     memo: Memo | None,
-    reloader: Reloader | None,
+    reloader: Reloader,
     history_reader: Callable[[Path], History] | None,
     parallel: bool,
     stop: Callable[[], bool],
+    accelerators: Accelerators,
 ) -> BuildResult:
     one_shot = memo is None  # `timeline build`, not the daemon
-    # One event at a time (bounded memory), falling back to the full parse for exact messages.
-    reloader = reloader or Reloader(source, prepare=history_store.digest)
     timeline = reloader.load(parallel=parallel)
     _unless_stopped(stop)  # before anything is written, the history included
     history_file = history_file or history_store.history_path(source)
     previous = (history_reader or history_store.read)(history_file)
     now = now or datetime.now(UTC)
     current = history_store.update(previous, timeline, now)
-    memo = memo or Memo()
+    memo = memo or _memo(accelerators)
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     # Worth a second core when much is to be made: every fragment of a large timeline when
     # nothing is remembered, thousands of changed events after. An edit of a few takes the

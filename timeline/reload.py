@@ -40,12 +40,22 @@ _FEW = 100  # events parsed afresh that are put in order one by one, not by sort
 class Reloader:
     """An events file's Timeline, kept between loads."""
 
-    def __init__(self, path: Path, prepare: Callable[[Event], object] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        prepare: Callable[[Event], object] | None = None,
+        *,
+        incremental: bool = True,
+        quick: bool = True,
+    ) -> None:
         """`prepare` is called on each event parsed afresh, in the process that parsed it: what
         it computes and keeps on the event (the history's digests) is shared with a second core
-        along with the parsing."""
+        along with the parsing. Without `incremental`, every load is one full parse of the whole
+        file, with nothing kept from the last; without `quick`, YAML is read by libyaml only,
+        never by plain_yaml or plain_event (see Accelerators)."""
         self.path = path
         self.prepare = prepare
+        self.incremental, self.quick = incremental, quick
         # Digests, not texts: at 100,000 events the file and its pieces held as text took 230 MB.
         self._file: bytes | None = None  # the file's digest
         self._timeline: Timeline | None = None
@@ -65,6 +75,10 @@ class Reloader:
         With `parallel`, thousands of events to parse are shared with a second core."""
         data = read(self.path)
         file = _digest(data)
+        if not self.incremental:
+            whole, in_order = parse_in_order(text_of(data, str(self.path)), str(self.path), quick=self.quick)
+            self._file, self.parsed = file, len(in_order)
+            return whole
         if file == self._file and self._timeline is not None:
             self.parsed = 0
             return self._timeline
@@ -75,7 +89,7 @@ class Reloader:
         if timeline is None:
             # Anything the pieces could not read: the full parse reports it exactly.
             text = text_of(data, str(self.path))
-            timeline, in_order = parse_in_order(text, str(self.path))
+            timeline, in_order = parse_in_order(text, str(self.path), quick=self.quick)
             self._remember(_split(unmarked), in_order, timeline)
             self.parsed = len(in_order)
         self._file, self._timeline = file, timeline
@@ -91,7 +105,7 @@ class Reloader:
         header, pieces, starts = split
         if header != self._header or self._header_timeline is None:
             try:
-                self._header_timeline = parse_in_order(header + "  []\n", str(self.path))[0]
+                self._header_timeline = parse_in_order(header + "  []\n", str(self.path), quick=self.quick)[0]
             except ValidationError:
                 return None
             self._header, self._pieces = header, {}
@@ -195,9 +209,9 @@ class Reloader:
                 text = str(pieces[i], "utf-8")
                 # Written the common way, an event is read straight into the model; anything
                 # else (and any problem) the full way, which says what and where.
-                event = plain_event.read(text, zone, articles)
+                event = plain_event.read(text, zone, articles) if self.quick else None
                 if event is None or event.id in ids:
-                    event = parse_event(text, path, lines[i], i, header, ids)
+                    event = parse_event(text, path, lines[i], i, header, ids, quick=self.quick)
                 else:
                     ids[event.id] = lines[i]  # its id is on its first line
                 events.append(event)

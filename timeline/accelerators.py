@@ -1,0 +1,34 @@
+"""The accelerators, each of which can be switched off: the seam the builder owns.
+
+Each one only saves work; none changes a byte of any output (tests/test_accelerators.py builds
+with all of them and with none and compares every file). `TIMELINE_PLAIN=1` switches them all
+off, `TIMELINE_WORKERS=1` the second core alone.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Accelerators:
+    # Reread only the events whose text changed since the last load (timeline.reload).
+    incremental_reparse: bool = True
+    # Read plain YAML without libyaml, and common events straight into the model
+    # (timeline.plain_yaml, timeline.plain_event); anything else, and every problem, the full way.
+    quick_readers: bool = True
+    # Keep rendered fragments between views and builds (timeline.memo).
+    fragment_cache: bool = True
+    # Share a large parse or build with a forked worker (timeline.parallel).
+    second_core: bool = True
+    # Skip a `timeline build` whose inputs, code and outputs are all as recorded (timeline.record).
+    skip_unchanged_builds: bool = True
+
+
+NONE = Accelerators(False, False, False, False, False)
+
+
+def from_environment() -> Accelerators:
+    """All of them, unless TIMELINE_PLAIN=1 says none."""
+    return NONE if os.environ.get("TIMELINE_PLAIN") == "1" else Accelerators()
