@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.run                      # 100, 1,000 and 10,000 events
     .venv/bin/python -m bench.run --sizes 100000       # the large archive (minutes)
     .venv/bin/python -m bench.run --serve              # wrk against timeline serve and nginx
+    .venv/bin/python -m bench.run --styles 10000       # the same events in each YAML style
 
 Prints tables; BENCHMARKS.md records a run. Not part of the test suite.
 """
@@ -36,9 +37,9 @@ def measure(tool: str, count: int) -> dict[str, Any]:
         return _step(tool, count, folder)
 
 
-def _step(step: str, count: int, folder: str) -> dict[str, Any]:
+def _step(step: str, count: int, folder: str, *style: str) -> dict[str, Any]:
     result = subprocess.run(
-        [sys.executable, "-m", "bench.worker", step, str(count), folder],
+        [sys.executable, "-m", "bench.worker", step, str(count), folder, *style],
         capture_output=True,
         text=True,
         check=True,
@@ -118,6 +119,31 @@ def build_table(sizes: list[int]) -> str:
     return "\n\n".join(["\n".join(table) for table in (rows, memory, share)] + [note])
 
 
+def styles_table(count: int) -> str:
+    """Cold `timeline build`s of the same events written in each style (bench/generate.py), in
+    turns, five rounds, each build in a fresh process."""
+    from bench.generate import STYLES
+
+    with tempfile.TemporaryDirectory(prefix=f"bench-styles-{count}-") as top:
+        folders = {style: str(Path(top) / style) for style in STYLES}
+        for style, folder in folders.items():
+            Path(folder).mkdir()
+            _step("prepare", count, folder, style)
+        colds: dict[str, list[float]] = {style: [] for style in STYLES}
+        for _ in range(5):
+            for style, folder in folders.items():
+                colds[style].append(_step("oneshot", count, folder)["cold"])
+    base = median(colds["generator"])
+    rows = [
+        f"| {count:,} events, cold `timeline build` | median (s) | / generator style | each round (s) |",
+        "|---|---:|---:|---|",
+    ]
+    for style in STYLES:
+        each = ", ".join(f"{t:.2f}" for t in colds[style])
+        rows.append(f"| {style} | {median(colds[style]):.3f} | {median(colds[style]) / base:.2f}x | {each} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -126,8 +152,13 @@ def main() -> None:
         "--sizes", type=lambda text: [int(n) for n in text.split(",")], default=[100, 1000, 10000]
     )
     parser.add_argument("--serve", action="store_true", help="benchmark serving instead of building")
+    parser.add_argument(
+        "--styles", type=int, metavar="EVENTS", help="cold builds of EVENTS events in each YAML style"
+    )
     args = parser.parse_args()
-    if args.serve:
+    if args.styles:
+        print(styles_table(args.styles))
+    elif args.serve:
         from bench.serving import table
 
         print(table())

@@ -6,6 +6,7 @@ Run by bench/run.py; each run is its own process so that its peak memory is its 
 from __future__ import annotations
 
 import json
+import re
 import resource
 import shutil
 import sys
@@ -25,15 +26,19 @@ def _timed(action: Any) -> float:
     return time.perf_counter() - started
 
 
-def prepare(folder: Path, count: int) -> None:
-    """original.yaml, and beside it the same with one event's title edited and one event removed."""
+def prepare(folder: Path, count: int, style: str = "generator") -> None:
+    """original.yaml, written in `style` (see generate.timeline), and beside it the same with one
+    event's title edited and one event removed."""
     source = folder / "original.yaml"
-    generate.write(source, count)
+    generate.write(source, count, style)
     text = source.read_text(encoding="utf-8")
-    edited = text.replace("  - id: event-000007\n    title: ", "  - id: event-000007\n    title: Edited ", 1)
+    # Found by their id lines, wherever the style puts the items.
+    edited = re.sub(r"(- id: event-000007\n *title: \"?)", r"\1Edited ", text, count=1)
     (folder / "edited.yaml").write_text(edited, encoding="utf-8")
-    start = text.index("  - id: event-000011\n")
-    removed = text[:start] + text[text.index("  - id: event-000012\n") :]
+    start = re.search(r"^ *- id: event-000011\n", text, re.MULTILINE)
+    end = re.search(r"^ *- id: event-000012\n", text, re.MULTILINE)
+    assert start is not None and end is not None
+    removed = text[: start.start()] + text[end.start() :]
     (folder / "removed.yaml").write_text(removed, encoding="utf-8")
 
 
@@ -167,6 +172,6 @@ if __name__ == "__main__":
     tool, count, folder = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     folder.mkdir(parents=True, exist_ok=True)
     if tool == "prepare":
-        prepare(folder, count)
+        prepare(folder, count, *sys.argv[4:5])
     else:
         json.dump(run(tool, count, folder), sys.stdout)
