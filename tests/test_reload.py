@@ -97,20 +97,22 @@ def test_an_unchanged_file_is_not_parsed_again(source: Path, monkeypatch: pytest
 def test_an_edit_reparses_only_the_changed_event(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reloader = Reloader(source)
     reloader.load()
-    import timeline.load
+    from timeline import quick_event
 
-    calls: list[int] = []
-    real = timeline.load.parse_event
+    read: list[str] = []
+    real = quick_event.read_many
 
-    def counting(text: str, path: str, line: int, index: int, *rest: Any, **options: Any) -> Event:
-        calls.append(index)
-        return real(text, path, line, index, *rest, **options)
+    def counting(texts: list[str], *rest: Any) -> list[Event | None]:
+        read.extend(text.split("\n", 1)[0] for text in texts)
+        return real(texts, *rest)
 
-    monkeypatch.setattr("timeline.reload.parse_event", counting)
+    monkeypatch.setattr("timeline.reload.quick_event.read_many", counting)
+    monkeypatch.setattr("timeline.reload.parse_event", lambda *a, **k: pytest.fail("read the full way"))
     monkeypatch.setattr("timeline.reload.parse_in_order", lambda *a, **k: pytest.fail("parsed in full"))
     source.write_text(MINIMAL + events(50, {20: "Edited"}), encoding="utf-8")
     assert [e.title for e in reloader.load().events if e.id == "e20"] == ["Edited"]
-    assert calls == [20]
+    assert read == ["  - id: e20"]
+    assert reloader.parsed == 1
 
 
 def test_a_first_load_reads_one_event_at_a_time(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import DATA, MINIMAL, ROOT, T0
-from timeline import history, plain_event, schema
+from timeline import history, quick_event, schema
 from timeline.load import parse
 from timeline.model import Event
 from timeline.publish import build
@@ -86,7 +86,7 @@ def test_both_readers_read_every_key_and_give_the_same_event() -> None:
     timeline = parse(MINIMAL + EVERY_KEY)
     full = timeline.events[0]
     articles = {article.file: article for article in timeline.articles}
-    fast = plain_event.read(EVERY_KEY, ZoneInfo(timeline.timezone), articles)
+    fast = quick_event.read(EVERY_KEY, ZoneInfo(timeline.timezone), articles)
     assert fast is not None, "the fast reader gave up on the plainest event with every key"
     assert fast == full
     for field in dataclasses.fields(Event):  # none at its default: no reader dropped a key

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 class Accelerators:
     # Reread only the events whose text changed since the last load (timeline.reload).
     incremental_reparse: bool = True
-    # Read plain YAML without libyaml, and common events straight into the model
-    # (timeline.plain_yaml, timeline.plain_event); anything else, and every problem, the full way.
+    # Read each event with rapidyaml straight into the model (timeline.quick_event); what it
+    # leaves, and every problem, the full way (libyaml, timeline.compose and the loader).
     quick_readers: bool = True
     # Keep rendered fragments between views and builds (timeline.memo).
     fragment_cache: bool = True

@@ -66,18 +66,13 @@ def _content_hash(event: Event) -> str:
     # Every field of the model, so that no field can be forgotten here. A field added since the
     # first version counts only once it is given: leaving it out at its default keeps every
     # digest already stored (and so every event's SEQUENCE) as it was.
-    fields = {
-        field.name: _canonical(value)
-        for field in dataclasses.fields(Event)
-        if (value := getattr(event, field.name)) != field.default or field.name in _FIRST_FIELDS
-    }
-    canonical = _CANONICAL.encode(fields)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-_FIRST_FIELDS = frozenset(
-    ("id", "title", "summary", "date", "certainty", "date_note", "location", "tags", "status", "sources")
-)
+    values = event.__dict__
+    fields = {}
+    for name, default, canonical in _FIELDS:
+        value = values[name]
+        if default is _ALWAYS or value != default:
+            fields[name] = canonical(value) if canonical is not None else value
+    return hashlib.sha256(_CANONICAL.encode(fields).encode()).hexdigest()
 
 
 def _canonical(value: object) -> object:
@@ -94,6 +89,22 @@ def _canonical(value: object) -> object:
     if value is None or isinstance(value, str | int | float):
         return value
     raise TypeError(f"no canonical form for the content hash of {type(value).__name__}")
+
+
+_ALWAYS = object()
+_FIRST_FIELDS = frozenset(
+    ("id", "title", "summary", "date", "certainty", "date_note", "location", "tags", "status", "sources")
+)
+# Text needs no conversion; the rest is converted by _canonical. Worked out once: the fields
+# are asked for every event of every build.
+_FIELDS = tuple(
+    (
+        field.name,
+        _ALWAYS if field.name in _FIRST_FIELDS else field.default,
+        None if field.type in ("str", "str | None") else _canonical,
+    )
+    for field in dataclasses.fields(Event)
+)
 
 
 # One encoder for all: json.dumps() with options builds a new one per call, a third of its cost.

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from timeline import plain_yaml, schema
+from timeline import schema
 from timeline import values as check
 from timeline.compose import (
     ALIAS,
@@ -51,7 +51,7 @@ T = TypeVar("T")
 # Characters XML 1.0 forbids even escaped (C0 controls but tab, newline and return; surrogates;
 # U+FFFE and U+FFFF: a feed containing one is rejected by every XML parser), and DEL, which
 # RFC 5545 forbids in a calendar's text (strict parsers reject the calendar).
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _ALLOWED_TAGS = {
     f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
@@ -110,13 +110,10 @@ def text_of(data: bytes | str, path: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def parse_in_order(
-    text: str, path: str, index_offset: int = 0, *, quick: bool = True
-) -> tuple[Timeline, list[Event]]:
-    """The timeline, and its events in the order the file lists them. Without `quick`, plain
-    YAML is composed by libyaml like any other (see Accelerators.quick_readers)."""
+def parse_in_order(text: str, path: str, index_offset: int = 0) -> tuple[Timeline, list[Event]]:
+    """The timeline, and its events in the order the file lists them."""
     try:
-        root, structure = _compose(text) if quick else compose(text)
+        root, structure = compose(text)
     except YamlSyntaxError as error:
         raise ValidationError([_syntax_problem(error.problem, path)]) from None
     except StructureError as error:
@@ -138,8 +135,6 @@ def parse_event(
     index: int,
     header: Timeline,
     first_line: dict[str, int],
-    *,
-    quick: bool = True,
 ) -> Event:
     """One event's text, cut from the events list at `line` of the file, as an Event.
 
@@ -147,7 +142,7 @@ def parse_event(
     their lines) is updated. Positions in problems are the file's.
     """
     try:
-        root, structure = _compose(text) if quick else compose(text)
+        root, structure = compose(text)
     except (YamlSyntaxError, StructureError):
         raise ValidationError([Problem(path, line, 1, f"events[{index}]", "not one event")]) from None
     reader = _Reader(path, index_offset=index, line_offset=line - 1)
@@ -158,12 +153,6 @@ def parse_event(
             reader.problems or [Problem(path, line, 1, f"events[{index}]", "not one event")]
         )
     return events[0]
-
-
-def _compose(text: str) -> tuple[Node | None, list[tuple[int, int, str]]]:
-    """timeline.compose.compose(), faster for the plain YAML most files are written in."""
-    root = plain_yaml.compose(text)
-    return (root, []) if root is not None else compose(text)
 
 
 def _too_big(size: int) -> str:
@@ -328,7 +317,7 @@ class _Reader:
         if node.__class__ is ScalarNode and node.tag == STR:
             # The common case first, for speed: the checks below, in one go.
             value = node.value.strip()
-            if value and len(value) <= limit and not _XML_FORBIDDEN.search(value):
+            if value and len(value) <= limit and not FORBIDDEN_IN_TEXT.search(value):
                 return value  # type: ignore[no-any-return]
         if node is None:
             return None
@@ -341,7 +330,7 @@ class _Reader:
         if not value:
             self.problem(node, where, "must not be empty")
             return None
-        bad = _XML_FORBIDDEN.search(value)
+        bad = FORBIDDEN_IN_TEXT.search(value)
         if bad:
             self.problem(
                 node,

@@ -22,7 +22,7 @@ from operator import attrgetter, is_, not_
 from pathlib import Path
 
 from timeline import parallel as parallel_work
-from timeline import plain_event
+from timeline import quick_event
 from timeline.errors import ValidationError
 from timeline.load import MAX_TAGS, parse_event, parse_in_order, read, text_of
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
@@ -51,8 +51,8 @@ class Reloader:
         """`prepare` is called on each event parsed afresh, in the process that parsed it: what
         it computes and keeps on the event (the history's digests) is shared with a second core
         along with the parsing. Without `incremental`, every load is one full parse of the whole
-        file, with nothing kept from the last; without `quick`, YAML is read by libyaml only,
-        never by plain_yaml or plain_event (see Accelerators)."""
+        file, with nothing kept from the last; without `quick`, every event is read by libyaml
+        and the loader, never by timeline.quick_event (see Accelerators)."""
         self.path = path
         self.prepare = prepare
         self.incremental, self.quick = incremental, quick
@@ -76,7 +76,7 @@ class Reloader:
         data = read(self.path)
         file = _digest(data)
         if not self.incremental:
-            whole, in_order = parse_in_order(text_of(data, str(self.path)), str(self.path), quick=self.quick)
+            whole, in_order = parse_in_order(text_of(data, str(self.path)), str(self.path))
             self._file, self.parsed = file, len(in_order)
             return whole
         if file == self._file and self._timeline is not None:
@@ -89,7 +89,7 @@ class Reloader:
         if timeline is None:
             # Anything the pieces could not read: the full parse reports it exactly.
             text = text_of(data, str(self.path))
-            timeline, in_order = parse_in_order(text, str(self.path), quick=self.quick)
+            timeline, in_order = parse_in_order(text, str(self.path))
             self._remember(_split(unmarked), in_order, timeline)
             self.parsed = len(in_order)
         self._file, self._timeline = file, timeline
@@ -105,7 +105,7 @@ class Reloader:
         header, pieces, starts = split
         if header != self._header or self._header_timeline is None:
             try:
-                self._header_timeline = parse_in_order(header + "  []\n", str(self.path), quick=self.quick)[0]
+                self._header_timeline = parse_in_order(header + "  []\n", str(self.path))[0]
             except ValidationError:
                 return None
             self._header, self._pieces = header, {}
@@ -205,13 +205,16 @@ class Reloader:
         ids: dict[str, int] = {}
         events = []
         try:
-            for i in indexes:
-                text = str(pieces[i], "utf-8")
-                # Written the common way, an event is read straight into the model; anything
-                # else (and any problem) the full way, which says what and where.
-                event = plain_event.read(text, zone, articles) if self.quick else None
+            texts = [str(pieces[i], "utf-8") for i in indexes]
+            # Read quickly, straight into the model; anything the quick reader leaves (and any
+            # problem) the full way, which says what and where.
+            quick: list[Event | None] = [None] * len(texts)
+            if self.quick:
+                with quick_event.quietly():
+                    quick = quick_event.read_many(texts, zone, articles)
+            for i, text, event in zip(indexes, texts, quick, strict=True):
                 if event is None or event.id in ids:
-                    event = parse_event(text, path, lines[i], i, header, ids, quick=self.quick)
+                    event = parse_event(text, path, lines[i], i, header, ids)
                 else:
                     ids[event.id] = lines[i]  # its id is on its first line
                 events.append(event)
