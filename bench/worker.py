@@ -66,7 +66,7 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
         # nothing back) or of the baseline; bench/run.py alternates the two, round by round.
         make: Callable[[Path, Path], object]
         if tool == "oneshot":
-            from timeline.publish import build as one_shot
+            from timeline.build.publish import build as one_shot
 
             make = one_shot
         else:
@@ -90,7 +90,7 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
             from bench import naive_baseline
 
             return lambda: naive_baseline.build(source, out)
-        from timeline.publish import Publisher
+        from timeline.build.publish import Publisher
 
         return Publisher(source, out).build
 
@@ -103,7 +103,7 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
     results["cold_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["unchanged"] = median(_timed(build) for _ in range(times))
     if tool != "baseline":
-        from timeline.watch import SourceWatcher
+        from timeline.daemon.watch import SourceWatcher
 
         watcher = SourceWatcher(source)
         watcher.seen()
@@ -119,7 +119,7 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
                 build()
         results[scenario] = median(samples)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # The forked worker of a large build (timeline.parallel) is a process of its own.
+    # The forked worker of a large build (timeline.build.parallel) is a process of its own.
     results["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if tool != "baseline":
         results["shares"] = shares(source)
@@ -134,11 +134,11 @@ def shares(source: Path) -> dict[str, float]:
     from datetime import UTC, datetime
 
     from timeline import history
-    from timeline.memo import Memo
+    from timeline.build.memo import Memo
+    from timeline.build.publish import _without_cycle_collection
     from timeline.model import History
-    from timeline.publish import _without_cycle_collection
-    from timeline.reload import Reloader
     from timeline.render import channel, feeds, html, ical, jsonfeed
+    from timeline.source.reload import Reloader
 
     seconds: dict[str, float] = {}
 

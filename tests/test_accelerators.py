@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from bench import generate
 from tests.conftest import DATA, ROOT, T0
 from tests.test_stored_entries import steps
-from timeline import accelerators, parallel
-from timeline.accelerators import NONE, Accelerators
-from timeline.publish import Publisher, build
+from timeline.build import accelerators, parallel
+from timeline.build.accelerators import NONE, Accelerators
+from timeline.build.publish import Publisher, build
 
 TODAY = date(2026, 12, 1)
 CORPUS = [ROOT / "events.yaml", *sorted((DATA / "valid").glob("*.yaml")), DATA / "old-store" / "events.yaml"]

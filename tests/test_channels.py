@@ -15,13 +15,13 @@ from lxml import etree
 from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
 from tests.test_render import features_with_history
 from timeline import history
-from timeline.load import load, parse
-from timeline.memo import Memo
+from timeline.build.memo import Memo
+from timeline.build.publish import DATED, render_all
 from timeline.model import History
-from timeline.publish import DATED, render_all
 from timeline.render import channel, feeds, ical
 from timeline.render.channel import Channel, archive_pages, changes_channel, on_this_day_channel
 from timeline.render.pieces import Pieces
+from timeline.source.load import load, parse
 
 
 def titles(data: bytes) -> list[str]:

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tests.conftest import ROOT, SEEDS
-from timeline.load import load
 from timeline.model import Certainty, Event
+from timeline.source.load import load
 
 TIMELINE = load(ROOT / "events.yaml")
 

@@ -24,8 +24,8 @@ from lxml import etree, html
 from tests.conftest import MINIMAL, T0, event_yaml
 from tests.daemon import start
 from timeline import history
-from timeline.outputs import ABANDONED_AFTER
-from timeline.publish import build
+from timeline.build.outputs import ABANDONED_AFTER
+from timeline.build.publish import build
 
 pytestmark = pytest.mark.slow
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -8,8 +8,8 @@ import pytest
 
 from tests.conftest import FEATURES
 from tests.test_render import features_with_history
-from timeline.filters import Filter, FilterError, parse, render
-from timeline.load import load
+from timeline.serve.filters import Filter, FilterError, parse, render
+from timeline.source.load import load
 
 TIMELINE = load(FEATURES)
 

@@ -8,9 +8,9 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.test_render import features_with_history
-from timeline import filters
-from timeline.publish import render_all
+from timeline.build.publish import render_all
 from timeline.render import formats
+from timeline.serve import filters
 
 
 def test_every_output_of_a_build_has_a_registered_format() -> None:

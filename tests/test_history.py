@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
 from timeline import history
 from timeline.errors import HistoryError
-from timeline.load import load, parse
 from timeline.model import History, Revision
+from timeline.source.load import load, parse
 
 T1 = T0 + timedelta(days=1)
 T2 = T0 + timedelta(days=2)

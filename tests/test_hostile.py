@@ -25,9 +25,9 @@ from bench import generate
 from tests.conftest import MINIMAL, T0, event_yaml
 from tests.daemon import Daemon, start
 from timeline import history
+from timeline.build.outputs import ABANDONED_AFTER
+from timeline.build.publish import build
 from timeline.errors import PublishError
-from timeline.outputs import ABANDONED_AFTER
-from timeline.publish import build
 
 pytestmark = pytest.mark.slow
 

@@ -19,11 +19,11 @@ from markupsafe import escape
 from tests.conftest import FEATURES, MINIMAL, ROOT
 from tests.test_render import features_with_history
 from timeline import history
-from timeline.load import load, parse
-from timeline.memo import Memo
+from timeline.build.memo import Memo
 from timeline.model import History, Timeline
 from timeline.render import axis, html
 from timeline.render.pieces import whole
+from timeline.source.load import load, parse
 
 PAGE = ROOT / "feeds" / "index.html"
 

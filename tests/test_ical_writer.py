@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from tests.conftest import FEATURES, ROOT, T0
 from tests.test_properties import documents
 from timeline import history
-from timeline.load import load, parse
 from timeline.model import Event, History, Precision, Revision, Timeline
 from timeline.render import prose
 from timeline.render.ical import vevent
+from timeline.source.load import load, parse
 
 STATUS = {"confirmed": "CONFIRMED", "planned": "TENTATIVE", "cancelled": "CANCELLED"}
 

@@ -17,8 +17,8 @@ import pytest
 from tests.clients import KHAL_CONFIG, program, run
 from tests.conftest import GOLDEN, ROOT
 from tests.daemon import start
-from timeline.load import load
-from timeline.publish import build
+from timeline.build.publish import build
+from timeline.source.load import load
 
 pytestmark = pytest.mark.interop
 FEEDS = ROOT / "feeds"

@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import DATA, FEATURES, MINIMAL, ROOT, event_yaml
 from timeline.errors import TimelineError, ValidationError
-from timeline.load import load, parse
 from timeline.model import Certainty, Precision, Status
+from timeline.source.load import load, parse
 
 INVALID = sorted((DATA / "invalid").glob("*.yaml"))
 
@@ -95,7 +95,7 @@ def test_a_missing_file_is_a_user_error_not_a_traceback(tmp_path: Path) -> None:
 
 
 def test_a_file_over_the_size_limit_is_refused_before_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("timeline.load.MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr("timeline.source.load.MAX_FILE_BYTES", 1000)
     with pytest.raises(ValidationError, match=r"events.yaml:1:1: the file is 0 MiB, more than the 0 MiB"):
         parse(b"#" * 2000)
 
@@ -176,7 +176,7 @@ def test_an_event_with_more_than_50_sources_is_refused() -> None:
 
 
 def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
-    from timeline.load import MAX_FILE_BYTES
+    from timeline.source.load import MAX_FILE_BYTES
 
     path = tmp_path / "events.yaml"
     with path.open("wb") as handle:

@@ -7,7 +7,7 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from timeline.memo import Key, Memo
+from timeline.build.memo import Key, Memo
 
 
 def counting(calls: list[str], name: str, make: Callable[[], str] | None = None) -> Callable[[], str]:

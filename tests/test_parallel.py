@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from timeline import parallel
+from timeline.build import parallel
 
 
 def pid_and(value: int) -> tuple[int, int]:

@@ -16,10 +16,10 @@ from lxml import etree
 
 from tests.conftest import T0
 from timeline import history
+from timeline.build.publish import render_all
 from timeline.errors import ValidationError
-from timeline.load import parse
 from timeline.model import History, Precision
-from timeline.publish import render_all
+from timeline.source.load import parse
 
 # Text a person could type: no controls, surrogates, unassigned code points or line separators.
 TEXT = st.text(

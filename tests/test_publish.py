@@ -16,11 +16,11 @@ import pytest
 
 from tests.conftest import MINIMAL, T0, event_yaml
 from timeline import history as history_store
-from timeline import parallel, publish
-from timeline.atomic import write_atomic
+from timeline.build import parallel, publish
+from timeline.build.atomic import write_atomic
+from timeline.build.memo import Memo
+from timeline.build.publish import DATED, Publisher, build
 from timeline.errors import PublishError, ValidationError
-from timeline.memo import Memo
-from timeline.publish import DATED, Publisher, build
 from timeline.render import feeds
 
 FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml", "index.html"]
@@ -159,7 +159,7 @@ def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
         return real_mkstemp(prefix=prefix, suffix=suffix, dir=dir)
 
     # Simulated: CI runs as root, which no chmod can stop.
-    monkeypatch.setattr("timeline.atomic.tempfile.mkstemp", read_only_out)
+    monkeypatch.setattr("timeline.build.atomic.tempfile.mkstemp", read_only_out)
     with pytest.raises(PublishError) as caught:
         build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert str(caught.value) == (
@@ -187,7 +187,7 @@ def test_pieces_written_only_in_part_by_each_system_call_still_make_the_whole_fi
         calls.append(len(buffers))
         return writev(fd, [bytes(b"".join(buffers)[:7])])
 
-    monkeypatch.setattr("timeline.atomic.os.writev", a_few_bytes_at_a_time)
+    monkeypatch.setattr("timeline.build.atomic.os.writev", a_few_bytes_at_a_time)
     pieces = [b"", *(f"piece {n}; ".encode() for n in range(3000)), b"", "đồng".encode()]
     write_atomic(tmp_path / "out", pieces)
     assert (tmp_path / "out").read_bytes() == b"".join(pieces)
@@ -202,7 +202,7 @@ def test_a_failed_write_keeps_the_old_file_whole(
     def full_disk(src: str, dst: str) -> None:
         raise OSError(28, os.strerror(28), dst)
 
-    monkeypatch.setattr("timeline.atomic.os.replace", full_disk)
+    monkeypatch.setattr("timeline.build.atomic.os.replace", full_disk)
     with pytest.raises(PublishError, match="No space left on device"):
         build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert snapshot(out) == before
@@ -222,7 +222,7 @@ def test_an_output_that_cannot_be_flushed_is_reported_and_left_as_it_was(
             raise OSError(28, os.strerror(28), "timeline.ics")
         fsync(fd)
 
-    monkeypatch.setattr("timeline.atomic.os.fsync", full_disk_for_the_calendar)
+    monkeypatch.setattr("timeline.build.atomic.os.fsync", full_disk_for_the_calendar)
     with pytest.raises(PublishError, match=r"timeline.ics: cannot write \(No space left on device\)"):
         build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert (out / "timeline.ics").read_bytes() == before["timeline.ics"][0]
@@ -290,7 +290,7 @@ def test_a_deleted_history_keeps_every_id_and_uid(write_events: Callable[[str], 
 @pytest.fixture
 def forked(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each parallel.both() of the test was asked to fork; forking pays from 10 events."""
-    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.build.parallel.WORTH_IT", 10)
     asked: list[bool] = []
     both = parallel.both
 
@@ -319,7 +319,7 @@ def test_a_one_shot_build_does_not_hand_back_what_the_second_core_made(
 ) -> None:
     """`timeline build` ends with the build: pickling the worker's fragments for a memo that no
     build will ask would cost a tenth of it at 10,000 events."""
-    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.build.parallel.WORTH_IT", 10)
 
     def never(self: Memo, mark: int) -> Any:
         raise AssertionError("a one-shot build asked for what the worker made")
@@ -339,7 +339,7 @@ def test_after_a_build_shared_with_a_second_core_an_edit_makes_only_what_it_chan
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What the worker made (archive pages, anniversaries) is remembered by this process too."""
-    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.build.parallel.WORTH_IT", 10)
     source = tmp_path / "events.yaml"
     events = "".join(event_yaml(f"e{i}", date=f"{1900 + i}-01-0{1 + i % 9}") for i in range(120))
     source.write_text(MINIMAL + events, encoding="utf-8")
@@ -420,7 +420,7 @@ def test_on_this_day_is_made_again_only_when_the_day_or_an_event_it_announces_ch
 def test_a_build_shared_with_a_second_core_writes_the_history_before_any_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.build.parallel.WORTH_IT", 10)
     source, out = tmp_path / "events.yaml", tmp_path / "out"
     events = "".join(event_yaml(f"e{i}", date=f"{1900 + i}-01-0{1 + i % 9}") for i in range(120))
     source.write_text(MINIMAL + events, encoding="utf-8")
@@ -441,7 +441,7 @@ def test_a_build_shared_with_a_second_core_writes_the_history_before_any_output(
 def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.build.parallel.WORTH_IT", 10)
     source = tmp_path / "events.yaml"
     header = MINIMAL.replace("events:\n", "feed_entries: 5\nevents:\n")
     source.write_text(header + "".join(event_yaml(f"e{i}", date=f"{1900 + i}") for i in range(60)))

@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 
 from bench import generate
 from tests.conftest import DATA, ROOT
-from timeline import quick_event
 from timeline.errors import ValidationError
-from timeline.load import parse_event, parse_in_order
 from timeline.model import Event, Timeline
-from timeline.reload import Reloader, _split
+from timeline.source import quick_event
+from timeline.source.load import parse_event, parse_in_order
+from timeline.source.reload import Reloader, _split
 
 T = TypeVar("T")
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import event_yaml
-from timeline import record
+from timeline.build import record
+from timeline.build.publish import build
 from timeline.history import history_path
 from timeline.model import Timeline
-from timeline.publish import build
-from timeline.reload import Reloader
+from timeline.source.reload import Reloader
 
 D0 = date(2026, 11, 23)
 

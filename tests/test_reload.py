@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import MINIMAL, ROOT, event_yaml
 from timeline.errors import ValidationError
-from timeline.load import load
 from timeline.model import Event, _make_index, event_index
-from timeline.reload import Reloader
+from timeline.source.load import load
+from timeline.source.reload import Reloader
 
 
 def events(count: int, changed: dict[int, str] | None = None) -> str:
@@ -90,14 +90,14 @@ def test_an_index_carried_across_edits_is_the_index_made_afresh(source: Path) ->
 def test_an_unchanged_file_is_not_parsed_again(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reloader = Reloader(source)
     first = reloader.load()
-    monkeypatch.setattr("timeline.reload.parse_in_order", lambda *a, **k: pytest.fail("parsed again"))
+    monkeypatch.setattr("timeline.source.reload.parse_in_order", lambda *a, **k: pytest.fail("parsed again"))
     assert reloader.load() is first
 
 
 def test_an_edit_reparses_only_the_changed_event(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reloader = Reloader(source)
     reloader.load()
-    from timeline import quick_event
+    from timeline.source import quick_event
 
     read: list[str] = []
     real = quick_event.read_many
@@ -106,9 +106,13 @@ def test_an_edit_reparses_only_the_changed_event(source: Path, monkeypatch: pyte
         read.extend(text.split("\n", 1)[0] for text in texts)
         return real(texts, *rest)
 
-    monkeypatch.setattr("timeline.reload.quick_event.read_many", counting)
-    monkeypatch.setattr("timeline.reload.parse_event", lambda *a, **k: pytest.fail("read the full way"))
-    monkeypatch.setattr("timeline.reload.parse_in_order", lambda *a, **k: pytest.fail("parsed in full"))
+    monkeypatch.setattr("timeline.source.reload.quick_event.read_many", counting)
+    monkeypatch.setattr(
+        "timeline.source.reload.parse_event", lambda *a, **k: pytest.fail("read the full way")
+    )
+    monkeypatch.setattr(
+        "timeline.source.reload.parse_in_order", lambda *a, **k: pytest.fail("parsed in full")
+    )
     source.write_text(MINIMAL + events(50, {20: "Edited"}), encoding="utf-8")
     assert [e.title for e in reloader.load().events if e.id == "e20"] == ["Edited"]
     assert read == ["  - id: e20"]
@@ -116,15 +120,15 @@ def test_an_edit_reparses_only_the_changed_event(source: Path, monkeypatch: pyte
 
 
 def test_a_first_load_reads_one_event_at_a_time(source: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import timeline.load
+    import timeline.source.load
 
-    real = timeline.load.parse_in_order
+    real = timeline.source.load.parse_in_order
 
     def header_only(text: str, path: str, index_offset: int = 0, **options: Any) -> Any:
         assert text.endswith("events:\n  []\n"), "only the header is parsed whole"
         return real(text, path, index_offset, **options)
 
-    monkeypatch.setattr("timeline.reload.parse_in_order", header_only)
+    monkeypatch.setattr("timeline.source.reload.parse_in_order", header_only)
     assert Reloader(source).load() == load(source)
 
 
@@ -160,8 +164,8 @@ def test_the_shipped_file_reloads_to_the_same_timeline(tmp_path: Path) -> None:
 def test_a_load_shared_with_a_second_core_equals_a_full_parse(
     source: Path, monkeypatch: pytest.MonkeyPatch, edit: int | None
 ) -> None:
-    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
-    monkeypatch.setattr("timeline.reload._CHUNK", 5)  # ten chunks, taken by whichever core is free
+    monkeypatch.setattr("timeline.build.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.source.reload._CHUNK", 5)  # ten chunks, taken by whichever core is free
     reloader = Reloader(source)
     first = reloader.load(parallel=True)
     assert reloader.parsed == 50
@@ -176,7 +180,7 @@ def test_a_load_shared_with_a_second_core_equals_a_full_parse(
 def test_a_problem_in_the_half_parsed_over_there_is_reported_as_by_a_full_parse(
     source: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.build.parallel.WORTH_IT", 10)
     source.write_text(MINIMAL + events(50).replace("date: 1945", "date: 1945-13"), encoding="utf-8")
     with pytest.raises(ValidationError) as shared:
         Reloader(source).load(parallel=True)
@@ -188,8 +192,8 @@ def test_a_problem_in_the_half_parsed_over_there_is_reported_as_by_a_full_parse(
 def test_chunks_taken_by_a_worker_that_dies_are_parsed_here(
     source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("timeline.parallel.WORTH_IT", 10)
-    monkeypatch.setattr("timeline.reload._CHUNK", 5)
+    monkeypatch.setattr("timeline.build.parallel.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.source.reload._CHUNK", 5)
     parent, parse = os.getpid(), Reloader._parse
 
     def dies_on_its_second_chunk(self: Reloader, *args: Any) -> Any:

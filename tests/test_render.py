@@ -16,9 +16,9 @@ from lxml import etree
 
 from tests.conftest import FEATURES, GOLDEN, MINIMAL, T0, event_yaml
 from timeline import history
-from timeline.load import load, parse
+from timeline.build.publish import render_all
 from timeline.model import History, Precision, Timeline
-from timeline.publish import render_all
+from timeline.source.load import load, parse
 
 T1 = T0 + timedelta(hours=5)
 OUTPUTS = ("timeline.atom", "timeline.ics", "timeline.json", "timeline.rss")

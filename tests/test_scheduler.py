@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from timeline.scheduler import Scheduler, _guarded, valid_cron
-from timeline.watch import SourceWatcher
+from timeline.daemon.scheduler import Scheduler, _guarded, valid_cron
+from timeline.daemon.watch import SourceWatcher
 
 
 def test_the_watcher_sees_a_change_of_content(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ def test_a_job_that_raises_is_logged_and_does_not_propagate(caplog: pytest.LogCa
     def broken() -> None:
         raise RuntimeError("boom")
 
-    with caplog.at_level(logging.ERROR, logger="timeline.scheduler"):
+    with caplog.at_level(logging.ERROR, logger="timeline.daemon.scheduler"):
         _guarded(broken)()
     assert caplog.records[0].getMessage() == "job broken failed; the daemon keeps running"
     assert caplog.records[0].exc_info is not None

@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import DATA, MINIMAL, ROOT, T0
-from timeline import history, quick_event, schema
-from timeline.load import parse
+from timeline import history
+from timeline.build.publish import build
 from timeline.model import Event
-from timeline.publish import build
+from timeline.source import quick_event, schema
+from timeline.source.load import parse
 
 INVALID = sorted((DATA / "invalid").glob("*.yaml"))
 VALID = [ROOT / "events.yaml", *sorted((DATA / "valid").glob("*.yaml")), DATA / "old-store" / "events.yaml"]
@@ -131,7 +132,7 @@ def test_editing_each_key_alone_moves_exactly_that_events_stamps_in_every_format
 
 def test_the_readme_table_is_the_schemas() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert schema.readme_table() in readme, "paste timeline.schema.readme_table() into the README"
+    assert schema.readme_table() in readme, "paste timeline.source.schema.readme_table() into the README"
 
 
 def test_the_shipped_json_schema_is_what_timeline_schema_prints() -> None:

@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import FEATURES, event_yaml
 from tests.daemon import Daemon, start
-from timeline import record
-from timeline.server import _accepts_gzip, _not_modified
+from timeline.build import record
+from timeline.serve.server import _accepts_gzip, _not_modified
 
 MEDIA_TYPES = {
     "/timeline.atom": "application/atom+xml; charset=utf-8",

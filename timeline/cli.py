@@ -58,7 +58,7 @@ def cli() -> None:
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False), default="events.yaml")
 def validate(source: Path) -> None:
     """Check SOURCE and list every problem with its line and column."""
-    from timeline.load import load
+    from timeline.source.load import load
 
     with _user_errors():
         timeline = load(source)
@@ -69,7 +69,7 @@ def validate(source: Path) -> None:
 def schema() -> None:
     """Print events.yaml's JSON Schema, for editors and other tools (the repo ships it as
     events.schema.json)."""
-    from timeline.schema import json_schema_text
+    from timeline.source.schema import json_schema_text
 
     click.echo(json_schema_text(), nl=False)
 
@@ -86,9 +86,9 @@ def schema() -> None:
 )
 def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
     """Render every output into OUT, rewriting only the files that changed."""
-    from timeline.accelerators import from_environment
+    from timeline.build.accelerators import from_environment
+    from timeline.build.record import up_to_date
     from timeline.history import history_path
-    from timeline.record import up_to_date
 
     day = today.date() if today else None
     skip = from_environment().skip_unchanged_builds
@@ -97,7 +97,7 @@ def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
         # and no renderer imported to find that out.
         click.echo(f"{events} events -> {out}/: wrote nothing (all up to date).")
         return
-    from timeline.publish import build as run_build
+    from timeline.build.publish import build as run_build
 
     with _user_errors():
         result = run_build(source, out, check=check, today=day)
@@ -124,7 +124,7 @@ def list_events(source: Path) -> None:
 
     ~ marks an inferred or approximate date, ? a planned event, x a cancelled one.
     """
-    from timeline.load import load
+    from timeline.source.load import load
 
     with _user_errors():
         timeline = load(source)
@@ -170,9 +170,9 @@ def serve(
     Rebuilds when the events file changes, on the cron schedule, and on SIGHUP; SIGTERM or
     SIGINT stop it cleanly. A bad edit is logged and the last good outputs stay served.
     """
-    from timeline.daemon import ServeOptions
-    from timeline.daemon import serve as run_daemon
-    from timeline.scheduler import valid_cron
+    from timeline.daemon.main import ServeOptions
+    from timeline.daemon.main import serve as run_daemon
+    from timeline.daemon.scheduler import valid_cron
 
     try:
         valid_cron(rebuild_cron, "UTC")

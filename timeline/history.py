@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from timeline.atomic import write_atomic
+from timeline.build.atomic import write_atomic
+from timeline.build.memo import Memo
 from timeline.errors import HistoryError
-from timeline.memo import Memo
 from timeline.model import (
     Article,
     Certainty,
@@ -36,7 +36,7 @@ from timeline.model import (
     marked_label,
     remembered,
 )
-from timeline.reading import MAX_HISTORY_FILE, NotRegular, TooLarge, read_regular_file
+from timeline.source.reading import MAX_HISTORY_FILE, NotRegular, TooLarge, read_regular_file
 
 FORMAT_VERSION = 1
 MAX_CHANGES = 1000  # the change log keeps this many; the changes feed shows the newest

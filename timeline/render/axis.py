@@ -17,7 +17,7 @@ from html import escape
 from itertools import groupby
 from operator import itemgetter
 
-from timeline.memo import Key, Memo
+from timeline.build.memo import Key, Memo
 from timeline.model import Certainty, Event, Precision, Status, Timeline, event_index
 
 WIDTH = 1000

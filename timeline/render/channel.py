@@ -18,7 +18,7 @@ from operator import attrgetter, itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from timeline.memo import Memo
+from timeline.build.memo import Memo
 from timeline.model import (
     EPOCH,
     Event,

@@ -11,7 +11,7 @@ from functools import partial
 
 from feedgen.feed import FeedGenerator
 
-from timeline.memo import Memo
+from timeline.build.memo import Memo
 from timeline.render.channel import Channel, Entry
 
 _MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}

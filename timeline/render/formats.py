@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from timeline.memo import Memo
+from timeline.build.memo import Memo
 from timeline.model import History, Timeline
 from timeline.render import feeds, ical, jsonfeed
 from timeline.render.channel import Channel, View, events_channel

@@ -12,7 +12,7 @@ from itertools import chain, groupby, repeat
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from timeline.memo import Key, Memo
+from timeline.build.memo import Key, Memo
 from timeline.model import Certainty, Event, History, Status, Timeline, event_index
 from timeline.render import axis, prose
 from timeline.render.channel import views

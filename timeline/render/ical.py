@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from timeline.memo import Key, Memo
+from timeline.build.memo import Key, Memo
 from timeline.model import (
     CHRONOLOGICAL,
     DateOrder,

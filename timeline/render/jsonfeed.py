@@ -6,7 +6,7 @@ import json
 from functools import partial
 from typing import Any
 
-from timeline.memo import Memo
+from timeline.build.memo import Memo
 from timeline.render.channel import Channel, Entry
 from timeline.render.prose import rfc3339
 

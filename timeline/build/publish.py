@@ -18,14 +18,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from timeline import history as history_store
-from timeline import parallel as parallel_work
-from timeline import record
-from timeline.accelerators import Accelerators, from_environment
-from timeline.atomic import read_or_none
+from timeline.build import parallel as parallel_work
+from timeline.build import record
+from timeline.build.accelerators import Accelerators, from_environment
+from timeline.build.atomic import read_or_none
 from timeline.errors import BuildStopped, PublishError
-from timeline.memo import NOTHING_MADE, Forgetful, Key, Made, Memo
+from timeline.build.memo import NOTHING_MADE, Forgetful, Key, Made, Memo
 from timeline.model import History, Timeline
-from timeline.outputs import (
+from timeline.build.outputs import (
     Collected,
     Folder,
     Gated,
@@ -35,7 +35,7 @@ from timeline.outputs import (
     remove_abandoned_temporaries,
     stamp_of,
 )
-from timeline.reload import Reloader
+from timeline.source.reload import Reloader
 from timeline.render import channel, feeds, formats, html, ical, jsonfeed, opml
 from timeline.render.pieces import Content
 
@@ -92,7 +92,7 @@ def render_into(
 ) -> None:
     """Make every output and put it into `outputs`, skipping those the memo says are made and
     `outputs` still holds; `first` is done before any output is put. With `parallel`, a second
-    core (see timeline.parallel) makes some of them and puts them itself once `first` is done
+    core (see timeline.build.parallel) makes some of them and puts them itself once `first` is done
     here; the bytes are the same. Without `keep`, what the second core made is not handed
     back to the memo: a build that ends the process (`timeline build`) has no use for it.
     Between outputs, BuildStopped is raised once `stop()` says so (a second core is stopped)."""
@@ -389,9 +389,9 @@ def build(
 
     `now` stamps what changed (default: the clock); `today` is the day the dated outputs are
     built for (default: today in the timeline's time zone). With `parallel`, a build that has
-    thousands of events to parse or render uses a second core (timeline.parallel). Once
+    thousands of events to parse or render uses a second core (timeline.build.parallel). Once
     `stop()` says so, the build raises BuildStopped before its next output. `accelerators`
-    (default: from the environment, see timeline.accelerators) may be switched off: the bytes
+    (default: from the environment, see timeline.build.accelerators) may be switched off: the bytes
     are the same.
     """
     speed = accelerators or from_environment()

@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from timeline import values
 from timeline.model import Certainty, Status
+from timeline.source import values
 
 
 @dataclass(frozen=True)

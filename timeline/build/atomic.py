@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from timeline.reading import read_regular_file
+from timeline.source.reading import read_regular_file
 
 
 def write_atomic(path: Path, data: bytes | Sequence[bytes | memoryview]) -> None:

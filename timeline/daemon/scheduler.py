@@ -16,7 +16,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-log = logging.getLogger("timeline.scheduler")
+log = logging.getLogger("timeline.daemon.scheduler")
 
 WATCH = "watch"
 NIGHTLY = "nightly-rebuild"

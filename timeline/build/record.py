@@ -19,13 +19,13 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from timeline.atomic import write_atomic
-from timeline.outputs import Stamp, stamp_of
-from timeline.reading import MAX_EVENTS_FILE, read_regular_file
+from timeline.build.atomic import write_atomic
+from timeline.build.outputs import Stamp, stamp_of
+from timeline.source.reading import MAX_EVENTS_FILE, read_regular_file
 
 RECORD = ".timeline-build"  # JSON, but not named .json: nothing in the folder may look like a feed
 FORMAT = 2  # 2: the history known by its file's stamp, not its digest
-_CODE = Path(__file__).resolve().parent
+_CODE = Path(__file__).resolve().parent.parent  # the whole timeline package
 _LIBRARIES = ("yaml", "dateutil", "feedgen", "lxml", "icalendar", "jinja2", "markupsafe", "tzdata")
 
 

@@ -27,9 +27,10 @@ from typing import TypeVar
 import ryml
 from ryml import _ryml
 
-from timeline import values as check
-from timeline.compose import NULLS
-from timeline.load import (
+from timeline.model import Article, Certainty, Event, EventDate, Precision, Source, Status
+from timeline.source import values as check
+from timeline.source.compose import NULLS
+from timeline.source.load import (
     EVENT_KEYS,
     FORBIDDEN_IN_TEXT,
     MAX_SOURCES_PER_EVENT,
@@ -37,7 +38,6 @@ from timeline.load import (
     MAX_TEXT,
     REQUIRED_EVENT_KEYS,
 )
-from timeline.model import Article, Certainty, Event, EventDate, Precision, Source, Status
 
 # What a key's value can be here: text, a list, or a mapping of keys to values.
 Value = str | list["Value"] | dict[str, "Value"]

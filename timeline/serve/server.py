@@ -1,4 +1,4 @@
-"""HTTP: a plain ASGI app answering from the in-memory snapshot (timeline.listen runs it). Only
+"""HTTP: a plain ASGI app answering from the in-memory snapshot (timeline.serve.listen runs it). Only
 GET, HEAD and OPTIONS; only the paths the snapshot holds; nothing else."""
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from timeline import filters
-from timeline.filters import FilterError
-from timeline.snapshot import Representation
-from timeline.status import Status
+from timeline.serve import filters
+from timeline.serve.filters import FilterError
+from timeline.serve.snapshot import Representation
+from timeline.serve.status import Status
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-log = logging.getLogger("timeline.server")
+log = logging.getLogger("timeline.serve.server")
 
 # Filtered outputs kept in memory between publishes, by their bytes (body and gzip): at 5,000
 # events a filter that selects everything is a calendar of megabytes, and anyone may ask for

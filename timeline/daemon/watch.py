@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from timeline.reading import MAX_EVENTS_FILE, read_regular_file
+from timeline.source.reading import MAX_EVENTS_FILE, read_regular_file
 
 
 class SourceWatcher:

@@ -1,6 +1,6 @@
 """events.yaml -> Timeline: safe YAML, a position for every value, every problem in one run.
 
-The file is composed into YAML nodes (timeline.compose), never constructed into objects, so no
+The file is composed into YAML nodes (timeline.source.compose), never constructed into objects, so no
 tag can build a Python object and every value keeps the line and column it was written at.
 Scalars are read from the text the user wrote (`2011-12` stays "2011-12"; `no` is not False).
 """
@@ -16,20 +16,6 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from timeline import schema
-from timeline import values as check
-from timeline.compose import (
-    ALIAS,
-    STR,
-    MappingNode,
-    Node,
-    ScalarNode,
-    SequenceNode,
-    StructureError,
-    SyntaxProblem,
-    YamlSyntaxError,
-    compose,
-)
 from timeline.errors import Problem, TimelineError, ValidationError
 from timeline.model import (
     CHRONOLOGICAL,
@@ -43,8 +29,22 @@ from timeline.model import (
     Status,
     Timeline,
 )
-from timeline.reading import MAX_EVENTS_FILE, NotRegular, TooLarge, read_regular_file
-from timeline.values import DATE_FORMS, shorten
+from timeline.source import schema
+from timeline.source import values as check
+from timeline.source.compose import (
+    ALIAS,
+    STR,
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    StructureError,
+    SyntaxProblem,
+    YamlSyntaxError,
+    compose,
+)
+from timeline.source.reading import MAX_EVENTS_FILE, NotRegular, TooLarge, read_regular_file
+from timeline.source.values import DATE_FORMS, shorten
 
 T = TypeVar("T")
 
@@ -75,7 +75,7 @@ def load(path: str | Path) -> Timeline:
 
 def read(path: Path) -> bytes:
     """The bytes of an events file, or a TimelineError a user can act on. Only a regular file
-    is read, never past the size limit, and never waiting (see timeline.reading)."""
+    is read, never past the size limit, and never waiting (see timeline.source.reading)."""
     try:
         return read_regular_file(path, MAX_FILE_BYTES)
     except TooLarge as error:

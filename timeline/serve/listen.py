@@ -1,4 +1,4 @@
-"""Listening: uvicorn (the only module that imports it) running the ASGI app of timeline.server,
+"""Listening: uvicorn (the only module that imports it) running the ASGI app of timeline.serve.server,
 with the limits its httptools protocol does not set, so that no client can exhaust the daemon's
 descriptors or memory or take another client's answer with it."""
 
@@ -9,9 +9,9 @@ import contextlib
 import logging
 from typing import Any
 
-from timeline.server import App
+from timeline.serve.server import App
 
-log = logging.getLogger("timeline.server")
+log = logging.getLogger("timeline.serve.server")
 
 
 def run(app: App, host: str, port: int, log_config: dict[str, Any], access_log: bool = False) -> None:

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Accelerators:
-    # Reread only the events whose text changed since the last load (timeline.reload).
+    # Reread only the events whose text changed since the last load (timeline.source.reload).
     incremental_reparse: bool = True
-    # Read each event with rapidyaml straight into the model (timeline.quick_event); what it
-    # leaves, and every problem, the full way (libyaml, timeline.compose and the loader).
+    # Read each event with rapidyaml straight into the model (timeline.source.quick_event); what it
+    # leaves, and every problem, the full way (libyaml, timeline.source.compose and the loader).
     quick_readers: bool = True
-    # Keep rendered fragments between views and builds (timeline.memo).
+    # Keep rendered fragments between views and builds (timeline.build.memo).
     fragment_cache: bool = True
-    # Share a large parse or build with a forked worker (timeline.parallel).
+    # Share a large parse or build with a forked worker (timeline.build.parallel).
     second_core: bool = True
-    # Skip a `timeline build` whose inputs, code and outputs are all as recorded (timeline.record).
+    # Skip a `timeline build` whose inputs, code and outputs are all as recorded (timeline.build.record).
     skip_unchanged_builds: bool = True
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
-from timeline.memo import Memo
+from timeline.build.memo import Memo
 from timeline.model import History, Timeline
 from timeline.render.channel import View
 from timeline.render.formats import BY_SUFFIX, VIEW_FORMATS, ViewToRender

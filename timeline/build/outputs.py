@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from timeline.atomic import begin, finish, read_or_none
+from timeline.build.atomic import begin, finish, read_or_none
 from timeline.render.pieces import Content, Pieces, whole
 
 # The file as a build left it: (mtime in ns, size, inode). An atomic replace makes a new inode,
@@ -49,7 +49,7 @@ class Outputs(Protocol):
 
 class Gated:
     """Outputs that put nothing until `wait()` returns: a forked worker's, held until the parent
-    has written the history (see timeline.parallel.Gate)."""
+    has written the history (see timeline.build.parallel.Gate)."""
 
     def __init__(self, outputs: Outputs, wait: Callable[[], None]) -> None:
         self.outputs, self._wait = outputs, wait

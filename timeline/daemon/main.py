@@ -19,14 +19,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from timeline import listen, record, server
+from timeline.build import record
+from timeline.build.publish import Publisher
+from timeline.daemon.scheduler import Scheduler
+from timeline.daemon.watch import SourceWatcher
 from timeline.errors import BuildStopped, PublishError, TimelineError, ValidationError
-from timeline.publish import Publisher
 from timeline.render.formats import VIEW_FORMATS
-from timeline.scheduler import Scheduler
-from timeline.snapshot import Snapshot
-from timeline.status import BuildOutcome, Status
-from timeline.watch import SourceWatcher
+from timeline.serve import listen, server
+from timeline.serve.snapshot import Snapshot
+from timeline.serve.status import BuildOutcome, Status
 
 log = logging.getLogger("timeline")
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from timeline.model import History, Timeline
-from timeline.snapshot import Snapshot
+from timeline.serve.snapshot import Snapshot
 
 
 @dataclass(frozen=True)

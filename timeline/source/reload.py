@@ -21,11 +21,11 @@ from itertools import chain, compress, count, repeat
 from operator import attrgetter, is_, not_
 from pathlib import Path
 
-from timeline import parallel as parallel_work
-from timeline import quick_event
+from timeline.build import parallel as parallel_work
 from timeline.errors import ValidationError
-from timeline.load import MAX_TAGS, parse_event, parse_in_order, read, text_of
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
+from timeline.source import quick_event
+from timeline.source.load import MAX_TAGS, parse_event, parse_in_order, read, text_of
 
 _EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)
 # Line starts found by their "\n": ten times faster over a large file than ^ with MULTILINE.
@@ -52,7 +52,7 @@ class Reloader:
         it computes and keeps on the event (the history's digests) is shared with a second core
         along with the parsing. Without `incremental`, every load is one full parse of the whole
         file, with nothing kept from the last; without `quick`, every event is read by libyaml
-        and the loader, never by timeline.quick_event (see Accelerators)."""
+        and the loader, never by timeline.source.quick_event (see Accelerators)."""
         self.path = path
         self.prepare = prepare
         self.incremental, self.quick = incremental, quick
@@ -165,7 +165,7 @@ class Reloader:
         self, pieces: list[memoryview], chunks: list[list[int]], lines: dict[int, int], shared: bool
     ) -> dict[int, list[Event] | None]:
         """The events of each chunk of pieces, by the chunk's number. `shared` with a second
-        core, a chunk at a time to whichever is free (see timeline.parallel.Shares)."""
+        core, a chunk at a time to whichever is free (see timeline.build.parallel.Shares)."""
 
         def read(numbers: Iterable[int]) -> dict[int, list[Event] | None]:
             return {number: self._parse(pieces, chunks[number], lines) for number in numbers}
