@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
 from timeline import history
 from timeline.errors import HistoryError
+from timeline.history import store
 from timeline.model import History, Revision
 from timeline.source.load import load, parse
 
@@ -261,13 +262,13 @@ def test_the_store_writes_each_revision_as_json_writes_it(
         changed = replace(
             revision, title=title, tags=tuple(tags), facts=facts, removed=T1 if removed else None
         )
-        assert history._revision_line(changed) == _line_by_json(changed)
+        assert store._revision_line(changed) == _line_by_json(changed)
 
 
 def test_the_change_log_keeps_the_newest_changes_when_one_build_makes_more(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(history, "MAX_CHANGES", 3)
+    monkeypatch.setattr("timeline.history.tracking.MAX_CHANGES", 3)
     timeline = parse(MINIMAL + "".join(event_yaml(f"e{i}", date=str(2000 + i)) for i in range(5)))
     h = history.update(History(), timeline, T0)
     assert [(c.event_id, c.kind) for c in h.changes] == [("e2", "added"), ("e3", "added"), ("e4", "added")]
@@ -291,6 +292,6 @@ def test_the_versions_of_some_events_follow_them_in_order_whichever_tuple_asks()
 def test_a_revisions_facts_are_written_as_json_writes_them_whatever_they_hold(values: list[str]) -> None:
     """Quoted at once and cut at the separator's escape: a backslash in a fact (which could
     spell that escape) takes the slower way, member by member."""
-    members = history._facts_json("\x1f".join(values))
+    members = store._facts_json("\x1f".join(values))
     assert json.loads("{" + members + "}") == dict(zip(history.FACTS, values, strict=True))
     assert members == json.dumps(dict(zip(history.FACTS, values, strict=True)), ensure_ascii=False)[1:-1]

@@ -1,4 +1,4 @@
-"""The history store: per event, when it was first published, when it last changed, and how often.
+"""Tracking each event: when it was first published, last changed, and how often; what changed.
 
 Feeds and calendars show these times, so they must move only when an event really changes: a
 rebuild of unchanged input yields the same history, and so the same bytes.
@@ -10,18 +10,12 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
-from functools import lru_cache, partial
-from itertools import chain, repeat
+from functools import lru_cache
 from operator import attrgetter
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from timeline.build.atomic import write_atomic
-from timeline.build.memo import Memo
-from timeline.errors import HistoryError
 from timeline.model import (
     Article,
     Certainty,
@@ -29,22 +23,14 @@ from timeline.model import (
     Event,
     EventDate,
     History,
-    Precision,
     Revision,
     Source,
     Timeline,
     marked_label,
     remembered,
 )
-from timeline.source.reading import MAX_HISTORY_FILE, NotRegular, TooLarge, read_regular_file
 
-FORMAT_VERSION = 1
 MAX_CHANGES = 1000  # the change log keeps this many; the changes feed shows the newest
-
-
-def history_path(source: Path) -> Path:
-    """Where the history of an events file lives: beside it, committed with it."""
-    return source.with_name(source.stem + ".history.json")
 
 
 def content_hash(event: Event) -> str:
@@ -78,7 +64,7 @@ def _content_hash(event: Event) -> str:
 def _canonical(value: object) -> object:
     """A field's value as JSON: dates with their zone, choices by name, sources flat."""
     if isinstance(value, EventDate):
-        return _date_json(value)
+        return date_json(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple):
@@ -109,7 +95,6 @@ _FIELDS = tuple(
 
 # One encoder for all: json.dumps() with options builds a new one per call, a third of its cost.
 _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-_quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it
 
 
 def update(history: History, timeline: Timeline, now: datetime) -> History:
@@ -157,7 +142,7 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
         revisions.append(revision)
         unlogged -= 1
         if unlogged < 0:
-            changes.append(Change(stamp, old.event_id, "removed", revision.sequence, _headline(old), ""))
+            changes.append(Change(stamp, old.event_id, "removed", revision.sequence, headline_of(old), ""))
     for event, old in changed:
         stamp = next(stamps)
         facts = _facts(event)
@@ -203,7 +188,7 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
     return History(tuple(sorted(revisions, key=_EVENT_ID)), log, tuple(sorted(forgotten.items())))
 
 
-def _headline(revision: Revision) -> str:
+def headline_of(revision: Revision) -> str:
     """The event's headline as it was last published (see Event.headline), from its revision."""
     certainty = Certainty(facts_by_name(revision.facts).get("certainty", Certainty.STATED.value))
     return f"{marked_label(revision.date, certainty)}: {revision.title}"
@@ -265,7 +250,7 @@ def facts_by_name(facts: str) -> dict[str, str]:
     return dict(zip(FACTS, facts.split(_BETWEEN), strict=True)) if facts else {}
 
 
-def _joined_facts(by_name: dict[str, str]) -> str:
+def joined_facts(by_name: dict[str, str]) -> str:
     return _BETWEEN.join(by_name.get(name, "") for name in FACTS) if by_name else ""
 
 
@@ -339,188 +324,7 @@ def _fresh_times(count: int, now: datetime, newest: datetime) -> list[datetime]:
     return [first + i * second for i in range(count)]
 
 
-def read(path: Path) -> History:
-    """The stored history; an empty one when the file does not exist yet."""
-    try:
-        data = read_regular_file(path, MAX_HISTORY_FILE)
-    except FileNotFoundError:
-        return History()
-    except (NotRegular, TooLarge) as error:
-        raise HistoryError(
-            f"{error}; the history store must be the file {path.name} that timeline writes. Restore it "
-            f"from version control (git checkout -- {path.name}), or delete it to start a new history"
-        ) from None
-    except OSError as error:
-        raise HistoryError(
-            f"{path}: cannot read the history store ({error.strerror}); fix its permissions"
-        ) from None
-    try:
-        document = json.loads(data)
-        if document.get("version") != FORMAT_VERSION:
-            raise ValueError(f"unknown format version {document.get('version')!r}")
-        revisions = tuple(_revision(event_id, item) for event_id, item in document["events"].items())
-        published = {r.event_id: r for r in revisions if r.removed is None}
-        changes = tuple(_change(item, published) for item in document.get("changes", []))
-        forgotten = tuple(sorted((str(k), int(v)) for k, v in document.get("forgotten", {}).items()))
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise HistoryError(
-            f"{path}: the history store is damaged ({error}). Restore it from version control "
-            f"(git checkout -- {path.name}), or delete it to start a new history: event ids and "
-            "calendar UIDs stay the same, but every event will show the next build's time as "
-            "first published."
-        ) from None
-    return History(revisions, changes, forgotten)
-
-
-def dumps(history: History, memo: Memo | None = None) -> bytes:
-    """The store's text: one event or change a line, so that version control diffs stay readable."""
-    return b"".join(_pieces(history, memo or Memo()))
-
-
-def write(path: Path, history: History, memo: Memo | None = None) -> None:
-    """Store the history atomically, written line by line (60 MB at 100,000 events)."""
-    write_atomic(path, _pieces(history, memo or Memo()))
-
-
-def _pieces(history: History, memo: Memo) -> list[bytes]:
-    lines = _lines(history, memo)
-    events = list(chain.from_iterable(zip(lines, repeat(b",\n"))))[:-1]
-    logged = history.changes
-    changes = ",\n".join(memo.in_runs("change lines", logged, lambda place: _change_line(logged[place])))
-    head = f'{{\n "version": {FORMAT_VERSION},\n "events": {{\n'.encode()
-    tail = f'\n }},\n "changes": [\n{changes}\n ]'
-    if history.forgotten:  # only once an event was forgotten: older stores keep their bytes
-        tail += f',\n "forgotten": {json.dumps(dict(history.forgotten), ensure_ascii=False)}'
-    return [head, *events, f"{tail}\n}}\n".encode()]
-
-
-def _change_line(change: Change) -> str:
-    return f"  {json.dumps(_change_json(change), ensure_ascii=False)}"
-
-
-def remember(history: History, memo: Memo) -> None:
-    """Ask for the store's lines on every build, so that the lines of an unchanged history stay
-    remembered for the build that changes one of them (the text itself is not kept)."""
-    # Keyed by identity: update() returns the very same object when nothing changed, and the
-    # memo holds it, so no other object can have its id meanwhile.
-    held, _ = memo.get(("history lines", id(history)), lambda: (history, len(_lines(history, memo))))
-    if held is not history:
-        _lines(history, memo)
-
-
-def _lines(history: History, memo: Memo) -> list[bytes]:
-    # Kept on the history: a build that changes it asks twice (remember() and write()).
-    return remembered(history, "_lines", partial(_make_lines, memo=memo))
-
-
-def _make_lines(history: History, memo: Memo) -> list[bytes]:
-    revisions = history.revisions
-    # All that a line shows: the content hash stands for its title, date, tags and facts.
-    keys = [(r.version, r.first_published, r.removed) for r in revisions]
-
-    def line(place: int) -> bytes:
-        return memo.get(("history line", keys[place]), partial(_revision_line, revisions[place]))
-
-    return memo.in_runs("history lines", keys, line)
-
-
-def _revision_line(revision: Revision) -> bytes:
-    """The revision's line of the store, as `json` writes it (the tests compare the two), by hand:
-    `json` took two thirds of the time of a large history, building a dict for each revision.
-    Remembered as UTF-8: half the memory of Python's text for Vietnamese."""
-    quote = _quote
-    when = revision.date
-    end = quote(when.end.isoformat()) if when.end is not None else "null"
-    date = f'{{"precision": "{when.precision.value}", "start": {quote(when.start.isoformat())}, "end": {end}'
-    zone = getattr(when.start, "tzinfo", None)
-    if isinstance(zone, ZoneInfo):
-        date += f', "zone": {quote(zone.key)}'
-    removed = f', "removed": "{_timestamp(revision.removed)}"' if revision.removed is not None else ""
-    tags = ", ".join(map(quote, revision.tags))
-    facts = _facts_json(revision.facts)
-    return (
-        f'  {quote(revision.event_id)}: {{"hash": {quote(revision.content_hash)}, '
-        f'"first_published": "{_timestamp(revision.first_published)}", '
-        f'"last_changed": "{_timestamp(revision.last_changed)}", '
-        f'"sequence": {revision.sequence}, "title": {quote(revision.title)}, "date": {date}}}{removed}, '
-        f'"tags": [{tags}], "facts": {{{facts}}}}}'
-    ).encode()
-
-
-def _facts_json(facts: str) -> str:
-    """The facts' members of a store line, as `json` writes them: the facts are quoted at once,
-    the separator coming out as its escape, which no other text can (with no backslash in it)."""
-    values = _quote(facts)[1:-1].split("\\u001f") if facts and "\\" not in facts else ()
-    if len(values) != len(FACTS):
-        return ", ".join(f'"{name}": {_quote(value)}' for name, value in facts_by_name(facts).items())
-    return "".join(chain.from_iterable(zip(_FACT_OPENINGS, values, strict=True))) + '"'
-
-
-# What comes before each fact's quoted value: '"title": "', '", "date": "', ...
-_FACT_OPENINGS = [("" if n == 0 else '", ') + f'"{name}": "' for n, name in enumerate(FACTS)]
-
-
-def _change_json(change: Change) -> dict[str, Any]:
-    return {
-        "at": _timestamp(change.at),
-        "event": change.event_id,
-        "kind": change.kind,
-        "sequence": change.sequence,
-        "name": change.name,
-        "link": change.link,
-        "details": list(change.details),
-    }
-
-
-def _change(item: dict[str, Any], published: dict[str, Revision]) -> Change:
-    event_id, kind = str(item["event"]), str(item["kind"])
-    if "name" in item:
-        name, link = str(item["name"]), str(item["link"])
-    else:
-        # Written before a change kept its words: those it was last published with, which the
-        # changes feed took from the event as the last build had it (the store's revision).
-        revision = published.get(event_id)
-        name = _headline(revision) if revision is not None and kind != "removed" else str(item["title"])
-        link = "#" + event_id if revision is not None else ""
-    return Change(
-        at=_parse_timestamp(item["at"]),
-        event_id=event_id,
-        kind=kind,
-        sequence=int(item["sequence"]),
-        name=name,
-        link=link,
-        details=tuple(str(d) for d in item.get("details", [])),
-    )
-
-
-def _revision(event_id: str, item: dict[str, Any]) -> Revision:
-    removed = item.get("removed")
-    return Revision(
-        event_id=event_id,
-        content_hash=str(item["hash"]),
-        first_published=_parse_timestamp(item["first_published"]),
-        last_changed=_parse_timestamp(item["last_changed"]),
-        sequence=int(item["sequence"]),
-        title=str(item["title"]),
-        date=_parse_date(item["date"]),
-        removed=_parse_timestamp(removed) if removed is not None else None,
-        tags=tuple(str(t) for t in item.get("tags", [])),
-        facts=_joined_facts({str(k): str(v) for k, v in item.get("facts", {}).items()}),
-    )
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def _parse_timestamp(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError(f"timestamp {text!r} has no time zone")
-    return moment
-
-
-def _date_json(when: EventDate) -> dict[str, str | None]:
+def date_json(when: EventDate) -> dict[str, str | None]:
     item = {
         "precision": when.precision.value,
         "start": when.start.isoformat(),
@@ -531,18 +335,3 @@ def _date_json(when: EventDate) -> dict[str, str | None]:
         # An offset alone would lose the zone's rules, which the calendar's VTIMEZONE shows.
         item["zone"] = zone.key
     return item
-
-
-def _parse_date(item: dict[str, Any]) -> EventDate:
-    precision = Precision(item["precision"])
-    end = item.get("end")
-    if precision is not Precision.TIME:
-        return EventDate(
-            date.fromisoformat(item["start"]), precision, date.fromisoformat(end) if end else None
-        )
-    zone = ZoneInfo(item["zone"]) if item.get("zone") else UTC
-
-    def moment(text: str) -> datetime:
-        return _parse_timestamp(text).astimezone(zone)
-
-    return EventDate(moment(item["start"]), precision, moment(end) if end else None)
