@@ -30,14 +30,14 @@ from ryml import _ryml
 from timeline.model import Article, Certainty, Event, EventDate, Precision, Source, Status
 from timeline.source import values as check
 from timeline.source.compose import NULLS
-from timeline.source.load import (
+from timeline.source.events import (
     EVENT_KEYS,
-    FORBIDDEN_IN_TEXT,
     MAX_SOURCES_PER_EVENT,
     MAX_TAGS_PER_EVENT,
     MAX_TEXT,
     REQUIRED_EVENT_KEYS,
 )
+from timeline.source.nodes import FORBIDDEN_IN_TEXT
 
 # What a key's value can be here: text, a list, or a mapping of keys to values.
 Value = str | list["Value"] | dict[str, "Value"]

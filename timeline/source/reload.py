@@ -25,7 +25,8 @@ from timeline.build import parallel as parallel_work
 from timeline.errors import ValidationError
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
 from timeline.source import quick_event
-from timeline.source.load import MAX_TAGS, parse_event, parse_in_order, read, text_of
+from timeline.source.events import MAX_TAGS
+from timeline.source.load import parse_event, parse_in_order, read, text_of
 
 _EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)
 # Line starts found by their "\n": ten times faster over a large file than ^ with MULTILINE.

@@ -1,0 +1,332 @@
+"""The timeline in the nodes: its header and each event, read into the model, every value
+checked as the schema says."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date
+
+from timeline.errors import Problem
+from timeline.model import (
+    CHRONOLOGICAL,
+    Article,
+    Author,
+    Certainty,
+    Event,
+    EventDate,
+    Precision,
+    Source,
+    Status,
+    Timeline,
+)
+from timeline.source import schema
+from timeline.source import values as check
+from timeline.source.compose import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+)
+from timeline.source.nodes import NodeReader
+from timeline.source.values import DATE_FORMS, shorten
+
+MAX_TEXT = schema.limits()
+
+MAX_TAGS_PER_EVENT = schema.find(schema.EVENT, "tags").most or 0
+MAX_SOURCES_PER_EVENT = schema.find(schema.EVENT, "sources").most or 0
+MAX_TAGS = schema.MAX_TAGS
+
+EVENT_KEYS = schema.names(schema.EVENT)
+REQUIRED_EVENT_KEYS = schema.required(schema.EVENT)
+_HEADER_KEYS = schema.names(schema.HEADER)
+
+
+@dataclass
+class TimelineReader(NodeReader):
+    """The timeline, its articles and events, read from the nodes of an events file."""
+
+    # -- the file --------------------------------------------------------------------------
+
+    def timeline(self, root: Node | None) -> Timeline | None:
+        if root is None:
+            self.problems.append(
+                Problem(self.path, 1, 1, "", "the file is empty; start from the example in the README")
+            )
+            return None
+        header = self.mapping(
+            root, "", _HEADER_KEYS, ("title", "base_url", "id_authority", "events"), "the timeline"
+        )
+        if header is None:
+            return None
+        title = self.text(header.get("title"), "title", limit=MAX_TEXT["title"])
+        description = self.text(header.get("description"), "description") if "description" in header else None
+        base_url = self.checked(header.get("base_url"), "base_url", check.base_url)
+        authority = self.checked(header.get("id_authority"), "id_authority", check.id_authority)
+        author = self.author(header.get("author"))
+        language = (
+            self.checked(header.get("language"), "language", check.language) if "language" in header else "en"
+        )
+        timezone = (
+            self.checked(header.get("timezone"), "timezone", check.timezone) if "timezone" in header else None
+        )
+        refresh = self.integer(header.get("refresh_minutes"), "refresh_minutes", 60, 1)
+        feed_entries = self.integer(header.get("feed_entries"), "feed_entries", 100, 1)
+        grace = self.integer(header.get("removed_grace_days"), "removed_grace_days", 30, 0)
+        articles = self.articles(header.get("articles"))
+        default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
+        events = self.events(header.get("events"), articles, default_zone)
+        if title is None or base_url is None or authority is None or language is None or events is None:
+            return None
+        return Timeline(
+            title=title,
+            description=description or title,
+            base_url=base_url,
+            id_authority=authority,
+            author=author or Author(name=title),
+            language=language,
+            timezone=timezone or "UTC",
+            events=tuple(sorted(events, key=CHRONOLOGICAL)),
+            articles=tuple(articles.values()),
+            refresh_minutes=refresh,
+            feed_entries=feed_entries,
+            removed_grace_days=grace,
+        )
+
+    def author(self, node: Node | None) -> Author | None:
+        if node is None:
+            return None
+        if isinstance(node, ScalarNode):
+            name = self.text(node, "author", limit=200)
+            return Author(name) if name else None
+        values = self.mapping(node, "author", ("name", "email", "url"), ("name",), "an author")
+        if values is None:
+            return None
+        name = self.text(values.get("name"), "author.name", limit=200)
+        email = self.checked(values.get("email"), "author.email", check.email) if "email" in values else None
+        url = self.checked(values.get("url"), "author.url", check.url) if "url" in values else None
+        return Author(name, email, url) if name else None
+
+    def articles(self, node: Node | None) -> dict[str, Article]:
+        articles: dict[str, Article] = {}
+        if node is None:
+            return articles
+        values = self.mapping(node, "articles", None, (), "the articles by file name")
+        for name, article_node in (values or {}).items():
+            where = f"articles.{name}"
+            if isinstance(article_node, ScalarNode) and article_node.tag.endswith(":null"):
+                articles[name] = Article(name)
+                continue
+            fields = self.mapping(article_node, where, ("title", "publisher", "url"), (), "an article")
+            if fields is None:
+                continue
+            articles[name] = Article(
+                file=name,
+                title=self.text(fields.get("title"), f"{where}.title", limit=500),
+                publisher=self.text(fields.get("publisher"), f"{where}.publisher", limit=200),
+                url=self.checked(fields.get("url"), f"{where}.url", check.url) if "url" in fields else None,
+            )
+        return articles
+
+    def events(
+        self,
+        node: Node | None,
+        articles: dict[str, Article],
+        zone: zoneinfo.ZoneInfo,
+        first_line: dict[str, int] | None = None,
+    ) -> list[Event] | None:
+        if node is None:
+            return None
+        items = self.sequence(node, "events", "events")
+        events: list[Event] = []
+        first_line = {} if first_line is None else first_line
+        for index, item in enumerate(items):
+            event = self.event(item, f"events[{self.index_offset + index}]", articles, zone, first_line)
+            if event is not None:
+                events.append(event)
+        self.file_order = events
+        return events
+
+    def event(
+        self,
+        node: Node,
+        where: str,
+        articles: dict[str, Article],
+        zone: zoneinfo.ZoneInfo,
+        first_line: dict[str, int],
+    ) -> Event | None:
+        values = self.mapping(node, where, EVENT_KEYS, REQUIRED_EVENT_KEYS, "an event")
+        if values is None:
+            return None
+        event_id = self.checked(values.get("id"), f"{where}.id", check.slug("id"), limit=MAX_TEXT["id"])
+        if event_id is not None:
+            id_node = values["id"]
+            if event_id in first_line:
+                self.problem(
+                    id_node,
+                    f"{where}.id",
+                    f'"{event_id}" is used twice (first at line {first_line[event_id]}); '
+                    "give each event its own id, and never change an id once published",
+                )
+                event_id = None
+            else:
+                first_line[event_id] = id_node.start_mark.line + 1 + self.line_offset
+        if "timezone" in values:
+            zone_name = self.checked(
+                values["timezone"], f"{where}.timezone", check.timezone, limit=MAX_TEXT["timezone"]
+            )
+            zone = zoneinfo.ZoneInfo(zone_name) if zone_name else zone
+        title = self.text(values.get("title"), f"{where}.title", limit=MAX_TEXT["title"])
+        summary = self.text(values.get("summary"), f"{where}.summary", limit=MAX_TEXT["summary"])
+        when = self.event_date(values.get("date"), f"{where}.date", zone)
+        certainty = self.choice(values.get("certainty"), f"{where}.certainty", Certainty, Certainty.STATED)
+        status = self.choice(values.get("status"), f"{where}.status", Status, Status.CONFIRMED)
+        note = None
+        if "date_note" in values:
+            note = self.text(values["date_note"], f"{where}.date_note", limit=MAX_TEXT["date_note"])
+        elif certainty not in (None, Certainty.STATED):
+            self.problem(
+                node,
+                where,
+                f'a date marked "{certainty}" needs a date_note giving the reasoning',
+            )
+        location = None
+        if "location" in values:
+            location = self.text(values["location"], f"{where}.location", limit=MAX_TEXT["location"])
+        tags = self.tags(values.get("tags"), f"{where}.tags")
+        sources = self.sources(values.get("sources"), f"{where}.sources", articles)
+        if None in (event_id, title, summary, when, certainty, status, tags, sources):
+            return None
+        assert event_id and title and summary and when and certainty and status
+        assert tags is not None and sources is not None
+        return Event(
+            id=event_id,
+            title=title,
+            summary=summary,
+            date=when,
+            sources=sources,
+            certainty=certainty,
+            date_note=note,
+            location=location,
+            tags=tags,
+            status=status,
+        )
+
+    def tags(self, node: Node | None, where: str) -> tuple[str, ...] | None:
+        if node is None:
+            return ()
+        items = self.sequence(node, where, "tags")
+        if len(items) > MAX_TAGS_PER_EVENT:
+            self.problem(
+                node,
+                where,
+                f"lists {len(items):,} tags, more than {MAX_TAGS_PER_EVENT}; keep those that matter most",
+            )
+            return None
+        tags: dict[str, None] = {}  # a set that keeps the order written
+        ok = True
+        unsaid = True  # that a tag is one too many for the timeline
+        for index, item in enumerate(items):
+            tag = self.checked(item, f"{where}[{index}]", check.slug("tag"), limit=MAX_TEXT["tag"])
+            if tag is None:
+                ok = False
+            elif tag in tags:
+                self.problem(item, f"{where}[{index}]", f'the tag "{tag}" is listed twice; keep one')
+                ok = False
+            elif tag not in self.timeline_tags and len(self.timeline_tags) >= MAX_TAGS:
+                if unsaid:  # once an event
+                    unsaid = False
+                    self.problem(
+                        item,
+                        f"{where}[{index}]",
+                        f'"{tag}" would be tag number {MAX_TAGS + 1} of the timeline, more than '
+                        f"{MAX_TAGS} (each tag is published as its own feeds and calendar); "
+                        "use one of the tags the timeline has",
+                    )
+                ok = False
+            else:
+                tags[tag] = None
+                self.timeline_tags.add(tag)
+        if not isinstance(node, SequenceNode):
+            return None
+        return tuple(tags) if ok else None
+
+    def sources(
+        self, node: Node | None, where: str, articles: dict[str, Article]
+    ) -> tuple[Source, ...] | None:
+        if node is None:
+            return None
+        items = self.sequence(node, where, "sources")
+        if isinstance(node, SequenceNode) and not items:
+            self.problem(node, where, "must list at least one source: the article and the sentence quoted")
+            return None
+        if len(items) > MAX_SOURCES_PER_EVENT:
+            self.problem(
+                node, where, f"lists {len(items):,} sources, more than {MAX_SOURCES_PER_EVENT}; keep the best"
+            )
+            return None
+        sources: list[Source] = []
+        ok = bool(items)
+        for index, item in enumerate(items):
+            inner = f"{where}[{index}]"
+            values = self.mapping(item, inner, ("article", "quote"), ("article", "quote"), "a source")
+            if values is None:
+                ok = False
+                continue
+            name = self.text(values.get("article"), f"{inner}.article", limit=MAX_TEXT["article"])
+            quote = self.text(values.get("quote"), f"{inner}.quote", limit=MAX_TEXT["quote"])
+            if name is not None and name not in articles:
+                known = ", ".join(sorted(articles)) or "none yet"
+                self.problem(
+                    values["article"],
+                    f"{inner}.article",
+                    f'"{shorten(name)}" is not listed under articles (listed: {known}); add it there first',
+                )
+                name = None
+            if name is None or quote is None:
+                ok = False
+                continue
+            sources.append(Source(articles[name], " ".join(quote.split())))
+        return tuple(sources) if ok else None
+
+    def event_date(self, node: Node | None, where: str, zone: zoneinfo.ZoneInfo) -> EventDate | None:
+        if node is None:
+            return None
+        if isinstance(node, MappingNode):
+            values = self.mapping(node, where, ("start", "end"), ("start", "end"), "a date range")
+            if values is None or "start" not in values or "end" not in values:
+                return None
+            start = self.point(values["start"], f"{where}.start", zone)
+            end = self.point(values["end"], f"{where}.end", zone)
+            if start is None or end is None:
+                return None
+            if start[1] is not end[1]:
+                self.problem(
+                    node,
+                    where,
+                    f"start is a {start[1]} and end is a {end[1]}; write both to the same precision",
+                )
+                return None
+            if end[0] < start[0]:
+                self.problem(
+                    values["end"],
+                    f"{where}.end",
+                    f'ends ("{values["end"].value}") before it starts ("{values["start"].value}"); '
+                    "swap start and end",
+                )
+                return None
+            if end[0] == start[0]:
+                return EventDate(start[0], start[1])
+            return EventDate(start[0], start[1], end[0])
+        point = self.point(node, where, zone)
+        return EventDate(point[0], point[1]) if point else None
+
+    def point(self, node: Node, where: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision] | None:
+        value = self.text(node, where, limit=MAX_TEXT["date"])
+        if value is None:
+            return None
+        try:
+            return check.parse_point(value, zone)
+        except ValueError as error:
+            self.problem(node, where, f'"{shorten(value)}" is not a date ({error}); write {DATE_FORMS}')
+            return None
