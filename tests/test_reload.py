@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import MINIMAL, ROOT, event_yaml
 from timeline.errors import ValidationError
-from timeline.model import Event, _make_index, event_index
+from timeline.model import Event, event_index
+from timeline.model.index import _make_index
 from timeline.source.load import load
 from timeline.source.reload import Reloader
 

@@ -1,0 +1,45 @@
+"""The plain data at the centre: a timeline of dated, sourced events (events), what the outputs
+look up about them (index), and what the history knows of each (history). No I/O here."""
+
+from timeline.model.events import (
+    CHRONOLOGICAL,
+    Article,
+    Author,
+    Certainty,
+    DateOrder,
+    Event,
+    EventDate,
+    Precision,
+    Source,
+    Status,
+    Timeline,
+    marked_label,
+)
+from timeline.model.history import EPOCH, Change, History, Revision, Version
+from timeline.model.index import Index, carry_index, event_index
+from timeline.model.kept import kept, remembered
+
+__all__ = [
+    "CHRONOLOGICAL",
+    "EPOCH",
+    "Article",
+    "Author",
+    "Certainty",
+    "Change",
+    "DateOrder",
+    "Event",
+    "EventDate",
+    "History",
+    "Index",
+    "Precision",
+    "Revision",
+    "Source",
+    "Status",
+    "Timeline",
+    "Version",
+    "carry_index",
+    "event_index",
+    "kept",
+    "marked_label",
+    "remembered",
+]
