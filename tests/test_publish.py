@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import MINIMAL, T0, event_yaml
 from timeline import history as history_store
-from timeline.build import parallel, publish
+from timeline.build import jobs, parallel
 from timeline.build.atomic import write_atomic
 from timeline.build.memo import Memo
 from timeline.build.publish import DATED, Publisher, build
@@ -446,7 +446,7 @@ def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
     header = MINIMAL.replace("events:\n", "feed_entries: 5\nevents:\n")
     source.write_text(header + "".join(event_yaml(f"e{i}", date=f"{1900 + i}") for i in range(60)))
     parent = os.getpid()
-    render_archive = publish._archive_document
+    render_archive = jobs._archive_document
     made_over_there: list[str] = []
 
     def dies_after_two(page: Any) -> dict[str, bytes]:
@@ -459,7 +459,7 @@ def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
             time.sleep(0.05)  # so that the worker surely takes more than two pages
         return render_archive(page)
 
-    monkeypatch.setattr(publish, "_archive_document", dies_after_two)
+    monkeypatch.setattr(jobs, "_archive_document", dies_after_two)
     build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
     alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
     assert (tmp_path / "died").exists()
