@@ -19,7 +19,8 @@ from timeline.build.memo import Memo
 from timeline.build.publish import DATED, render_all
 from timeline.model import History
 from timeline.render import channel, feeds, ical
-from timeline.render.channel import Channel, archive_pages, changes_channel, on_this_day_channel
+from timeline.render.channel import Channel, archive_pages
+from timeline.render.news import changes_channel, on_this_day_channel
 from timeline.render.pieces import Pieces
 from timeline.source.load import load, parse
 

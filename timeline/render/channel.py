@@ -7,32 +7,24 @@ same entry id in every feed that carries it.
 
 from __future__ import annotations
 
-import calendar
 import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import partial
-from html import escape
 from operator import attrgetter, itemgetter
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from timeline.build.memo import Memo
 from timeline.model import (
     EPOCH,
     Event,
-    EventDate,
     History,
-    Precision,
     Revision,
     Timeline,
     event_index,
-    remembered,
 )
 from timeline.render import prose
-
-CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
 
 
 @dataclass(frozen=True)
@@ -336,155 +328,3 @@ def _extension(event: Event, revision: Revision) -> dict[str, Any]:
             for s in event.sources
         ],
     }
-
-
-_CHANGE_VERBS = {"added": "Added", "changed": "Updated", "removed": "Removed", "restored": "Restored"}
-
-
-def changes_channel(timeline: Timeline, history: History) -> Channel:
-    """One entry per real change to the timeline, newest first, saying what changed."""
-    entries = []
-    # Each entry says what the change recorded, not what the event says now (see Change).
-    for change in reversed(history.changes[-CHANGES_SHOWN:]):
-        name = change.name
-        details = change.details or (_CHANGE_NOTES[change.kind],)
-        url = timeline.url(change.link)
-        items = "".join(f"<li>{escape(detail)}</li>" for detail in details)
-        entries.append(
-            Entry(
-                id=timeline.tag_uri(f"changes/{change.event_id}/{change.sequence}"),
-                title=f"{_CHANGE_VERBS[change.kind]}: {name}",
-                url=url,
-                summary="; ".join(details),
-                content_html=f'<ul>{items}</ul><p><a href="{escape(url)}">{escape(name)}</a></p>',
-                content_text="\n".join(f"- {detail}" for detail in details),
-                published=change.at,
-                updated=change.at,
-                extension={"event_id": change.event_id, "kind": change.kind, "sequence": change.sequence},
-            )
-        )
-    return Channel(
-        stem="changes",
-        id=timeline.tag_uri("changes"),
-        title=f"{timeline.title}: changes",
-        description=f"Every event added to, corrected in or removed from {timeline.title}.",
-        updated=max((c.at for c in history.changes), default=history.newest_change()),
-        entries=tuple(entries),
-        timeline=timeline,
-        ttl_minutes=timeline.refresh_minutes,
-    )
-
-
-_CHANGE_NOTES = {
-    "added": "added to the timeline",
-    "changed": "details revised",
-    "removed": "removed from the timeline",
-    "restored": "put back in the timeline",
-}
-
-ON_THIS_DAY_WINDOW = 30  # days of anniversaries kept, so a reader polling weekly misses none
-ROUND_YEARS = 5  # month- and year-precision events are announced on round anniversaries only
-
-
-Anniversary = tuple[date, int, Event, int]  # the day, the entry's place that day, the event, years ago
-
-
-def anniversaries_announced(timeline: Timeline, today: date) -> list[Anniversary]:
-    """The anniversaries over the last ON_THIS_DAY_WINDOW days up to `today`, newest first, at
-    most `feed_entries` of them (a subscription feed stays small at any size: 100,000 events
-    have thousands of anniversaries a month).
-
-    A day-precision event (or a range, by its first day) is remembered every year on its day
-    (29 February on the 28th in other years). A month- or year-precision event is remembered
-    only on round anniversaries (every ROUND_YEARS years), on the first day of its month or year.
-    """
-    days = [today - timedelta(days=offset) for offset in range(ON_THIS_DAY_WINDOW)]
-    window = {(day.month, day.day) for day in days}
-    # Candidates by (month, day) once, rather than every event for each day of the window; an
-    # event's (month, day) pairs are kept on its date, which an unchanged event keeps.
-    candidates: dict[tuple[int, int], list[Event]] = {}
-    for event in timeline.events:
-        for month_day in remembered(event.date, "_remembered_on", _remembered_on):
-            if month_day in window:
-                candidates.setdefault(month_day, []).append(event)
-    announced: list[Anniversary] = []
-    for day in days:
-        todays = [
-            (event, years)
-            for event in candidates.get((day.month, day.day), ())
-            if (years := _anniversary(event, day))
-        ]
-        announced += [
-            (day, index, event, years) for index, (event, years) in reversed(list(enumerate(todays)))
-        ]
-        if len(announced) >= timeline.feed_entries:
-            break
-    return announced[: timeline.feed_entries]
-
-
-def on_this_day_channel(
-    timeline: Timeline, today: date, announced: list[Anniversary] | None = None
-) -> Channel:
-    """The anniversaries announced on `today` (see anniversaries_announced) as a feed."""
-    zone = ZoneInfo(timeline.timezone)
-    entries: list[Entry] = []
-    if announced is None:
-        announced = anniversaries_announced(timeline, today)
-    for day, index, event, years in announced:
-        midnight = datetime.combine(day, time(), zone).astimezone(UTC)
-        when = {"day": "today", "time": "today", "month": "this month", "year": "this year"}[
-            event.date.precision
-        ]
-        title = f"{years} year{'s' if years != 1 else ''} ago {when}: {event.title} ({event.date_label()})"
-        stamp = midnight + timedelta(seconds=index)  # distinct times, in timeline order
-        entries.append(
-            Entry(
-                id=timeline.tag_uri(f"on-this-day/{event.id}/{day.year}"),
-                title=title,
-                url=timeline.url("#" + event.id),
-                summary=event.summary,
-                content_html=prose.html(event, timeline),
-                content_text=prose.text(event),
-                published=stamp,
-                updated=stamp,
-                tags=event.tags,
-                extension={"event_id": event.id, "years": years, "day": day.isoformat()},
-            )
-        )
-    today_midnight = datetime.combine(today, time(), zone).astimezone(UTC)
-    return Channel(
-        stem="on-this-day",
-        id=timeline.tag_uri("on-this-day"),
-        title=f"{timeline.title}: on this day",
-        description=f"Anniversaries of the events in {timeline.title}.",
-        updated=max((e.updated for e in entries), default=today_midnight),
-        entries=tuple(entries),
-        timeline=timeline,
-        ttl_minutes=timeline.refresh_minutes,
-    )
-
-
-def _remembered_on(when: EventDate) -> tuple[tuple[int, int], ...]:
-    """The (month, day) pairs on which an event may be remembered."""
-    precision, start = when.precision, when.first_day()
-    if precision in (Precision.DAY, Precision.TIME):
-        return ((2, 28), (2, 29)) if (start.month, start.day) == (2, 29) else ((start.month, start.day),)
-    return ((start.month, 1),) if precision is Precision.MONTH else ((1, 1),)
-
-
-def _anniversary(event: Event, day: date) -> int:
-    """How many years ago `event` happened, if `day` is an anniversary to announce; else 0."""
-    start = event.date.first_day()
-    years = day.year - start.year
-    if years <= 0:
-        return 0
-    precision = event.date.precision
-    if precision in (Precision.DAY, Precision.TIME):
-        if (start.month, start.day) == (2, 29) and not calendar.isleap(day.year):
-            return years if (day.month, day.day) == (2, 28) else 0
-        return years if (day.month, day.day) == (start.month, start.day) else 0
-    if years % ROUND_YEARS:
-        return 0
-    if precision is Precision.MONTH:
-        return years if (day.month, day.day) == (start.month, 1) else 0
-    return years if (day.month, day.day) == (1, 1) else 0
