@@ -119,7 +119,7 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
                 build()
         results[scenario] = median(samples)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # The forked worker of a large build (timeline.build.parallel) is a process of its own.
+    # The forked worker of a large build (timeline.build.second_core) is a process of its own.
     results["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if tool != "baseline":
         results["shares"] = shares(source)

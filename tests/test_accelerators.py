@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bench import generate
 from tests.conftest import DATA, ROOT, T0
 from tests.test_stored_entries import steps
-from timeline.build import accelerators, parallel
+from timeline.build import accelerators, second_core
 from timeline.build.accelerators import NONE, Accelerators
 from timeline.build.publish import Publisher, build
 
@@ -68,7 +68,7 @@ def test_a_large_timeline_in_each_style_builds_to_the_same_bytes_both_ways(
     style: str, tmp_path: Path
 ) -> None:
     # 1,200 events: enough for the second core to take part in the parse and the build.
-    assert parallel.available(), (
+    assert second_core.available(), (
         "a fork is possible here (Linux, one thread): the second core is compared too"
     )
     text = generate.timeline(1_200, style=style)

@@ -97,10 +97,10 @@ def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
         # and no renderer imported to find that out.
         click.echo(f"{events} events -> {out}/: wrote nothing (all up to date).")
         return
-    from timeline.build.publish import build as run_build
+    from timeline.build import publish
 
     with _user_errors():
-        result = run_build(source, out, check=check, today=day)
+        result = publish.build(source, out, check=check, today=day)
     _ENDS_WITH_THE_PROCESS.append(result)
     if check:
         if result.stale:
@@ -170,8 +170,7 @@ def serve(
     Rebuilds when the events file changes, on the cron schedule, and on SIGHUP; SIGTERM or
     SIGINT stop it cleanly. A bad edit is logged and the last good outputs stay served.
     """
-    from timeline.daemon.main import ServeOptions
-    from timeline.daemon.main import serve as run_daemon
+    from timeline.daemon.main import ServeOptions, run
     from timeline.daemon.scheduler import valid_cron
 
     try:
@@ -179,7 +178,7 @@ def serve(
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--rebuild-cron") from None
     with _user_errors():
-        run_daemon(ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log))
+        run(ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log))
 
 
 # What a build made (the timeline and its history: a million objects at 100,000 events): the

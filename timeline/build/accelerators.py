@@ -20,7 +20,7 @@ class Accelerators:
     quick_readers: bool = True
     # Keep rendered fragments between views and builds (timeline.build.memo).
     fragment_cache: bool = True
-    # Share a large parse or build with a forked worker (timeline.build.parallel).
+    # Share a large parse or build with a forked worker (timeline.build.second_core).
     second_core: bool = True
     # Skip a `timeline build` whose inputs, code and outputs are all as recorded (timeline.build.record).
     skip_unchanged_builds: bool = True

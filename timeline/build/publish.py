@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from timeline import history as history_store
-from timeline.build import parallel as parallel_work
+from timeline.history import store, tracking
+from timeline.build import second_core
 from timeline.build import record
 from timeline.build.accelerators import Accelerators, from_environment
 from timeline.build.atomic import read_or_none
@@ -113,10 +113,10 @@ class Publisher:
         # Read again only if someone else wrote it since (a restore from git, say).
         if self._history is not None and stamp_of(path) == self._history[0]:
             return self._history[1]
-        return history_store.read(path)
+        return store.read(path)
 
     def _remember_history(self, history: History) -> None:
-        self._history = (stamp_of(history_store.history_path(self.source)), history)
+        self._history = (stamp_of(store.history_path(self.source)), history)
 
 
 def _reason(error: OSError) -> str:
@@ -187,7 +187,7 @@ def build(
 
     `now` stamps what changed (default: the clock); `today` is the day the dated outputs are
     built for (default: today in the timeline's time zone). With `parallel`, a build that has
-    thousands of events to parse or render uses a second core (timeline.build.parallel). Once
+    thousands of events to parse or render uses a second core (timeline.build.second_core). Once
     `stop()` says so, the build raises BuildStopped before its next output. `accelerators`
     (default: from the environment, see timeline.build.accelerators) may be switched off: the bytes
     are the same.
@@ -218,7 +218,7 @@ def _reloader(source: Path, accelerators: Accelerators) -> Reloader:
     # One event at a time (bounded memory), falling back to the full parse for exact messages.
     return Reloader(
         source,
-        prepare=history_store.digest,
+        prepare=tracking.digest,
         incremental=accelerators.incremental_reparse,
         quick=accelerators.quick_readers,
     )
@@ -241,17 +241,17 @@ def _build(
     one_shot = memo is None  # `timeline build`, not the daemon
     timeline = reloader.load(parallel=parallel)
     unless_stopped(stop)  # before anything is written, the history included
-    history_file = history_file or history_store.history_path(source)
-    previous = (history_reader or history_store.read)(history_file)
+    history_file = history_file or store.history_path(source)
+    previous = (history_reader or store.read)(history_file)
     now = now or datetime.now(UTC)
-    current = history_store.update(previous, timeline, now)
+    current = tracking.update(previous, timeline, now)
     memo = memo or _memo(accelerators)
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     # Worth a second core when much is to be made: every fragment of a large timeline when
     # nothing is remembered, thousands of changed events after. An edit of a few takes the
     # rest from the memo, and handing a worker's fragments back would cost more than it saves.
     to_make = _changed_events(previous, current) if memo.remembers() else len(timeline.events)
-    parallel = parallel and to_make >= parallel_work.WORTH_IT
+    parallel = parallel and to_make >= second_core.WORTH_IT
     if check:
         collected = Collected()
         render_into(collected, timeline, current, today, memo, parallel=parallel)
@@ -268,9 +268,9 @@ def _build(
         # The history goes before any output: if we stop after it, the next build renders the
         # same bytes. A second core renders meanwhile, and writes once it is written.
         if current is not previous:
-            history_store.remember(current, memo)
+            store.remember(current, memo)
             try:
-                history_store.write(history_file, current, memo)
+                store.write(history_file, current, memo)
             except OSError as error:
                 raise PublishError(
                     f"{history_file}: cannot write the history store ({_reason(error)}); no output was "
@@ -278,7 +278,7 @@ def _build(
                 ) from None
 
     if current is previous:  # its lines stay remembered for the build that changes one
-        history_store.remember(current, memo)
+        store.remember(current, memo)
     made_before = record.outputs(out) or ()
     try:
         out.mkdir(parents=True, exist_ok=True)

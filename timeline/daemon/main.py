@@ -26,8 +26,8 @@ from timeline.daemon.watch import SourceWatcher
 from timeline.errors import BuildStopped, PublishError, TimelineError, ValidationError
 from timeline.render.formats import VIEW_FORMATS
 from timeline.serve import listen, server
+from timeline.serve.health import BuildOutcome, Health
 from timeline.serve.snapshot import Snapshot
-from timeline.serve.status import BuildOutcome, Status
 
 log = logging.getLogger("timeline")
 
@@ -49,7 +49,7 @@ class ServeOptions:
 class Site:
     """Builds the outputs and publishes them to the status the server reads."""
 
-    def __init__(self, source: Path, out: Path, status: Status) -> None:
+    def __init__(self, source: Path, out: Path, status: Health) -> None:
         self.source, self.out, self.status = source, out, status
         self.watcher = SourceWatcher(source)
         self.publisher = Publisher(source, out)  # remembers parses and renders between builds
@@ -131,10 +131,10 @@ class Site:
             return False
 
 
-def serve(options: ServeOptions) -> None:
+def run(options: ServeOptions) -> None:
     """Build once, then watch, rebuild and serve until SIGTERM or SIGINT."""
     logging.config.dictConfig(log_config())
-    status = Status()
+    status = Health()
     site = Site(options.source, options.out, status)
     if not site.rebuild("start") and not status.snapshot.files:
         raise TimelineError(

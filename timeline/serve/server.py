@@ -13,8 +13,8 @@ from typing import Any
 
 from timeline.serve import filters
 from timeline.serve.filters import FilterError
+from timeline.serve.health import Health
 from timeline.serve.snapshot import Representation
-from timeline.serve.status import Status
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -52,7 +52,7 @@ _FORWARDED = (b"forwarded", b"x-forwarded-for", b"x-real-ip")
 class App:
     """The ASGI application. `status.snapshot` is swapped by the builder; each request reads it once."""
 
-    def __init__(self, status: Status, cache_seconds: int) -> None:
+    def __init__(self, status: Health, cache_seconds: int) -> None:
         self.status = status
         self.cache_control = f"public, max-age={max(cache_seconds, 1)}"
         self._cache: dict[tuple[str, str], Representation] = {}  # oldest first

@@ -20,8 +20,8 @@ from timeline.model import (
     Status,
     Timeline,
 )
-from timeline.source import schema
-from timeline.source import values as check
+from timeline.source import checks, schema
+from timeline.source.checks import DATE_FORMS, shorten
 from timeline.source.compose import (
     MappingNode,
     Node,
@@ -29,7 +29,6 @@ from timeline.source.compose import (
     SequenceNode,
 )
 from timeline.source.nodes import NodeReader
-from timeline.source.values import DATE_FORMS, shorten
 
 MAX_TEXT = schema.limits()
 
@@ -61,14 +60,18 @@ class TimelineReader(NodeReader):
             return None
         title = self.text(header.get("title"), "title", limit=MAX_TEXT["title"])
         description = self.text(header.get("description"), "description") if "description" in header else None
-        base_url = self.checked(header.get("base_url"), "base_url", check.base_url)
-        authority = self.checked(header.get("id_authority"), "id_authority", check.id_authority)
+        base_url = self.checked(header.get("base_url"), "base_url", checks.base_url)
+        authority = self.checked(header.get("id_authority"), "id_authority", checks.id_authority)
         author = self.author(header.get("author"))
         language = (
-            self.checked(header.get("language"), "language", check.language) if "language" in header else "en"
+            self.checked(header.get("language"), "language", checks.language)
+            if "language" in header
+            else "en"
         )
         timezone = (
-            self.checked(header.get("timezone"), "timezone", check.timezone) if "timezone" in header else None
+            self.checked(header.get("timezone"), "timezone", checks.timezone)
+            if "timezone" in header
+            else None
         )
         refresh = self.integer(header.get("refresh_minutes"), "refresh_minutes", 60, 1)
         feed_entries = self.integer(header.get("feed_entries"), "feed_entries", 100, 1)
@@ -103,8 +106,8 @@ class TimelineReader(NodeReader):
         if values is None:
             return None
         name = self.text(values.get("name"), "author.name", limit=200)
-        email = self.checked(values.get("email"), "author.email", check.email) if "email" in values else None
-        url = self.checked(values.get("url"), "author.url", check.url) if "url" in values else None
+        email = self.checked(values.get("email"), "author.email", checks.email) if "email" in values else None
+        url = self.checked(values.get("url"), "author.url", checks.url) if "url" in values else None
         return Author(name, email, url) if name else None
 
     def articles(self, node: Node | None) -> dict[str, Article]:
@@ -124,7 +127,7 @@ class TimelineReader(NodeReader):
                 file=name,
                 title=self.text(fields.get("title"), f"{where}.title", limit=500),
                 publisher=self.text(fields.get("publisher"), f"{where}.publisher", limit=200),
-                url=self.checked(fields.get("url"), f"{where}.url", check.url) if "url" in fields else None,
+                url=self.checked(fields.get("url"), f"{where}.url", checks.url) if "url" in fields else None,
             )
         return articles
 
@@ -158,7 +161,7 @@ class TimelineReader(NodeReader):
         values = self.mapping(node, where, EVENT_KEYS, REQUIRED_EVENT_KEYS, "an event")
         if values is None:
             return None
-        event_id = self.checked(values.get("id"), f"{where}.id", check.slug("id"), limit=MAX_TEXT["id"])
+        event_id = self.checked(values.get("id"), f"{where}.id", checks.slug("id"), limit=MAX_TEXT["id"])
         if event_id is not None:
             id_node = values["id"]
             if event_id in first_line:
@@ -173,7 +176,7 @@ class TimelineReader(NodeReader):
                 first_line[event_id] = id_node.start_mark.line + 1 + self.line_offset
         if "timezone" in values:
             zone_name = self.checked(
-                values["timezone"], f"{where}.timezone", check.timezone, limit=MAX_TEXT["timezone"]
+                values["timezone"], f"{where}.timezone", checks.timezone, limit=MAX_TEXT["timezone"]
             )
             zone = zoneinfo.ZoneInfo(zone_name) if zone_name else zone
         title = self.text(values.get("title"), f"{where}.title", limit=MAX_TEXT["title"])
@@ -227,7 +230,7 @@ class TimelineReader(NodeReader):
         ok = True
         unsaid = True  # that a tag is one too many for the timeline
         for index, item in enumerate(items):
-            tag = self.checked(item, f"{where}[{index}]", check.slug("tag"), limit=MAX_TEXT["tag"])
+            tag = self.checked(item, f"{where}[{index}]", checks.slug("tag"), limit=MAX_TEXT["tag"])
             if tag is None:
                 ok = False
             elif tag in tags:
@@ -326,7 +329,7 @@ class TimelineReader(NodeReader):
         if value is None:
             return None
         try:
-            return check.parse_point(value, zone)
+            return checks.parse_point(value, zone)
         except ValueError as error:
             self.problem(node, where, f'"{shorten(value)}" is not a date ({error}); write {DATE_FORMS}')
             return None

@@ -13,8 +13,8 @@ from timeline.errors import Problem
 from timeline.model import (
     Event,
 )
-from timeline.source import schema
-from timeline.source import values as check
+from timeline.source import checks, schema
+from timeline.source.checks import shorten
 from timeline.source.compose import (
     ALIAS,
     STR,
@@ -23,7 +23,6 @@ from timeline.source.compose import (
     ScalarNode,
     SequenceNode,
 )
-from timeline.source.values import shorten
 
 T = TypeVar("T")
 
@@ -121,7 +120,7 @@ class NodeReader:
                 )
                 continue
             if keys is not None and key not in keys:
-                self.problem(key_node, inner, check.unknown_key(key, keys))
+                self.problem(key_node, inner, checks.unknown_key(key, keys))
                 unknown.append(key)
                 continue
             values[key] = value_node

@@ -28,7 +28,7 @@ import ryml
 from ryml import _ryml
 
 from timeline.model import Article, Certainty, Event, EventDate, Precision, Source, Status
-from timeline.source import values as check
+from timeline.source import checks
 from timeline.source.compose import NULLS
 from timeline.source.events import (
     EVENT_KEYS,
@@ -226,10 +226,10 @@ def _event(values: dict[str, Value], zone: zoneinfo.ZoneInfo, articles: Mapping[
     if not values.keys() <= _ALLOWED or not values.keys() >= _REQUIRED:
         raise _Unread
     event_id = _text(values["id"], "id")
-    if not check.is_slug(event_id):
+    if not checks.is_slug(event_id):
         raise _Unread
     if "timezone" in values:
-        zone = zoneinfo.ZoneInfo(_checked(values["timezone"], "timezone", check.timezone))
+        zone = zoneinfo.ZoneInfo(_checked(values["timezone"], "timezone", checks.timezone))
     certainty = _choice(values.get("certainty"), Certainty, Certainty.STATED)
     if "date_note" in values:
         note: str | None = _text(values["date_note"], "date_note")
@@ -294,7 +294,7 @@ def _date(value: Value, zone: zoneinfo.ZoneInfo) -> EventDate:
 
 def _point(value: Value, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision]:
     try:
-        return check.parse_point(_text(value, "date"), zone)
+        return checks.parse_point(_text(value, "date"), zone)
     except ValueError:
         raise _Unread from None
 
@@ -303,7 +303,7 @@ def _tags(value: Value) -> tuple[str, ...]:
     if not isinstance(value, list) or len(value) > MAX_TAGS_PER_EVENT:
         raise _Unread
     tags = tuple(_text(tag, "tag") for tag in value)
-    if not all(map(check.is_slug, tags)) or len(set(tags)) != len(tags):
+    if not all(map(checks.is_slug, tags)) or len(set(tags)) != len(tags):
         raise _Unread
     return tags
 

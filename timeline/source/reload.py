@@ -21,7 +21,7 @@ from itertools import chain, compress, count, repeat
 from operator import attrgetter, is_, not_
 from pathlib import Path
 
-from timeline.build import parallel as parallel_work
+from timeline.build import second_core
 from timeline.errors import ValidationError
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
 from timeline.source import quick_event
@@ -119,7 +119,7 @@ class Reloader:
         unread = list(compress(count(), map(is_, events, repeat(None))))
         lines = _first_lines(data, starts, unread)
         chunks = [unread[at : at + _CHUNK] for at in range(0, len(unread), _CHUNK)]
-        shared = parallel and len(unread) >= parallel_work.WORTH_IT
+        shared = parallel and len(unread) >= second_core.WORTH_IT
         read = self._read_chunks(pieces, chunks, lines, shared)
         if any(chunk is None for chunk in read.values()):
             return None
@@ -166,14 +166,14 @@ class Reloader:
         self, pieces: list[memoryview], chunks: list[list[int]], lines: dict[int, int], shared: bool
     ) -> dict[int, list[Event] | None]:
         """The events of each chunk of pieces, by the chunk's number. `shared` with a second
-        core, a chunk at a time to whichever is free (see timeline.build.parallel.Shares)."""
+        core, a chunk at a time to whichever is free (see timeline.build.second_core.Shares)."""
 
         def read(numbers: Iterable[int]) -> dict[int, list[Event] | None]:
             return {number: self._parse(pieces, chunks[number], lines) for number in numbers}
 
         if not shared:
             return read(range(len(chunks)))
-        shares = parallel_work.Shares(len(chunks))
+        shares = second_core.Shares(len(chunks))
         mine: dict[int, list[Event] | None] = {}
 
         def here() -> None:
@@ -188,7 +188,7 @@ class Reloader:
             return {number: pickle.dumps(read((number,))[number], _PICKLE) for number in numbers}
 
         try:
-            _, theirs = parallel_work.both(here, there)
+            _, theirs = second_core.both(here, there)
         finally:
             shares.close()
         for number, chunk in theirs.items():

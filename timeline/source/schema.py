@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from timeline.model import Certainty, Status
-from timeline.source import values
+from timeline.source import checks
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ KINDS: dict[str, str] = {
     "count": "a whole number",
     "articles": "file name: `{title, publisher, url}` (each optional)",
     "events": "a list of events",
-    "date": values.DATE_FORMS,
+    "date": checks.DATE_FORMS,
     "point": "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[+HH:MM]",
     "certainty": ", ".join(c.value for c in Certainty),
     "status": ", ".join(s.value for s in Status),
@@ -113,7 +113,7 @@ EVENT = (
         "as precise as the sources are, never more: a year, a month, a day, a time or a range",
         required=True,
         limit=60,
-        hint="write " + values.DATE_FORMS,
+        hint="write " + checks.DATE_FORMS,
         field="date",
     ),
     Key("certainty", "certainty", "how the date is known", default="stated", field="certainty"),
@@ -267,15 +267,15 @@ def _value(key: Key) -> dict[str, Any]:
     if kind == "text":
         return _text(key)
     if kind == "slug":
-        return {"type": "string", "pattern": _pattern(values.SLUG), "maxLength": key.limit or 100}
+        return {"type": "string", "pattern": _pattern(checks.SLUG), "maxLength": key.limit or 100}
     if kind == "url":
-        return {"type": "string", "pattern": _pattern(values.URL)}
+        return {"type": "string", "pattern": _pattern(checks.URL)}
     if kind == "email":
-        return {"type": "string", "pattern": _pattern(values.EMAIL)}
+        return {"type": "string", "pattern": _pattern(checks.EMAIL)}
     if kind == "authority":
-        return {"type": "string", "pattern": _pattern(values.ID_AUTHORITY)}
+        return {"type": "string", "pattern": _pattern(checks.ID_AUTHORITY)}
     if kind == "language":
-        return {"type": "string", "pattern": _pattern(values.LANGUAGE)}
+        return {"type": "string", "pattern": _pattern(checks.LANGUAGE)}
     if kind == "timezone":
         return {"type": "string", "minLength": 1, "maxLength": 300}
     if kind == "count":
@@ -289,7 +289,7 @@ def _value(key: Key) -> dict[str, Any]:
     if kind == "date":
         return {"anyOf": [_point(), _mapping(RANGE, "a date range")]}
     if kind == "tags":
-        slug = {"type": "string", "pattern": _pattern(values.SLUG), "maxLength": key.limit}
+        slug = {"type": "string", "pattern": _pattern(checks.SLUG), "maxLength": key.limit}
         return {"type": "array", "items": slug, "maxItems": key.most, "uniqueItems": True}
     if kind == "sources":
         return {"type": "array", "items": _mapping(SOURCE, "a source"), "minItems": 1, "maxItems": key.most}

@@ -23,7 +23,7 @@ class BuildOutcome:
     written: tuple[str, ...] = ()
 
 
-class Status:
+class Health:
     """The snapshot being served and the outcome of the latest build."""
 
     def __init__(self) -> None:

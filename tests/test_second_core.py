@@ -8,22 +8,22 @@ import time
 
 import pytest
 
-from timeline.build import parallel
+from timeline.build import second_core
 
 
 def pid_and(value: int) -> tuple[int, int]:
     return os.getpid(), value
 
 
-@pytest.mark.skipif(not parallel.available(), reason="no fork on this system")
+@pytest.mark.skipif(not second_core.available(), reason="no fork on this system")
 def test_the_other_half_runs_in_another_process_and_comes_back() -> None:
-    here, there = parallel.both(lambda: pid_and(1), lambda: pid_and(2))
+    here, there = second_core.both(lambda: pid_and(1), lambda: pid_and(2))
     assert here == (os.getpid(), 1)
     assert there[1] == 2 and there[0] != os.getpid()
 
 
 def test_without_fork_both_halves_run_here() -> None:
-    here, there = parallel.both(lambda: pid_and(1), lambda: pid_and(2), fork=False)
+    here, there = second_core.both(lambda: pid_and(1), lambda: pid_and(2), fork=False)
     assert here == (os.getpid(), 1) and there == (os.getpid(), 2)
 
 
@@ -40,8 +40,8 @@ def test_never_forked_while_another_thread_runs() -> None:
     other.start()
     try:
         started.wait()
-        seen.append(parallel.available())
-        assert parallel.both(os.getpid, os.getpid) == (os.getpid(), os.getpid())  # both here
+        seen.append(second_core.available())
+        assert second_core.both(os.getpid, os.getpid) == (os.getpid(), os.getpid())  # both here
     finally:
         stop.set()
         other.join()
@@ -50,8 +50,8 @@ def test_never_forked_while_another_thread_runs() -> None:
 
 def test_turned_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIMELINE_WORKERS", "1")
-    assert not parallel.available()
-    assert parallel.both(lambda: pid_and(1), lambda: pid_and(2))[1] == (os.getpid(), 2)
+    assert not second_core.available()
+    assert second_core.both(lambda: pid_and(1), lambda: pid_and(2))[1] == (os.getpid(), 2)
 
 
 def test_a_failure_over_there_is_raised_here_as_one_process_would() -> None:
@@ -59,11 +59,11 @@ def test_a_failure_over_there_is_raised_here_as_one_process_would() -> None:
         raise ValueError("bad input")
 
     with pytest.raises(ValueError, match="bad input"):
-        parallel.both(lambda: 1, broken)
+        second_core.both(lambda: 1, broken)
 
 
 def test_a_result_that_cannot_be_sent_back_is_computed_here() -> None:
-    _, there = parallel.both(lambda: 1, lambda: (os.getpid(), lambda: None))
+    _, there = second_core.both(lambda: 1, lambda: (os.getpid(), lambda: None))
     assert there[0] == os.getpid()  # a lambda does not pickle: made again in this process
 
 
@@ -72,14 +72,14 @@ def test_a_failure_here_stops_the_other_half() -> None:
         raise RuntimeError("here")
 
     with pytest.raises(RuntimeError, match="here"):
-        parallel.both(broken, lambda: 2)
+        second_core.both(broken, lambda: 2)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)  # no child left behind
 
 
-@pytest.mark.skipif(not parallel.available(), reason="no fork on this system")
+@pytest.mark.skipif(not second_core.available(), reason="no fork on this system")
 def test_the_other_half_waits_at_the_gate_until_this_half_opens_it() -> None:
-    gate = parallel.Gate()
+    gate = second_core.Gate()
 
     def here() -> float:
         time.sleep(0.3)
@@ -91,13 +91,13 @@ def test_the_other_half_waits_at_the_gate_until_this_half_opens_it() -> None:
         gate.wait()
         return time.monotonic()
 
-    opened, passed = parallel.both(here, there)
+    opened, passed = second_core.both(here, there)
     assert passed >= opened
 
 
-@pytest.mark.skipif(not parallel.available(), reason="no fork on this system")
+@pytest.mark.skipif(not second_core.available(), reason="no fork on this system")
 def test_a_gate_closed_without_opening_fails_the_other_half_which_is_then_done_here() -> None:
-    gate = parallel.Gate()
+    gate = second_core.Gate()
     ran_here: list[int] = []
 
     def here() -> None:
@@ -108,16 +108,16 @@ def test_a_gate_closed_without_opening_fails_the_other_half_which_is_then_done_h
         ran_here.append(os.getpid())
         return 2
 
-    assert parallel.both(here, there) == (None, 2)
+    assert second_core.both(here, there) == (None, 2)
     assert ran_here == [os.getpid()]
 
 
-@pytest.mark.skipif(not parallel.available(), reason="no fork on this system")
+@pytest.mark.skipif(not second_core.available(), reason="no fork on this system")
 @pytest.mark.parametrize("count", [0, 1, 250, 40_000])
 def test_shared_work_is_taken_once_each_by_whichever_half_is_free(count: int) -> None:
-    shares = parallel.Shares(count)
+    shares = second_core.Shares(count)
     try:
-        mine, theirs = parallel.both(lambda: list(shares.take()), lambda: list(shares.take()))
+        mine, theirs = second_core.both(lambda: list(shares.take()), lambda: list(shares.take()))
     finally:
         shares.close()
     assert sorted(mine + theirs) == list(range(count))
