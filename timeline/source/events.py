@@ -39,6 +39,8 @@ MAX_TAGS = schema.MAX_TAGS
 EVENT_KEYS = schema.names(schema.EVENT)
 REQUIRED_EVENT_KEYS = schema.required(schema.EVENT)
 _HEADER_KEYS = schema.names(schema.HEADER)
+# The keys whose value is text, read the same way: a new one is a schema entry and its field.
+TEXT_KEYS = tuple(key for key in schema.EVENT if key.kind == "text" and key.field)
 
 
 @dataclass
@@ -179,40 +181,36 @@ class TimelineReader(NodeReader):
                 values["timezone"], f"{where}.timezone", checks.timezone, limit=MAX_TEXT["timezone"]
             )
             zone = zoneinfo.ZoneInfo(zone_name) if zone_name else zone
-        title = self.text(values.get("title"), f"{where}.title", limit=MAX_TEXT["title"])
-        summary = self.text(values.get("summary"), f"{where}.summary", limit=MAX_TEXT["summary"])
+        # Every text key the schema declares, each into its field (a missing required one the
+        # mapping reported; a missing optional one keeps the field's default).
+        texts = {
+            key.field: self.text(values.get(key.name), f"{where}.{key.name}", limit=key.limit or 10_000)
+            for key in TEXT_KEYS
+            if key.required or key.name in values
+        }
         when = self.event_date(values.get("date"), f"{where}.date", zone)
         certainty = self.choice(values.get("certainty"), f"{where}.certainty", Certainty, Certainty.STATED)
         status = self.choice(values.get("status"), f"{where}.status", Status, Status.CONFIRMED)
-        note = None
-        if "date_note" in values:
-            note = self.text(values["date_note"], f"{where}.date_note", limit=MAX_TEXT["date_note"])
-        elif certainty not in (None, Certainty.STATED):
+        if "date_note" not in values and certainty not in (None, Certainty.STATED):
             self.problem(
                 node,
                 where,
                 f'a date marked "{certainty}" needs a date_note giving the reasoning',
             )
-        location = None
-        if "location" in values:
-            location = self.text(values["location"], f"{where}.location", limit=MAX_TEXT["location"])
         tags = self.tags(values.get("tags"), f"{where}.tags")
         sources = self.sources(values.get("sources"), f"{where}.sources", articles)
-        if None in (event_id, title, summary, when, certainty, status, tags, sources):
+        if None in (event_id, when, certainty, status, tags, sources, *texts.values()):
             return None
-        assert event_id and title and summary and when and certainty and status
+        assert event_id and when and certainty and status
         assert tags is not None and sources is not None
         return Event(
             id=event_id,
-            title=title,
-            summary=summary,
             date=when,
             sources=sources,
             certainty=certainty,
-            date_note=note,
-            location=location,
             tags=tags,
             status=status,
+            **texts,  # type: ignore[arg-type]
         )
 
     def tags(self, node: Node | None, where: str) -> tuple[str, ...] | None:

@@ -36,6 +36,7 @@ from timeline.source.events import (
     MAX_TAGS_PER_EVENT,
     MAX_TEXT,
     REQUIRED_EVENT_KEYS,
+    TEXT_KEYS,
 )
 from timeline.source.nodes import FORBIDDEN_IN_TEXT
 
@@ -231,23 +232,18 @@ def _event(values: dict[str, Value], zone: zoneinfo.ZoneInfo, articles: Mapping[
     if "timezone" in values:
         zone = zoneinfo.ZoneInfo(_checked(values["timezone"], "timezone", checks.timezone))
     certainty = _choice(values.get("certainty"), Certainty, Certainty.STATED)
-    if "date_note" in values:
-        note: str | None = _text(values["date_note"], "date_note")
-    elif certainty is not Certainty.STATED:
+    if "date_note" not in values and certainty is not Certainty.STATED:
         raise _Unread  # the reasoning is missing
-    else:
-        note = None
+    # Every text key of the schema, as the loader reads them (see events.TEXT_KEYS).
+    texts = {key.field: _text(values[key.name], key.name) for key in TEXT_KEYS if key.name in values}
     return Event(
         id=event_id,
-        title=_text(values["title"], "title"),
-        summary=_text(values["summary"], "summary"),
         date=_date(values["date"], zone),
         sources=_sources(values["sources"], articles),
         certainty=certainty,
-        date_note=note,
-        location=_text(values["location"], "location") if "location" in values else None,
         tags=_tags(values["tags"]) if "tags" in values else (),
         status=_choice(values.get("status"), Status, Status.CONFIRMED),
+        **texts,  # type: ignore[arg-type]
     )
 
 
@@ -257,7 +253,7 @@ def _text(value: Value, what: str) -> str:
     if not isinstance(value, str):
         raise _Unread
     value = value.strip()
-    if not value or len(value) > MAX_TEXT[what]:
+    if not value or len(value) > MAX_TEXT.get(what, 10_000):
         raise _Unread
     return value
 
