@@ -1,0 +1,222 @@
+"""What a build makes: its outputs as jobs that share no fragment (the views and anniversaries,
+the page, the news feeds, each archive page), done on one core or shared with a second, each
+output put as soon as it is made, and none made again that the memo says is made and the
+folder still holds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import replace
+from datetime import date
+from functools import partial
+
+from timeline.build import second_core
+from timeline.build.memo import NOTHING_MADE, Key, Made, Memo
+from timeline.build.outputs import (
+    Folder,
+    Gated,
+    Outputs,
+    Stamp,
+    holds,
+)
+from timeline.errors import BuildStopped
+from timeline.model import History, Timeline
+from timeline.render import channel, feeds, formats, html, ical, jsonfeed, news, opml
+from timeline.render.pieces import Content
+
+
+def render_into(
+    outputs: Outputs,
+    timeline: Timeline,
+    history: History,
+    today: date | None,
+    memo: Memo,
+    *,
+    parallel: bool = False,
+    first: Callable[[], None] | None = None,
+    keep: bool = True,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Make every output and put it into `outputs`, skipping those the memo says are made and
+    `outputs` still holds; `first` is done before any output is put. With `parallel`, a second
+    core (see timeline.build.second_core) makes some of them and puts them itself once `first` is done
+    here; the bytes are the same. Without `keep`, what the second core made is not handed
+    back to the memo: a build that ends the process (`timeline build`) has no use for it.
+    Between outputs, BuildStopped is raised once `stop()` says so (a second core is stopped)."""
+    jobs = _jobs(timeline, history, today, memo, stop)
+    if not (parallel and second_core.available()):
+        try:
+            if first is not None:
+                first()
+            for job in jobs:
+                unless_stopped(stop)
+                job(outputs)
+        finally:
+            outputs.settle()  # nothing is left being put when a build ends, even in failure
+        return
+    mark = memo.mark()
+    gate = second_core.Gate()
+    # Each job goes to whichever core is free, so that neither waits long for the other.
+    shares = second_core.Shares(len(jobs))
+
+    def here() -> None:
+        if first is not None:
+            first()
+        gate.open()
+        for number in shares.take():
+            unless_stopped(stop)
+            jobs[number](outputs)
+
+    def there() -> tuple[object, Made]:
+        # Done here instead when the worker failed: then this process asks as itself, and the
+        # jobs it did already are remembered.
+        if shares.in_worker:
+            memo.in_worker()
+        # Its outputs wait for `first` (the history written), its rendering does not.
+        gated = Gated(outputs, gate.wait)
+        for number in shares.for_worker():
+            jobs[number](gated)
+        gated.settle()
+        return gated.handover(), memo.made_since(mark) if keep else NOTHING_MADE
+
+    try:
+        _, (handed, made) = second_core.both(here, there)
+    finally:
+        gate.close()
+        shares.close()
+        outputs.settle()  # this process's outputs, put while the worker did its part
+    outputs.take(handed)
+    memo.adopt(made)
+
+
+def unless_stopped(stop: Callable[[], bool]) -> None:
+    if stop():
+        raise BuildStopped("the build stopped before all outputs were made: the daemon is stopping")
+
+
+def _jobs(
+    timeline: Timeline, history: History, today: date | None, memo: Memo, stop: Callable[[], bool]
+) -> list[Callable[[Outputs], None]]:
+    """The outputs to make, in groups that share no fragment with each other, the largest first
+    (the second core starts on the first while this one writes the history)."""
+    pages = channel.archive_pages(timeline, history)
+    return [
+        # All views and then the anniversaries: a tag's calendar and feeds reuse the VEVENTs and
+        # entries of the whole, and an anniversary was made with its event's VEVENT.
+        partial(_render_calendars, timeline=timeline, history=history, memo=memo, stop=stop),
+        partial(_render_page, timeline=timeline, history=history, memo=memo),
+        partial(_render_news, timeline=timeline, history=history, today=today, memo=memo),
+        *(partial(_render_archive, page=page, memo=memo) for page in pages),
+    ]
+
+
+def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], Mapping[str, Content]]) -> None:
+    """Put what `make` makes, unless the memo knows it under `key` and `outputs` still holds it."""
+
+    def put() -> dict[str, Stamp | None]:
+        return {name: outputs.put(name, data) for name, data in make().items()}
+
+    memo.get(key, put, valid=partial(holds, outputs))
+
+
+def render_unless_unchanged(
+    folder: Folder,
+    timeline: Timeline,
+    history: History,
+    today: date,
+    memo: Memo,
+    parallel: bool,
+    first: Callable[[], None],
+    keep: bool,
+    stop: Callable[[], bool],
+) -> None:
+    """render_into(), `first` first, unless this very timeline and history were published for
+    `today` by the last build and every output is still as it left it: then a rebuild costs a
+    stat a file."""
+
+    def render() -> tuple[Timeline, History, dict[str, Stamp]]:
+        render_into(
+            folder, timeline, history, today, memo, parallel=parallel, first=first, keep=keep, stop=stop
+        )
+        return timeline, history, dict(folder.stamps)
+
+    def unchanged(built: tuple[Timeline, History, dict[str, Stamp]]) -> bool:
+        made_from, with_history, stamps = built
+        return made_from is timeline and with_history is history and holds(folder, stamps)
+
+    # Keyed by identity: the reloader and update() hand back the very same objects when nothing
+    # changed, and the value holds them, so no other object can have their ids meanwhile.
+    memo.get(("build", id(timeline), id(history), today), render, valid=unchanged)
+
+
+def _render_view(
+    timeline: Timeline, history: History, view: channel.View, memo: Memo, selected: Timeline
+) -> dict[str, Content]:
+    """A view's feeds and calendar: the view formats of the registry."""
+    return formats.render_view(formats.ViewToRender(timeline, history, view, selected, memo))
+
+
+def _render_views(
+    outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo, stop: Callable[[], bool]
+) -> None:
+    """Each view's feeds and calendar: the whole timeline's and each tag's (a stop is heeded
+    between views: there are hundreds of them)."""
+    views = channel.views(timeline)
+    # Everything a view's outputs depend on besides its events (the main feed links the last
+    # archive page): a view whose events did not change since the last build is not made again.
+    setting = (replace(timeline, events=()), ical.timezone_years(timeline))
+    archive = channel.archive_page_count(timeline, history)
+    for view, selected in zip(views, channel.select_each(timeline, views), strict=True):
+        removed = tuple(r.version for r in view.removed(history))
+        versions = history.versions_of(selected.events)
+        key = Key(("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed))
+        unless_stopped(stop)
+        _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
+
+
+def _render_news(
+    outputs: Outputs, *, timeline: Timeline, history: History, today: date | None, memo: Memo
+) -> None:
+    """The changes feed, the OPML list and, with `today`, the dated outputs."""
+    changes = news.changes_channel(timeline, history)
+    made = feeds.render(changes, formats=("atom",))
+    made.update(jsonfeed.render(changes))
+    extra = (("changes", changes.title), ("on-this-day", f"{timeline.title}: on this day"))
+    made.update(opml.render(timeline, channel.views(timeline), extra))
+    for name, data in made.items():
+        outputs.put(name, data)
+    if today is not None:
+        announced = news.anniversaries_announced(timeline, today)
+        version_of = history.versions()
+        events = tuple((day, index, version_of[event.id], years) for day, index, event, years in announced)
+        key = ("on-this-day", today, replace(timeline, events=()), events)
+        _publish(outputs, memo, key, partial(_render_on_this_day, timeline, today, announced))
+
+
+def _render_on_this_day(
+    timeline: Timeline, today: date, announced: list[news.Anniversary]
+) -> dict[str, bytes]:
+    on_this_day = news.on_this_day_channel(timeline, today, announced)
+    return {**feeds.render(on_this_day), **jsonfeed.render(on_this_day)}
+
+
+def _render_page(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
+    _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
+
+
+def _render_calendars(
+    outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo, stop: Callable[[], bool]
+) -> None:
+    """The views (their feeds and calendars), then the anniversaries."""
+    _render_views(outputs, timeline=timeline, history=history, memo=memo, stop=stop)
+    key = ical.anniversaries_key(timeline, history)
+    _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
+
+
+def _render_archive(outputs: Outputs, *, page: channel.ArchivePage, memo: Memo) -> None:
+    # An archive page is rewritten only when one of its entries changed.
+    _publish(outputs, memo, page.key, partial(_archive_document, page))
+
+
+def _archive_document(page: channel.ArchivePage) -> dict[str, bytes]:
+    return feeds.render(page.channel(), ("atom",))
