@@ -16,9 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from timeline.history import store, tracking
-from timeline.build import second_core
-from timeline.build import record
+from timeline.build import record, second_core
 from timeline.build.accelerators import Accelerators, from_environment
 from timeline.build.atomic import read_or_none
 from timeline.build.jobs import render_into, render_unless_unchanged, unless_stopped
@@ -31,6 +29,7 @@ from timeline.build.outputs import (
     stamp_of,
 )
 from timeline.errors import PublishError
+from timeline.history import store, tracking
 from timeline.model import History, Timeline
 from timeline.source.reload import Reloader
 
