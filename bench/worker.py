@@ -138,6 +138,7 @@ def shares(source: Path) -> dict[str, float]:
     from timeline.build.publish import _without_cycle_collection
     from timeline.model import History
     from timeline.render import channel, feeds, html, ical, jsonfeed
+    from timeline.render.fragments import lent
     from timeline.source.reload import Reloader
 
     seconds: dict[str, float] = {}
@@ -148,23 +149,20 @@ def shares(source: Path) -> dict[str, float]:
         seconds[part] = seconds.get(part, 0.0) + time.perf_counter() - started
         return value
 
-    with _without_cycle_collection():
+    with _without_cycle_collection(), lent(Memo()):
         timeline = timed("parse", Reloader(source).load)
-        memo = Memo()
         current = timed("history", lambda: history.update(History(), timeline, datetime.now(UTC)))
-        timed("history", lambda: history.dumps(current, memo))
+        timed("history", lambda: history.dumps(current))
         for view in channel.views(timeline):
             selected = view.select(timeline)
-            events = timed(
-                "atom+rss", partial(channel.events_channel, timeline, current, view, memo, selected)
-            )
+            events = timed("atom+rss", partial(channel.events_channel, timeline, current, view, selected))
             timed("atom+rss", partial(feeds.render, events))
-            timed("json", partial(jsonfeed.render, events, memo))
-            timed("calendars", partial(ical.render, timeline, current, view, memo, selected))
+            timed("json", partial(jsonfeed.render, events))
+            timed("calendars", partial(ical.render, timeline, current, view, selected))
         for page in channel.archive_pages(timeline, current):
             timed("archive pages", partial(feeds.render, page.channel(), ("atom",)))
-        timed("anniversaries", lambda: ical.anniversaries(timeline, current, memo))
-        timed("page", lambda: html.render(timeline, current, memo))
+        timed("anniversaries", lambda: ical.anniversaries(timeline, current))
+        timed("page", lambda: html.render(timeline, current))
     return seconds
 
 

@@ -20,6 +20,7 @@ from timeline.build.publish import DATED, render_all
 from timeline.model import History
 from timeline.render import channel, feeds, ical
 from timeline.render.channel import Channel, archive_pages
+from timeline.render.fragments import lent
 from timeline.render.news import changes_channel, on_this_day_channel
 from timeline.render.pieces import Pieces
 from timeline.source.load import load, parse
@@ -318,9 +319,9 @@ def test_anniversaries_read_from_remembered_vevents_are_those_written_alone() ->
     made first; the bytes are those of anniversaries made on their own."""
     timeline, h = features_with_history()
     alone = ical.anniversaries(timeline, h)[ical.ANNIVERSARIES]
-    memo = Memo()
-    ical.render(timeline, h, memo=memo)
-    after_the_calendar = ical.anniversaries(timeline, h, memo)[ical.ANNIVERSARIES]
+    with lent(Memo()):
+        ical.render(timeline, h)
+        after_the_calendar = ical.anniversaries(timeline, h)[ical.ANNIVERSARIES]
     assert isinstance(alone, Pieces) and isinstance(after_the_calendar, Pieces)
     assert after_the_calendar.joined() == alone.joined()
     assert b"DESCRIPTION:" in alone.joined()

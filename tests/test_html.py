@@ -22,6 +22,7 @@ from timeline import history
 from timeline.build.memo import Memo
 from timeline.model import History, Timeline
 from timeline.render import axis, html
+from timeline.render.fragments import lent
 from timeline.render.pieces import whole
 from timeline.source.load import load, parse
 
@@ -160,10 +161,13 @@ def test_an_axis_drawn_from_remembered_lanes_is_the_axis_drawn_afresh(count: int
         )
 
     memo = Memo()
-    axis.svg(timeline(-1, -1), memo)
+    with lent(memo):
+        axis.svg(timeline(-1, -1))
     for edited, moved in ((7, -1), (7, 3), (-1, -1)):  # a title, then a date too, then back
         memo.next_build()
-        assert axis.svg(timeline(edited, moved), memo) == axis.svg(timeline(edited, moved))
+        with lent(memo):
+            reused = axis.svg(timeline(edited, moved))
+        assert reused == axis.svg(timeline(edited, moved))
 
 
 def test_an_empty_timeline_renders_a_page_without_an_axis() -> None:

@@ -7,7 +7,8 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from timeline.build.memo import Key, Memo
+from timeline.build.memo import Memo
+from timeline.render.fragments import Key
 
 
 def counting(calls: list[str], name: str, make: Callable[[], str] | None = None) -> Callable[[], str]:

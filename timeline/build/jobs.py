@@ -11,7 +11,7 @@ from datetime import date
 from functools import partial
 
 from timeline.build import second_core
-from timeline.build.memo import NOTHING_MADE, Key, Made, Memo
+from timeline.build.memo import NOTHING_MADE, Made, Memo
 from timeline.build.outputs import (
     Folder,
     Gated,
@@ -22,6 +22,7 @@ from timeline.build.outputs import (
 from timeline.errors import BuildStopped
 from timeline.model import History, Timeline
 from timeline.render import channel, feeds, formats, html, ical, jsonfeed, news, opml
+from timeline.render.fragments import Key, lent
 from timeline.render.pieces import Content
 
 
@@ -42,7 +43,24 @@ def render_into(
     core (see timeline.build.second_core) makes some of them and puts them itself once `first` is done
     here; the bytes are the same. Without `keep`, what the second core made is not handed
     back to the memo: a build that ends the process (`timeline build`) has no use for it.
-    Between outputs, BuildStopped is raised once `stop()` says so (a second core is stopped)."""
+    Between outputs, BuildStopped is raised once `stop()` says so (a second core is stopped).
+
+    The renderers reuse the fragments the memo remembers (timeline.render.fragments)."""
+    with lent(memo):
+        _render_into(outputs, timeline, history, today, memo, parallel, first, keep, stop)
+
+
+def _render_into(
+    outputs: Outputs,
+    timeline: Timeline,
+    history: History,
+    today: date | None,
+    memo: Memo,
+    parallel: bool,
+    first: Callable[[], None] | None,
+    keep: bool,
+    stop: Callable[[], bool],
+) -> None:
     jobs = _jobs(timeline, history, today, memo, stop)
     if not (parallel and second_core.available()):
         try:
@@ -150,10 +168,10 @@ def render_unless_unchanged(
 
 
 def _render_view(
-    timeline: Timeline, history: History, view: channel.View, memo: Memo, selected: Timeline
+    timeline: Timeline, history: History, view: channel.View, selected: Timeline
 ) -> dict[str, Content]:
     """A view's feeds and calendar: the view formats of the registry."""
-    return formats.render_view(formats.ViewToRender(timeline, history, view, selected, memo))
+    return formats.render_view(formats.ViewToRender(timeline, history, view, selected))
 
 
 def _render_views(
@@ -171,7 +189,7 @@ def _render_views(
         versions = history.versions_of(selected.events)
         key = Key(("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed))
         unless_stopped(stop)
-        _publish(outputs, memo, key, partial(_render_view, timeline, history, view, memo, selected))
+        _publish(outputs, memo, key, partial(_render_view, timeline, history, view, selected))
 
 
 def _render_news(
@@ -201,7 +219,7 @@ def _render_on_this_day(
 
 
 def _render_page(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
-    _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history, memo))
+    _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history))
 
 
 def _render_calendars(
@@ -210,7 +228,7 @@ def _render_calendars(
     """The views (their feeds and calendars), then the anniversaries."""
     _render_views(outputs, timeline=timeline, history=history, memo=memo, stop=stop)
     key = ical.anniversaries_key(timeline, history)
-    _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history, memo))
+    _publish(outputs, memo, key, partial(ical.anniversaries, timeline, history))
 
 
 def _render_archive(outputs: Outputs, *, page: channel.ArchivePage, memo: Memo) -> None:

@@ -13,6 +13,8 @@ from functools import partial
 from itertools import islice
 from typing import TypeVar
 
+from timeline.render.fragments import Key
+
 T = TypeVar("T")
 # What a forked worker hands back: the fragments it made; what each is made of, as places in
 # the last build (see made_since) and keys it made; the places of the fragments it reused.
@@ -21,23 +23,6 @@ NOTHING_MADE: Made = ([], {}, [])  # what a worker hands back when nothing is to
 _NOTHING = object()
 # A run of items (see Memo.in_runs) ends after an item whose key's hash has these bits clear.
 _RUN_END = 31
-
-
-class Key(tuple[Hashable, ...]):
-    """A key whose hash is worked out once, not at each look-up: a run's key holds 32 events'
-    versions, a view's all of them, and a build looks each up several times."""
-
-    _hash: int
-
-    def __hash__(self) -> int:
-        try:
-            return self._hash
-        except AttributeError:
-            self._hash = tuple.__hash__(self)
-            return self._hash
-
-    def __reduce__(self) -> tuple[type[Key], tuple[tuple[Hashable, ...]]]:
-        return (Key, (tuple(self),))  # the hash is the process's own (Python salts str hashes)
 
 
 class Memo:

@@ -31,6 +31,7 @@ from timeline.build.outputs import (
 from timeline.errors import PublishError
 from timeline.history import store, tracking
 from timeline.model import History, Timeline
+from timeline.render.fragments import lent
 from timeline.source.reload import Reloader
 
 
@@ -267,9 +268,10 @@ def _build(
         # The history goes before any output: if we stop after it, the next build renders the
         # same bytes. A second core renders meanwhile, and writes once it is written.
         if current is not previous:
-            store.remember(current, memo)
             try:
-                store.write(history_file, current, memo)
+                with lent(memo):
+                    store.remember(current)
+                    store.write(history_file, current)
             except OSError as error:
                 raise PublishError(
                     f"{history_file}: cannot write the history store ({_reason(error)}); no output was "
@@ -277,7 +279,8 @@ def _build(
                 ) from None
 
     if current is previous:  # its lines stay remembered for the build that changes one
-        store.remember(current, memo)
+        with lent(memo):
+            store.remember(current)
     made_before = record.outputs(out) or ()
     try:
         out.mkdir(parents=True, exist_ok=True)

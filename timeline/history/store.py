@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from timeline.build.atomic import write_atomic
-from timeline.build.memo import Memo
 from timeline.errors import HistoryError
 from timeline.history.tracking import FACTS, facts_by_name, headline_of, joined_facts
 from timeline.model import (
@@ -25,6 +24,7 @@ from timeline.model import (
     Revision,
     remembered,
 )
+from timeline.render.fragments import each, fragment
 from timeline.source.reading import MAX_HISTORY_FILE, NotRegular, TooLarge, read_regular_file
 
 FORMAT_VERSION = 1
@@ -69,21 +69,21 @@ def read(path: Path) -> History:
     return History(revisions, changes, forgotten)
 
 
-def dumps(history: History, memo: Memo | None = None) -> bytes:
+def dumps(history: History) -> bytes:
     """The store's text: one event or change a line, so that version control diffs stay readable."""
-    return b"".join(_pieces(history, memo or Memo()))
+    return b"".join(_pieces(history))
 
 
-def write(path: Path, history: History, memo: Memo | None = None) -> None:
+def write(path: Path, history: History) -> None:
     """Store the history atomically, written line by line (60 MB at 100,000 events)."""
-    write_atomic(path, _pieces(history, memo or Memo()))
+    write_atomic(path, _pieces(history))
 
 
-def _pieces(history: History, memo: Memo) -> list[bytes]:
-    lines = _lines(history, memo)
+def _pieces(history: History) -> list[bytes]:
+    lines = _lines(history)
     events = list(chain.from_iterable(zip(lines, repeat(b",\n"))))[:-1]
     logged = history.changes
-    changes = ",\n".join(memo.in_runs("change lines", logged, lambda place: _change_line(logged[place])))
+    changes = ",\n".join(each("change lines", logged, lambda place: _change_line(logged[place])))
     head = f'{{\n "version": {FORMAT_VERSION},\n "events": {{\n'.encode()
     tail = f'\n }},\n "changes": [\n{changes}\n ]'
     if history.forgotten:  # only once an event was forgotten: older stores keep their bytes
@@ -95,30 +95,30 @@ def _change_line(change: Change) -> str:
     return f"  {json.dumps(_change_json(change), ensure_ascii=False)}"
 
 
-def remember(history: History, memo: Memo) -> None:
+def remember(history: History) -> None:
     """Ask for the store's lines on every build, so that the lines of an unchanged history stay
     remembered for the build that changes one of them (the text itself is not kept)."""
     # Keyed by identity: update() returns the very same object when nothing changed, and the
-    # memo holds it, so no other object can have its id meanwhile.
-    held, _ = memo.get(("history lines", id(history)), lambda: (history, len(_lines(history, memo))))
+    # cache holds it, so no other object can have its id meanwhile.
+    held, _ = fragment(("history lines", id(history)), lambda: (history, len(_lines(history))))
     if held is not history:
-        _lines(history, memo)
+        _lines(history)
 
 
-def _lines(history: History, memo: Memo) -> list[bytes]:
+def _lines(history: History) -> list[bytes]:
     # Kept on the history: a build that changes it asks twice (remember() and write()).
-    return remembered(history, "_lines", partial(_make_lines, memo=memo))
+    return remembered(history, "_lines", _make_lines)
 
 
-def _make_lines(history: History, memo: Memo) -> list[bytes]:
+def _make_lines(history: History) -> list[bytes]:
     revisions = history.revisions
     # All that a line shows: the content hash stands for its title, date, tags and facts.
     keys = [(r.version, r.first_published, r.removed) for r in revisions]
 
     def line(place: int) -> bytes:
-        return memo.get(("history line", keys[place]), partial(_revision_line, revisions[place]))
+        return fragment(("history line", keys[place]), partial(_revision_line, revisions[place]))
 
-    return memo.in_runs("history lines", keys, line)
+    return each("history lines", keys, line)
 
 
 def _revision_line(revision: Revision) -> bytes:

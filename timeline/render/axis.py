@@ -17,8 +17,8 @@ from html import escape
 from itertools import groupby
 from operator import itemgetter
 
-from timeline.build.memo import Key, Memo
 from timeline.model import Certainty, Event, Precision, Status, Timeline, event_index
+from timeline.render.fragments import Key, fragment
 
 WIDTH = 1000
 MARGIN = 24
@@ -41,11 +41,12 @@ class _Mark:
     label_at: str = "right"  # right of the mark, inside a wide bar, or left of the mark
 
 
-def svg(timeline: Timeline, memo: Memo | None = None) -> str:
+def svg(timeline: Timeline) -> str:
     """The axis as an <svg> element; every text in it is escaped.
 
-    The lanes are remembered in `memo` under the dates they were packed from (and the titles,
-    while labels are drawn): an edit that moves no date draws the marks again, nothing more."""
+    The lanes are a fragment (see timeline.render.fragments) of the dates they were packed
+    from (and the titles, while labels are drawn): an edit that moves no date draws the marks
+    again, nothing more."""
     events = timeline.events  # in chronological order, the first first
     if not events:
         return ""
@@ -61,7 +62,7 @@ def svg(timeline: Timeline, memo: Memo | None = None) -> str:
 
     with_labels = len(events) <= MAX_LABELS
     key = Key(("axis", start, end, spans, tuple(e.title for e in events) if with_labels else None))
-    layout = (memo or Memo()).get(key, lambda: _pack(events, spans, x, with_labels))
+    layout = fragment(key, lambda: _pack(events, spans, x, with_labels))
     marks = [
         _Mark(events[index], x1, x2, lane, label, place) for index, x1, x2, lane, label, place in layout[0]
     ]

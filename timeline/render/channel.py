@@ -15,7 +15,6 @@ from functools import partial
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from timeline.build.memo import Memo
 from timeline.model import (
     EPOCH,
     Event,
@@ -25,6 +24,7 @@ from timeline.model import (
     event_index,
 )
 from timeline.render import prose
+from timeline.render.fragments import fragment
 
 
 @dataclass(frozen=True)
@@ -151,12 +151,10 @@ def events_channel(
     timeline: Timeline,
     history: History,
     view: View,
-    memo: Memo | None = None,
     selected: Timeline | None = None,
 ) -> Channel:
     """A view's subscription feed: its most recently changed events, newest first, up to
     `feed_entries`; the full timeline's older entries are in its archive pages."""
-    memo = memo or Memo()
     selected = selected or view.select(timeline)
     # By (last changed, id), read from the versions (see Revision.version) without a call an event.
     versions = history.versions_of(selected.events)
@@ -175,7 +173,7 @@ def events_channel(
         title=selected.title,
         description=timeline.description,
         updated=max(changed, default=EPOCH),
-        entries=tuple(_remembered_entry(timeline, history, event, memo) for event in newest),
+        entries=tuple(_entry_fragment(timeline, history, event) for event in newest),
         timeline=timeline,
         ttl_minutes=timeline.refresh_minutes,
         links=links,
@@ -271,9 +269,9 @@ def archive_page_count(timeline: Timeline, history: History) -> int:
     return -(-(len(timeline.events) + len(history.removed())) // timeline.feed_entries)
 
 
-def _remembered_entry(timeline: Timeline, history: History, event: Event, memo: Memo) -> Entry:
+def _entry_fragment(timeline: Timeline, history: History, event: Event) -> Entry:
     key = _entry_key(timeline, history, event)
-    return memo.get(key, partial(_event_entry, timeline, history, event, key))
+    return fragment(key, partial(_event_entry, timeline, history, event, key))
 
 
 def _entry_key(timeline: Timeline, history: History, event: Event) -> tuple[Any, ...]:

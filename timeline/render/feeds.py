@@ -11,30 +11,27 @@ from functools import partial
 
 from feedgen.feed import FeedGenerator
 
-from timeline.build.memo import Memo
 from timeline.render.channel import Channel, Entry
+from timeline.render.fragments import fragment
 
 _MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 # feedgen formats RSS dates by switching the process locale: one writer at a time.
 _LOCALE = threading.Lock()
 
 
-def render(
-    channel: Channel, formats: tuple[str, ...] = ("atom", "rss"), memo: Memo | None = None
-) -> dict[str, bytes]:
+def render(channel: Channel, formats: tuple[str, ...] = ("atom", "rss")) -> dict[str, bytes]:
     """The channel's documents by file name, e.g. {"timeline.atom": ..., "timeline.rss": ...}.
 
     feedgen writes each document's head; the entries are written here as feedgen writes them
-    (the tests compare the bytes) and remembered in `memo` by what they were made from: feedgen's
+    (the tests compare the bytes), as fragments of what they were made from: feedgen's
     objects and lxml's tree were most of a feed's cost, and an event's entry is in many feeds."""
-    memo = memo or Memo()
     out: dict[str, bytes] = {}
     for extension in formats:
         with _LOCALE:
             head = _head(replace(channel, entries=()), extension)
         write = atom_entry if extension == "atom" else rss_entry
         entries = [
-            memo.get((extension, entry.key), partial(_encoded, write, entry))
+            fragment((extension, entry.key), partial(_encoded, write, entry))
             if entry.key
             else _encoded(write, entry)
             for entry in channel.entries

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from timeline.build.memo import Memo
 from timeline.model import History, Timeline
 from timeline.render import feeds, ical, jsonfeed
 from timeline.render.channel import Channel, View, events_channel
@@ -23,18 +22,17 @@ from timeline.render.pieces import Content
 @dataclass
 class ViewToRender:
     """One view of the timeline, as every view format renders it: `selected` is its events
-    (view.select(timeline)), `memo` remembers fragments across views and builds."""
+    (view.select(timeline))."""
 
     timeline: Timeline
     history: History
     view: View
     selected: Timeline
-    memo: Memo
 
     @cached_property
     def channel(self) -> Channel:
         """What the view's feeds say, made once for Atom, RSS and JSON Feed."""
-        return events_channel(self.timeline, self.history, self.view, self.memo, self.selected)
+        return events_channel(self.timeline, self.history, self.view, self.selected)
 
     def name(self, suffix: str) -> str:
         return f"{self.view.stem}.{suffix}"
@@ -51,19 +49,19 @@ class Format:
 
 
 def _atom(subject: ViewToRender) -> Content:
-    return feeds.render(subject.channel, ("atom",), subject.memo)[subject.name("atom")]
+    return feeds.render(subject.channel, ("atom",))[subject.name("atom")]
 
 
 def _rss(subject: ViewToRender) -> Content:
-    return feeds.render(subject.channel, ("rss",), subject.memo)[subject.name("rss")]
+    return feeds.render(subject.channel, ("rss",))[subject.name("rss")]
 
 
 def _json(subject: ViewToRender) -> Content:
-    return jsonfeed.render(subject.channel, subject.memo)[subject.name("json")]
+    return jsonfeed.render(subject.channel)[subject.name("json")]
 
 
 def _ics(subject: ViewToRender) -> Content:
-    rendered = ical.render(subject.timeline, subject.history, subject.view, subject.memo, subject.selected)
+    rendered = ical.render(subject.timeline, subject.history, subject.view, subject.selected)
     return rendered[subject.name("ics")]
 
 

@@ -12,10 +12,10 @@ from itertools import chain, groupby, repeat
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from timeline.build.memo import Key, Memo
 from timeline.model import Certainty, Event, History, Status, Timeline, event_index
 from timeline.render import axis, prose
 from timeline.render.channel import views
+from timeline.render.fragments import Key, each, fragment
 from timeline.render.pieces import Content, Pieces
 
 PAGE = "index.html"
@@ -54,11 +54,10 @@ def key(timeline: Timeline, history: History) -> Hashable:
     return Key(("page", replace(timeline, events=()), versions, history.newest_change()))
 
 
-def render(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, Content]:
+def render(timeline: Timeline, history: History) -> dict[str, Content]:
     """The page: the axis, how to subscribe, and every event under its year, oldest first.
 
-    Its articles are remembered one by one in `memo`, and by runs (see Memo.in_runs)."""
-    memo = memo or Memo()
+    Its articles are fragments, one by one and by runs (see timeline.render.fragments)."""
     base = timeline.base_url
     events = timeline.events
     versions = history.versions_of(events)
@@ -68,9 +67,9 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
         # The content hash covers every field of the event; the site the rest.
         key = ("article", event.id, versions[place][1], base)
         # Remembered as UTF-8 (half the memory of Python's text for Vietnamese), joined as is.
-        return memo.get(key, lambda: _article(event, timeline).encode())
+        return fragment(key, lambda: _article(event, timeline).encode())
 
-    articles = memo.in_runs(("articles", base), versions, one)
+    articles = each(("articles", base), versions, one)
     years = [(year, len(list(same))) for year, same in groupby(event_index(timeline).years)]
     webcal = "webcal://" + timeline.base_url.split("://", 1)[1]
     tags = [view.tag for view in views(timeline) if view.tag]
@@ -78,7 +77,7 @@ def render(timeline: Timeline, history: History, memo: Memo | None = None) -> di
         timeline=timeline,
         years=[(year, _SLOT) for year, _ in years],
         # Built by axis.svg from escaped parts only.
-        axis=Markup(axis.svg(timeline, memo)),
+        axis=Markup(axis.svg(timeline)),
         updated=history.newest_change(),
         webcal=webcal,
         tags=tags,

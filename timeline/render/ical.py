@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from timeline.build.memo import Key, Memo
 from timeline.model import (
     CHRONOLOGICAL,
     DateOrder,
@@ -32,6 +31,7 @@ from timeline.model import (
 )
 from timeline.render import prose
 from timeline.render.channel import View
+from timeline.render.fragments import Key, each, fragment
 from timeline.render.pieces import Content, Pieces
 
 PRODID = "-//timeline//timeline event feeds//EN"
@@ -49,7 +49,6 @@ def render(
     timeline: Timeline,
     history: History,
     view: View | None = None,
-    memo: Memo | None = None,
     selected: Timeline | None = None,
 ) -> dict[str, Content]:
     """The calendar of a view: its events, plus removed ones announced as cancelled."""
@@ -58,10 +57,9 @@ def render(
     whole = timeline
     years = timezone_years(whole)
     timeline = selected or view.select(whole)
-    memo = memo or Memo()
     path, zones = view.path("ics"), _zone_names(_timed_in(view, timeline, whole))
     head_key = ("calendar head", replace(timeline, events=()), path, zones, years)
-    head = memo.get(head_key, partial(_head, timeline, path, zones, years))
+    head = fragment(head_key, partial(_head, timeline, path, zones, years))
     base, domain = timeline.base_url, timeline.id_domain
     events = timeline.events
     versions = history.versions_of(events)
@@ -69,10 +67,10 @@ def render(
     def one(place: int) -> bytes:
         event = events[place]
         make = partial(_vevent_fragment, event, history.get(event.id), base, domain)
-        return memo.get(("vevent", versions[place], base, domain), make)
+        return fragment(("vevent", versions[place], base, domain), make)
 
     # In the timeline's order, which is the calendar's: some clients show events as they come.
-    body: list[bytes] = memo.in_runs(("vevents", base, domain), versions, one)
+    body: list[bytes] = each(("vevents", base, domain), versions, one)
     cancelled = sorted(view.removed(history), key=_revision_order, reverse=True)
     places = [bisect.bisect(events, _revision_order(r), key=CHRONOLOGICAL) for r in cancelled]
     for place, revision in zip(places, cancelled, strict=True):  # from the last, so places stay
@@ -313,13 +311,12 @@ def anniversaries_key(timeline: Timeline, history: History) -> Hashable:
     return Key(("anniversaries", replace(timeline, events=()), versions))
 
 
-def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None) -> dict[str, Content]:
+def anniversaries(timeline: Timeline, history: History) -> dict[str, Content]:
     """A calendar of yearly recurring all-day events, one per event dated to the day.
 
     An anniversary shows its event's description, the longest line of both: it is not written
-    again but read from the event's VEVENT, which the memo holds anyway (50 MB less at 100,000
+    again but read from the event's VEVENT, which a build's cache holds anyway (50 MB less at 100,000
     events); only the lines around it are remembered for the anniversary, run by run."""
-    memo = memo or Memo()
     calendar = _calendar(timeline, f"{timeline.title}: anniversaries", ANNIVERSARIES)
     base, domain = timeline.base_url, timeline.id_domain
     events = _dated_to_the_day(timeline)
@@ -329,15 +326,15 @@ def anniversaries(timeline: Timeline, history: History, memo: Memo | None = None
         event = events[place]
         revision = history.get(event.id)
         make = partial(_vevent_fragment, event, revision, base, domain)
-        fragment = memo.get(("vevent", versions[place], base, domain), make)
-        start = fragment.index(b"\r\nDESCRIPTION:") + 2
+        vevent = fragment(("vevent", versions[place], base, domain), make)
+        start = vevent.index(b"\r\nDESCRIPTION:") + 2
         # A folded line goes on after "\r\n ", so this is where the description ends.
-        end = fragment.index(b"\r\nLAST-MODIFIED:", start) + 2
-        return (*_anniversary_around(event, revision, base, domain), fragment, start, end)
+        end = vevent.index(b"\r\nLAST-MODIFIED:", start) + 2
+        return (*_anniversary_around(event, revision, base, domain), vevent, start, end)
 
     body: list[bytes | memoryview] = []
-    for before, after, fragment, start, end in memo.in_runs(("anniversaries", base, domain), versions, one):
-        body += (before, memoryview(fragment)[start:end], after)
+    for before, after, vevent, start, end in each(("anniversaries", base, domain), versions, one):
+        body += (before, memoryview(vevent)[start:end], after)
     head = calendar.to_ical()
     return {ANNIVERSARIES: Pieces((head[: -len(_END)], *body, _END))}
 

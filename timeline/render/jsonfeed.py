@@ -6,14 +6,13 @@ import json
 from functools import partial
 from typing import Any
 
-from timeline.build.memo import Memo
 from timeline.render.channel import Channel, Entry
+from timeline.render.fragments import fragment
 from timeline.render.prose import rfc3339
 
 
-def render(channel: Channel, memo: Memo | None = None) -> dict[str, bytes]:
+def render(channel: Channel) -> dict[str, bytes]:
     """The channel's JSON Feed document by file name: the feed's fields indented, one item a line."""
-    memo = memo or Memo()
     timeline = channel.timeline
     author = {"name": timeline.author.name}
     if timeline.author.url:
@@ -30,7 +29,7 @@ def render(channel: Channel, memo: Memo | None = None) -> dict[str, bytes]:
     }
     head = json.dumps(feed, ensure_ascii=False, indent=2)[:-2]  # without the closing "\n}"
     items = [
-        memo.get(("json", entry.key), partial(_item, entry)) if entry.key else _item(entry)
+        fragment(("json", entry.key), partial(_item, entry)) if entry.key else _item(entry)
         for entry in channel.entries
     ]
     body = "[\n" + ",\n".join(items) + "\n  ]" if items else "[]"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
-from timeline.build.memo import Memo
 from timeline.model import History, Timeline
 from timeline.render.channel import View
 from timeline.render.formats import BY_SUFFIX, VIEW_FORMATS, ViewToRender
@@ -77,7 +76,7 @@ def render(timeline: Timeline, history: History, chosen: Filter, extension: str)
     view = View("timeline", chosen.tag, chosen.start, chosen.end, chosen.limit, chosen.canonical)
     render = BY_SUFFIX[extension].render_view
     assert render is not None  # FORMATS are the view formats
-    return whole(render(ViewToRender(timeline, history, view, view.select(timeline), Memo())))
+    return whole(render(ViewToRender(timeline, history, view, view.select(timeline))))
 
 
 def _period(value: str, key: str) -> tuple[date, date]:
