@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -45,3 +46,31 @@ def test_nginx_serves_each_format_with_the_registrys_media_type() -> None:
     assert set(charset_types[1].split()) == {f.media_type.split(";")[0] for f in formats.FORMATS} - {
         "text/html"
     }
+
+
+def test_the_page_links_and_lists_the_whole_timeline_in_every_view_format() -> None:
+    timeline, history = features_with_history()
+    page = render_all(timeline, history)["index.html"].decode()
+    webcal = "webcal://" + timeline.base_url.split("://", 1)[1]
+    for output in formats.VIEW_FORMATS:
+        url = timeline.url(f"timeline.{output.suffix}")
+        title = html.escape(f"{timeline.title} ({output.short})")
+        assert f'<link rel="alternate" type="{output.essence}" title="{title}" ' in page
+        assert f'href="{url}"' in page
+        if output.calendar:
+            assert (
+                f'<a href="{webcal}timeline.{output.suffix}">{output.title.capitalize()} (subscribe)</a>'
+                in page
+            )
+        else:
+            assert f'<a href="{url}">{output.title}</a>' in page
+
+
+def test_the_opml_and_the_pages_tag_links_name_the_outlined_format() -> None:
+    timeline, history = features_with_history()
+    made = render_all(timeline, history)
+    outline, page = made["timeline.opml"].decode(), made["index.html"].decode()
+    suffix = formats.OUTLINED.suffix
+    assert f'xmlUrl="{timeline.url(f"tags/range.{suffix}")}"' in outline
+    assert f'href="{timeline.url(f"tags/range.{suffix}")}">#range</a>' in page
+    assert [f.suffix for f in formats.FORMATS if f.outlined] == [suffix]

@@ -3,8 +3,8 @@
 A format is a file suffix, the media type it is served with, what the page and the log call it,
 and, for the formats every view is published in (the whole timeline, each tag, each filter
 asked for in a URL), how a view is rendered. The builder, the filters, the snapshot the server
-answers from, the daemon's log and the tests (deploy/nginx.conf's types among them) read it:
-adding a format is its renderer module and one line here.
+answers from, the page's links, the OPML, the daemon's log and the tests (deploy/nginx.conf's
+types among them) read it: adding a format is its renderer module and one line here.
 """
 
 from __future__ import annotations
@@ -42,10 +42,18 @@ class ViewToRender:
 class Format:
     suffix: str
     media_type: str
-    title: str
-    # For the formats every view is published in: the view's document.
+    title: str  # what the page's list and the daemon's log call it: "Atom feed"
+    short: str  # in the title of the page's <link rel="alternate">: "IOM and Viet Nam (Atom)"
+    # For the formats every view is published in (the page links them, filters are served in
+    # them): the view's document.
     render_view: Callable[[ViewToRender], Content] | None = None
     calendar: bool = False  # subscribed to at webcal://, as well as downloaded
+    outlined: bool = False  # the one feed format the OPML outlines and the page's tag links name
+
+    @property
+    def essence(self) -> str:
+        """The media type without its parameters, as a <link type> names it."""
+        return self.media_type.split(";", 1)[0]
 
 
 def _atom(subject: ViewToRender) -> Content:
@@ -66,16 +74,33 @@ def _ics(subject: ViewToRender) -> Content:
 
 
 FORMATS = (
-    Format("atom", "application/atom+xml; charset=utf-8", "Atom feed", _atom),
-    Format("rss", "application/rss+xml; charset=utf-8", "RSS feed", _rss),
-    Format("json", "application/feed+json; charset=utf-8", "JSON Feed", _json),
-    Format("ics", "text/calendar; charset=utf-8", "calendar", _ics, calendar=True),
-    Format("html", "text/html; charset=utf-8", "page"),
-    Format("opml", "text/x-opml; charset=utf-8", "feed list (OPML)"),
+    Format("atom", "application/atom+xml; charset=utf-8", "Atom feed", "Atom", _atom, outlined=True),
+    Format("rss", "application/rss+xml; charset=utf-8", "RSS feed", "RSS", _rss),
+    Format("json", "application/feed+json; charset=utf-8", "JSON Feed", "JSON Feed", _json),
+    Format("ics", "text/calendar; charset=utf-8", "calendar", "calendar", _ics, calendar=True),
+    Format("html", "text/html; charset=utf-8", "page", "page"),
+    Format("opml", "text/x-opml; charset=utf-8", "feed list (OPML)", "OPML"),
 )
 BY_SUFFIX = {f.suffix: f for f in FORMATS}
 # The formats each view is published in, in the order views are made and listed.
 VIEW_FORMATS = tuple(f for f in FORMATS if f.render_view is not None)
+(OUTLINED,) = (f for f in FORMATS if f.outlined)
+
+
+def subscriptions(
+    stem: str, url: Callable[[str], str], webcal: Callable[[str], str]
+) -> list[tuple[str, str]]:
+    """(what it is, address) of a view's document in each view format, as the page lists them:
+    a calendar twice, to subscribe to (webcal://) and to download."""
+    listed = []
+    for output in VIEW_FORMATS:
+        name = f"{stem}.{output.suffix}"
+        if output.calendar:
+            title = output.title.capitalize()
+            listed += [(f"{title} (subscribe)", webcal(name)), (f"{title} (download)", url(name))]
+        else:
+            listed.append((output.title, url(name)))
+    return listed
 
 
 def media_type(name: str) -> str:

@@ -15,7 +15,10 @@ from markupsafe import Markup
 from timeline.model import Certainty, Event, History, Status, Timeline, event_index
 from timeline.render import axis, prose
 from timeline.render.channel import views
+from timeline.render.formats import OUTLINED, VIEW_FORMATS, subscriptions
 from timeline.render.fragments import Key, each, fragment
+from timeline.render.ical import ANNIVERSARIES
+from timeline.render.opml import OPML
 from timeline.render.pieces import Content, Pieces
 
 PAGE = "index.html"
@@ -72,6 +75,14 @@ def render(timeline: Timeline, history: History) -> dict[str, Content]:
     articles = each(("articles", base), versions, one)
     years = [(year, len(list(same))) for year, same in groupby(event_index(timeline).years)]
     webcal = "webcal://" + timeline.base_url.split("://", 1)[1]
+    alternates = [(f.essence, f.short, timeline.url(f"timeline.{f.suffix}")) for f in VIEW_FORMATS]
+    subscribe = subscriptions("timeline", timeline.url, lambda name: webcal + name)
+    subscribe += [
+        ("Anniversaries", webcal + ANNIVERSARIES),
+        ("What changed", timeline.url("changes.atom")),
+        ("On this day", timeline.url("on-this-day.atom")),
+        ("All feeds (OPML)", timeline.url(OPML)),
+    ]
     tags = [view.tag for view in views(timeline) if view.tag]
     page = _environment.get_template("timeline.html.j2").render(
         timeline=timeline,
@@ -79,8 +90,10 @@ def render(timeline: Timeline, history: History) -> dict[str, Content]:
         # Built by axis.svg from escaped parts only.
         axis=Markup(axis.svg(timeline)),
         updated=history.newest_change(),
-        webcal=webcal,
+        alternates=alternates,
+        subscribe=subscribe,
         tags=tags,
+        tag_feed_suffix=OUTLINED.suffix,
         content_security_policy=CONTENT_SECURITY_POLICY,
     )
     # The page is rendered with a slot for each year's articles, a line each, then their bytes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from timeline.model import Timeline
 from timeline.render.channel import View
+from timeline.render.formats import OUTLINED
 
 OPML = "timeline.opml"
 
@@ -11,7 +12,8 @@ OPML = "timeline.opml"
 def render(
     timeline: Timeline, views: tuple[View, ...], extra: tuple[tuple[str, str], ...]
 ) -> dict[str, bytes]:
-    """The outline: the full timeline's Atom feed, each tag's, and `extra` (stem, title) feeds."""
+    """The outline: the full timeline's feed, each tag's, and `extra` (stem, title) feeds, in the
+    registry's outlined format (Atom)."""
     feeds = [(view.stem, view.title(timeline)) for view in views] + list(extra)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -27,7 +29,7 @@ def render(
             "type": "rss",  # OPML's word for any feed, Atom included
             "text": title,
             "title": title,
-            "xmlUrl": timeline.url(f"{stem}.atom"),
+            "xmlUrl": timeline.url(f"{stem}.{OUTLINED.suffix}"),
             "htmlUrl": timeline.base_url,
         }
         lines.append("    <outline " + " ".join(f"{k}={quoteattr(v)}" for k, v in attributes.items()) + "/>")
