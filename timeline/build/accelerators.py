@@ -1,6 +1,6 @@
 """The accelerators, each of which can be switched off: the seam the builder owns.
 
-Each one only saves work; none changes a byte of any output (tests/test_accelerators.py builds
+Each one only saves work; none changes a byte of any output (tests/build/test_accelerators.py builds
 with all of them and with none and compares every file). `TIMELINE_PLAIN=1` switches them all
 off, `TIMELINE_WORKERS=1` the second core alone.
 """

@@ -6,7 +6,7 @@ it makes through `fragment(key, make)`, the key naming everything `make` reads; 
 parts through `each(kind, keys, make)`. Called as is, these only call `make`. The builder lends
 them its cache for the length of a build (`lent`, with timeline.build.memo), which hands back
 what it made from the same key before: the bytes are the same either way, and
-tests/test_accelerators.py builds every output both ways and compares them.
+tests/build/test_accelerators.py builds every output both ways and compares them.
 """
 
 from __future__ import annotations

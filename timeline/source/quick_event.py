@@ -6,7 +6,7 @@ ranges in brackets or in blocks, comments between), it is read the same way and 
 anything the loader would report, and at what this reader leaves to libyaml (an anchor, an
 alias, a tag, a null, a key given twice, a tab or a control character), it gives up, returning
 None, and the caller reads the event the full way, which explains every problem. What it reads
-is what the loader makes of the same text (tests/test_quick_event.py compares the two on
+is what the loader makes of the same text (tests/source/test_quick_event.py compares the two on
 every file the tests have, on timelines in several styles and on generated events).
 """
 

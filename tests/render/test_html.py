@@ -17,7 +17,7 @@ from lxml import html as lxml_html
 from markupsafe import escape
 
 from tests.conftest import FEATURES, MINIMAL, ROOT
-from tests.test_render import features_with_history
+from tests.render.test_render import features_with_history
 from timeline import history
 from timeline.build.memo import Memo
 from timeline.model import History, Timeline

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, event_yaml
-from tests.daemon import free_port, start
+from tests.daemons import free_port, start
 
 pytestmark = pytest.mark.interop
 DEPLOY = ROOT / "deploy"

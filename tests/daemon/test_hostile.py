@@ -23,7 +23,7 @@ from lxml import html as lxml_html
 
 from bench import generate
 from tests.conftest import MINIMAL, T0, event_yaml
-from tests.daemon import Daemon, start
+from tests.daemons import Daemon, start
 from timeline import history
 from timeline.build.outputs import ABANDONED_AFTER
 from timeline.build.publish import build

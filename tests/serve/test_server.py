@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FEATURES, event_yaml
-from tests.daemon import Daemon, start
+from tests.daemons import Daemon, start
 from timeline.build import record
 from timeline.serve.server import _accepts_gzip, _not_modified
 

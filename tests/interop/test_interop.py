@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients import KHAL_CONFIG, program, run
 from tests.conftest import GOLDEN, ROOT
-from tests.daemon import start
+from tests.daemons import start
+from tests.interop.clients import KHAL_CONFIG, program, run
 from timeline.build.publish import build
 from timeline.source.load import load
 
@@ -201,7 +201,7 @@ def test_newsboat_subscribed_over_http_gets_each_event_once_and_exactly_one_new_
 
 @pytest.fixture(scope="module")
 def libical_check(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """tests/libical/check.c, built against Debian's libical-dev."""
+    """tests/interop/libical/check.c, built against Debian's libical-dev."""
     compiler, pkg_config = shutil.which("gcc"), shutil.which("pkg-config")
     if compiler is None or pkg_config is None:
         pytest.skip("gcc and pkg-config are needed to build the libical check")

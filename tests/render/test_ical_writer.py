@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import FEATURES, ROOT, T0
-from tests.test_properties import documents
+from tests.render.test_properties import documents
 from timeline import history
 from timeline.model import Event, History, Precision, Revision, Timeline
 from timeline.render import prose

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.clients import Newsboat, Rss2email, SubscribedKhal, program
 from tests.conftest import ROOT
-from tests.daemon import Daemon, start
+from tests.daemons import Daemon, start
+from tests.interop.clients import Newsboat, Rss2email, SubscribedKhal, program
 
 pytestmark = [pytest.mark.interop, pytest.mark.slow]
 

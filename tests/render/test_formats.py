@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_render import features_with_history
+from tests.render.test_render import features_with_history
 from timeline.build.publish import render_all
 from timeline.render import formats
 from timeline.serve import filters

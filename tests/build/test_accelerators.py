@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bench import generate
 from tests.conftest import DATA, ROOT, T0
-from tests.test_stored_entries import steps
+from tests.history.test_stored_entries import steps
 from timeline.build import accelerators, second_core
 from timeline.build.accelerators import NONE, Accelerators
 from timeline.build.publish import Publisher, build

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
-from tests.test_render import features_with_history
+from tests.render.test_render import features_with_history
 from timeline import history
 from timeline.build.memo import Memo
 from timeline.build.publish import DATED, render_all

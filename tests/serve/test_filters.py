@@ -7,7 +7,7 @@ import icalendar
 import pytest
 
 from tests.conftest import FEATURES
-from tests.test_render import features_with_history
+from tests.render.test_render import features_with_history
 from timeline.serve.filters import Filter, FilterError, parse, render
 from timeline.source.load import load
 

@@ -22,7 +22,7 @@ import pytest
 from lxml import etree, html
 
 from tests.conftest import MINIMAL, T0, event_yaml
-from tests.daemon import start
+from tests.daemons import start
 from timeline import history
 from timeline.build.outputs import ABANDONED_AFTER
 from timeline.build.publish import build

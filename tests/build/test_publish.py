@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MINIMAL, T0, event_yaml
+from tests.conftest import DATA, MINIMAL, ROOT, T0, event_yaml
 from timeline import history as history_store
 from timeline.build import jobs, second_core
 from timeline.build.atomic import write_atomic
@@ -230,7 +230,7 @@ def test_an_output_that_cannot_be_flushed_is_reported_and_left_as_it_was(
 
 
 def test_the_committed_feeds_are_up_to_date_with_the_shipped_events(tmp_path: Path) -> None:
-    root = Path(__file__).parent.parent
+    root = ROOT
     shutil.copy(root / "events.yaml", tmp_path / "events.yaml")
     shutil.copy(root / "events.history.json", tmp_path / "events.history.json")
     result = build(tmp_path / "events.yaml", root / "feeds", check=True)
@@ -252,7 +252,7 @@ def test_a_file_changed_twice_within_a_second_still_gets_a_later_whole_second_mt
     assert seconds[0] < seconds[1] < seconds[2]
 
 
-INVALID = sorted((Path(__file__).parent / "data" / "invalid").glob("*.yaml"))
+INVALID = sorted((DATA / "invalid").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("case", INVALID, ids=[p.stem for p in INVALID])
@@ -304,8 +304,8 @@ def forked(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 def test_a_build_shared_with_a_second_core_writes_the_same_bytes(tmp_path: Path, forked: list[bool]) -> None:
     source = tmp_path / "events.yaml"
-    shutil.copy(Path(__file__).parent.parent / "events.yaml", source)
-    shutil.copy(Path(__file__).parent.parent / "events.history.json", tmp_path / "events.history.json")
+    shutil.copy(ROOT / "events.yaml", source)
+    shutil.copy(ROOT / "events.history.json", tmp_path / "events.history.json")
     shared = build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
     alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
     assert shared.files == alone.files
