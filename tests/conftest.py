@@ -37,6 +37,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def shipped_text() -> str:
+    """The shipped events.yaml, its articles_dir made absolute so that a copy anywhere still
+    checks its quotes against the seed articles."""
+    text = (ROOT / "events.yaml").read_text(encoding="utf-8")
+    assert "\narticles_dir: ../shared/seeds\n" in text
+    return text.replace("\narticles_dir: ../shared/seeds\n", f"\narticles_dir: {SEEDS}\n")
+
+
+def copy_shipped(folder: Path, *, history: bool = False) -> Path:
+    """The shipped events.yaml (see shipped_text) in `folder`, and its history with `history`."""
+    source = folder / "events.yaml"
+    source.write_text(shipped_text(), encoding="utf-8")
+    if history:
+        source.with_name("events.history.json").write_bytes((ROOT / "events.history.json").read_bytes())
+    return source
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))

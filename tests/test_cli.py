@@ -24,7 +24,11 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_validate_reports_a_valid_file(write_events: Callable[[str], Path]) -> None:
     path = write_events(event_yaml("one") + event_yaml("two"))
-    assert run("validate", str(path)) == (0, f"{path}: 2 events, all valid.\n", "")
+    assert run("validate", str(path)) == (
+        0,
+        f"{path}: 2 events, all valid; quotes not checked: the header names no articles_dir.\n",
+        "",
+    )
 
 
 @pytest.mark.parametrize("case", INVALID, ids=[p.stem for p in INVALID])

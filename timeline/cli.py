@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from timeline.errors import TimelineError, ValidationError
-from timeline.model import Certainty, Status
+from timeline.model import Certainty, Status, Timeline
 
 SOURCE = click.option(
     "--source",
@@ -30,6 +30,26 @@ OUT = click.option(
     show_default=True,
     help="The folder the outputs are written to.",
 )
+
+NO_ARTICLE_CHECK = click.option(
+    "--no-article-check",
+    is_flag=True,
+    help="Do not check the quotes against the articles (for articles that are not at hand).",
+)
+
+
+def _quotes_said(timeline: Timeline, checked: bool) -> str:
+    """What a command says of the quotes: checked, not asked to be, or nothing to check them by."""
+    if timeline.articles_dir is None:
+        return "quotes not checked: the header names no articles_dir"
+    if not checked:
+        return "quotes not checked against the articles (--no-article-check)"
+    quotes = sum(len(event.sources) for event in timeline.events)
+    return f"{_count(quotes, 'quote')} found verbatim in {_count(len(timeline.articles), 'article')}"
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'s' if number != 1 else ''}"
 
 
 @contextmanager
@@ -56,13 +76,16 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False), default="events.yaml")
-def validate(source: Path) -> None:
-    """Check SOURCE and list every problem with its line and column."""
+@NO_ARTICLE_CHECK
+def validate(source: Path, no_article_check: bool) -> None:
+    """Check SOURCE and list every problem with its line and column, each quote against its
+    article included."""
     from timeline.source.load import load
 
     with _user_errors():
-        timeline = load(source)
-    click.echo(f"{source}: {len(timeline.events)} events, all valid.")
+        timeline = load(source, check_articles=not no_article_check)
+    quoted = _quotes_said(timeline, not no_article_check)
+    click.echo(f"{source}: {len(timeline.events)} events, all valid; {quoted}.")
 
 
 @cli.command()
@@ -84,7 +107,8 @@ def schema() -> None:
     default=None,
     help="Build the dated outputs (on this day) for this day instead of today.",
 )
-def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
+@NO_ARTICLE_CHECK
+def build(source: Path, out: Path, check: bool, today: datetime | None, no_article_check: bool) -> None:
     """Render every output into OUT, rewriting only the files that changed."""
     from timeline.build.accelerators import from_environment
     from timeline.build.record import up_to_date
@@ -92,7 +116,12 @@ def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
 
     day = today.date() if today else None
     skip = from_environment().skip_unchanged_builds
-    if not check and skip and (events := up_to_date(source, out, history_path(source), day)) is not None:
+    checked = not no_article_check
+    if (
+        not check
+        and skip
+        and (events := up_to_date(source, out, history_path(source), day, checked)) is not None
+    ):
         # Same events file, history, day, code and outputs as the last build: nothing to do,
         # and no renderer imported to find that out.
         click.echo(f"{events} events -> {out}/: wrote nothing (all up to date).")
@@ -100,7 +129,9 @@ def build(source: Path, out: Path, check: bool, today: datetime | None) -> None:
     from timeline.build import publish
 
     with _user_errors():
-        result = publish.build(source, out, check=check, today=day)
+        result = publish.build(source, out, check=check, today=day, check_articles=checked)
+    if not checked:
+        click.echo(_quotes_said(result.timeline, checked) + ".", err=True)
     _ENDS_WITH_THE_PROCESS.append(result)
     if check:
         if result.stale:
@@ -162,8 +193,16 @@ def list_events(source: Path) -> None:
 @click.option(
     "--access-log", is_flag=True, help="Log every request (measured here: it halves the requests per second)."
 )
+@NO_ARTICLE_CHECK
 def serve(
-    source: Path, out: Path, host: str, port: int, watch_interval: float, rebuild_cron: str, access_log: bool
+    source: Path,
+    out: Path,
+    host: str,
+    port: int,
+    watch_interval: float,
+    rebuild_cron: str,
+    access_log: bool,
+    no_article_check: bool,
 ) -> None:
     """Build, then keep OUT current and serve it over HTTP until stopped.
 
@@ -178,7 +217,8 @@ def serve(
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--rebuild-cron") from None
     with _user_errors():
-        run(ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log))
+        checked = not no_article_check
+        run(ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log, checked))
 
 
 # What a build made (the timeline and its history: a million objects at 100,000 events): the

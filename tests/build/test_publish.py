@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DATA, MINIMAL, ROOT, T0, event_yaml
+from tests.conftest import DATA, MINIMAL, ROOT, T0, copy_shipped, event_yaml
 from timeline import history as history_store
 from timeline.build import jobs, second_core
 from timeline.build.atomic import write_atomic
@@ -230,10 +229,7 @@ def test_an_output_that_cannot_be_flushed_is_reported_and_left_as_it_was(
 
 
 def test_the_committed_feeds_are_up_to_date_with_the_shipped_events(tmp_path: Path) -> None:
-    root = ROOT
-    shutil.copy(root / "events.yaml", tmp_path / "events.yaml")
-    shutil.copy(root / "events.history.json", tmp_path / "events.history.json")
-    result = build(tmp_path / "events.yaml", root / "feeds", check=True)
+    result = build(copy_shipped(tmp_path, history=True), ROOT / "feeds", check=True)
     assert result.stale == (), "run `timeline build` and commit feeds/ and events.history.json"
 
 
@@ -303,9 +299,7 @@ def forked(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 
 def test_a_build_shared_with_a_second_core_writes_the_same_bytes(tmp_path: Path, forked: list[bool]) -> None:
-    source = tmp_path / "events.yaml"
-    shutil.copy(ROOT / "events.yaml", source)
-    shutil.copy(ROOT / "events.history.json", tmp_path / "events.history.json")
+    source = copy_shipped(tmp_path, history=True)
     shared = build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
     alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
     assert shared.files == alone.files

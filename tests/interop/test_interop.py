@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GOLDEN, ROOT
+from tests.conftest import GOLDEN, ROOT, copy_shipped
 from tests.daemons import start
 from tests.interop.clients import KHAL_CONFIG, program, run
 from timeline.build.publish import build
@@ -169,7 +169,7 @@ def test_newsboat_subscribed_over_http_gets_each_event_once_and_exactly_one_new_
     program("newsboat")
     site = tmp_path / "site"
     site.mkdir()
-    shutil.copy(ROOT / "events.yaml", site / "events.yaml")
+    copy_shipped(site)
     daemon = start(site / "events.yaml", site / "feeds")
     try:
         reader = tmp_path / "reader"
@@ -183,7 +183,8 @@ def test_newsboat_subscribed_over_http_gets_each_event_once_and_exactly_one_new_
         (site / "events.yaml").write_text(
             text
             + "  - id: added-in-test\n    title: Added in the test\n    summary: s\n    date: 2012-01-15\n"
-            "    sources: [{article: 000_0cb45dfbd2d15e76.txt, quote: q}]\n",
+            "    sources: [{article: 000_0cb45dfbd2d15e76.txt, quote: 'Placing high importance on its "
+            "relations with IOM, Vietnam is looking to working more closely with the Organization'}]\n",
             encoding="utf-8",
         )
         daemon.wait_for(lambda: b"added-in-test" in daemon.request(f"/{name}").body, what="the new event")
@@ -246,9 +247,7 @@ def test_khal_imports_the_other_calendars(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("name", ["changes.atom", "tags/iom-council.rss", "on-this-day.atom"])
 def test_newsboat_reads_the_other_feeds(name: str, tmp_path: Path) -> None:
     out = tmp_path / "feeds"
-    shutil.copy(ROOT / "events.yaml", tmp_path / "events.yaml")
-    shutil.copy(ROOT / "events.history.json", tmp_path / "events.history.json")
-    build(tmp_path / "events.yaml", out, today=date(2026, 12, 5))
+    build(copy_shipped(tmp_path, history=True), out, today=date(2026, 12, 5))
     reader = tmp_path / "reader"
     reader.mkdir()
     items = newsboat_items(out / name, reader)

@@ -8,14 +8,13 @@ rewritten whose own event did not change, and no entry of the changes feed may e
 from __future__ import annotations
 
 import re
-import shutil
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import copy_shipped
 from tests.daemons import Daemon, start
 from tests.interop.clients import Newsboat, Rss2email, SubscribedKhal, program
 
@@ -77,8 +76,7 @@ def _save(daemon: Daemon, text: str) -> None:
 def site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
     site.mkdir()
-    for name in ("events.yaml", "events.history.json"):
-        shutil.copy(ROOT / name, site / name)
+    copy_shipped(site, history=True)
     return site
 
 

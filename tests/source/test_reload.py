@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MINIMAL, ROOT, event_yaml
+from tests.conftest import MINIMAL, copy_shipped, event_yaml
 from timeline.errors import ValidationError
 from timeline.model import Event, event_index
 from timeline.model.index import _make_index
@@ -153,8 +153,7 @@ def test_a_broken_edit_reports_exactly_what_a_full_parse_reports(source: Path, b
 
 
 def test_the_shipped_file_reloads_to_the_same_timeline(tmp_path: Path) -> None:
-    path = tmp_path / "events.yaml"
-    path.write_text((ROOT / "events.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    path = copy_shipped(tmp_path)
     reloader = Reloader(path)
     reloader.load()
     path.write_text(path.read_text(encoding="utf-8").replace("IOM marks its 60th", "IOM marks its sixtieth"))

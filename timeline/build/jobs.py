@@ -12,18 +12,13 @@ from functools import partial
 
 from timeline.build import second_core
 from timeline.build.memo import NOTHING_MADE, Made, Memo
-from timeline.build.outputs import (
-    Folder,
-    Gated,
-    Outputs,
-    Stamp,
-    holds,
-)
+from timeline.build.outputs import Folder, Gated, Outputs, holds
 from timeline.errors import BuildStopped
 from timeline.model import History, Timeline
 from timeline.render import channel, feeds, formats, html, ical, jsonfeed, news, opml
 from timeline.render.fragments import Key, lent
 from timeline.render.pieces import Content
+from timeline.source.reading import Stamp
 
 
 def render_into(

@@ -19,10 +19,7 @@ from typing import Protocol
 
 from timeline.build.atomic import begin, finish, read_or_none
 from timeline.render.pieces import Content, Pieces, whole
-
-# The file as a build left it: (mtime in ns, size, inode). An atomic replace makes a new inode,
-# so any other write since, ours or someone else's, changes it.
-Stamp = tuple[int, int, int]
+from timeline.source.reading import Stamp, stamp_of
 
 
 def holds(outputs: Outputs, stamps: Mapping[str, Stamp | None]) -> bool:
@@ -159,14 +156,6 @@ class Folder:
         stamps, written = handed
         self.stamps.update(stamps)
         self.written |= written
-
-
-def stamp_of(path: Path) -> Stamp | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
 def _differs(path: Path, data: Content) -> bool:

@@ -21,17 +21,12 @@ from timeline.build.accelerators import Accelerators, from_environment
 from timeline.build.atomic import read_or_none
 from timeline.build.jobs import render_into, render_unless_unchanged, unless_stopped
 from timeline.build.memo import Forgetful, Memo
-from timeline.build.outputs import (
-    Collected,
-    Folder,
-    Stamp,
-    remove_abandoned_temporaries,
-    stamp_of,
-)
+from timeline.build.outputs import Collected, Folder, remove_abandoned_temporaries
 from timeline.errors import PublishError
 from timeline.history import store, tracking
 from timeline.model import History, Timeline
 from timeline.render.fragments import lent
+from timeline.source.reading import Stamp, stamp_of
 from timeline.source.reload import Reloader
 
 
@@ -80,11 +75,18 @@ class Publisher:
     so that a rebuild does only the work that changed.
     """
 
-    def __init__(self, source: Path, out: Path, accelerators: Accelerators | None = None) -> None:
+    def __init__(
+        self,
+        source: Path,
+        out: Path,
+        accelerators: Accelerators | None = None,
+        *,
+        check_articles: bool = True,
+    ) -> None:
         self.source, self.out = source, out
         self.accelerators = accelerators or from_environment()
         self.memo = _memo(self.accelerators)
-        self.reloader = _reloader(source, self.accelerators)
+        self.reloader = _reloader(source, self.accelerators, check_articles)
         self._history: tuple[Stamp | None, History] | None = None  # the file's stamp when written
 
     def build(
@@ -182,6 +184,7 @@ def build(
     parallel: bool = True,
     stop: Callable[[], bool] = lambda: False,
     accelerators: Accelerators | None = None,
+    check_articles: bool = True,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
@@ -190,7 +193,8 @@ def build(
     thousands of events to parse or render uses a second core (timeline.build.second_core). Once
     `stop()` says so, the build raises BuildStopped before its next output. `accelerators`
     (default: from the environment, see timeline.build.accelerators) may be switched off: the bytes
-    are the same.
+    are the same. Without `check_articles`, the quotes are not checked against the articles
+    (timeline.source.quotes); a given `reloader` says for itself.
     """
     speed = accelerators or from_environment()
     with _without_cycle_collection():
@@ -202,7 +206,7 @@ def build(
             history_file,
             check,
             memo,
-            reloader or _reloader(source, speed),
+            reloader or _reloader(source, speed, check_articles),
             history_reader,
             parallel and speed.second_core,
             stop,
@@ -214,13 +218,14 @@ def _memo(accelerators: Accelerators) -> Memo:
     return Memo() if accelerators.fragment_cache else Forgetful()
 
 
-def _reloader(source: Path, accelerators: Accelerators) -> Reloader:
+def _reloader(source: Path, accelerators: Accelerators, check_articles: bool) -> Reloader:
     # One event at a time (bounded memory), falling back to the full parse for exact messages.
     return Reloader(
         source,
         prepare=tracking.digest,
         incremental=accelerators.incremental_reparse,
         quick=accelerators.quick_readers,
+        check_articles=check_articles,
     )
 
 
@@ -308,5 +313,6 @@ def _build(
         len(timeline.events),
         folder.stamps,
         reloader.file_digest,  # of the bytes built from: the file may have changed since
+        reloader.checked_articles,
     )
     return BuildResult(timeline, current, tuple(sorted(folder.stamps)), written=tuple(sorted(folder.written)))

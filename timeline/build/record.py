@@ -20,18 +20,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from timeline.build.atomic import write_atomic
-from timeline.build.outputs import Stamp, stamp_of
-from timeline.source.reading import MAX_EVENTS_FILE, read_regular_file
+from timeline.source.reading import MAX_EVENTS_FILE, Stamp, read_regular_file, stamp_of
 
 RECORD = ".timeline-build"  # JSON, but not named .json: nothing in the folder may look like a feed
-FORMAT = 2  # 2: the history known by its file's stamp, not its digest
+FORMAT = 3  # 2: the history known by its file's stamp, not its digest; 3: the articles checked
 _CODE = Path(__file__).resolve().parent.parent  # the whole timeline package
 _LIBRARIES = ("yaml", "dateutil", "feedgen", "lxml", "icalendar", "jinja2", "markupsafe", "tzdata")
 
 
-def up_to_date(source: Path, out: Path, history_file: Path, today: date | None) -> int | None:
+def up_to_date(
+    source: Path, out: Path, history_file: Path, today: date | None, check_articles: bool = True
+) -> int | None:
     """The number of events, if a build of `source` into `out` for `today` (default: today in
-    the timeline's zone) would change nothing; None if it must run."""
+    the timeline's zone) would change nothing; None if it must run. With `check_articles`,
+    only if the last build checked the quotes against articles that have not changed since."""
     try:
         record = json.loads((out / RECORD).read_bytes())
         if record.get("format") != FORMAT or record["code"] != _code():
@@ -42,6 +44,11 @@ def up_to_date(source: Path, out: Path, history_file: Path, today: date | None) 
         if record["source"] != _digest(source) or record["history"] != list(stamp_of(history_file) or ()):
             return None
         if any(list(stamp_of(out / name) or ()) != stamp for name, stamp in record["outputs"].items()):
+            return None
+        if check_articles and (
+            record["articles"] is None
+            or any(list(stamp_of(Path(path)) or ()) != stamp for path, stamp in record["articles"].items())
+        ):
             return None
         return int(record["events"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -77,11 +84,13 @@ def write(
     events: int,
     stamps: Mapping[str, Stamp],
     source_digest: str | None = None,
+    articles: Mapping[Path, Stamp | None] | None = None,
 ) -> None:
     """Record what a build just made `out` from, and the stamps it left its outputs with.
 
     `source_digest` is that of the bytes the build read (see digest()): the file may have
-    changed since, and the next build must then see it as changed."""
+    changed since, and the next build must then see it as changed. `articles` are the stamps
+    of the articles its quotes were checked against, None if they were not checked."""
     record = {
         "format": FORMAT,
         "code": _code(),
@@ -91,6 +100,9 @@ def write(
         "timezone": timezone,
         "events": events,
         "outputs": {name: list(stamp) for name, stamp in sorted(stamps.items())},
+        "articles": None
+        if articles is None
+        else {str(path): list(stamp or ()) for path, stamp in sorted(articles.items())},
     }
     data = json.dumps(record, sort_keys=True).encode()
     with contextlib.suppress(OSError):  # only a shortcut for the next build: never an error

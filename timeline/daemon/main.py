@@ -44,15 +44,17 @@ class ServeOptions:
     watch_seconds: float = 2.0
     rebuild_cron: str = "5 0 * * *"
     access_log: bool = False
+    check_articles: bool = True  # each quote against its article (timeline.source.quotes)
 
 
 class Site:
     """Builds the outputs and publishes them to the status the server reads."""
 
-    def __init__(self, source: Path, out: Path, status: Health) -> None:
+    def __init__(self, source: Path, out: Path, status: Health, *, check_articles: bool = True) -> None:
         self.source, self.out, self.status = source, out, status
         self.watcher = SourceWatcher(source)
-        self.publisher = Publisher(source, out)  # remembers parses and renders between builds
+        # Remembers parses and renders between builds.
+        self.publisher = Publisher(source, out, check_articles=check_articles)
         self.timezone = "UTC"
         self._lock = threading.Lock()
         self._retry_at: float | None = None
@@ -135,7 +137,7 @@ def run(options: ServeOptions) -> None:
     """Build once, then watch, rebuild and serve until SIGTERM or SIGINT."""
     logging.config.dictConfig(log_config())
     status = Health()
-    site = Site(options.source, options.out, status)
+    site = Site(options.source, options.out, status, check_articles=options.check_articles)
     if not site.rebuild("start") and not status.snapshot.files:
         raise TimelineError(
             f"cannot start: {options.source} does not build and {options.out} has no complete set of "

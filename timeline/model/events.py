@@ -178,6 +178,12 @@ class Article:
     title: str | None = None
     publisher: str | None = None
     url: str | None = None
+    # When it was published, as precisely as known; inferred, with the reasoning, when the
+    # article does not print it. No output shows it (so no event's stamps move with it): it is
+    # the year `timeline extract` gives a date written without one.
+    published: EventDate | None = None
+    published_certainty: Certainty = Certainty.STATED
+    published_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +264,9 @@ class Timeline:
     refresh_minutes: int = 60
     removed_grace_days: int = 30
     feed_entries: int = 100  # entries in a subscription feed; older ones go to archive pages
+    # The folder the articles' files are in, relative to the events file: their quotes are
+    # checked against them (timeline.source.quotes). None: not checked.
+    articles_dir: str | None = None
 
     @property
     def id_domain(self) -> str:

@@ -39,6 +39,8 @@ MAX_TAGS = schema.MAX_TAGS
 EVENT_KEYS = schema.names(schema.EVENT)
 REQUIRED_EVENT_KEYS = schema.required(schema.EVENT)
 _HEADER_KEYS = schema.names(schema.HEADER)
+ARTICLE_KEYS = schema.names(schema.ARTICLE)
+_UTC = zoneinfo.ZoneInfo("UTC")
 # The keys whose value is text, read the same way: a new one is a schema entry and its field.
 TEXT_KEYS = tuple(key for key in schema.EVENT if key.kind == "text" and key.field)
 
@@ -78,6 +80,11 @@ class TimelineReader(NodeReader):
         refresh = self.integer(header.get("refresh_minutes"), "refresh_minutes", 60, 1)
         feed_entries = self.integer(header.get("feed_entries"), "feed_entries", 100, 1)
         grace = self.integer(header.get("removed_grace_days"), "removed_grace_days", 30, 0)
+        articles_dir = (
+            self.text(header.get("articles_dir"), "articles_dir", limit=MAX_TEXT["articles_dir"])
+            if "articles_dir" in header
+            else None
+        )
         articles = self.articles(header.get("articles"))
         default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
         events = self.events(header.get("events"), articles, default_zone)
@@ -96,6 +103,7 @@ class TimelineReader(NodeReader):
             refresh_minutes=refresh,
             feed_entries=feed_entries,
             removed_grace_days=grace,
+            articles_dir=articles_dir,
         )
 
     def author(self, node: Node | None) -> Author | None:
@@ -119,19 +127,55 @@ class TimelineReader(NodeReader):
         values = self.mapping(node, "articles", None, (), "the articles by file name")
         for name, article_node in (values or {}).items():
             where = f"articles.{name}"
+            if "/" in name or "\\" in name or name.startswith("."):
+                self.problem(
+                    article_node,
+                    where,
+                    "an article is named by its file name alone, as it is in articles_dir: no folder, "
+                    "no leading dot",
+                )
+                continue
             if isinstance(article_node, ScalarNode) and article_node.tag.endswith(":null"):
                 articles[name] = Article(name)
                 continue
-            fields = self.mapping(article_node, where, ("title", "publisher", "url"), (), "an article")
+            fields = self.mapping(article_node, where, ARTICLE_KEYS, (), "an article")
             if fields is None:
                 continue
+            texts = {
+                key.name: self.text(fields.get(key.name), f"{where}.{key.name}", limit=key.limit or 10_000)
+                for key in schema.ARTICLE
+                if key.kind == "text" and key.name in fields
+            }
+            url = self.checked(fields.get("url"), f"{where}.url", checks.url) if "url" in fields else None
+            published = self.published(fields.get("published"), f"{where}.published")
+            certainty = self.choice(
+                fields.get("published_certainty"), f"{where}.published_certainty", Certainty, Certainty.STATED
+            )
+            if "published_note" not in fields and certainty not in (None, Certainty.STATED):
+                self.problem(
+                    article_node,
+                    where,
+                    f'a publication date marked "{certainty}" needs a published_note giving the reasoning',
+                )
             articles[name] = Article(
                 file=name,
-                title=self.text(fields.get("title"), f"{where}.title", limit=500),
-                publisher=self.text(fields.get("publisher"), f"{where}.publisher", limit=200),
-                url=self.checked(fields.get("url"), f"{where}.url", checks.url) if "url" in fields else None,
+                url=url,
+                published=published,
+                published_certainty=certainty or Certainty.STATED,
+                **texts,
             )
         return articles
+
+    def published(self, node: Node | None, where: str) -> EventDate | None:
+        """An article's publication date: one year, month or day."""
+        if node is None:
+            return None
+        point = self.point(node, where, _UTC) if isinstance(node, ScalarNode) else None
+        if point is None or point[1] is Precision.TIME:
+            if point is not None or not isinstance(node, ScalarNode):
+                self.problem(node, where, "is one year, month or day: write YYYY, YYYY-MM or YYYY-MM-DD")
+            return None
+        return EventDate(point[0], point[1])
 
     def events(
         self,

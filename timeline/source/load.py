@@ -15,6 +15,7 @@ from timeline.model import (
     Event,
     Timeline,
 )
+from timeline.source import quotes
 from timeline.source.compose import (
     StructureError,
     SyntaxProblem,
@@ -27,9 +28,15 @@ from timeline.source.reading import MAX_EVENTS_FILE, NotRegular, TooLarge, read_
 MAX_FILE_BYTES = MAX_EVENTS_FILE
 
 
-def load(path: str | Path) -> Timeline:
-    """Read and validate an events file; raise ValidationError listing every problem."""
-    return parse(read(Path(path)), str(path))
+def load(path: str | Path, *, check_articles: bool = True) -> Timeline:
+    """Read and validate an events file; raise ValidationError listing every problem. With
+    `check_articles`, every quote is checked against its article (timeline.source.quotes)."""
+    data = read(Path(path))
+    text = text_of(data, str(path))
+    timeline = parse_in_order(text, str(path))[0]
+    if check_articles:
+        quotes.check(timeline, Path(path), lambda: text)
+    return timeline
 
 
 def read(path: Path) -> bytes:

@@ -24,9 +24,10 @@ from pathlib import Path
 from timeline.build import second_core
 from timeline.errors import ValidationError
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
-from timeline.source import quick_event
+from timeline.source import quick_event, quotes
 from timeline.source.events import MAX_TAGS
 from timeline.source.load import parse_event, parse_in_order, read, text_of
+from timeline.source.reading import Stamp
 
 _EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)
 # Line starts found by their "\n": ten times faster over a large file than ^ with MULTILINE.
@@ -48,15 +49,20 @@ class Reloader:
         *,
         incremental: bool = True,
         quick: bool = True,
+        check_articles: bool = True,
     ) -> None:
         """`prepare` is called on each event parsed afresh, in the process that parsed it: what
         it computes and keeps on the event (the history's digests) is shared with a second core
         along with the parsing. Without `incremental`, every load is one full parse of the whole
         file, with nothing kept from the last; without `quick`, every event is read by libyaml
-        and the loader, never by timeline.source.quick_event (see Accelerators)."""
+        and the loader, never by timeline.source.quick_event (see Accelerators). With
+        `check_articles`, every load checks each quote against its article (timeline.source.quotes)."""
         self.path = path
         self.prepare = prepare
-        self.incremental, self.quick = incremental, quick
+        self.incremental, self.quick, self.check_articles = incremental, quick, check_articles
+        # The articles the last load checked the quotes against, with their stamps; None when
+        # it did not check them.
+        self.checked_articles: dict[Path, Stamp | None] | None = None
         # Digests, not texts: at 100,000 events the file and its pieces held as text took 230 MB.
         self._file: bytes | None = None  # the file's digest
         self._timeline: Timeline | None = None
@@ -75,6 +81,13 @@ class Reloader:
 
         With `parallel`, thousands of events to parse are shared with a second core."""
         data = read(self.path)
+        timeline = self._load(data, parallel)
+        self.checked_articles = None
+        if self.check_articles:  # every load: an article may have changed, not the events
+            self.checked_articles = quotes.check(timeline, self.path, lambda: text_of(data, str(self.path)))
+        return timeline
+
+    def _load(self, data: bytes, parallel: bool) -> Timeline:
         file = _digest(data)
         if not self.incremental:
             whole, in_order = parse_in_order(text_of(data, str(self.path)), str(self.path))

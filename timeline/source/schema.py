@@ -45,7 +45,9 @@ KINDS: dict[str, str] = {
     "language": "a language tag: `en`, `vi`",
     "timezone": "an IANA time zone name: `Asia/Ho_Chi_Minh`",
     "count": "a whole number",
-    "articles": "file name: `{title, publisher, url}` (each optional)",
+    "articles": "file name: `{title, publisher, url, published, …}` (each optional)",
+    "folder": "a folder, relative to the events file: `../shared/seeds`",
+    "published": "YYYY, YYYY-MM or YYYY-MM-DD",
     "events": "a list of events",
     "date": checks.DATE_FORMS,
     "point": "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM[+HH:MM]",
@@ -83,6 +85,12 @@ HEADER = (
         default="30",
     ),
     Key("feed_entries", "count", "entries in a subscription feed; older ones are archived", default="100"),
+    Key(
+        "articles_dir",
+        "folder",
+        "where the articles' files are; every quote is checked against its article",
+        limit=1000,
+    ),
     Key("articles", "articles", "the articles the events quote, by file name"),
     Key("events", "events", "the events, in any order", required=True, hint="list the events under it"),
 )
@@ -165,6 +173,20 @@ SOURCE = (
     ),
 )
 
+ARTICLE = (
+    Key("title", "text", "the article's headline", limit=500),
+    Key("publisher", "text", "who published it", limit=200),
+    Key("url", "url", "where it can be read"),
+    Key("published", "published", "when it was published, as precisely as known: a year, a month or a day"),
+    Key("published_certainty", "certainty", "how the publication date is known", default="stated"),
+    Key(
+        "published_note",
+        "text",
+        "the reasoning behind a publication date the article does not print; required unless stated",
+        limit=5_000,
+    ),
+)
+
 RANGE = (
     Key("start", "point", "", required=True, hint="the first year, month or day of the range"),
     Key("end", "point", "", required=True, hint="the last year, month or day of the range (inclusive)"),
@@ -192,7 +214,7 @@ def required(keys: tuple[Key, ...]) -> tuple[str, ...]:
 
 def limits() -> dict[str, int]:
     """Each text's limit in characters, by key name ("tag" for each tag)."""
-    found = {key.name: key.limit for key in (*EVENT, *SOURCE) if key.limit is not None}
+    found = {key.name: key.limit for key in (*HEADER, *EVENT, *SOURCE) if key.limit is not None}
     found["tag"] = found.pop("tags")
     return found
 
@@ -212,10 +234,13 @@ def readme_table() -> str:
     for key in EVENT:
         required_ = "yes" if key.required else ""
         lines.append(f"| `{key.name}` | {required_} | {KINDS[key.kind]} | {key.default or ''} | {key.doc} |")
-    lines += ["", "| header key | required | value | default | what it is |", "|---|---|---|---|---|"]
-    for key in HEADER:
-        required_ = "yes" if key.required else ""
-        lines.append(f"| `{key.name}` | {required_} | {KINDS[key.kind]} | {key.default or ''} | {key.doc} |")
+    for what, keys in (("header key", HEADER), ("article key", ARTICLE)):
+        lines += ["", f"| {what} | required | value | default | what it is |", "|---|---|---|---|---|"]
+        for key in keys:
+            required_ = "yes" if key.required else ""
+            lines.append(
+                f"| `{key.name}` | {required_} | {KINDS[key.kind]} | {key.default or ''} | {key.doc} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -295,17 +320,29 @@ def _value(key: Key) -> dict[str, Any]:
         return {"type": "array", "items": _mapping(SOURCE, "a source"), "minItems": 1, "maxItems": key.most}
     if kind == "author":
         return {"anyOf": [{"type": "string", "minLength": 1}, _mapping(AUTHOR, "an author")]}
-    if kind == "articles":
-        article = {
-            "type": ["object", "null"],
-            "properties": {
-                "title": {"type": "string"},
-                "publisher": {"type": "string"},
-                "url": _value(find(AUTHOR, "url")),
-            },
-            "additionalProperties": False,
+    if kind == "folder":
+        return {"type": "string", "minLength": 1, "maxLength": key.limit}
+    if kind == "published":
+        return {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 9999},
+                {"type": "string", "pattern": f"^[0-9]{{4}}-{_MONTH}(-{_DAY})?$"},
+            ]
         }
-        return {"type": "object", "additionalProperties": article}
+    if kind == "articles":
+        article = _mapping(ARTICLE, "an article")
+        unstated = [c.value for c in Certainty if c is not Certainty.STATED]
+        needs_note = {
+            "if": {
+                "properties": {"published_certainty": {"enum": unstated}},
+                "required": ["published_certainty"],
+            },
+            "then": {"required": ["published_note"]},
+        }
+        return {
+            "type": "object",
+            "additionalProperties": {"anyOf": [{"type": "null"}, {**article, **needs_note}]},
+        }
     if kind == "events":
         # A date that is not stated needs its reasoning.
         unstated = [c.value for c in Certainty if c is not Certainty.STATED]

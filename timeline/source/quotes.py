@@ -1,0 +1,200 @@
+"""Every quote checked against its article: the sentence must stand in it verbatim.
+
+Only what a copy and paste changes is forgiven: runs of whitespace and line breaks, and the
+typographic variants of quotes, apostrophes and dashes. Where a quote is not in its article,
+the message shows the article's closest passage, found by rapidfuzz (the only module that
+imports it). A timeline whose header names no `articles_dir` is not checked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from timeline.errors import Problem, ValidationError
+from timeline.model import Timeline
+from timeline.source.compose import MappingNode, Node, ScalarNode, SequenceNode, compose
+from timeline.source.reading import NotRegular, Stamp, TooLarge, read_regular_file, stamp_of
+
+MAX_ARTICLE_BYTES = 4 * 2**20
+# Each variant and the character it is read as; one for one, so that a place in the normalised
+# text is the same place in the text as written (the closest passage is shown as written).
+_VARIANTS = str.maketrans(
+    {
+        # single quotation marks, prime, grave and acute accents
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u0060\u00b4", "'"),
+        # double quotation marks, double prime, guillemets
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+        # hyphen, non-breaking hyphen, figure dash, en dash, em dash, horizontal bar, minus
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    }
+)
+_SHOWN = 300  # characters of a closest passage in a message, at most
+
+
+def normalised(text: str) -> str:
+    """The text as quotes are compared: whitespace runs as one space, variants as plain ASCII."""
+    return " ".join(text.split()).translate(_VARIANTS)
+
+
+@dataclass(frozen=True)
+class _Article:
+    written: str  # with whitespace runs as one space: what a message shows
+    compared: str  # normalised(): the same length, so a place in one is that place in the other
+
+
+@dataclass(frozen=True)
+class _Unverified:
+    """Something the check found wrong, where it is (keys and indexes from the file's root,
+    events by id), and what to say."""
+
+    place: tuple[str | int, ...]
+    message: str
+    at_key: bool = False  # at the mapping key (an article's file name), not at its value
+
+
+def check(timeline: Timeline, events_file: Path, text: Callable[[], str]) -> dict[Path, Stamp | None]:
+    """Raise ValidationError listing every quote that is not in its article and every article
+    that cannot be read; nothing when the header names no articles_dir. `text()` is the events
+    file's, asked for only when something is wrong, for the line and column of each problem.
+    Returns the stamp of each article checked against (None: not there)."""
+    stamps: dict[Path, Stamp | None] = {}
+    found = list(_unverified(timeline, events_file, stamps))
+    if found:
+        raise ValidationError(_located(found, str(events_file), text()))
+    return stamps
+
+
+def articles_folder(timeline: Timeline, events_file: Path) -> Path | None:
+    if timeline.articles_dir is None:
+        return None
+    return events_file.parent / timeline.articles_dir
+
+
+def _unverified(
+    timeline: Timeline, events_file: Path, stamps: dict[Path, Stamp | None]
+) -> Iterator[_Unverified]:
+    folder = articles_folder(timeline, events_file)
+    if folder is None:
+        return
+    if not folder.is_dir():
+        yield _Unverified(
+            ("articles_dir",),
+            f"{timeline.articles_dir} is not a folder (looked for {os.path.abspath(folder)}); "
+            "give the folder the articles are in, relative to this file",
+        )
+        return
+    texts: dict[str, _Article] = {}
+    for article in timeline.articles:
+        path = folder / article.file
+        stamps[path] = stamp_of(path)  # before reading: a later change is a change
+        try:
+            raw = read_regular_file(path, MAX_ARTICLE_BYTES)
+            written = " ".join(raw.decode("utf-8").split())
+            texts[article.file] = _Article(written, written.translate(_VARIANTS))
+        except FileNotFoundError:
+            yield _Unverified(
+                ("articles", article.file),
+                f"no such file in {timeline.articles_dir}; put the article there as plain text, or "
+                "correct the name (a build of private articles can skip this with --no-article-check)",
+                at_key=True,
+            )
+        except UnicodeDecodeError:
+            yield _Unverified(("articles", article.file), "is not UTF-8 text; save it as UTF-8", at_key=True)
+        except TooLarge:
+            yield _Unverified(
+                ("articles", article.file),
+                f"is larger than {MAX_ARTICLE_BYTES // 2**20} MiB; keep the article's text only",
+                at_key=True,
+            )
+        except (NotRegular, OSError) as error:
+            reason = f"is {error.kind}" if isinstance(error, NotRegular) else f"cannot be read ({error})"
+            yield _Unverified(
+                ("articles", article.file), f"{reason}; the article must be a readable file", at_key=True
+            )
+    for event in timeline.events:
+        for number, source in enumerate(event.sources):
+            text = texts.get(source.article.file)
+            if text is None or normalised(source.quote) in text.compared:
+                continue
+            yield _Unverified(
+                ("events", event.id, "sources", number, "quote"),
+                f"not in {source.article.file}; {_closest(source.quote, text)}",
+            )
+
+
+def _closest(quote: str, text: _Article) -> str:
+    """What the message says of the article's passage nearest the quote: the sentences the best
+    alignment falls in, if they are like the quote at all."""
+    wanted, article = normalised(quote), text.compared
+    alignment = fuzz.partial_ratio_alignment(wanted, article)
+    if alignment is None:
+        return _NOTHING_CLOSE
+    start, end = alignment.dest_start, alignment.dest_end
+    # Out to the sentences' ends (an abbreviation may stop it early: this is only for showing).
+    while start > 0 and article[start - 2 : start] not in _SENTENCE_ENDS:
+        start -= 1
+    while end < len(article) and article[end - 1 : end + 1] not in _SENTENCE_ENDS:
+        end += 1
+    if fuzz.ratio(wanted, article[start:end].strip()) < 50:
+        return _NOTHING_CLOSE
+    passage = text.written[start:end].strip()
+    if len(passage) > _SHOWN:
+        passage = passage[:_SHOWN].rsplit(" ", 1)[0] + " …"
+    return f'the closest passage is "{passage}"'
+
+
+_SENTENCE_ENDS = frozenset({". ", "! ", "? ", '." ', '!" ', '?" '})
+_NOTHING_CLOSE = "nothing in it comes close; copy the sentence from the article"
+
+
+def _located(found: list[_Unverified], path: str, text: str) -> list[Problem]:
+    """Each problem at the line and column of its value in the file (read again, with positions:
+    this is only done when something is wrong)."""
+    root, _ = compose(text)
+    problems = []
+    for item in found:
+        node, where = _node(root, item.place, item.at_key)
+        line, column = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
+        problems.append(Problem(path, line, column, where, item.message))
+    return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def _node(root: Node | None, place: tuple[str | int, ...], at_key: bool) -> tuple[Node | None, str]:
+    """The node at `place` and its name in messages ("events[2].sources[0].quote"); events are
+    found by their id, as the file lists them."""
+    node, where = root, ""
+    for step_number, step in enumerate(place):
+        last = step_number == len(place) - 1
+        if isinstance(node, MappingNode) and isinstance(step, str):
+            pairs = [
+                (key, value) for key, value in node.value if isinstance(key, ScalarNode) and key.value == step
+            ]
+            where += f".{step}" if where else step
+            if not pairs:
+                return node, where
+            node = pairs[0][0] if last and at_key else pairs[0][1]
+        elif isinstance(node, SequenceNode) and isinstance(step, str):  # an event, by its id
+            index = next((i for i, item in enumerate(node.value) if _event_id(item) == step), None)
+            if index is None:
+                return node, where
+            where += f"[{index}]"
+            node = node.value[index]
+        elif isinstance(node, SequenceNode) and isinstance(step, int) and step < len(node.value):
+            where += f"[{step}]"
+            node = node.value[step]
+        else:
+            return node, where
+    return node, where
+
+
+def _event_id(node: Node) -> str | None:
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == "id" and isinstance(value, ScalarNode):
+                return str(value.value)
+    return None
