@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz import fuzz
-
 from timeline.errors import Problem, ValidationError
 from timeline.model import Timeline
 from timeline.source.compose import MappingNode, Node, ScalarNode, SequenceNode, compose
@@ -130,6 +128,8 @@ def _unverified(
 def _closest(quote: str, text: _Article) -> str:
     """What the message says of the article's passage nearest the quote: the sentences the best
     alignment falls in, if they are like the quote at all."""
+    from rapidfuzz import fuzz  # only when a quote is wrong: its import is a tenth of a build's start
+
     wanted, article = normalised(quote), text.compared
     alignment = fuzz.partial_ratio_alignment(wanted, article)
     if alignment is None:
