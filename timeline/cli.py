@@ -89,6 +89,59 @@ def validate(source: Path, no_article_check: bool) -> None:
 
 
 @cli.command()
+@click.argument("article", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--published",
+    help="The article's publication date (YYYY, YYYY-MM or YYYY-MM-DD), for dates it gives "
+    'without a year and for "now" or "later this year"; default: the page\'s own (HTML), or '
+    "the date given under articles in --source.",
+)
+@click.option("--name", help="The article's name in events.yaml's articles (default: its file name).")
+@SOURCE
+def extract(article: Path, published: str | None, name: str | None, source: Path) -> None:
+    """Print candidate events drawn from ARTICLE (plain text or HTML) as YAML to review.
+
+    One candidate a date a sentence states, with exactly the precision it states; none for a
+    sentence without a date, or one that an event of --source (if it exists) already quotes.
+    """
+    from timeline.extract import article as reading
+    from timeline.extract.dates import published_date
+    from timeline.extract.draft import as_yaml, candidates
+    from timeline.model import EventDate, Precision
+    from timeline.source.load import load
+
+    name = name or article.name
+    with _user_errors():
+        try:
+            text = reading.read(article)
+        except (OSError, UnicodeDecodeError) as error:
+            raise TimelineError(f"{article}: cannot be read as an article ({error})") from None
+        timeline = load(source, check_articles=False) if source.exists() else None
+        known = {a.file: a for a in timeline.articles} if timeline else {}
+        when: EventDate | None = None
+        if published is not None:
+            try:
+                when = published_date(published)
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="--published") from None
+        elif text.published is not None:
+            when = EventDate(text.published, Precision.DAY)
+        elif name in known:
+            when = known[name].published
+        quoted = [s.quote for e in timeline.events for s in e.sources] if timeline else []
+        taken = [e.id for e in timeline.events] if timeline else []
+        drafted = candidates(reading.sentences(text.text), when, quoted, taken)
+    if when is None:
+        click.echo(
+            'no publication date (--published): dates given without a year, and "now" or '
+            '"later this year", are left out',
+            err=True,
+        )
+    click.echo(as_yaml(drafted, name), nl=False)
+    click.echo(f"{len(drafted)} candidate{'s' if len(drafted) != 1 else ''} from {article}", err=True)
+
+
+@cli.command()
 def schema() -> None:
     """Print events.yaml's JSON Schema, for editors and other tools (the repo ships it as
     events.schema.json)."""

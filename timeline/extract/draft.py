@@ -1,0 +1,129 @@
+"""Candidate events drawn from an article, as YAML in the house style, for a person to review.
+
+One candidate a date a sentence states (a sentence may state two: "Since 1987 … between 1990
+and 2007"), none for a sentence without a date of its own, none for a sentence an event of
+the timeline already quotes. Each is a draft: a person rewrites its title and summary and
+checks its date before pasting it into events.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from timeline.extract.dates import Found, dates_in
+from timeline.model import Certainty, EventDate, Precision
+from timeline.source.quotes import normalised
+
+_WORD = re.compile(r"[a-z0-9]+")
+_WIDTH = 100
+# What marks a sentence as about something still to come.
+_PLANNED = re.compile(r"\b(?:will|would be|is to be|are to be|later this year|plans? to)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    title: str
+    sentence: str
+    found: Found
+    planned: bool
+
+
+def candidates(
+    sentences: Iterable[str],
+    published: EventDate | None,
+    quoted: Iterable[str] = (),
+    taken: Iterable[str] = (),
+) -> list[Candidate]:
+    """The candidates of an article's sentences: `quoted` are the quotes the timeline has
+    already (no candidate repeats one), `taken` the ids in use (no candidate takes one)."""
+    already = [normalised(quote) for quote in quoted]
+    ids = set(taken)
+    drafted = []
+    for sentence in sentences:
+        plain = normalised(sentence)
+        if any(plain in quote or quote in plain for quote in already):
+            continue
+        for found in dates_in(sentence, published):
+            title = _title(sentence)
+            drafted.append(
+                Candidate(_unique(_slug(title, found), ids), title, sentence, found, _planned(sentence))
+            )
+    return drafted
+
+
+def _planned(sentence: str) -> bool:
+    return bool(_PLANNED.search(sentence))
+
+
+def _title(sentence: str) -> str:
+    """A draft title: the sentence's first words, to be rewritten by the person reviewing it."""
+    words = sentence.rstrip(".!?").split()
+    return " ".join(words[:10]) + (" …" if len(words) > 10 else "")
+
+
+def _slug(title: str, found: Found) -> str:
+    words = _WORD.findall(title.lower())[:6]
+    return "-".join([*words, str(found.date.start.year)])[:90].strip("-") or "event"
+
+
+def _unique(slug: str, ids: set[str]) -> str:
+    chosen, number = slug, 2
+    while chosen in ids:
+        chosen, number = f"{slug}-{number}", number + 1
+    ids.add(chosen)
+    return chosen
+
+
+def as_yaml(drafted: list[Candidate], article: str, *, with_key: bool = True) -> str:
+    """The candidates as an `events:` list in the house style (or its items alone)."""
+    lines = ["events:"] if with_key else []
+    for candidate in drafted:
+        found = candidate.found
+        lines += [
+            f"  # drafted from {article} by timeline extract: rewrite the title and summary, check the date",
+            f"  - id: {candidate.id}",
+            f"    title: {_quoted(candidate.title)}",
+            "    summary: >-",
+            *_folded(candidate.sentence, 6),
+            f"    date: {_date(found.date)}",
+        ]
+        if found.certainty is not Certainty.STATED:
+            lines += [
+                f"    certainty: {found.certainty.value}",
+                "    date_note: >-",
+                *_folded(found.note or "", 6),
+            ]
+        if candidate.planned:
+            lines.append("    status: planned")
+        lines += [
+            "    sources:",
+            f"      - article: {article}",
+            "        quote: >-",
+            *_folded(candidate.sentence, 10),
+        ]
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _date(when: EventDate) -> str:
+    def point(day: object) -> str:
+        text = str(day)
+        return {Precision.YEAR: text[:4], Precision.MONTH: text[:7]}.get(when.precision, text)
+
+    if when.end is None:
+        return point(when.start)
+    return f"{{start: {point(when.start)}, end: {point(when.end)}}}"
+
+
+def _folded(text: str, indent: int) -> list[str]:
+    # A folded scalar: its line breaks read back as spaces, so the quote stays verbatim.
+    return textwrap.wrap(text, _WIDTH - indent, initial_indent=" " * indent, subsequent_indent=" " * indent,
+                         break_long_words=False, break_on_hyphens=False)  # fmt: skip
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
