@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,7 +86,9 @@ def validate(source: Path, no_article_check: bool) -> None:
     with _user_errors():
         timeline = load(source, check_articles=not no_article_check)
     quoted = _quotes_said(timeline, not no_article_check)
-    click.echo(f"{source}: {len(timeline.events)} events, all valid; {quoted}.")
+    drafts = len(timeline.drafts)
+    waiting = f"; {_count(drafts, 'draft')} not published until reviewed (reviewed: false)" if drafts else ""
+    click.echo(f"{source}: {len(timeline.events)} events, all valid{waiting}; {quoted}.")
 
 
 @cli.command()
@@ -97,13 +100,20 @@ def validate(source: Path, no_article_check: bool) -> None:
     "the date given under articles in --source.",
 )
 @click.option("--name", help="The article's name in events.yaml's articles (default: its file name).")
+@click.option(
+    "--into",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Append the candidates to this events file's events list, each marked `reviewed: false` "
+    "(not published until a person removes the mark); it is also the --source.",
+)
 @SOURCE
-def extract(article: Path, published: str | None, name: str | None, source: Path) -> None:
+def extract(article: Path, published: str | None, name: str | None, into: Path | None, source: Path) -> None:
     """Print candidate events drawn from ARTICLE (plain text or HTML) as YAML to review.
 
     One candidate a date a sentence states, with exactly the precision it states; none for a
     sentence without a date, or one that an event of --source (if it exists) already quotes.
     """
+    source = into or source
     from timeline.extract import article as reading
     from timeline.extract.dates import published_date
     from timeline.extract.draft import as_yaml, candidates
@@ -137,8 +147,37 @@ def extract(article: Path, published: str | None, name: str | None, source: Path
             '"later this year", are left out',
             err=True,
         )
-    click.echo(as_yaml(drafted, name), nl=False)
-    click.echo(f"{len(drafted)} candidate{'s' if len(drafted) != 1 else ''} from {article}", err=True)
+    if into is None:
+        click.echo(as_yaml(drafted, name), nl=False)
+        click.echo(f"{_count(len(drafted), 'candidate')} from {article}", err=True)
+        return
+    with _user_errors():
+        _append_drafts(into, as_yaml(drafted, name, with_key=False, drafts=True), name, bool(drafted))
+    appended = f"{_count(len(drafted), 'draft')} from {article} appended to {into}"
+    click.echo(f"{appended}; review each, then remove its `reviewed: false`", err=True)
+
+
+def _append_drafts(into: Path, items: str, name: str, any_drafted: bool) -> None:
+    """Append drafted events at the end of the events list of `into`, which must be its last
+    key, and only if the file is still valid with them (a file is never left broken)."""
+    from timeline.source.load import parse
+
+    text = into.read_text(encoding="utf-8")
+    top_keys = re.findall(r"^([A-Za-z_][\w-]*):", text, re.MULTILINE)
+    if not top_keys or top_keys[-1] != "events":
+        raise TimelineError(
+            f"{into}: events: is not the file's last key; move it last, or paste the drafts by hand"
+        )
+    timeline = parse(text, str(into))
+    if name not in {a.file for a in timeline.articles}:
+        raise TimelineError(
+            f"{into}: {name} is not listed under articles; add it there first (with its published: date)"
+        )
+    if not any_drafted:
+        return
+    joined = text + ("" if text.endswith("\n") else "\n") + "\n" + items
+    parse(joined, str(into))  # a ValidationError here leaves the file as it was
+    into.write_text(joined, encoding="utf-8")
 
 
 @cli.command()

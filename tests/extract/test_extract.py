@@ -152,3 +152,96 @@ def test_an_unreadable_article_is_an_error_not_a_traceback(tmp_path: Path) -> No
     assert (code, out) == (1, "") and err.startswith(
         f"error: {tmp_path / 'bad.txt'}: cannot be read as an article"
     )
+
+
+INTO_HEADER = """\
+title: Drafts
+base_url: https://example.org/
+id_authority: example.org,2026
+articles_dir: {seeds}
+articles:
+  004_3b7a710dc2f60c9b.txt:
+    {{published: 2011-12, published_certainty: inferred, published_note: After the session.}}
+events:
+  - id: abroad
+    title: About 3 million Vietnamese live abroad
+    summary: S.
+    date: 2011-12
+    certainty: inferred
+    date_note: The article says now.
+    sources:
+      - {{article: 004_3b7a710dc2f60c9b.txt, quote: Vietnam now has about 3 million people living abroad}}
+"""
+
+
+def test_into_appends_drafts_a_build_does_not_publish_until_reviewed(tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(INTO_HEADER.format(seeds=SEEDS), encoding="utf-8")
+    code, out, err = run("extract", str(SEEDS / "004_3b7a710dc2f60c9b.txt"), "--into", str(source))
+    assert (code, out) == (0, "")
+    appended = f"2 drafts from {SEEDS / '004_3b7a710dc2f60c9b.txt'} appended to {source}"
+    assert err.endswith(f"{appended}; review each, then remove its `reviewed: false`\n")
+    text = source.read_text(encoding="utf-8")
+    assert text.startswith(INTO_HEADER.format(seeds=SEEDS)) and text.count("    reviewed: false\n") == 2
+    assert "Vietnam now has" not in text.split("reviewed: false")[1]  # quoted already: not drafted again
+    code, out, _ = run("validate", str(source))
+    assert out == (
+        f"{source}: 3 events, all valid; 2 drafts not published until reviewed (reviewed: false); "
+        "3 quotes found verbatim in 1 article.\n"
+    )
+    feeds = tmp_path / "feeds"
+    assert run("build", "-s", str(source), "-o", str(feeds))[0] == 0
+    assert (feeds / "timeline.atom").read_text(encoding="utf-8").count("<entry>") == 1
+    # Reviewed: the mark removed from the first draft, which is then published, as new.
+    source.write_text(text.replace("    reviewed: false\n", "", 1), encoding="utf-8")
+    assert run("build", "-s", str(source), "-o", str(feeds))[0] == 0
+    atom = (feeds / "timeline.atom").read_text(encoding="utf-8")
+    assert atom.count("<entry>") == 2 and "5–7 December 2011 (inferred): A Vietnamese delegation" in atom
+
+
+def test_into_refuses_an_article_not_listed_and_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(INTO_HEADER.format(seeds=SEEDS), encoding="utf-8")
+    code, out, err = run("extract", str(SEEDS / "000_0cb45dfbd2d15e76.txt"), "--into", str(source))
+    assert (code, out) == (1, "")
+    assert err.endswith(
+        f"error: {source}: 000_0cb45dfbd2d15e76.txt is not listed under articles; add it there first "
+        "(with its published: date)\n"
+    )
+    assert source.read_text(encoding="utf-8") == INTO_HEADER.format(seeds=SEEDS)
+
+
+def test_into_needs_the_events_list_last(tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    text = INTO_HEADER.format(seeds=SEEDS).replace("events:\n", "feed_entries: 10\nevents:\n")
+    text = text.replace("feed_entries: 10\nevents:\n", "events:\n") + "feed_entries: 10\n"
+    source.write_text(text, encoding="utf-8")
+    code, _, err = run("extract", str(SEEDS / "004_3b7a710dc2f60c9b.txt"), "--into", str(source))
+    assert code == 1 and "events: is not the file's last key" in err
+    assert source.read_text(encoding="utf-8") == text
+
+
+def test_an_event_marked_a_draft_again_is_withdrawn_like_a_removed_one(tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    text = INTO_HEADER.format(seeds=SEEDS)
+    source.write_text(text, encoding="utf-8")
+    feeds = tmp_path / "feeds"
+    assert run("build", "-s", str(source), "-o", str(feeds))[0] == 0
+    source.write_text(
+        text.replace("    date: 2011-12\n", "    date: 2011-12\n    reviewed: false\n"), encoding="utf-8"
+    )
+    assert run("build", "-s", str(source), "-o", str(feeds))[0] == 0
+    assert "STATUS:CANCELLED" in (feeds / "timeline.ics").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("value", ["maybe", "no", "'yes'"])
+def test_reviewed_is_true_or_false_and_nothing_else(value: str, tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(
+        INTO_HEADER.format(seeds=SEEDS).replace(
+            "    date: 2011-12\n", f"    date: 2011-12\n    reviewed: {value}\n"
+        ),
+        encoding="utf-8",
+    )
+    code, _, err = run("validate", str(source))
+    assert code == 1 and f'events[0].reviewed: "{value.strip(chr(39))}" is not true or false' in err

@@ -39,6 +39,7 @@ EVERY_KEY = """\
     tags: [one, two]
     status: planned
     timezone: Europe/Zurich
+    reviewed: false
     sources:
       - article: a.txt
         quote: A quote.
@@ -55,6 +56,7 @@ OTHER = {
     "tags": "[one, three]",
     "status": "cancelled",
     "timezone": "Europe/Paris",
+    "reviewed": "true",
     "sources": "\n      - article: a.txt\n        quote: Another quote.",
 }
 
@@ -106,17 +108,22 @@ def test_the_content_hash_changes_with_each_key_alone(name: str) -> None:
         assert history.content_hash(after) != history.content_hash(before)
 
 
-@pytest.mark.parametrize("name", [n for n in OTHER if n != "id"])
+# The reference as published: every key but `reviewed` (a draft is not published at all).
+PUBLISHED = EVERY_KEY.replace("    reviewed: false\n", "")
+
+
+@pytest.mark.parametrize("name", [n for n in OTHER if n not in ("id", "reviewed")])
 def test_editing_each_key_alone_moves_exactly_that_events_stamps_in_every_format(
     name: str, tmp_path: Path
 ) -> None:
     other = "  - id: unchanged\n    title: T\n    summary: S\n    date: 2011\n"
     other += "    sources: [{article: a.txt, quote: Q}]\n"
     source, out = tmp_path / "events.yaml", tmp_path / "feeds"
-    source.write_text(MINIMAL + EVERY_KEY + other, encoding="utf-8")
+    source.write_text(MINIMAL + PUBLISHED + other, encoding="utf-8")
     build(source, out, now=T0)
     before = {p.name: p.read_text(encoding="utf-8") for p in out.glob("timeline.*")}
-    source.write_text(MINIMAL + with_key(name, OTHER[name]) + other, encoding="utf-8")
+    edited = with_key(name, OTHER[name]).replace("    reviewed: false\n", "")
+    source.write_text(MINIMAL + edited + other, encoding="utf-8")
     build(source, out, now=T0 + timedelta(hours=1))
     after = {p.name: p.read_text(encoding="utf-8") for p in out.glob("timeline.*")}
     moved = "2026-11-23T10:00:00"

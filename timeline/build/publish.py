@@ -24,7 +24,7 @@ from timeline.build.memo import Forgetful, Memo
 from timeline.build.outputs import Collected, Folder, remove_abandoned_temporaries
 from timeline.errors import PublishError
 from timeline.history import store, tracking
-from timeline.model import History, Timeline
+from timeline.model import History, Timeline, reviewed_only
 from timeline.render.fragments import lent
 from timeline.source.reading import Stamp, stamp_of
 from timeline.source.reload import Reloader
@@ -244,7 +244,8 @@ def _build(
     accelerators: Accelerators,
 ) -> BuildResult:
     one_shot = memo is None  # `timeline build`, not the daemon
-    timeline = reloader.load(parallel=parallel)
+    # Drafts not reviewed yet are checked with the rest, and left out of every output.
+    timeline = reviewed_only(reloader.load(parallel=parallel))
     unless_stopped(stop)  # before anything is written, the history included
     history_file = history_file or store.history_path(source)
     previous = (history_reader or store.read)(history_file)

@@ -78,8 +78,10 @@ def _unique(slug: str, ids: set[str]) -> str:
     return chosen
 
 
-def as_yaml(drafted: list[Candidate], article: str, *, with_key: bool = True) -> str:
-    """The candidates as an `events:` list in the house style (or its items alone)."""
+def as_yaml(drafted: list[Candidate], article: str, *, with_key: bool = True, drafts: bool = False) -> str:
+    """The candidates as an `events:` list in the house style (or its items alone); with
+    `drafts`, each marked `reviewed: false`, so that no build publishes it before a person has
+    checked it."""
     lines = ["events:"] if with_key else []
     for candidate in drafted:
         found = candidate.found
@@ -99,6 +101,8 @@ def as_yaml(drafted: list[Candidate], article: str, *, with_key: bool = True) ->
             ]
         if candidate.planned:
             lines.append("    status: planned")
+        if drafts:
+            lines.append("    reviewed: false")
         lines += [
             "    sources:",
             f"      - article: {article}",

@@ -14,6 +14,7 @@ from timeline.model.events import (
     Status,
     Timeline,
     marked_label,
+    reviewed_only,
 )
 from timeline.model.history import EPOCH, Change, History, Revision, Version
 from timeline.model.index import Index, carry_index, event_index
@@ -42,4 +43,5 @@ __all__ = [
     "kept",
     "marked_label",
     "remembered",
+    "reviewed_only",
 ]

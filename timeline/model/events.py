@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from operator import attrgetter
 
-from timeline.model.kept import kept
+from timeline.model.kept import kept, remembered
 
 
 class Precision(StrEnum):
@@ -208,6 +208,9 @@ class Event:
     location: str | None = None
     tags: tuple[str, ...] = ()
     status: Status = Status.CONFIRMED
+    # False for an event drafted by `timeline extract` that no person has checked yet: it is
+    # validated like any other but not published (see reviewed_only).
+    reviewed: bool = True
 
     def chronological_key(self) -> tuple[DateOrder, str]:
         """The timeline's order, which every output keeps: by date (see
@@ -280,3 +283,20 @@ class Timeline:
     def url(self, path: str) -> str:
         """An absolute URL under the timeline's base URL."""
         return self.base_url + path.lstrip("/")
+
+    @property
+    def drafts(self) -> tuple[Event, ...]:
+        """The events not reviewed yet (`reviewed: false`)."""
+        return tuple(event for event in self.events if not event.reviewed)
+
+
+def reviewed_only(timeline: Timeline) -> Timeline:
+    """The timeline as it is published: without its drafts. The very same object when it has
+    none, and the same one each time it is asked, so that what is kept by identity stays."""
+    return remembered(timeline, "_reviewed_only", _without_drafts)
+
+
+def _without_drafts(timeline: Timeline) -> Timeline:
+    if all(event.reviewed for event in timeline.events):
+        return timeline
+    return replace(timeline, events=tuple(event for event in timeline.events if event.reviewed))

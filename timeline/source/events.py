@@ -243,7 +243,8 @@ class TimelineReader(NodeReader):
             )
         tags = self.tags(values.get("tags"), f"{where}.tags")
         sources = self.sources(values.get("sources"), f"{where}.sources", articles)
-        if None in (event_id, when, certainty, status, tags, sources, *texts.values()):
+        reviewed = self.boolean(values.get("reviewed"), f"{where}.reviewed", True)
+        if None in (event_id, when, certainty, status, tags, sources, reviewed, *texts.values()):
             return None
         assert event_id and when and certainty and status
         assert tags is not None and sources is not None
@@ -254,6 +255,7 @@ class TimelineReader(NodeReader):
             certainty=certainty,
             tags=tags,
             status=status,
+            reviewed=bool(reviewed),
             **texts,  # type: ignore[arg-type]
         )
 

@@ -199,6 +199,17 @@ class NodeReader:
             return default
         return int(value)
 
+    def boolean(self, node: Node | None, where: str, default: bool) -> bool | None:
+        if node is None:
+            return default
+        value = self.text(node, where)
+        if value is None:
+            return None
+        if value not in ("true", "false"):
+            self.problem(node, where, f'"{shorten(value)}" is not true or false')
+            return None
+        return value == "true"
+
     def choice(self, node: Node | None, where: str, kind: type[T], default: T) -> T | None:
         if node is None:
             return default

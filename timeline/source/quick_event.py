@@ -243,8 +243,17 @@ def _event(values: dict[str, Value], zone: zoneinfo.ZoneInfo, articles: Mapping[
         certainty=certainty,
         tags=_tags(values["tags"]) if "tags" in values else (),
         status=_choice(values.get("status"), Status, Status.CONFIRMED),
+        reviewed=_boolean(values.get("reviewed"), True),
         **texts,  # type: ignore[arg-type]
     )
+
+
+def _boolean(value: Value | None, default: bool) -> bool:
+    if value is None:
+        return default
+    if value not in ("true", "false"):
+        raise _Unread
+    return value == "true"
 
 
 def _text(value: Value, what: str) -> str:

@@ -54,6 +54,7 @@ KINDS: dict[str, str] = {
     "certainty": ", ".join(c.value for c in Certainty),
     "status": ", ".join(s.value for s in Status),
     "tags": "a list of slugs",
+    "boolean": "true or false",
     "sources": "a list of `{article, quote}`: the article's file name and the sentence, verbatim",
 }
 
@@ -143,6 +144,14 @@ EVENT = (
     ),
     Key("status", "status", "planned: had not happened when reported", default="confirmed", field="status"),
     Key("timezone", "timezone", "for this event's times written without an offset", limit=300),
+    Key(
+        "reviewed",
+        "boolean",
+        "false on an event drafted by `timeline extract`: checked, but not published until a person "
+        "has reviewed it and removed the line",
+        default="true",
+        field="reviewed",
+    ),
     Key(
         "sources",
         "sources",
@@ -305,6 +314,8 @@ def _value(key: Key) -> dict[str, Any]:
         return {"type": "string", "minLength": 1, "maxLength": 300}
     if kind == "count":
         return {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]}
+    if kind == "boolean":
+        return {"type": "boolean"}
     if kind == "certainty":
         return {"enum": [c.value for c in Certainty]}
     if kind == "status":
