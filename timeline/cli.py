@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -113,34 +112,16 @@ def extract(article: Path, published: str | None, name: str | None, into: Path |
     One candidate a date a sentence states, with exactly the precision it states; none for a
     sentence without a date, or one that an event of --source (if it exists) already quotes.
     """
-    source = into or source
-    from timeline.extract import article as reading
     from timeline.extract.dates import published_date
-    from timeline.extract.draft import as_yaml, candidates
-    from timeline.model import EventDate, Precision
-    from timeline.source.load import load
+    from timeline.extract.draft import append, as_yaml, draft_from
 
+    try:
+        when = published_date(published) if published is not None else None
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--published") from None
     name = name or article.name
     with _user_errors():
-        try:
-            text = reading.read(article)
-        except (OSError, UnicodeDecodeError) as error:
-            raise TimelineError(f"{article}: cannot be read as an article ({error})") from None
-        timeline = load(source, check_articles=False) if source.exists() else None
-        known = {a.file: a for a in timeline.articles} if timeline else {}
-        when: EventDate | None = None
-        if published is not None:
-            try:
-                when = published_date(published)
-            except ValueError as error:
-                raise click.BadParameter(str(error), param_hint="--published") from None
-        elif text.published is not None:
-            when = EventDate(text.published, Precision.DAY)
-        elif name in known:
-            when = known[name].published
-        quoted = [s.quote for e in timeline.events for s in e.sources] if timeline else []
-        taken = [e.id for e in timeline.events] if timeline else []
-        drafted = candidates(reading.sentences(text.text), when, quoted, taken)
+        drafted, when = draft_from(article, into or source, name, when)
     if when is None:
         click.echo(
             'no publication date (--published): dates given without a year, and "now" or '
@@ -152,32 +133,9 @@ def extract(article: Path, published: str | None, name: str | None, into: Path |
         click.echo(f"{_count(len(drafted), 'candidate')} from {article}", err=True)
         return
     with _user_errors():
-        _append_drafts(into, as_yaml(drafted, name, with_key=False, drafts=True), name, bool(drafted))
+        append(into, drafted, name)
     appended = f"{_count(len(drafted), 'draft')} from {article} appended to {into}"
     click.echo(f"{appended}; review each, then remove its `reviewed: false`", err=True)
-
-
-def _append_drafts(into: Path, items: str, name: str, any_drafted: bool) -> None:
-    """Append drafted events at the end of the events list of `into`, which must be its last
-    key, and only if the file is still valid with them (a file is never left broken)."""
-    from timeline.source.load import parse
-
-    text = into.read_text(encoding="utf-8")
-    top_keys = re.findall(r"^([A-Za-z_][\w-]*):", text, re.MULTILINE)
-    if not top_keys or top_keys[-1] != "events":
-        raise TimelineError(
-            f"{into}: events: is not the file's last key; move it last, or paste the drafts by hand"
-        )
-    timeline = parse(text, str(into))
-    if name not in {a.file for a in timeline.articles}:
-        raise TimelineError(
-            f"{into}: {name} is not listed under articles; add it there first (with its published: date)"
-        )
-    if not any_drafted:
-        return
-    joined = text + ("" if text.endswith("\n") else "\n") + "\n" + items
-    parse(joined, str(into))  # a ValidationError here leaves the file as it was
-    into.write_text(joined, encoding="utf-8")
 
 
 @cli.command()

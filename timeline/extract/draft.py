@@ -12,9 +12,13 @@ import re
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+from timeline.errors import TimelineError
+from timeline.extract import article
 from timeline.extract.dates import Found, dates_in
 from timeline.model import Certainty, EventDate, Precision
+from timeline.source.load import load, parse
 from timeline.source.quotes import normalised
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -53,6 +57,53 @@ def candidates(
                 Candidate(_unique(_slug(title, found), ids), title, sentence, found, _planned(sentence))
             )
     return drafted
+
+
+def draft_from(
+    path: Path, events_file: Path, name: str, published: EventDate | None
+) -> tuple[list[Candidate], EventDate | None]:
+    """The candidates of the article at `path`, known in `events_file` (if there is one) as
+    `name`, and the publication date they were dated by: `published`, else the HTML page's,
+    else the article's `published:` in the events file, else none."""
+    try:
+        text = article.read(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise TimelineError(f"{path}: cannot be read as an article ({error})") from None
+    timeline = load(events_file, check_articles=False) if events_file.exists() else None
+    if published is None and text.published is not None:
+        published = EventDate(text.published, Precision.DAY)
+    if published is None and timeline is not None:
+        published = next((a.published for a in timeline.articles if a.file == name), None)
+    quoted = [s.quote for e in timeline.events for s in e.sources] if timeline else []
+    taken = [e.id for e in timeline.events] if timeline else []
+    return candidates(article.sentences(text.text), published, quoted, taken), published
+
+
+def append(into: Path, drafted: list[Candidate], name: str) -> None:
+    """Append the candidates, each `reviewed: false`, at the end of the events list of `into`,
+    which must be its last key, and only if the file is still valid with them: a file is never
+    left broken."""
+    text = into.read_text(encoding="utf-8")
+    top_keys = re.findall(r"^([A-Za-z_][\w-]*):", text, re.MULTILINE)
+    if not top_keys or top_keys[-1] != "events":
+        raise TimelineError(
+            f"{into}: events: is not the file's last key; move it last, or paste the drafts by hand"
+        )
+    timeline = parse(text, str(into))
+    if name not in {a.file for a in timeline.articles}:
+        raise TimelineError(
+            f"{into}: {name} is not listed under articles; add it there first (with its published: date)"
+        )
+    if not drafted:
+        return
+    joined = (
+        text
+        + ("" if text.endswith("\n") else "\n")
+        + "\n"
+        + as_yaml(drafted, name, with_key=False, drafts=True)
+    )
+    parse(joined, str(into))  # a ValidationError here leaves the file as it was
+    into.write_text(joined, encoding="utf-8")
 
 
 def _planned(sentence: str) -> bool:
