@@ -271,3 +271,19 @@ def test_a_running_daemon_keeps_serving_the_last_good_outputs_when_a_quote_is_ch
         assert (served.status, served.body) == (200, good.body)
     finally:
         assert daemon.stop() == 0
+
+
+def test_a_running_daemon_notices_an_article_that_changed_under_a_quote(tmp_path: Path) -> None:
+    source = site(tmp_path, event("e", "Vietnam's current migration realities."))
+    daemon = start(source, tmp_path / "feeds")
+    try:
+        good = daemon.request("/timeline.atom")
+        (tmp_path / "articles" / "a.txt").write_text(ARTICLE.replace("current", "past"), encoding="utf-8")
+        daemon.wait_for(lambda: daemon.request("/healthz").json()["stale"], what="the failed build")
+        assert "build (an article changed) failed" in daemon.log()
+        assert daemon.request("/timeline.atom").body == good.body
+        (tmp_path / "articles" / "a.txt").write_text(ARTICLE, encoding="utf-8")
+        daemon.wait_for(lambda: not daemon.request("/healthz").json()["stale"], what="the build that passes")
+        assert daemon.request("/timeline.atom").body == good.body
+    finally:
+        assert daemon.stop() == 0

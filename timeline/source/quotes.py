@@ -55,12 +55,18 @@ class _Unverified:
     at_key: bool = False  # at the mapping key (an article's file name), not at its value
 
 
-def check(timeline: Timeline, events_file: Path, text: Callable[[], str]) -> dict[Path, Stamp | None]:
+def check(
+    timeline: Timeline,
+    events_file: Path,
+    text: Callable[[], str],
+    stamps: dict[Path, Stamp | None] | None = None,
+) -> dict[Path, Stamp | None]:
     """Raise ValidationError listing every quote that is not in its article and every article
     that cannot be read; nothing when the header names no articles_dir. `text()` is the events
     file's, asked for only when something is wrong, for the line and column of each problem.
-    Returns the stamp of each article checked against (None: not there)."""
-    stamps: dict[Path, Stamp | None] = {}
+    `stamps` (returned) gets the stamp of each article checked against, taken before it was
+    read (None: not there), even when the check fails: a change since is a change to look at."""
+    stamps = {} if stamps is None else stamps
     found = list(_unverified(timeline, events_file, stamps))
     if found:
         raise ValidationError(_located(found, str(events_file), text()))

@@ -84,7 +84,8 @@ class Reloader:
         timeline = self._load(data, parallel)
         self.checked_articles = None
         if self.check_articles:  # every load: an article may have changed, not the events
-            self.checked_articles = quotes.check(timeline, self.path, lambda: text_of(data, str(self.path)))
+            self.checked_articles = {}
+            quotes.check(timeline, self.path, lambda: text_of(data, str(self.path)), self.checked_articles)
         return timeline
 
     def _load(self, data: bytes, parallel: bool) -> Timeline:
