@@ -17,6 +17,7 @@ from timeline.errors import ValidationError
 from timeline.model import Certainty, EventDate, Precision
 from timeline.source import quotes
 from timeline.source.load import load, parse
+from timeline.source.reading import read_regular_file
 from timeline.source.reload import Reloader
 
 ARTICLE = """Title
@@ -287,3 +288,33 @@ def test_a_running_daemon_notices_an_article_that_changed_under_a_quote(tmp_path
         assert daemon.request("/timeline.atom").body == good.body
     finally:
         assert daemon.stop() == 0
+
+
+def test_with_many_quotes_missing_only_the_first_are_searched_for_a_closest_passage(tmp_path: Path) -> None:
+    count = quotes.MAX_CLOSEST + 5
+    source = site(tmp_path, "".join(event(f"e{n}", f"Not in the article, number {n}.") for n in range(count)))
+    found = problems(source)
+    assert len(found) == count  # every one is still named
+    searched = [p for p in found if "comes close" in p or 'closest passage is "' in p]
+    named = [p for p in found if "check that articles_dir and the article are the right ones" in p]
+    assert (len(searched), len(named)) == (quotes.MAX_CLOSEST, 5)
+
+
+def test_a_reload_checks_only_what_changed_against_articles_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = site(tmp_path, event("e", "Vietnam's current migration realities."))
+    reloader = Reloader(source)
+    reloader.load()
+    read: list[Path] = []
+
+    def reading(path: Path, limit: int | None = None) -> bytes:
+        read.append(path)
+        return read_regular_file(path, limit)
+
+    monkeypatch.setattr("timeline.source.quotes.read_regular_file", reading)
+    reloader.load()
+    assert read == []  # the article is as it was: not read again
+    (tmp_path / "articles" / "a.txt").write_text(ARTICLE + "\nMore.\n", encoding="utf-8")
+    reloader.load()
+    assert read == [tmp_path / "articles" / "a.txt"]

@@ -55,19 +55,30 @@ class _Unverified:
     at_key: bool = False  # at the mapping key (an article's file name), not at its value
 
 
+class Verified:
+    """What the checks of one events file found, kept from one load to the next (the daemon's):
+    each article's text by its stamp, and the quotes found in it, so that an edit checks only
+    the quotes it changed, against articles read only once they change."""
+
+    def __init__(self) -> None:
+        self.articles: dict[Path, tuple[Stamp, _Article, set[str]]] = {}
+
+
 def check(
     timeline: Timeline,
     events_file: Path,
     text: Callable[[], str],
     stamps: dict[Path, Stamp | None] | None = None,
+    verified: Verified | None = None,
 ) -> dict[Path, Stamp | None]:
     """Raise ValidationError listing every quote that is not in its article and every article
     that cannot be read; nothing when the header names no articles_dir. `text()` is the events
     file's, asked for only when something is wrong, for the line and column of each problem.
     `stamps` (returned) gets the stamp of each article checked against, taken before it was
-    read (None: not there), even when the check fails: a change since is a change to look at."""
+    read (None: not there), even when the check fails: a change since is a change to look at.
+    `verified` keeps what was found for the next check."""
     stamps = {} if stamps is None else stamps
-    found = list(_unverified(timeline, events_file, stamps))
+    found = list(_unverified(timeline, events_file, stamps, verified or Verified()))
     if found:
         raise ValidationError(_located(found, str(events_file), text()))
     return stamps
@@ -80,7 +91,7 @@ def articles_folder(timeline: Timeline, events_file: Path) -> Path | None:
 
 
 def _unverified(
-    timeline: Timeline, events_file: Path, stamps: dict[Path, Stamp | None]
+    timeline: Timeline, events_file: Path, stamps: dict[Path, Stamp | None], verified: Verified
 ) -> Iterator[_Unverified]:
     folder = articles_folder(timeline, events_file)
     if folder is None:
@@ -92,14 +103,22 @@ def _unverified(
             "give the folder the articles are in, relative to this file",
         )
         return
-    texts: dict[str, _Article] = {}
+    texts: dict[str, tuple[_Article, set[str]]] = {}
+    kept = verified.articles
+    verified.articles = {}
     for article in timeline.articles:
         path = folder / article.file
-        stamps[path] = stamp_of(path)  # before reading: a later change is a change
+        stamp = stamps[path] = stamp_of(path)  # before reading: a later change is a change
+        if stamp is not None and path in kept and kept[path][0] == stamp:
+            verified.articles[path] = kept[path]
+            texts[article.file] = kept[path][1:]
+            continue
         try:
             raw = read_regular_file(path, MAX_ARTICLE_BYTES)
             written = " ".join(raw.decode("utf-8").split())
-            texts[article.file] = _Article(written, written.translate(_VARIANTS))
+            texts[article.file] = (_Article(written, written.translate(_VARIANTS)), set())
+            if stamp is not None:
+                verified.articles[path] = (stamp, *texts[article.file])
         except FileNotFoundError:
             yield _Unverified(
                 ("articles", article.file),
@@ -120,14 +139,23 @@ def _unverified(
             yield _Unverified(
                 ("articles", article.file), f"{reason}; the article must be a readable file", at_key=True
             )
+    missing = 0
     for event in timeline.events:
         for number, source in enumerate(event.sources):
-            text = texts.get(source.article.file)
-            if text is None or normalised(source.quote) in text.compared:
+            if source.article.file not in texts:
+                continue  # the article itself is reported
+            text, found = texts[source.article.file]
+            if source.quote in found:  # as written: a quote found once is not normalised again
                 continue
+            if normalised(source.quote) in text.compared:
+                found.add(source.quote)
+                continue
+            missing += 1
+            # The search for the closest passage costs milliseconds a quote: thousands missing
+            # (the wrong folder, say) would hold the build for minutes.
+            said = _closest(source.quote, text) if missing <= MAX_CLOSEST else _MANY_MISSING
             yield _Unverified(
-                ("events", event.id, "sources", number, "quote"),
-                f"not in {source.article.file}; {_closest(source.quote, text)}",
+                ("events", event.id, "sources", number, "quote"), f"not in {source.article.file}; {said}"
             )
 
 
@@ -154,6 +182,11 @@ def _closest(quote: str, text: _Article) -> str:
     return f'the closest passage is "{passage}"'
 
 
+MAX_CLOSEST = 20  # quotes missing whose closest passage is looked for; the rest are named only
+_MANY_MISSING = (
+    f"the closest passage is looked for only for the first {MAX_CLOSEST} quotes missing; with so many, "
+    "check that articles_dir and the article are the right ones"
+)
 _SENTENCE_ENDS = frozenset({". ", "! ", "? ", '." ', '!" ', '?" '})
 _NOTHING_CLOSE = "nothing in it comes close; copy the sentence from the article"
 
@@ -162,15 +195,32 @@ def _located(found: list[_Unverified], path: str, text: str) -> list[Problem]:
     """Each problem at the line and column of its value in the file (read again, with positions:
     this is only done when something is wrong)."""
     root, _ = compose(text)
+    listed = _value(root, "events")
+    # Each event's place in the file, by its id, found once: thousands may be wrong.
+    places = (
+        {_event_id(item): i for i, item in enumerate(listed.value)}
+        if isinstance(listed, SequenceNode)
+        else {}
+    )
     problems = []
     for item in found:
-        node, where = _node(root, item.place, item.at_key)
+        node, where = _node(root, item.place, item.at_key, places)
         line, column = (node.start_mark.line + 1, node.start_mark.column + 1) if node else (1, 1)
         problems.append(Problem(path, line, column, where, item.message))
     return sorted(problems, key=lambda p: (p.line, p.column))
 
 
-def _node(root: Node | None, place: tuple[str | int, ...], at_key: bool) -> tuple[Node | None, str]:
+def _value(node: Node | None, key: str) -> Node | None:
+    if isinstance(node, MappingNode):
+        for name, value in node.value:
+            if isinstance(name, ScalarNode) and name.value == key:
+                return value  # type: ignore[no-any-return]
+    return None
+
+
+def _node(
+    root: Node | None, place: tuple[str | int, ...], at_key: bool, places: dict[str | None, int]
+) -> tuple[Node | None, str]:
     """The node at `place` and its name in messages ("events[2].sources[0].quote"); events are
     found by their id, as the file lists them."""
     node, where = root, ""
@@ -185,7 +235,7 @@ def _node(root: Node | None, place: tuple[str | int, ...], at_key: bool) -> tupl
                 return node, where
             node = pairs[0][0] if last and at_key else pairs[0][1]
         elif isinstance(node, SequenceNode) and isinstance(step, str):  # an event, by its id
-            index = next((i for i, item in enumerate(node.value) if _event_id(item) == step), None)
+            index = places.get(step)
             if index is None:
                 return node, where
             where += f"[{index}]"

@@ -16,6 +16,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from functools import partial
 from hashlib import blake2b
 from itertools import chain, compress, count, repeat
 from operator import attrgetter, is_, not_
@@ -63,6 +64,7 @@ class Reloader:
         # The articles the last load checked the quotes against, with their stamps; None when
         # it did not check them.
         self.checked_articles: dict[Path, Stamp | None] | None = None
+        self._verified = quotes.Verified()  # the quotes found, for the next load
         # Digests, not texts: at 100,000 events the file and its pieces held as text took 230 MB.
         self._file: bytes | None = None  # the file's digest
         self._timeline: Timeline | None = None
@@ -85,7 +87,8 @@ class Reloader:
         self.checked_articles = None
         if self.check_articles:  # every load: an article may have changed, not the events
             self.checked_articles = {}
-            quotes.check(timeline, self.path, lambda: text_of(data, str(self.path)), self.checked_articles)
+            text = partial(text_of, data, str(self.path))
+            quotes.check(timeline, self.path, text, self.checked_articles, self._verified)
         return timeline
 
     def _load(self, data: bytes, parallel: bool) -> Timeline:
