@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from timeline.source.quotes import MAX_ARTICLE_BYTES
 from timeline.source.reading import read_regular_file
 
-MAX_ARTICLE_BYTES = 4 * 2**20
 _PARAGRAPH = re.compile(r"\n\s*\n")
 
 
