@@ -13,6 +13,7 @@ from tests.conftest import ROOT, SEEDS
 from tests.test_cli import run
 from timeline.extract import article
 from timeline.extract.dates import published_date
+from timeline.extract.draft import candidates
 from timeline.source.load import load
 
 
@@ -195,3 +196,9 @@ def test_reviewed_is_true_or_false_and_nothing_else(value: str, tmp_path: Path) 
     )
     code, _, err = run("validate", str(source))
     assert code == 1 and f'events[0].reviewed: "{value.strip(chr(39))}" is not true or false' in err
+
+
+def test_a_short_quote_does_not_hide_every_sentence_it_is_in() -> None:
+    sentences = ["It officially became an IOM Member State in 2007.", "IOM met in 2011."]
+    made = candidates(sentences, None, quoted=["IOM", "It officially became an IOM Member State"])
+    assert [c.sentence for c in made] == ["IOM met in 2011."]

@@ -23,6 +23,7 @@ from timeline.source.quotes import normalised
 
 _WORD = re.compile(r"[a-z0-9]+")
 _WIDTH = 100
+_PART = 20  # characters of a quote below which it is not taken for a sentence's part ("IOM")
 # What marks a sentence as about something still to come.
 _PLANNED = re.compile(r"\b(?:will|would be|is to be|are to be|later this year|plans? to)\b", re.IGNORECASE)
 
@@ -49,7 +50,8 @@ def candidates(
     drafted = []
     for sentence in sentences:
         plain = normalised(sentence)
-        if any(plain in quote or quote in plain for quote in already):
+        # Quoted already, whole or in part (a part long enough to be the point of a sentence).
+        if any(plain in quote or (len(quote) >= _PART and quote in plain) for quote in already):
             continue
         for found in dates_in(sentence, published):
             title = _title(sentence)
