@@ -111,6 +111,11 @@ class Publisher:
         self._remember_history(result.history)
         return result
 
+    def articles_changed(self) -> bool:
+        """Whether an article the last build checked quotes against changed since (a stat each)."""
+        checked = self.reloader.checked_articles or {}
+        return any(stamp_of(path) != stamp for path, stamp in checked.items())
+
     def _read_history(self, path: Path) -> History:
         # Read again only if someone else wrote it since (a restore from git, say).
         if self._history is not None and stamp_of(path) == self._history[0]:

@@ -28,7 +28,6 @@ from timeline.render.formats import VIEW_FORMATS
 from timeline.serve import listen, server
 from timeline.serve.health import BuildOutcome, Health
 from timeline.serve.snapshot import Snapshot
-from timeline.source.reading import stamp_of
 
 log = logging.getLogger("timeline")
 
@@ -81,15 +80,10 @@ class Site:
             self.rebuild(asked)
         elif self.watcher.changed():
             self.rebuild("events file changed")
-        elif self._article_changed():
+        elif self.publisher.articles_changed():
             self.rebuild("an article changed")
         elif self._retry_at is not None and time.monotonic() >= self._retry_at:
             self.rebuild("retrying the failed write")
-
-    def _article_changed(self) -> bool:
-        """Whether an article the last build checked quotes against changed since (a stat each)."""
-        checked = self.publisher.reloader.checked_articles or {}
-        return any(stamp_of(path) != stamp for path, stamp in checked.items())
 
     def rebuild(self, reason: str) -> bool:
         """Build now; on failure log every problem and keep serving the last good outputs."""
