@@ -151,12 +151,7 @@ class TimelineReader(NodeReader):
             certainty = self.choice(
                 fields.get("published_certainty"), f"{where}.published_certainty", Certainty, Certainty.STATED
             )
-            if "published_note" not in fields and certainty not in (None, Certainty.STATED):
-                self.problem(
-                    article_node,
-                    where,
-                    f'a publication date marked "{certainty}" needs a published_note giving the reasoning',
-                )
+            self.reasoned(article_node, where, fields, certainty, "published_note", "a publication date")
             articles[name] = Article(
                 file=name,
                 url=url,
@@ -165,6 +160,19 @@ class TimelineReader(NodeReader):
                 **texts,
             )
         return articles
+
+    def reasoned(
+        self,
+        node: Node,
+        where: str,
+        values: dict[str, Node],
+        certainty: Certainty | None,
+        note: str,
+        what: str,
+    ) -> None:
+        """A problem when `what` is not stated and `values` give no `note` with the reasoning."""
+        if note not in values and certainty not in (None, Certainty.STATED):
+            self.problem(node, where, f'{what} marked "{certainty}" needs a {note} giving the reasoning')
 
     def published(self, node: Node | None, where: str) -> EventDate | None:
         """An article's publication date: one year, month or day."""
@@ -235,12 +243,7 @@ class TimelineReader(NodeReader):
         when = self.event_date(values.get("date"), f"{where}.date", zone)
         certainty = self.choice(values.get("certainty"), f"{where}.certainty", Certainty, Certainty.STATED)
         status = self.choice(values.get("status"), f"{where}.status", Status, Status.CONFIRMED)
-        if "date_note" not in values and certainty not in (None, Certainty.STATED):
-            self.problem(
-                node,
-                where,
-                f'a date marked "{certainty}" needs a date_note giving the reasoning',
-            )
+        self.reasoned(node, where, values, certainty, "date_note", "a date")
         tags = self.tags(values.get("tags"), f"{where}.tags")
         sources = self.sources(values.get("sources"), f"{where}.sources", articles)
         reviewed = self.boolean(values.get("reviewed"), f"{where}.reviewed", True)

@@ -341,28 +341,24 @@ def _value(key: Key) -> dict[str, Any]:
             ]
         }
     if kind == "articles":
-        article = _mapping(ARTICLE, "an article")
-        unstated = [c.value for c in Certainty if c is not Certainty.STATED]
-        needs_note = {
-            "if": {
-                "properties": {"published_certainty": {"enum": unstated}},
-                "required": ["published_certainty"],
-            },
-            "then": {"required": ["published_note"]},
-        }
-        return {
-            "type": "object",
-            "additionalProperties": {"anyOf": [{"type": "null"}, {**article, **needs_note}]},
-        }
+        article = {**_mapping(ARTICLE, "an article"), **_reasoned("published_certainty", "published_note")}
+        return {"type": "object", "additionalProperties": {"anyOf": [{"type": "null"}, article]}}
     if kind == "events":
-        # A date that is not stated needs its reasoning.
-        unstated = [c.value for c in Certainty if c is not Certainty.STATED]
-        needs_note = {
-            "if": {"properties": {"certainty": {"enum": unstated}}, "required": ["certainty"]},
-            "then": {"required": ["date_note"]},
+        return {
+            "type": "array",
+            "items": {**_mapping(EVENT, "an event"), **_reasoned("certainty", "date_note")},
         }
-        return {"type": "array", "items": {**_mapping(EVENT, "an event"), **needs_note}}
     raise ValueError(f"{key.name}: no JSON Schema for the kind {kind!r}")
+
+
+def _reasoned(certainty: str, note: str) -> dict[str, Any]:
+    """A date that is not stated needs its reasoning: `note` is required once `certainty` is
+    anything but stated."""
+    unstated = [c.value for c in Certainty if c is not Certainty.STATED]
+    return {
+        "if": {"properties": {certainty: {"enum": unstated}}, "required": [certainty]},
+        "then": {"required": [note]},
+    }
 
 
 def _mapping(keys: tuple[Key, ...], what: str) -> dict[str, Any]:
