@@ -10,10 +10,14 @@ month, inferred, with the reasoning. A sentence with no date of its own gives no
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from timeline.model import Certainty, EventDate, Precision
+from timeline.source.checks import parse_point
+
+_UTC = zoneinfo.ZoneInfo("UTC")
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
@@ -176,9 +180,11 @@ def _relative(words: str, what: str, published: EventDate | None) -> Found | Non
 
 def published_date(text: str) -> EventDate:
     """A publication date as `--published` takes it: YYYY, YYYY-MM or YYYY-MM-DD; ValueError."""
-    for form, precision in (("%Y-%m-%d", Precision.DAY), ("%Y-%m", Precision.MONTH), ("%Y", Precision.YEAR)):
-        try:
-            return EventDate(datetime.strptime(text, form).date(), precision)
-        except ValueError:
-            continue
-    raise ValueError(f"{text}: write the publication date as YYYY, YYYY-MM or YYYY-MM-DD")
+    # Read as events.yaml's dates are, with a time refused.
+    try:
+        day, precision = parse_point(text, _UTC)
+    except ValueError:
+        precision = Precision.TIME
+    if precision is Precision.TIME:
+        raise ValueError(f"{text}: write the publication date as YYYY, YYYY-MM or YYYY-MM-DD")
+    return EventDate(day, precision)
