@@ -26,6 +26,7 @@ from tests.daemons import start
 from timeline import history
 from timeline.build.outputs import ABANDONED_AFTER
 from timeline.build.publish import build
+from timeline.render.html import LATEST
 
 pytestmark = pytest.mark.slow
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -64,11 +65,20 @@ def titles_in(out: Path) -> dict[str, list[str]]:
     for page in sorted((out / "archive").glob("*.atom")):  # each page is a file of its own
         entries = etree.fromstring(page.read_bytes()).iter(f"{ATOM}entry")
         found[f"archive/{page.name}"] = [e.findtext(f"{ATOM}title").split(": ", 1)[1] for e in entries]
+    for page in sorted((out / "years").glob("*.html")):
+        found[f"years/{page.name}"] = [
+            a.text_content() for a in html.fromstring(page.read_bytes()).xpath("//article//h3/a")
+        ]
+    for page in sorted((out / "events").glob("*.html")):
+        found[f"events/{page.name}"] = [
+            h.text_content() for h in html.fromstring(page.read_bytes()).xpath("//h1")
+        ]
     return found
 
 
-# The subscription feeds and each archive page hold 100 entries; the rest all 300 events.
-EXPECTED = {"timeline.json": 100, "timeline.atom": 100, "timeline.rss": 100}
+# The subscription feeds and each archive page hold 100 entries, the timeline's page the latest
+# events, each event's page one; the calendar all 300 events.
+EXPECTED = {"timeline.json": 100, "timeline.atom": 100, "timeline.rss": 100, "index.html": LATEST}
 
 
 def test_a_builder_killed_at_random_moments_never_leaves_a_torn_or_mixed_file(tmp_path: Path) -> None:
@@ -94,16 +104,24 @@ def test_a_builder_killed_at_random_moments_never_leaves_a_torn_or_mixed_file(tm
         process.wait()
         for name, titles in titles_in(out).items():
             words = Counter(title.split()[0] for title in titles)
-            expected = 100 if name.startswith("archive/") else EXPECTED.get(name, 300)
+            expected = (
+                100
+                if name.startswith("archive/")
+                else 1
+                if name.startswith("events/")
+                else EXPECTED.get(name, 300)
+            )
+            if name.startswith("years/"):  # 300 events over 120 years
+                expected = sum(1 for i in range(300) if f"{1900 + i % 120}.html" == name[6:])
             assert len(words) == 1 and sum(words.values()) == expected, (round_number, name, words)
         history.read(source.with_name("events.history.json"))  # whole, never torn
     assert kills == 50, f"only {kills} builds of {round_number} were killed while running"
     # Once a build completes, everything is consistent again.
     subprocess.run(command, check=True, capture_output=True)
     last = ("Alpha", "Beta")[round_number % 2]
-    assert {tuple(sorted(set(t.split()[0] for t in titles))) for titles in titles_in(out).values()} == {
-        (last,)
-    }
+    complete = titles_in(out)
+    assert {tuple(sorted(set(t.split()[0] for t in titles))) for titles in complete.values()} == {(last,)}
+    assert sum(1 for name in complete if name.startswith("events/")) == 300
     check = subprocess.run([*command, "--check"], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
 

@@ -22,7 +22,9 @@ from timeline.build.publish import DATED, Publisher, build
 from timeline.errors import PublishError, ValidationError
 from timeline.render import feeds
 
-FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml", "index.html"]
+FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml"]
+# The site: the timeline's page and its style sheet, the event's page, its year's page.
+PAGES = ["index.html", "style.css", "events/one.html", "years/2011.html"]
 OTHERS = [
     "changes.atom",
     "changes.json",
@@ -31,17 +33,20 @@ OTHERS = [
     "on-this-day.rss",
     "on-this-day.json",
 ]
-OUTPUTS = sorted(FEEDS + OTHERS)
+OUTPUTS = sorted(FEEDS + PAGES + OTHERS)
 # The folder after a build: the outputs, and the hidden record of what they were made from.
-FOLDER = [".timeline-build", *OUTPUTS]
+FOLDER = sorted([".timeline-build", *{name.split("/")[0] for name in OUTPUTS}])
 D0 = date(2026, 11, 23)
 UNDATED = [name for name in OUTPUTS if name not in DATED]
-# What editing the title of an event dated to the year changes (not the anniversaries, not the OPML).
+# What editing the title of an event dated to the year changes (not the anniversaries, not the OPML,
+# not the style sheet).
 AFTER_A_TITLE_EDIT = sorted(
     [
         "changes.atom",
         "changes.json",
+        "events/one.html",
         "index.html",
+        "years/2011.html",
         "timeline.atom",
         "timeline.ics",
         "timeline.json",
@@ -51,7 +56,12 @@ AFTER_A_TITLE_EDIT = sorted(
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+    """Every file in the folder and below, by its name there: its bytes and mtime."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def published_then_edited(

@@ -260,7 +260,13 @@ def test_a_store_written_before_change_entries_kept_their_words_publishes_the_sa
     source, out = tmp_path / "events.yaml", tmp_path / "feeds"
     build(source, out, now=T0 + timedelta(days=2), today=TODAY)
     for name in ("changes.atom", "changes.json"):
-        assert (out / name).read_bytes() == (OLD_STORE / name).read_bytes()
+        # Every entry as it was, and one more: the notice that events now have pages of their own.
+        published = dict(entries(name, (OLD_STORE / name).read_bytes()))
+        now = dict(entries(name, (out / name).read_bytes()))
+        assert [entry_id for entry_id in now if entry_id not in published] == [
+            "tag:example.org,2026:changes/notices/event-pages"
+        ]
+        assert {entry_id: now[entry_id] for entry_id in published} == published
 
     # Then the event edited before is edited again and the removed one put back: the entries
     # published then keep the words they were published with.
@@ -270,7 +276,7 @@ def test_a_store_written_before_change_entries_kept_their_words_publishes_the_sa
     for name in ("changes.atom", "changes.json"):
         published = dict(entries(name, (OLD_STORE / name).read_bytes()))
         now = dict(entries(name, (out / name).read_bytes()))
-        assert len(now) == len(published) + 2
+        assert len(now) == len(published) + 3  # the edit, the event put back, the notice
         assert {entry_id: now[entry_id] for entry_id in published} == published
 
 

@@ -52,7 +52,10 @@ def test_after_a_removal_the_earlier_entries_keep_their_date_and_link() -> None:
     h = history.update(h, only_two, T0 + timedelta(days=1))
     removed, added_then, _ = changes_channel(only_two, h).entries
     assert added_then == added
-    assert (added.title, added.url) == ("Added: December 2011: A title", "https://example.org/t/#one")
+    assert (added.title, added.url) == (
+        "Added: December 2011: A title",
+        "https://example.org/t/events/one.html",
+    )
     assert (removed.title, removed.url) == ("Removed: December 2011: A title", "https://example.org/t/")
 
 

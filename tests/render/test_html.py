@@ -1,5 +1,6 @@
-"""The timeline page: events in order under their years, an axis to scale, ways to subscribe, and every
-string escaped; self-contained and readable in a real browser at desktop and phone widths."""
+"""The timeline's page: small at any size (an axis to scale, ways to subscribe, the latest events, a
+way into every year), every string escaped, nothing loaded but the site's style sheet, readable in a
+real browser at desktop and phone widths. Each event's page and the pages by period: test_pages."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from tests.conftest import FEATURES, MINIMAL, ROOT
 from tests.render.test_render import features_with_history
 from timeline import history
 from timeline.build.memo import Memo
+from timeline.build.publish import render_all
 from timeline.model import History, Timeline
-from timeline.render import axis, html
+from timeline.render import axis, html, pages
 from timeline.render.fragments import lent
 from timeline.render.pieces import whole
 from timeline.source.load import load, parse
@@ -30,7 +32,7 @@ PAGE = ROOT / "feeds" / "index.html"
 
 
 def render(timeline: Timeline, h: History) -> dict[str, bytes]:
-    """The page's bytes, joined: the renderer hands them over in pieces."""
+    """The timeline's page and the style sheet, joined: the renderer may hand them over in pieces."""
     made = html.render(timeline, h)
     return {name: whole(data) for name, data in made.items()}
 
@@ -44,35 +46,45 @@ def features_page() -> lxml_html.HtmlElement:
     return page_of(render(*features_with_history())["index.html"])
 
 
-def test_events_appear_in_chronological_order_under_year_headings(
+def test_the_page_shows_the_latest_events_newest_first_each_linking_its_own_page(
     features_page: lxml_html.HtmlElement,
 ) -> None:
     timeline = load(FEATURES)
-    ids = [a.get("id") for a in features_page.xpath("//article[contains(@class, 'event')]")]
-    assert ids == [e.id for e in timeline.events]
-    years = [h.text for h in features_page.xpath("//main//h2")]
-    assert years == sorted({str(e.date.first_day().year) for e in timeline.events})
+    latest = features_page.xpath("//section[h2[@id='latest']]//article")
+    assert [a.get("id") for a in latest] == [e.id for e in reversed(timeline.events)][: html.LATEST]
+    for article in latest:
+        assert article.xpath(".//h3/a")[0].get("href") == f"events/{article.get('id')}.html"
 
 
-def test_each_event_shows_its_honest_date_status_and_sources(features_page: lxml_html.HtmlElement) -> None:
-    day_range = features_page.xpath("//article[@id='day-range']")[0]
-    assert day_range.xpath(".//time")[0].text == "5–7 December 2011"
-    assert day_range.xpath(".//time")[0].get("datetime") == "2011-12-05"
-    assert day_range.xpath(".//span[contains(@class,'badge')]")[0].text == "inferred"
-    assert "The year is inferred from the report's title." in day_range.text_content()
-    assert day_range.xpath(".//blockquote")[0].text_content() == "From Dec. 5-7."
+def test_the_page_leads_into_every_year_grouped_by_decade(features_page: lxml_html.HtmlElement) -> None:
+    timeline = load(FEATURES)
+    years = sorted({e.date.first_day().year for e in timeline.events})
+    links = features_page.xpath("//section[h2[@id='periods']]//a")
+    assert [a.get("href") for a in links] == [f"years/{year:04d}.html" for year in years]
+    decades = [li.xpath("./strong")[0].text for li in features_page.xpath("//ul[@class='periods']/li")]
+    assert decades == sorted({f"{year // 10 * 10}s" for year in years})
+    counts = [int(c.text.strip("()")) for c in features_page.xpath("//ul[@class='periods']//span")]
+    assert sum(counts) == len(timeline.events)
+
+
+def test_each_latest_event_shows_its_honest_date_status_and_sources(
+    features_page: lxml_html.HtmlElement,
+) -> None:
     planned = features_page.xpath("//article[@id='planned-event']")[0]
     assert "planned" in planned.get("class")
-    assert features_page.xpath("//article[@id='year-event']//time")[0].get("datetime") == "1987"
-    assert features_page.xpath("//article[@id='month-event']//time")[0].get("datetime") == "2011-12"
+    assert planned.xpath(".//span[contains(@class,'badge')]")[0].text == "planned"
+    assert planned.xpath(".//blockquote")
 
 
-def test_user_text_is_escaped_and_shows_as_text(features_page: lxml_html.HtmlElement) -> None:
-    raw = render(*features_with_history())["index.html"].decode()
+def test_user_text_is_escaped_and_shows_as_text() -> None:
+    site = render_all(*features_with_history())
+    raw = site["events/hostile-text.html"].decode()
     assert "<script>alert(1)</script>" not in raw
-    title = features_page.xpath("//article[@id='hostile-text']//h3/a")[0].text_content()
-    assert title == "<script>alert(1)</script> ]]> & </title>"
-    assert len(features_page.xpath("//script")) == 1  # only the page's own copy-button script
+    title = page_of(site["events/hostile-text.html"]).xpath("//article[@id='hostile-text']//h1")[0]
+    assert title.text_content() == "<script>alert(1)</script> ]]> & </title>"
+    assert not page_of(site["events/hostile-text.html"]).xpath("//script")
+    # The timeline's page runs one script of its own: the copy buttons and the old anchors.
+    assert len(page_of(site["index.html"]).xpath("//script")) == 1
 
 
 def test_feeds_are_discoverable_and_listed_to_subscribe(features_page: lxml_html.HtmlElement) -> None:
@@ -93,23 +105,33 @@ def test_feeds_are_discoverable_and_listed_to_subscribe(features_page: lxml_html
     assert tags == [f"{base}tags/escaping.atom", f"{base}tags/precision.atom", f"{base}tags/range.atom"]
 
 
-def test_the_page_is_self_contained() -> None:
-    raw = render(*features_with_history())["index.html"].decode()
-    page = page_of(raw.encode())
-    assert not page.xpath("//script[@src] | //link[@rel='stylesheet'] | //img | //iframe")
-    assert "@import" not in raw and "url(" not in raw
-    assert "@media (prefers-color-scheme: dark)" in raw and 'name="viewport"' in raw
+def test_every_page_loads_nothing_but_the_sites_own_style_sheet() -> None:
+    site = render_all(*features_with_history())
+    assert site["style.css"] == (ROOT / "timeline" / "templates" / "style.css").read_bytes()
+    css = site["style.css"].decode()
+    assert "@import" not in css and "url(" not in css
+    assert "@media (prefers-color-scheme: dark)" in css
+    for name in ("index.html", "events/day-range.html", "years/2011.html"):
+        page = page_of(site[name])
+        up = "../" if "/" in name else ""
+        assert [link.get("href") for link in page.xpath("//link[@rel='stylesheet']")] == [f"{up}style.css"]
+        assert not page.xpath("//script[@src] | //img | //iframe | //style"), name
+        assert page.xpath("//meta[@name='viewport']"), name
+        policy = page.xpath("//meta[@http-equiv='Content-Security-Policy']")[0].get("content")
+        assert "style-src 'self'" in policy and "default-src 'none'" in policy
 
 
-def test_the_axis_marks_every_event_with_a_link_and_draws_inferred_dates_differently() -> None:
+def test_the_axis_marks_every_event_with_a_link_to_its_page_and_draws_inferred_dates_differently() -> None:
     timeline = load(FEATURES)
     svg = lxml_html.fromstring(axis.svg(timeline))
     links = svg.xpath("//a")
-    assert sorted(link.get("href") for link in links) == sorted(f"#{e.id}" for e in timeline.events)
+    assert sorted(link.get("href") for link in links) == sorted(
+        f"events/{e.id}.html" for e in timeline.events
+    )
     inferred = {link.get("href") for link in links if "inferred" in link.get("class")}
-    assert inferred == {"#month-event", "#day-range"}
+    assert inferred == {"events/month-event.html", "events/day-range.html"}
     shapes = {link.get("href"): link[1].tag for link in links}
-    assert shapes["#leap-day"] == "circle" and shapes["#year-range"] == "rect"
+    assert shapes["events/leap-day.html"] == "circle" and shapes["events/year-range.html"] == "rect"
 
 
 def test_the_axis_is_drawn_to_scale() -> None:
@@ -136,7 +158,7 @@ def test_the_axis_stays_bounded_and_accounts_for_every_event(count: int) -> None
     )
     timeline = parse(MINIMAL + events)
     svg = axis.svg(timeline)
-    marks = svg.count('<a href="#')
+    marks = svg.count('<a href="events/')
     clustered = sum(int(n) for n in re.findall(r">\+(\d+)</text>", svg))
     assert marks + clustered == count
     height = int(re.search(r'viewBox="0 0 1000 (\d+)"', svg).group(1))  # type: ignore[union-attr]
@@ -173,14 +195,20 @@ def test_an_axis_drawn_from_remembered_lanes_is_the_axis_drawn_afresh(count: int
 def test_an_empty_timeline_renders_a_page_without_an_axis() -> None:
     timeline = replace(load(FEATURES), events=())
     page = render(timeline, History())["index.html"].decode()
-    assert "<svg" not in page and "0 events" in page
+    assert "<svg" not in page and "0 events" in page and "Latest events" not in page
 
 
-def test_the_shipped_page_is_committed_and_current() -> None:
+def test_the_shipped_site_is_committed_and_current() -> None:
     timeline = load(ROOT / "events.yaml")
     h = history.read(ROOT / "events.history.json")
-    # The page depends on the events and their history, never on the clock.
-    assert render(timeline, h)["index.html"] == PAGE.read_bytes()
+    # The pages depend on the events and their history, never on the clock.
+    site = render_all(timeline, h)
+    pages = [name for name in site if name.endswith((".html", ".css"))]
+    assert len(pages) == 1 + 1 + len(timeline.events) + len(
+        {e.date.first_day().year for e in timeline.events}
+    )
+    for name in pages:
+        assert site[name] == (ROOT / "feeds" / name).read_bytes(), name
 
 
 # -- in a real browser ------------------------------------------------------------------------
@@ -219,10 +247,37 @@ def test_chromium_renders_the_events_in_order_with_working_links(tmp_path: Path)
     )
     dom = lxml_html.fromstring(result.stdout)
     timeline = load(ROOT / "events.yaml")
-    assert [a.get("id") for a in dom.xpath("//article")] == [e.id for e in timeline.events]
-    assert {a.get("href") for a in dom.xpath("//svg//a")} == {f"#{e.id}" for e in timeline.events}
+    latest = [e.id for e in reversed(timeline.events)][: html.LATEST]
+    assert [a.get("id") for a in dom.xpath("//article")] == latest
+    assert {a.get("href") for a in dom.xpath("//svg//a")} == {f"events/{e.id}.html" for e in timeline.events}
     # The script ran: copy buttons are shown where the clipboard API exists, else stay hidden.
     assert len(dom.xpath("//button[@class='copy']")) == 9
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize(
+    ("anchor", "title"),
+    [("#iom-present-in-vietnam", "IOM begins working in Vietnam"), ("#y2007", "2007")],
+)
+def test_chromium_follows_an_old_link_into_the_page_to_the_events_or_years_own_page(
+    tmp_path: Path, anchor: str, title: str
+) -> None:
+    """The page once held every event: links to /#<event id> and /#y<year> lead to their pages."""
+    browser = chromium()
+    result = subprocess.run(
+        [
+            browser,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            PAGE.as_uri() + anchor,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert lxml_html.fromstring(result.stdout).xpath("//h1")[0].text_content() == title
 
 
 def _console(browser: str, page: Path, profile: Path) -> str:
@@ -248,14 +303,18 @@ def test_chromium_runs_the_pages_own_style_and_script_under_its_policy_and_nothi
     )
 
 
-def test_user_text_on_the_page_is_isolated_so_a_right_to_left_override_cannot_run_on() -> None:
+def test_user_text_on_the_pages_is_isolated_so_a_right_to_left_override_cannot_run_on() -> None:
     timeline, h = features_with_history()
-    hostile = replace(timeline.events[0], title="\u202eevil", summary="\u202ethe rest", location="\u202ehere")
-    page = render(replace(timeline, events=(hostile, *timeline.events[1:])), h)["index.html"]
-    raw = whole(page).decode()
+    last = timeline.events[-1]
+    hostile = replace(last, title="\u202eevil", summary="\u202ethe rest", location="\u202ehere")
+    site = render_all(replace(timeline, events=(*timeline.events[:-1], hostile)), h)
+    raw = site["index.html"].decode()
     for text in ("\u202eevil", "\u202ethe rest", "\u202ehere"):
         assert f"<bdi>{text}</bdi>" in raw
     assert raw.count("\u202e") == raw.count("\u2068\u202eevil\u2069") + 3  # and in the axis, isolated
+    own = site[f"events/{last.id}.html"].decode()
+    assert "<h1><bdi>\u202eevil</bdi></h1>" in own and "<bdi>\u202ehere</bdi>" in own
+    assert "\u202e" not in own.split("<body>")[0].replace("\u202eevil", "").replace("\u202ethe rest", "")
 
 
 @pytest.mark.interop
@@ -286,4 +345,4 @@ def test_chromium_screenshots_at_desktop_and_phone_width(tmp_path: Path, name: s
 
 @given(st.text())
 def test_articles_escape_text_exactly_as_the_template_engine_does(text: str) -> None:
-    assert html._escape(text) == str(escape(text))
+    assert pages.escape(text) == str(escape(text))

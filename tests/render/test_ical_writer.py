@@ -49,7 +49,7 @@ def reference(event: Event, revision: Revision, timeline: Timeline) -> bytes:
     if event.tags:
         component.add("categories", list(event.tags))
     component.add("status", STATUS[event.status.value])
-    component.add("url", timeline.url("#" + event.id))
+    component.add("url", timeline.event_url(event.id))
     return bytes(component.to_ical())
 
 

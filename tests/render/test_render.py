@@ -78,7 +78,7 @@ def test_feedparser_reads_the_feed_without_complaint(outputs: dict[str, bytes], 
     assert ids == [f"tag:timeline.example.org,2026:{e.id}" for e in reversed(timeline.events)]
     for entry, event in zip(parsed.entries, reversed(timeline.events), strict=True):
         assert entry.title == f"{event.date_label()}: {event.title}"
-        assert entry.link == f"https://timeline.example.org/features/#{event.id}"
+        assert entry.link == f"https://timeline.example.org/features/events/{event.id}.html"
         assert event.sources[0].quote in entry.content[0].value if name.endswith("atom") else True
         published = datetime.fromtimestamp(calendar.timegm(entry.published_parsed), UTC)
         assert published == h.get(event.id).first_published
@@ -338,7 +338,7 @@ def test_times_of_one_day_come_in_the_order_of_the_day_after_the_whole_days_even
         "b-morning",
         "a-afternoon",
     ]
-    page = outputs["index.html"].decode()
+    page = outputs["years/2011.html"].decode()
     assert page.index('id="c-whole-day"') < page.index('id="b-morning"') < page.index('id="a-afternoon"')
 
 

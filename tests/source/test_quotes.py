@@ -190,11 +190,11 @@ def test_no_article_check_skips_the_check_and_says_so(tmp_path: Path) -> None:
 def test_a_build_with_a_quote_not_in_its_article_writes_nothing(tmp_path: Path) -> None:
     source = site(tmp_path, event("e", "Vietnam's current migration realities."))
     build(source, tmp_path / "feeds")
-    before = {p.name: p.read_bytes() for p in (tmp_path / "feeds").iterdir()}
+    before = {p: p.read_bytes() for p in (tmp_path / "feeds").rglob("*") if p.is_file()}
     source.write_text(HEADER + event("e", "Vietnam's past migration realities."), encoding="utf-8")
     with pytest.raises(ValidationError, match=r"not in a\.txt"):
         build(source, tmp_path / "feeds")
-    assert {p.name: p.read_bytes() for p in (tmp_path / "feeds").iterdir()} == before
+    assert {p: p.read_bytes() for p in (tmp_path / "feeds").rglob("*") if p.is_file()} == before
 
 
 def test_every_load_checks_again_so_an_edited_article_is_noticed(tmp_path: Path) -> None:

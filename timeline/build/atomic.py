@@ -85,6 +85,39 @@ def finish(temporary: Path, path: Path) -> None:
         raise
 
 
+def replace_unsynced(
+    path: str, data: bytes | Sequence[bytes | memoryview], previous_mtime_ns: int | None
+) -> os.stat_result:
+    """Replace the file at `path` with `data` at once, by a rename, without flushing it to disk;
+    its mtime, in whole seconds, later than `previous_mtime_ns` (see outputs.py for why). The
+    new file's stat."""
+    temporary = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    except FileExistsError:  # left by a killed build of a process with this number
+        os.unlink(temporary)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            os.fchmod(fd, 0o644)  # whatever the umask: published files are read by a web server
+            _write_all(fd, [data] if isinstance(data, bytes) else data)
+            stat = os.fstat(fd)
+            if (
+                previous_mtime_ns is not None
+                and stat.st_mtime_ns // 1_000_000_000 <= previous_mtime_ns // 1_000_000_000
+            ):
+                os.utime(fd, ns=(stat.st_atime_ns, (previous_mtime_ns // 1_000_000_000 + 1) * 1_000_000_000))
+                stat = os.fstat(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return stat
+
+
 def read_or_none(path: Path) -> bytes | None:
     """The file's bytes, or None when there is no readable regular file there (writing it will
     say why; a FIFO put in its place is replaced, not waited on)."""

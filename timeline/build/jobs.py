@@ -6,7 +6,7 @@ folder still holds."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 
@@ -14,10 +14,10 @@ from timeline.build import second_core
 from timeline.build.memo import NOTHING_MADE, Made, Memo
 from timeline.build.outputs import Folder, Gated, Outputs, holds
 from timeline.errors import BuildStopped
-from timeline.model import History, Timeline
-from timeline.render import channel, feeds, formats, html, ical, jsonfeed, news, opml
+from timeline.model import History, Timeline, event_path
+from timeline.render import channel, feeds, formats, html, ical, jsonfeed, news, opml, pages
 from timeline.render.fragments import Key, lent
-from timeline.render.pieces import Content
+from timeline.render.pieces import Content, Pieces
 from timeline.source.reading import Stamp
 
 
@@ -112,15 +112,81 @@ def _jobs(
 ) -> list[Callable[[Outputs], None]]:
     """The outputs to make, in groups that share no fragment with each other, the largest first
     (the second core starts on the first while this one writes the history)."""
-    pages = channel.archive_pages(timeline, history)
+    archive = channel.archive_pages(timeline, history)
     return [
         # All views and then the anniversaries: a tag's calendar and feeds reuse the VEVENTs and
         # entries of the whole, and an anniversary was made with its event's VEVENT.
         partial(_render_calendars, timeline=timeline, history=history, memo=memo, stop=stop),
         partial(_render_page, timeline=timeline, history=history, memo=memo),
         partial(_render_news, timeline=timeline, history=history, today=today, memo=memo),
-        *(partial(_render_archive, page=page, memo=memo) for page in pages),
+        *(partial(_render_archive, page=page, memo=memo) for page in archive),
+        *(partial(_render_period, part=part, memo=memo) for part in _period_parts(timeline, history)),
+        partial(_render_removed, timeline=timeline, history=history, memo=memo),
     ]
+
+
+@dataclass(frozen=True)
+class _PeriodPart:
+    """One page by period with its events' own pages, and what they show besides the events."""
+
+    timeline: Timeline
+    history: History
+    period: pages.Period
+    year: pages.Period | None  # the year a month belongs to
+    before: pages.Period | None
+    after: pages.Period | None
+
+    @property
+    def key(self) -> Key:
+        every = self.history.versions_of(self.timeline.events)
+        versions = tuple(every[place] for place in self.period.places)
+        around = tuple((p.name, p.label) if p else None for p in (self.year, self.before, self.after))
+        months = tuple((month.name, month.label, len(month.places)) for month in self.period.months)
+        return Key(("period", self.period.name, pages.site_key(self.timeline), around, months, versions))
+
+    def render(self) -> dict[str, Content]:
+        timeline, period, events = self.timeline, self.period, self.timeline.events
+        made: dict[str, Content] = {}
+        for place in period.places:
+            event = events[place]
+            made[event_path(event.id)] = pages.event_page(event, timeline, period, self.year)
+        listed = [pages.article(events[place], timeline, "../").encode() for place in period.places]
+        page = pages.period_page(period, timeline, listed, self.before, self.after, self.year)
+        made[period.path] = Pieces(page)
+        return made
+
+
+def _period_parts(timeline: Timeline, history: History) -> list[_PeriodPart]:
+    """Each page by period (a year, or a month of a split year) with its neighbours."""
+    years = pages.periods(timeline)
+    parts = []
+    for number, year in enumerate(years):
+        before = years[number - 1] if number else None
+        after = years[number + 1] if number + 1 < len(years) else None
+        parts.append(_PeriodPart(timeline, history, year, None, before, after))
+        months = year.months
+        for at, month in enumerate(months):
+            earlier = months[at - 1] if at else None
+            later = months[at + 1] if at + 1 < len(months) else None
+            parts.append(_PeriodPart(timeline, history, month, year, earlier, later))
+    return parts
+
+
+def _render_removed(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
+    """The pages of the events removed, until they are forgotten."""
+    removed = history.removed()
+    key = ("removed pages", pages.site_key(timeline), tuple(r.version for r in removed))
+
+    def make() -> dict[str, Content]:
+        return {event_path(r.event_id): pages.removed_page(r, timeline) for r in removed}
+
+    _publish(outputs, memo, key, make)
+
+
+def _render_period(outputs: Outputs, *, part: _PeriodPart, memo: Memo) -> None:
+    # Made again only when one of its events (or a neighbour's name) changed; the event pages
+    # whose bytes stay the same are not written again.
+    _publish(outputs, memo, part.key, part.render)
 
 
 def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], Mapping[str, Content]]) -> None:

@@ -132,7 +132,7 @@ def _reason(error: OSError) -> str:
 
 # The folders only outputs live in: a file there that no build makes any more (the feeds of a
 # tag no event has, an archive page beyond the last) is removed, even if no record names it.
-_OUTPUT_FOLDERS = ("tags", "archive")
+_OUTPUT_FOLDERS = ("tags", "archive", "events", "years")
 
 
 def _remove_outputs_no_longer_made(
@@ -140,9 +140,14 @@ def _remove_outputs_no_longer_made(
 ) -> None:
     """Delete the outputs of earlier builds that this build did not make: never served again,
     they would otherwise answer 200 forever with what they held."""
-    ours = {
-        str(p.relative_to(out)) for folder in _OUTPUT_FOLDERS for p in (out / folder).glob("*") if p.is_file()
-    }
+    ours = set()
+    for folder in _OUTPUT_FOLDERS:  # as the folder lists them, no stat a file: events/ has one an event
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(out / folder) as listed:
+            ours |= {
+                f"{folder}/{entry.name}"
+                for entry in listed
+                if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)
+            }
     for name in sorted((set(made_before) | ours) - set(made) - DATED):
         with contextlib.suppress(FileNotFoundError):
             (out / name).unlink()

@@ -59,6 +59,7 @@ def read(path: Path) -> History:
         published = {r.event_id: r for r in revisions if r.removed is None}
         changes = tuple(_change(item, published) for item in document.get("changes", []))
         forgotten = tuple(sorted((str(k), int(v)) for k, v in document.get("forgotten", {}).items()))
+        notices = tuple(str(name) for name in document.get("notices", []))
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise HistoryError(
             f"{path}: the history store is damaged ({error}). Restore it from version control "
@@ -66,7 +67,7 @@ def read(path: Path) -> History:
             "calendar UIDs stay the same, but every event will show the next build's time as "
             "first published."
         ) from None
-    return History(revisions, changes, forgotten)
+    return History(revisions, changes, forgotten, notices)
 
 
 def dumps(history: History) -> bytes:
@@ -88,6 +89,8 @@ def _pieces(history: History) -> list[bytes]:
     tail = f'\n }},\n "changes": [\n{changes}\n ]'
     if history.forgotten:  # only once an event was forgotten: older stores keep their bytes
         tail += f',\n "forgotten": {json.dumps(dict(history.forgotten), ensure_ascii=False)}'
+    if history.notices:  # the same: only once a notice was given
+        tail += f',\n "notices": {json.dumps(list(history.notices))}'
     return [head, *events, f"{tail}\n}}\n".encode()]
 
 
@@ -158,7 +161,7 @@ _FACT_OPENINGS = [("" if n == 0 else '", ') + f'"{name}": "' for n, name in enum
 
 
 def _change_json(change: Change) -> dict[str, Any]:
-    return {
+    written = {
         "at": _timestamp(change.at),
         "event": change.event_id,
         "kind": change.kind,
@@ -167,6 +170,9 @@ def _change_json(change: Change) -> dict[str, Any]:
         "link": change.link,
         "details": list(change.details),
     }
+    if change.notice:
+        written["notice"] = change.notice
+    return written
 
 
 def _change(item: dict[str, Any], published: dict[str, Revision]) -> Change:
@@ -187,6 +193,7 @@ def _change(item: dict[str, Any], published: dict[str, Revision]) -> Change:
         name=name,
         link=link,
         details=tuple(str(d) for d in item.get("details", [])),
+        notice=str(item.get("notice", "")),
     )
 
 

@@ -26,6 +26,7 @@ from timeline.model import (
     Revision,
     Source,
     Timeline,
+    event_path,
     marked_label,
     remembered,
 )
@@ -128,11 +129,17 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
             kept.append(old)
         else:
             forgotten[old.event_id] = old.sequence
-    if not changed and not removed and len(kept) == len(history.revisions):
+    notices = [notice for notice in NOTICES if notice[0] not in history.notices]
+    if not changed and not removed and not notices and len(kept) == len(history.revisions):
         return history  # the very same object: the caller can tell nothing changed at a glance
-    stamps = iter(_fresh_times(len(removed) + len(changed), now, history.newest_change()))
+    # A timeline published for the first time has nothing to be told about the site's changes.
+    told = notices if history.revisions else []
+    stamps = iter(_fresh_times(len(told) + len(removed) + len(changed), now, history.newest_change()))
     revisions = kept
-    changes: list[Change] = []
+    changes = [
+        Change(next(stamps), "", "notice", 0, title, "", details, notice=name)
+        for name, title, details in told
+    ]
     # Only the last MAX_CHANGES go into the log: a first build of 100,000 events made a Change
     # for each, to keep a thousand.
     unlogged = len(removed) + len(changed) - MAX_CHANGES
@@ -162,7 +169,9 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
                 facts=facts,
             )
             if unlogged < 0:
-                changes.append(Change(stamp, event.id, "added", sequence, event.headline(), "#" + event.id))
+                changes.append(
+                    Change(stamp, event.id, "added", sequence, event.headline(), event_path(event.id))
+                )
         else:
             revision = replace(
                 old,
@@ -180,12 +189,28 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
                 details = (
                     _differences(facts_by_name(old.facts), facts_by_name(facts)) if kind == "changed" else ()
                 )
-                name, link = event.headline(), "#" + event.id
+                name, link = event.headline(), event_path(event.id)
                 changes.append(Change(stamp, event.id, kind, revision.sequence, name, link, details))
         revisions.append(revision)
     log = (history.changes + tuple(changes))[-MAX_CHANGES:]
+    given = history.notices + tuple(name for name, _, _ in notices)
     # By id: the store's order, so that version control diffs stay small. The key is read in C.
-    return History(tuple(sorted(revisions, key=_EVENT_ID)), log, tuple(sorted(forgotten.items())))
+    return History(tuple(sorted(revisions, key=_EVENT_ID)), log, tuple(sorted(forgotten.items())), given)
+
+
+# Changes to the site rather than to an event that subscribers should hear of, each announced
+# once in the changes feed, by the first build that makes it: (name, title, details).
+NOTICES = (
+    (
+        "event-pages",
+        "Each event has a page of its own",
+        (
+            "Feed entries and calendar events now link to each event's own page instead of its place "
+            "on the timeline's page; old links to that place lead to the event's page",
+            "The timeline's page shows the latest events and leads to a page for each year",
+        ),
+    ),
+)
 
 
 def headline_of(revision: Revision) -> str:

@@ -13,6 +13,7 @@ from timeline.model.events import (
     Source,
     Status,
     Timeline,
+    event_path,
     marked_label,
     reviewed_only,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Version",
     "carry_index",
     "event_index",
+    "event_path",
     "kept",
     "marked_label",
     "remembered",

@@ -284,10 +284,19 @@ class Timeline:
         """An absolute URL under the timeline's base URL."""
         return self.base_url + path.lstrip("/")
 
+    def event_url(self, event_id: str) -> str:
+        """The permanent address of an event's own page, which feed entries and calendars link."""
+        return self.base_url + event_path(event_id)
+
     @property
     def drafts(self) -> tuple[Event, ...]:
         """The events not reviewed yet (`reviewed: false`)."""
         return tuple(event for event in self.events if not event.reviewed)
+
+
+def event_path(event_id: str) -> str:
+    """Where an event's own page is, under the base URL: its address never changes."""
+    return f"events/{event_id}.html"
 
 
 def reviewed_only(timeline: Timeline) -> Timeline:

@@ -45,12 +45,15 @@ class Change:
     to the event (edited, removed, put back) must not rewrite it."""
 
     at: datetime
-    event_id: str
-    kind: str  # added, changed, removed or restored
+    event_id: str  # "" for a notice
+    kind: str  # added, changed, removed or restored; or notice: a change to the site itself
     sequence: int
     name: str  # the event as the entry names it then: "1987: IOM begins working in Vietnam"
-    link: str  # where the entry points, under the base URL: "#<event id>", or "" for the page
+    # Where the entry points, under the base URL: the event's page (or "#<event id>", on the
+    # timeline's page, before events had pages), or "" for the timeline's page.
+    link: str
     details: tuple[str, ...] = ()
+    notice: str = ""  # which notice (see history.tracking.NOTICES)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class History:
     changes: tuple[Change, ...] = ()
     # (event id, last sequence) of removed events forgotten after the grace period
     forgotten: tuple[tuple[str, int], ...] = ()
+    notices: tuple[str, ...] = ()  # the notices given (see history.tracking.NOTICES)
 
     def get(self, event_id: str) -> Revision:
         return self._by_id[event_id]

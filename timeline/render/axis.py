@@ -17,7 +17,7 @@ from html import escape
 from itertools import groupby
 from operator import itemgetter
 
-from timeline.model import Certainty, Event, Precision, Status, Timeline, event_index
+from timeline.model import Certainty, Event, Precision, Status, Timeline, event_index, event_path
 from timeline.render.fragments import Key, fragment
 
 WIDTH = 1000
@@ -206,7 +206,7 @@ def _mark(mark: _Mark, timeline: Timeline) -> str:
         else:
             where = f'x="{mark.x2 + 5:.1f}"'
         label = f'<text {where} y="{cy + 4}">{escape(_isolated(mark.label))}</text>'
-    href = escape("#" + event.id)
+    href = escape(event_path(event.id))  # the axis is on the timeline's page, at the top
     return f'<a href="{href}" class="{" ".join(classes)}"><title>{tooltip}</title>{shape}{label}</a>'
 
 

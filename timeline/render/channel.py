@@ -293,7 +293,7 @@ def _event_entry(
         key=key,
         id=timeline.tag_uri(event.id),
         title=event.headline(),
-        url=timeline.url("#" + event.id),
+        url=timeline.event_url(event.id),
         summary=event.summary,
         content_html=prose.html(event, timeline),
         content_text="" if atom_only else prose.text(event),

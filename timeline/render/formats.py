@@ -79,6 +79,7 @@ FORMATS = (
     Format("json", "application/feed+json; charset=utf-8", "JSON Feed", "JSON Feed", _json),
     Format("ics", "text/calendar; charset=utf-8", "calendar", "calendar", _ics, calendar=True),
     Format("html", "text/html; charset=utf-8", "page", "page"),
+    Format("css", "text/css; charset=utf-8", "style sheet", "style sheet"),
     Format("opml", "text/x-opml; charset=utf-8", "feed list (OPML)", "OPML"),
 )
 BY_SUFFIX = {f.suffix: f for f in FORMATS}

@@ -27,6 +27,7 @@ from timeline.model import (
     Status,
     Timeline,
     event_index,
+    event_path,
     remembered,
 )
 from timeline.render import prose
@@ -74,7 +75,7 @@ def render(
     cancelled = sorted(view.removed(history), key=_revision_order, reverse=True)
     places = [bisect.bisect(events, _revision_order(r), key=CHRONOLOGICAL) for r in cancelled]
     for place, revision in zip(places, cancelled, strict=True):  # from the last, so places stay
-        body.insert(place, _cancelled(revision, domain).encode())
+        body.insert(place, _cancelled(revision, base, domain).encode())
     return {f"{stem}.ics": Pieces((head, *body, _END))}
 
 
@@ -178,7 +179,7 @@ def vevent(event: Event, revision: Revision, base_url: str, domain: str) -> str:
     lines += [
         "STATUS:" + _STATUS[event.status],
         "TRANSP:TRANSPARENT",
-        f"URL:{base_url}#{event.id}",
+        f"URL:{base_url}{event_path(event.id)}",
         "END:VEVENT",
     ]
     return _component(lines)
@@ -191,7 +192,7 @@ def _summary(title: str, when: EventDate) -> str:
     return _text(title)
 
 
-def _cancelled(revision: Revision, domain: str) -> str:
+def _cancelled(revision: Revision, base_url: str, domain: str) -> str:
     lines = [
         "BEGIN:VEVENT",
         "SUMMARY:" + _summary(revision.title, revision.date),
@@ -202,6 +203,7 @@ def _cancelled(revision: Revision, domain: str) -> str:
         "LAST-MODIFIED:" + _utc(revision.last_changed),
         "STATUS:CANCELLED",
         "TRANSP:TRANSPARENT",
+        f"URL:{base_url}{event_path(revision.event_id)}",  # its page says it was removed
         "END:VEVENT",
     ]
     return _component(lines)
@@ -366,7 +368,7 @@ def _anniversary_around(event: Event, revision: Revision, base_url: str, domain:
         "LAST-MODIFIED:" + _utc(revision.last_changed),
         "STATUS:CONFIRMED",
         "TRANSP:TRANSPARENT",
-        f"URL:{base_url}#{event.id}",
+        f"URL:{base_url}{event_path(event.id)}",
         "END:VEVENT",
     ]
     return _component(before).encode(), _component(after).encode()

@@ -22,7 +22,13 @@ from timeline.render.channel import Channel, Entry
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
 
 
-_CHANGE_VERBS = {"added": "Added", "changed": "Updated", "removed": "Removed", "restored": "Restored"}
+_CHANGE_VERBS = {
+    "added": "Added",
+    "changed": "Updated",
+    "removed": "Removed",
+    "restored": "Restored",
+    "notice": "About this timeline",
+}
 
 
 def changes_channel(timeline: Timeline, history: History) -> Channel:
@@ -36,7 +42,11 @@ def changes_channel(timeline: Timeline, history: History) -> Channel:
         items = "".join(f"<li>{escape(detail)}</li>" for detail in details)
         entries.append(
             Entry(
-                id=timeline.tag_uri(f"changes/{change.event_id}/{change.sequence}"),
+                id=timeline.tag_uri(
+                    f"changes/notices/{change.notice}"
+                    if change.notice
+                    else f"changes/{change.event_id}/{change.sequence}"
+                ),
                 title=f"{_CHANGE_VERBS[change.kind]}: {name}",
                 url=url,
                 summary="; ".join(details),
@@ -44,7 +54,11 @@ def changes_channel(timeline: Timeline, history: History) -> Channel:
                 content_text="\n".join(f"- {detail}" for detail in details),
                 published=change.at,
                 updated=change.at,
-                extension={"event_id": change.event_id, "kind": change.kind, "sequence": change.sequence},
+                extension=(
+                    {"kind": change.kind, "notice": change.notice}
+                    if change.notice
+                    else {"event_id": change.event_id, "kind": change.kind, "sequence": change.sequence}
+                ),
             )
         )
     return Channel(
@@ -64,6 +78,7 @@ _CHANGE_NOTES = {
     "changed": "details revised",
     "removed": "removed from the timeline",
     "restored": "put back in the timeline",
+    "notice": "",
 }
 
 ON_THIS_DAY_WINDOW = 30  # days of anniversaries kept, so a reader polling weekly misses none
@@ -125,7 +140,7 @@ def on_this_day_channel(
             Entry(
                 id=timeline.tag_uri(f"on-this-day/{event.id}/{day.year}"),
                 title=title,
-                url=timeline.url("#" + event.id),
+                url=timeline.event_url(event.id),
                 summary=event.summary,
                 content_html=prose.html(event, timeline),
                 content_text=prose.text(event),

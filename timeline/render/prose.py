@@ -58,7 +58,7 @@ def html(event: Event, timeline: Timeline) -> str:
             name = f'<a href="{escape(source.article.url)}">{name}</a>'
         out.append(f"<li><blockquote>{escape(source.quote)}</blockquote>{name}</li>")
     out.append("</ul>")
-    out.append(f'<p><a href="{escape(timeline.url("#" + event.id))}">In the timeline</a></p>')
+    out.append(f'<p><a href="{escape(timeline.event_url(event.id))}">Its page in the timeline</a></p>')
     return "\n".join(out)
 
 

@@ -1,0 +1,266 @@
+"""Each event's own page (events/<id>.html) and the pages by period (years/<year>.html, and
+years/<year>-<month>.html for a year too full for one page), which the timeline page leads to.
+
+Written here rather than as templates: there is a page for every event, and Jinja2's per-call
+overhead was two thirds of the cost of the old page that held them all. Every user string is
+escaped and isolated in a <bdi> (a right-to-left override in a title must not reverse the text
+after it). Links between pages are relative, so that the site reads the same wherever it is put
+(behind the daemon, nginx or a file:// folder); what is addressed from outside is absolute.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass
+from itertools import groupby
+
+from timeline.model import Certainty, Event, Precision, Revision, Status, Timeline, event_index, event_path
+from timeline.render import prose
+from timeline.render.formats import VIEW_FORMATS
+
+PERIOD_LIMIT = 200  # events on one period page: a year with more is shown month by month
+STYLE = "style.css"
+_TRAIL = " \u203a "  # between the links of a page's trail
+# The pages other than the timeline's own run no script and load nothing but the style sheet.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """The events of one page by period, in the timeline's order."""
+
+    name: str  # "2011", or "2011-12" for a month of a year split by month: years/<name>.html
+    label: str  # "2011", "December 2011"
+    places: tuple[int, ...]  # the events' places in timeline.events
+    months: tuple[Period, ...] = ()  # a split year's months; its own places are its year-only events
+
+    @property
+    def path(self) -> str:
+        return f"years/{self.name}.html"
+
+    @property
+    def size(self) -> int:
+        """Its events and its months'."""
+        return len(self.places) + sum(len(month.places) for month in self.months)
+
+
+def periods(timeline: Timeline) -> tuple[Period, ...]:
+    """The pages by period, oldest first: one a year, and one a month besides in a year of more
+    than PERIOD_LIMIT events (the year's page then lists its months and its year-only events)."""
+    events = timeline.events
+    found = []
+    start = 0
+    for year, same in groupby(event_index(timeline).years):
+        count = len(list(same))
+        places = range(start, start + count)
+        start += count
+        name = f"{year:04d}"
+        if count <= PERIOD_LIMIT:
+            found.append(Period(name, name, tuple(places)))
+            continue
+        whole_year = tuple(p for p in places if events[p].date.precision is Precision.YEAR)
+        by_month = [p for p in places if events[p].date.precision is not Precision.YEAR]
+        months = tuple(
+            Period(f"{name}-{month:02d}", f"{calendar.month_name[month]} {name}", tuple(within))
+            for month, within in groupby(by_month, key=lambda p: events[p].date.start.month)
+        )
+        found.append(Period(name, name, whole_year, months))
+    return tuple(found)
+
+
+def site_key(timeline: Timeline) -> Hashable:
+    """What every page shows of the timeline besides its events."""
+    return ("pages", timeline.title, timeline.base_url, timeline.language)
+
+
+def event_page(event: Event, timeline: Timeline, period: Period, year: Period | None = None) -> bytes:
+    """The event's own page: its date, status, summary, place, the note on its date, its tags and
+    every source with its quote, under a trail back to its period (`year`: the year a month
+    belongs to) and the timeline."""
+    up = "../"
+    crumbs = [f'<a href="{up}index.html"><bdi>{escape(timeline.title)}</bdi></a>']
+    if year is not None:
+        crumbs.append(f'<a href="{up}{year.path}">{escape(year.label)}</a>')
+    crumbs.append(f'<a href="{up}{period.path}">{escape(period.label)}</a>')
+    title = f"{event.headline()} · {timeline.title}"
+    head = _head(timeline, title, event.summary, timeline.event_url(event.id), up)
+    body = article(event, timeline, up, own_page=True)
+    return (
+        f"{head}<body>\n"
+        f'<nav class="crumbs" aria-label="Where this is">{_TRAIL.join(crumbs)}</nav>\n'
+        f"<main>\n{body}\n</main>\n{_FOOTER}"
+    ).encode()
+
+
+def removed_page(revision: Revision, timeline: Timeline) -> bytes:
+    """The page of an event taken out of the timeline, kept while calendars still hear that it was
+    cancelled (see Timeline.removed_grace_days): what it was and when it went, so that a link a
+    reader kept does not end in an error."""
+    up = "../"
+    when = revision.removed.strftime("%-d %B %Y") if revision.removed is not None else ""
+    title = f"Removed: {revision.title} · {timeline.title}"
+    head = _head(timeline, title, f"Removed from {timeline.title}", timeline.event_url(revision.event_id), up)
+    return (
+        f"{head}<body>\n"
+        f'<nav class="crumbs" aria-label="Where this is"><a href="{up}index.html">'
+        f"<bdi>{escape(timeline.title)}</bdi></a></nav>\n"
+        f'<main>\n<article class="event removed" id="{escape(revision.event_id)}">\n'
+        f'<p class="when">{escape(revision.date.label())}<span class="badge cancelled">removed</span></p>\n'
+        f"<h1><bdi>{escape(revision.title)}</bdi></h1>\n"
+        f"<p>This event was removed from the timeline on {when}.</p>\n</article>\n</main>\n{_FOOTER}"
+    ).encode()
+
+
+def period_page(
+    period: Period,
+    timeline: Timeline,
+    articles: list[bytes],
+    before: Period | None,
+    after: Period | None,
+    year: Period | None = None,
+) -> list[bytes]:
+    """A period's page in pieces: its events' `articles` (see article(), made with "../"), the
+    months of a split year, links to the periods `before` and `after` it; `year` is the year a
+    month belongs to."""
+    up = "../"
+    crumbs = [f'<a href="{up}index.html"><bdi>{escape(timeline.title)}</bdi></a>']
+    if year is not None:
+        crumbs.append(f'<a href="{year.name}.html">{escape(year.label)}</a>')
+    title = f"{period.label} · {timeline.title}"
+    count = period.size
+    description = f"{count} event{'' if count == 1 else 's'} of {timeline.title} in {period.label}"
+    head = _head(timeline, title, description, timeline.url(period.path), up)
+    months = ""
+    if period.months:
+        links = "".join(
+            f'<li><a href="{month.name}.html">{escape(month.label)}</a> '
+            f'<span class="count">({len(month.places)})</span></li>'
+            for month in period.months
+        )
+        months = f'<h2>By month</h2>\n<ul class="periods">{links}</ul>\n'
+        if period.places:
+            months += "<h2>In the year as a whole</h2>\n"
+    pager = ""
+    for rel, other, arrow in (("prev", before, "← "), ("next", after, "")):
+        if other is not None:
+            label = f"{arrow}{escape(other.label)}{'' if arrow else ' →'}"
+            pager += f'<a rel="{rel}" href="{other.name}.html">{label}</a>'
+        else:
+            pager += "<span></span>"
+    return [
+        (
+            f"{head}<body>\n"
+            f'<nav class="crumbs" aria-label="Where this is">{_TRAIL.join(crumbs)}</nav>\n'
+            f"<main>\n<h1>{escape(period.label)}</h1>\n"
+            f'<p class="count">{escape(description)}</p>\n{months}<ol class="events">\n'
+        ).encode(),
+        *(piece for made in articles for piece in (made, b"\n")),
+        f'</ol>\n<nav class="pager" aria-label="Other periods">{pager}</nav>\n</main>\n{_FOOTER}'.encode(),
+    ]
+
+
+def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False) -> str:
+    """One event as a page lists it (<li> and <article>, its heading a link to its page, its
+    sources folded), or as its own page shows it (own_page: an <h1>, every source open). `up`
+    leads from the page it is on to the site's top ("" or "../")."""
+    inferred = event.certainty is not Certainty.STATED
+    classes = (
+        "event" + (" inferred" if inferred else "") + (" planned" if event.status is Status.PLANNED else "")
+    )
+    badges = ""
+    if inferred:
+        badges += f'<span class="badge inferred">{escape(event.certainty.value)}</span>'
+    if event.status is Status.PLANNED:
+        badges += '<span class="badge planned">planned</span>'
+    if event.status is Status.CANCELLED:
+        badges += '<span class="badge cancelled">cancelled</span>'
+    extras = ""
+    if event.location:
+        extras += f'<p class="where"><strong>Where:</strong> <bdi>{escape(event.location)}</bdi></p>'
+    if event.date_note:
+        extras += f'<p class="note"><strong>About the date:</strong> <bdi>{escape(event.date_note)}</bdi></p>'
+    if event.tags:
+        links = "".join(
+            f'<a href="{escape(timeline.url(f"tags/{tag}.atom"))}">#{escape(tag)}</a>' for tag in event.tags
+        )  # tags are slugs: ASCII letters, digits and hyphens
+        extras += f'<p class="event-tags">{links}</p>'
+    sources = ""
+    for source in event.sources:
+        name = f"<bdi>{escape(prose.source_name(source))}</bdi>"
+        if source.article.url:
+            name = f'<a href="{escape(source.article.url)}">{name}</a>'
+        sources += (
+            f"          <blockquote><bdi>{escape(source.quote)}</bdi></blockquote>\n"
+            f"          <cite>{name}</cite>\n"
+        )
+    plural = "s" if len(event.sources) > 1 else ""
+    identifier = escape(event.id)
+    when = (
+        f'        <p class="when"><time datetime="{escape(prose.date_json(event.date)["start"])}">'
+        f"{escape(event.date.label())}</time>\n{badges}        </p>\n"
+    )
+    if own_page:
+        return (
+            f'<article class="{classes}" id="{identifier}">\n{when}'
+            f"        <h1><bdi>{escape(event.title)}</bdi></h1>\n"
+            f"        <p><bdi>{escape(event.summary)}</bdi></p>\n{extras}"
+            f"        <h2>Source{plural}</h2>\n{sources}</article>"
+        )
+    return (
+        "    <li>\n"
+        f'      <article class="{classes}" id="{identifier}">\n{when}'
+        f'        <h3><a href="{up}{event_path(identifier)}"><bdi>{escape(event.title)}</bdi></a></h3>\n'
+        f"        <p><bdi>{escape(event.summary)}</bdi></p>\n"
+        f"{extras}        <details>\n"
+        f"          <summary>Source{plural} ({len(event.sources)})</summary>\n"
+        f"{sources}"
+        "        </details>\n"
+        "      </article>\n"
+        "    </li>"
+    )
+
+
+def _head(timeline: Timeline, title: str, description: str, canonical: str, up: str) -> str:
+    alternates = "".join(
+        f'<link rel="alternate" type="{f.essence}" title="{escape(timeline.title)} ({f.short})" '
+        f'href="{escape(timeline.url(f"timeline.{f.suffix}"))}">\n'
+        for f in VIEW_FORMATS
+    )
+    return (
+        f'<!doctype html>\n<html lang="{escape(timeline.language)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="color-scheme" content="light dark">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
+        '<meta name="referrer" content="strict-origin-when-cross-origin">\n'
+        f"<title>{escape(title)}</title>\n"
+        f'<meta name="description" content="{escape(description)}">\n'
+        f'<link rel="canonical" href="{escape(canonical)}">\n'
+        f'<link rel="stylesheet" href="{up}{STYLE}">\n{alternates}</head>\n'
+    )
+
+
+_FOOTER = (
+    "<footer>\n  <p>Made with timeline. Every date says how precisely it is known; dates the sources "
+    "do not state are marked and explained.</p>\n</footer>\n</body>\n</html>\n"
+)
+
+
+def escape(text: str) -> str:
+    """markupsafe.escape's result as plain text, without making a Markup object for each of a
+    million strings at 100,000 events (the tests compare the two)."""
+    if _SPECIAL.search(text) is None:
+        return text
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
+_SPECIAL = re.compile("[&<>'\"]")
