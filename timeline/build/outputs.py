@@ -103,10 +103,12 @@ class Folder:
 
     _THREADS = 4
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, *, keep_written: bool = False) -> None:
         self.out = out
         self.stamps: dict[str, Stamp] = {}  # every output of this build, as it left the file
         self.written: set[str] = set()  # those whose bytes changed
+        # With keep_written, their bytes, for the daemon to serve without reading them back.
+        self.kept: dict[str, Content] | None = {} if keep_written else None
         self._threads_of = 0  # the process that put the pending ones: a forked worker has its own
         self._pending: list[tuple[Path, Path]] = []  # written, to be renamed into place by settle()
         self._folders: set[str] = set()  # made or found by _put_unsynced
@@ -120,6 +122,8 @@ class Folder:
             stamp = stamp_of(temporary)  # the file's own: a rename keeps its inode and mtime
             self._place(temporary, path)
             self.written.add(name)
+            if self.kept is not None:
+                self.kept[name] = data
         else:
             stamp = stamp_of(path)
         assert stamp is not None
@@ -142,6 +146,8 @@ class Folder:
         if previous is None or _differs(Path(path), data, previous.st_size):
             stat = replace_unsynced(path, data, previous.st_mtime_ns if previous is not None else None)
             self.written.add(name)
+            if self.kept is not None:
+                self.kept[name] = data
         else:
             stat = previous
         stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)

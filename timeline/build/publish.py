@@ -26,6 +26,7 @@ from timeline.errors import PublishError
 from timeline.history import store, tracking
 from timeline.model import History, Timeline, reviewed_only
 from timeline.render.fragments import lent
+from timeline.render.pieces import Content
 from timeline.source.reading import Stamp, stamp_of
 from timeline.source.reload import Reloader
 
@@ -40,6 +41,9 @@ class BuildResult:
     files: tuple[str, ...]
     written: tuple[str, ...] = ()
     stale: tuple[str, ...] = field(default=())
+    # The bytes of those written, when asked for (see build's hand_over): the ones this process
+    # wrote, not a second core's.
+    made: Mapping[str, Content] = field(default_factory=dict)
 
     @property
     def unchanged(self) -> tuple[str, ...]:
@@ -107,6 +111,7 @@ class Publisher:
             history_reader=self._read_history,
             stop=stop,
             accelerators=self.accelerators,
+            hand_over=True,
         )
         self._remember_history(result.history)
         return result
@@ -195,6 +200,7 @@ def build(
     stop: Callable[[], bool] = lambda: False,
     accelerators: Accelerators | None = None,
     check_articles: bool = True,
+    hand_over: bool = False,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
@@ -204,7 +210,8 @@ def build(
     `stop()` says so, the build raises BuildStopped before its next output. `accelerators`
     (default: from the environment, see timeline.build.accelerators) may be switched off: the bytes
     are the same. Without `check_articles`, the quotes are not checked against the articles
-    (timeline.source.quotes); a given `reloader` says for itself.
+    (timeline.source.quotes); a given `reloader` says for itself. With `hand_over`, the result
+    keeps the bytes of what was written (BuildResult.made), for the daemon to serve.
     """
     speed = accelerators or from_environment()
     with _without_cycle_collection():
@@ -221,6 +228,7 @@ def build(
             parallel and speed.second_core,
             stop,
             speed,
+            hand_over,
         )
 
 
@@ -252,6 +260,7 @@ def _build(
     parallel: bool,
     stop: Callable[[], bool],
     accelerators: Accelerators,
+    hand_over: bool,
 ) -> BuildResult:
     one_shot = memo is None  # `timeline build`, not the daemon
     # Drafts not reviewed yet are checked with the rest, and left out of every output.
@@ -278,7 +287,7 @@ def _build(
         ]
         stale += [history_file.name] if current is not previous else []
         return BuildResult(timeline, current, tuple(sorted(collected.files)), stale=tuple(stale))
-    folder = Folder(out)
+    folder = Folder(out, keep_written=hand_over)
 
     def write_history() -> None:
         # The history goes before any output: if we stop after it, the next build renders the
@@ -326,4 +335,10 @@ def _build(
         reloader.file_digest,  # of the bytes built from: the file may have changed since
         reloader.checked_articles,
     )
-    return BuildResult(timeline, current, tuple(sorted(folder.stamps)), written=tuple(sorted(folder.written)))
+    return BuildResult(
+        timeline,
+        current,
+        tuple(sorted(folder.stamps)),
+        written=tuple(sorted(folder.written)),
+        made=folder.kept or {},
+    )

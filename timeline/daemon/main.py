@@ -111,7 +111,9 @@ class Site:
             else:
                 self._retry_at = None
                 self.timezone = result.timeline.timezone
-                snapshot = Snapshot.from_folder(self.out, result.files, previous=self.status.snapshot)
+                snapshot = Snapshot.from_folder(
+                    self.out, result.files, previous=self.status.snapshot, made=result.made
+                )
                 _wait_until(snapshot.newest_modification())
                 outcome = BuildOutcome(
                     started, True, reason, events=len(result.timeline.events), written=result.written

@@ -119,9 +119,9 @@ class App:
         return cached
 
     async def _file(self, send: Send, method: str, headers: dict[bytes, bytes], rep: Representation) -> None:
-        use_gzip = rep.gzip_body is not None and _accepts_gzip(headers.get(b"accept-encoding", b""))
-        body, etag = (rep.gzip_body, rep.gzip_etag) if use_gzip else (rep.body, rep.etag)
-        assert body is not None and etag is not None
+        use_gzip = rep.gzip_etag is not None and _accepts_gzip(headers.get(b"accept-encoding", b""))
+        etag = rep.gzip_etag if use_gzip else rep.etag
+        assert etag is not None
         common = [
             (b"etag", etag.encode()),
             (b"last-modified", rep.http_date.encode()),
@@ -133,6 +133,12 @@ class App:
             await send({"type": "http.response.start", "status": 304, "headers": common})
             await send({"type": "http.response.body", "body": b""})
             return
+        body = rep.body
+        if use_gzip:
+            # Compressed on the first request that asks (off the event loop for a large body).
+            gzipped = rep.gzip_body() if rep.gzip_ready else await asyncio.to_thread(rep.gzip_body)
+            assert gzipped is not None
+            body = gzipped
         response = [
             (b"content-type", rep.media_type.encode()),
             (b"content-length", str(len(body)).encode()),
@@ -155,7 +161,8 @@ class App:
 
 
 def _size(representation: Representation) -> int:
-    return len(representation.body) + len(representation.gzip_body or b"")
+    # As much as it may come to hold, its gzip made later included (never more than the body).
+    return len(representation.body) * (2 if representation.gzip_etag is not None else 1)
 
 
 def _on_this_machine(scope: Scope) -> bool:

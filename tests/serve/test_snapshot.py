@@ -1,0 +1,65 @@
+"""What the daemon serves after a build: the bytes the build wrote, taken as they are rather than
+read back, the rest kept from the snapshot before; gzip made once, on the first request for it."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import T0, event_yaml
+from timeline.build.publish import Publisher
+from timeline.serve import snapshot
+from timeline.serve.snapshot import Representation, Snapshot
+
+
+def test_an_edit_is_served_from_the_bytes_the_build_wrote_without_reading_them_back(
+    write_events: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_events(event_yaml("one") + event_yaml("two", date="2012"))
+    out = source.parent / "feeds"
+    publisher = Publisher(source, out)
+    first = publisher.build(now=T0)
+    before = Snapshot.from_folder(out, first.files, made=first.made)
+    write_events(event_yaml("one", title="Edited") + event_yaml("two", date="2012"))
+    edited = publisher.build(now=T0 + timedelta(hours=1))
+    assert set(edited.made) == set(edited.written)
+    assert "events/one.html" in edited.made and "events/two.html" not in edited.made
+
+    def no_reading(path: Path) -> bytes:
+        raise AssertionError(f"{path} was read back")
+
+    monkeypatch.setattr(Path, "read_bytes", no_reading)
+    after = Snapshot.from_folder(out, edited.files, previous=before, made=edited.made)
+    monkeypatch.undo()
+    for name in edited.files:
+        assert after.files["/" + name].body == (out / name).read_bytes(), name
+    # What the edit did not touch is the very representation served before, gzip and all.
+    assert after.files["/events/two.html"] is before.files["/events/two.html"]
+    assert after.files["/events/one.html"] is not before.files["/events/one.html"]
+
+
+def test_a_file_the_build_did_not_hand_over_is_read_from_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "timeline.atom").write_bytes(b"<feed/>" * 100)
+    served = Snapshot.from_folder(tmp_path, ["timeline.atom"])
+    assert served.files["/timeline.atom"].body == b"<feed/>" * 100
+
+
+def test_gzip_is_made_on_the_first_request_for_it_then_kept(tmp_path: Path) -> None:
+    body = b"<entry>same words again</entry>\n" * 500
+    served = Representation.of(body, "application/atom+xml; charset=utf-8", T0)
+    assert not served.gzip_ready  # nothing compressed by a build
+    packed = served.gzip_body()
+    assert served.gzip_ready and served.gzip_body() is packed
+    assert gzip.decompress(packed) == body
+    # A pure function of the body: the same bytes for the same input, so its ETag holds.
+    assert packed == gzip.compress(body, compresslevel=snapshot.GZIP_LEVEL, mtime=0)
+    assert served.gzip_etag == served.etag[:-1] + '-gzip"'
+
+
+def test_a_small_body_is_never_compressed() -> None:
+    served = Representation.of(b"{}", "application/feed+json; charset=utf-8", T0)
+    assert served.gzip_etag is None and served.gzip_body() is None and served.gzip_ready
