@@ -63,3 +63,16 @@ def test_gzip_is_made_on_the_first_request_for_it_then_kept(tmp_path: Path) -> N
 def test_a_small_body_is_never_compressed() -> None:
     served = Representation.of(b"{}", "application/feed+json; charset=utf-8", T0)
     assert served.gzip_etag is None and served.gzip_body() is None and served.gzip_ready
+
+
+def test_told_what_a_build_changed_the_snapshot_looks_at_nothing_else(tmp_path: Path) -> None:
+    for name in ("a.html", "b.html"):
+        (tmp_path / name).write_bytes(name.encode() * 100)
+    before = Snapshot.from_folder(tmp_path, ["a.html", "b.html"])
+    (tmp_path / "b.html").unlink()  # not looked at: the build said only a.html changed
+    (tmp_path / "a.html").write_bytes(b"new" * 100)
+    after = Snapshot.from_folder(tmp_path, ["a.html", "b.html"], previous=before, changed={"a.html"})
+    assert after.files["/b.html"] is before.files["/b.html"]
+    assert after.files["/a.html"].body == b"new" * 100
+    # Without it (the daemon's first build, or the first after one that failed), all are looked at.
+    assert "/b.html" not in Snapshot.from_folder(tmp_path, ["a.html", "b.html"], previous=before).files

@@ -306,7 +306,7 @@ def _build(
     if current is previous:  # its lines stay remembered for the build that changes one
         with lent(memo):
             store.remember(current)
-    made_before = record.outputs(out) or ()
+    made_before = record.named(out) or ()  # to remove those this build does not make
     try:
         out.mkdir(parents=True, exist_ok=True)
         remove_abandoned_temporaries(out)

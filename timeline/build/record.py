@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import importlib.util
 import json
+import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -58,21 +59,27 @@ def up_to_date(
 def outputs(out: Path) -> tuple[str, ...] | None:
     """The outputs of the last complete build into `out`, if every one of them is there (each
     whole, written atomically, though a build that failed since may have replaced some)."""
+    names = named(out)
+    root = str(out)
+    if names is None or not all(os.path.isfile(os.path.join(root, name)) for name in names):
+        return None
+    return names
+
+
+def named(out: Path) -> tuple[str, ...] | None:
+    """The outputs the record of the last complete build into `out` names, there or not."""
     try:
         names = json.loads((out / RECORD).read_bytes())["outputs"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if not isinstance(names, dict) or not all(_an_output_there(name, out) for name in names):
+    if not isinstance(names, dict) or not all(map(_inside, names)):
         return None
     return tuple(sorted(names))
 
 
-def _an_output_there(name: object, out: Path) -> bool:
+def _inside(name: object) -> bool:
     # What the record may name: a file inside `out` (the record is a file anyone could edit).
-    if not isinstance(name, str):
-        return False
-    path = Path(name)
-    return not path.is_absolute() and ".." not in path.parts and (out / path).is_file()
+    return isinstance(name, str) and not name.startswith("/") and ".." not in name.split("/")
 
 
 def write(
@@ -129,7 +136,7 @@ def digest(data: bytes) -> str:
 def _code() -> str:
     """This program's code as installed, and the libraries that write its outputs: a new
     version of either, or an edited source, builds again."""
-    files = sorted(p for p in _CODE.rglob("*") if p.suffix in (".py", ".j2") and p.is_file())
+    files = sorted(p for p in _CODE.rglob("*") if p.suffix in (".py", ".j2", ".css") and p.is_file())
     stamps = [f"{p.relative_to(_CODE)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
     for library in _LIBRARIES:
         # Found without being imported; installing another version rewrites the package's

@@ -60,6 +60,9 @@ class Site:
         self._retry_at: float | None = None
         self._asked: str | None = None  # why a rebuild was asked for (SIGHUP), until the next tick
         self._stopping = threading.Event()
+        # Whether the snapshot is what the last build made: then only what the next one writes
+        # need be looked at. A build that fails may have written some outputs before it did.
+        self._snapshot_is_last_build = False
 
     def stop(self) -> None:
         """Stop a build under way before its next output (each one written is whole)."""
@@ -111,9 +114,11 @@ class Site:
             else:
                 self._retry_at = None
                 self.timezone = result.timeline.timezone
+                changed = result.written if self._snapshot_is_last_build else None
                 snapshot = Snapshot.from_folder(
-                    self.out, result.files, previous=self.status.snapshot, made=result.made
+                    self.out, result.files, previous=self.status.snapshot, made=result.made, changed=changed
                 )
+                self._snapshot_is_last_build = True
                 _wait_until(snapshot.newest_modification())
                 outcome = BuildOutcome(
                     started, True, reason, events=len(result.timeline.events), written=result.written
@@ -124,6 +129,7 @@ class Site:
                     written = f"wrote {len(result.written)} files"
                 log.info("build (%s): %d events; %s", reason, len(result.timeline.events), written)
                 return True
+            self._snapshot_is_last_build = False
             for line in errors:
                 log.error("%s", line)
             if not self.status.snapshot.files:

@@ -16,7 +16,17 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from itertools import groupby
 
-from timeline.model import Certainty, Event, Precision, Revision, Status, Timeline, event_index, event_path
+from timeline.model import (
+    Certainty,
+    Event,
+    Precision,
+    Revision,
+    Status,
+    Timeline,
+    event_index,
+    event_path,
+    remembered,
+)
 from timeline.render import prose
 from timeline.render.formats import VIEW_FORMATS
 
@@ -225,22 +235,31 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
 
 
 def _head(timeline: Timeline, title: str, description: str, canonical: str, up: str) -> str:
-    alternates = "".join(
-        f'<link rel="alternate" type="{f.essence}" title="{escape(timeline.title)} ({f.short})" '
-        f'href="{escape(timeline.url(f"timeline.{f.suffix}"))}">\n'
-        for f in VIEW_FORMATS
-    )
+    opening, alternates = remembered(timeline, "_page_head", _site_head)
     return (
+        f"{opening}<title>{escape(title)}</title>\n"
+        f'<meta name="description" content="{escape(description)}">\n'
+        f'<link rel="canonical" href="{escape(canonical)}">\n'
+        f'<link rel="stylesheet" href="{up}{STYLE}">\n{alternates}</head>\n'
+    )
+
+
+def _site_head(timeline: Timeline) -> tuple[str, str]:
+    """What every page's head says of the site, before its title and after its style sheet:
+    made once a timeline, not once a page."""
+    opening = (
         f'<!doctype html>\n<html lang="{escape(timeline.language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="color-scheme" content="light dark">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
         '<meta name="referrer" content="strict-origin-when-cross-origin">\n'
-        f"<title>{escape(title)}</title>\n"
-        f'<meta name="description" content="{escape(description)}">\n'
-        f'<link rel="canonical" href="{escape(canonical)}">\n'
-        f'<link rel="stylesheet" href="{up}{STYLE}">\n{alternates}</head>\n'
     )
+    alternates = "".join(
+        f'<link rel="alternate" type="{f.essence}" title="{escape(timeline.title)} ({f.short})" '
+        f'href="{escape(timeline.url(f"timeline.{f.suffix}"))}">\n'
+        for f in VIEW_FORMATS
+    )
+    return opening, alternates
 
 
 _FOOTER = (

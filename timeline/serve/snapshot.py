@@ -12,7 +12,7 @@ import gzip
 import hashlib
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -99,14 +99,25 @@ class Snapshot:
         names: Iterable[str],
         previous: Snapshot | None = None,
         made: Mapping[str, Content] | None = None,
+        changed: Collection[str] | None = None,
     ) -> Snapshot:
         """The outputs `names` (a complete build's) in `folder`, reusing what `previous` holds of
         unchanged ones and taking the bytes of those `made` (what the build wrote) as they are,
-        instead of reading them back. Nothing else in the folder is served."""
+        instead of reading them back. Nothing else in the folder is served.
+
+        With `changed` (what the build wrote, when `previous` is what the build before it made),
+        the others are taken from `previous` without a look at the folder: an edit costs what it
+        changed, not a stat a file."""
         files: dict[str, Representation] = {}
         made = made or {}
         root = str(folder)
         for name in sorted(names):
+            url = "/" + name
+            if changed is not None and previous is not None and name not in changed:
+                kept = previous.files.get(url)
+                if kept is not None:
+                    files[url] = kept
+                    continue
             if any(part.startswith(".") or part == "" for part in name.split("/")):
                 raise ValueError(f"{name}: a hidden file is never an output")
             media_type = formats.media_type(name)
@@ -118,7 +129,6 @@ class Snapshot:
             if not S_ISREG(stat.st_mode):
                 continue  # replaced since by something else (a symlink, say): not ours to serve
             key = (stat.st_size, stat.st_mtime_ns)
-            url = "/" + name
             old = previous.files.get(url) if previous else None
             if old is not None and old.size_key == key:
                 files[url] = old
