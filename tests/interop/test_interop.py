@@ -229,6 +229,14 @@ def test_libical_parses_the_calendar_with_no_error(libical_check: str, calendar:
     assert (result.returncode, result.stdout) == (0, f"events {vevents}\nerrors 0\n")
 
 
+def test_calcurse_imports_one_events_own_calendar_as_its_three_days(tmp_path: Path) -> None:
+    report = calcurse_import(FEEDS / "events" / "iom-council-100th-session.ics", tmp_path)
+    assert "0 apps / 1 event / 0 todos / 0 skipped" in report
+    for day in ("12/05/2011", "12/07/2011"):
+        assert "100th session of the IOM Council" in calcurse_day(tmp_path, day)
+    assert "100th session of the IOM Council" not in calcurse_day(tmp_path, "12/08/2011")
+
+
 def test_calcurse_imports_the_anniversaries_as_yearly_events(tmp_path: Path) -> None:
     report = calcurse_import(FEEDS / "anniversaries.ics", tmp_path)
     assert "0 apps / 7 events / 0 todos / 0 skipped" in report
@@ -237,7 +245,9 @@ def test_calcurse_imports_the_anniversaries_as_yearly_events(tmp_path: Path) -> 
     assert anniversary not in calcurse_day(tmp_path, "12/06/2030")
 
 
-@pytest.mark.parametrize("name", ["tags/iom-council.ics", "anniversaries.ics"])
+@pytest.mark.parametrize(
+    "name", ["tags/iom-council.ics", "anniversaries.ics", "events/iom-council-100th-session.ics"]
+)
 def test_khal_imports_the_other_calendars(tmp_path: Path, name: str) -> None:
     config = khal_import(FEEDS / name, tmp_path)
     assert list((tmp_path / "cal").glob("*.ics"))

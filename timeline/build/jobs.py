@@ -142,7 +142,9 @@ class _PeriodPart:
         versions = tuple(every[place] for place in self.period.places)
         around = tuple((p.name, p.label) if p else None for p in (self.year, self.before, self.after))
         months = tuple((month.name, month.label, len(month.places)) for month in self.period.months)
-        return Key(("period", self.period.name, pages.site_key(self.timeline), around, months, versions))
+        # The VTIMEZONEs of the events' own calendars cover the timeline's years.
+        site = (pages.site_key(self.timeline), ical.timezone_years(self.timeline))
+        return Key(("period", self.period.name, site, around, months, versions))
 
     def render(self) -> dict[str, Content]:
         timeline, period, events = self.timeline, self.period, self.timeline.events
@@ -150,6 +152,7 @@ class _PeriodPart:
         for place in period.places:
             event = events[place]
             made[event_path(event.id)] = pages.event_page(event, timeline, period, self.year)
+            made[pages.calendar_path(event.id)] = ical.event_calendar(timeline, self.history, event)
         listed = [pages.article(events[place], timeline, "../").encode() for place in period.places]
         page = pages.period_page(period, timeline, listed, self.before, self.after, self.year)
         made[period.path] = Pieces(page)

@@ -19,6 +19,7 @@ from operator import itemgetter
 
 from timeline.model import Certainty, Event, Precision, Status, Timeline, event_index, event_path
 from timeline.render.fragments import Key, fragment
+from timeline.render.prose import isolated
 
 WIDTH = 1000
 MARGIN = 24
@@ -70,7 +71,7 @@ def svg(timeline: Timeline) -> str:
         (
             x1,
             len(members),
-            ", ".join(f"{events[i].date.label()}: {_isolated(events[i].title)}" for i in members[:20]),
+            ", ".join(f"{events[i].date.label()}: {isolated(events[i].title)}" for i in members[:20]),
         )
         for x1, members in layout[1]
     ]
@@ -192,7 +193,7 @@ def _mark(mark: _Mark, timeline: Timeline) -> str:
     if event.status is Status.CANCELLED:
         classes.append("cancelled")
     cy = mark.lane * LANE_HEIGHT + 12
-    tooltip = escape(f"{event.date_label()}: {_isolated(event.title)}")
+    tooltip = escape(f"{event.date_label()}: {isolated(event.title)}")
     if event.date.precision in (Precision.DAY, Precision.TIME) and not event.date.is_range:
         shape = f'<circle cx="{mark.x1 + 4:.1f}" cy="{cy}" r="4.5"/>'
     else:
@@ -205,15 +206,9 @@ def _mark(mark: _Mark, timeline: Timeline) -> str:
             where = f'x="{mark.x1 - 5:.1f}" text-anchor="end"'
         else:
             where = f'x="{mark.x2 + 5:.1f}"'
-        label = f'<text {where} y="{cy + 4}">{escape(_isolated(mark.label))}</text>'
+        label = f'<text {where} y="{cy + 4}">{escape(isolated(mark.label))}</text>'
     href = escape(event_path(event.id))  # the axis is on the timeline's page, at the top
     return f'<a href="{href}" class="{" ".join(classes)}"><title>{tooltip}</title>{shape}{label}</a>'
-
-
-def _isolated(text: str) -> str:
-    # Between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: an override in a title ends with
-    # it, in a tooltip or an SVG label too, where no <bdi> can go.
-    return f"\u2068{text}\u2069"
 
 
 def _step(years: int) -> int:

@@ -63,11 +63,10 @@ def render(timeline: Timeline, history: History) -> dict[str, Content]:
         (decade, [(period.name, period.size) for period in within])
         for decade, within in groupby(found, key=lambda period: int(period.name) // 10 * 10)
     ]
-    webcal = "webcal://" + timeline.base_url.split("://", 1)[1]
     alternates = [(f.essence, f.short, timeline.url(f"timeline.{f.suffix}")) for f in VIEW_FORMATS]
-    subscribe = subscriptions("timeline", timeline.url, lambda name: webcal + name)
+    subscribe = subscriptions("timeline", timeline.url, lambda name: pages.webcal(timeline, name))
     subscribe += [
-        ("Anniversaries", webcal + ANNIVERSARIES),
+        ("Anniversaries", pages.webcal(timeline, ANNIVERSARIES)),
         ("What changed", timeline.url("changes.atom")),
         ("On this day", timeline.url("on-this-day.atom")),
         ("All feeds (OPML)", timeline.url(OPML)),
@@ -85,6 +84,10 @@ def render(timeline: Timeline, history: History) -> dict[str, Content]:
         tags=tags,
         tag_feed_suffix=OUTLINED.suffix,
         style=pages.STYLE,
+        calendar_url=timeline.url("timeline.ics"),
+        webcal_url=pages.webcal(timeline, "timeline.ics"),
+        feed_url=timeline.url(f"timeline.{OUTLINED.suffix}"),
+        opml_url=timeline.url(OPML),
         content_security_policy=CONTENT_SECURITY_POLICY,
     )
     return {PAGE: page.encode(), pages.STYLE: _STYLE}

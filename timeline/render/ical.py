@@ -95,6 +95,18 @@ def _head(timeline: Timeline, path: str, zones: tuple[str, ...], years: tuple[da
     return head[: -len(_END)]
 
 
+def event_calendar(timeline: Timeline, history: History, event: Event) -> bytes:
+    """A calendar of the one event, to import from its page: its VEVENT as timeline.ics has it
+    (the same UID, SEQUENCE and times), and the VTIMEZONE its times need."""
+    base, domain, years = timeline.base_url, timeline.id_domain, timezone_years(timeline)
+    make = partial(_vevent_fragment, event, history.get(event.id), base, domain)
+    vevent = fragment(("vevent", history.versions()[event.id], base, domain), make)
+    name = _text(event.title)
+    head = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + PRODID, "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    zones = b"".join(_vtimezone(zone, *years) for zone in _zone_names((event,)) if years)
+    return _component([*head, "NAME:" + name, "X-WR-CALNAME:" + name]).encode() + zones + vevent + _END
+
+
 def _revision_order(revision: Revision) -> tuple[DateOrder, str]:
     # Where a removed event went in the timeline (see Event.chronological_key).
     return (revision.date.chronological_key(), revision.event_id)
@@ -148,6 +160,11 @@ def _zone_names(timed: Iterable[Event]) -> tuple[str, ...]:
     }
     # UTC times are written with Z (see _moment) and need no VTIMEZONE.
     return tuple(sorted(zones - _UTC_NAMES))
+
+
+@cache
+def _vtimezone(zone: str, first: date, last: date) -> bytes:
+    return bytes(_timezone(zone, first, last).to_ical())
 
 
 @cache

@@ -27,7 +27,7 @@ from timeline.model import (
     event_path,
     remembered,
 )
-from timeline.render import prose
+from timeline.render import event_links, prose
 from timeline.render.formats import VIEW_FORMATS
 
 PERIOD_LIMIT = 200  # events on one period page: a year with more is shown month by month
@@ -96,14 +96,39 @@ def event_page(event: Event, timeline: Timeline, period: Period, year: Period | 
     if year is not None:
         crumbs.append(f'<a href="{up}{year.path}">{escape(year.label)}</a>')
     crumbs.append(f'<a href="{up}{period.path}">{escape(period.label)}</a>')
-    title = f"{event.headline()} · {timeline.title}"
-    head = _head(timeline, title, event.summary, timeline.event_url(event.id), up)
+    title = f"{prose.isolated(event.headline())} · {prose.isolated(timeline.title)}"
+    data = f'<script type="application/ld+json">\n{event_links.json_ld(event, timeline)}\n</script>\n'
+    head = _head(timeline, title, event.summary, timeline.event_url(event.id), up, data)
     body = article(event, timeline, up, own_page=True)
     return (
         f"{head}<body>\n"
         f'<nav class="crumbs" aria-label="Where this is">{_TRAIL.join(crumbs)}</nav>\n'
-        f"<main>\n{body}\n</main>\n{_FOOTER}"
+        f"<main>\n{body}\n{_add_to_calendar(event, timeline)}</main>\n{_FOOTER}"
     ).encode()
+
+
+def calendar_path(event_id: str) -> str:
+    """Where the calendar of the one event is, beside its page."""
+    return f"events/{event_id}.ics"
+
+
+def webcal(timeline: Timeline, path: str) -> str:
+    """The address a calendar app subscribes to: the calendar's, with webcal:// for its scheme."""
+    return "webcal://" + timeline.url(path).split("://", 1)[1]
+
+
+def _add_to_calendar(event: Event, timeline: Timeline) -> str:
+    links = [
+        (f"{event.id}.ics", "Download this event (.ics)", ' download=""'),
+        (event_links.google_calendar(event, timeline), "Add to Google Calendar", ' rel="noopener"'),
+        (event_links.outlook(event, timeline), "Add to Outlook", ' rel="noopener"'),
+        (webcal(timeline, "timeline.ics"), "Subscribe to the whole timeline", ""),
+    ]
+    items = "".join(f'<li><a href="{escape(url)}"{extra}>{name}</a></li>' for url, name, extra in links)
+    return (
+        '<section class="add" aria-labelledby="add-title">\n<h2 id="add-title">Add to your calendar</h2>\n'
+        f'<ul class="add-links">{items}</ul>\n</section>\n'
+    )
 
 
 def removed_page(revision: Revision, timeline: Timeline) -> bytes:
@@ -112,7 +137,7 @@ def removed_page(revision: Revision, timeline: Timeline) -> bytes:
     reader kept does not end in an error."""
     up = "../"
     when = revision.removed.strftime("%-d %B %Y") if revision.removed is not None else ""
-    title = f"Removed: {revision.title} · {timeline.title}"
+    title = f"Removed: {prose.isolated(revision.title)} · {prose.isolated(timeline.title)}"
     head = _head(timeline, title, f"Removed from {timeline.title}", timeline.event_url(revision.event_id), up)
     return (
         f"{head}<body>\n"
@@ -140,7 +165,7 @@ def period_page(
     crumbs = [f'<a href="{up}index.html"><bdi>{escape(timeline.title)}</bdi></a>']
     if year is not None:
         crumbs.append(f'<a href="{year.name}.html">{escape(year.label)}</a>')
-    title = f"{period.label} · {timeline.title}"
+    title = f"{period.label} · {prose.isolated(timeline.title)}"
     count = period.size
     description = f"{count} event{'' if count == 1 else 's'} of {timeline.title} in {period.label}"
     head = _head(timeline, title, description, timeline.url(period.path), up)
@@ -234,13 +259,13 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
     )
 
 
-def _head(timeline: Timeline, title: str, description: str, canonical: str, up: str) -> str:
+def _head(timeline: Timeline, title: str, description: str, canonical: str, up: str, data: str = "") -> str:
     opening, alternates = remembered(timeline, "_page_head", _site_head)
     return (
         f"{opening}<title>{escape(title)}</title>\n"
         f'<meta name="description" content="{escape(description)}">\n'
         f'<link rel="canonical" href="{escape(canonical)}">\n'
-        f'<link rel="stylesheet" href="{up}{STYLE}">\n{alternates}</head>\n'
+        f'<link rel="stylesheet" href="{up}{STYLE}">\n{alternates}{data}</head>\n'
     )
 
 

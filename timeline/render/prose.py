@@ -15,6 +15,12 @@ _PRECISION = {
 }
 
 
+def isolated(text: str) -> str:
+    """The text between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: an override in a title
+    ends with it, where no <bdi> can go (a tooltip, an SVG label, a window's title)."""
+    return f"\u2068{text}\u2069"
+
+
 def date_line(event: Event) -> str:
     """The date with its precision and how sure it is, e.g. "1987 (known to the year)"."""
     kind = "range, " if event.date.is_range else ""
