@@ -4,12 +4,14 @@ schema.org JSON-LD that a real extractor reads back."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import extruct
 import icalendar
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from tests.conftest import FEATURES, ROOT
@@ -130,3 +132,8 @@ def test_the_shipped_events_have_their_calendars_committed() -> None:
     made = render_all(timeline, history.read(ROOT / "events.history.json"))
     for event in timeline.events:
         assert made[f"events/{event.id}.ics"] == (ROOT / "feeds" / "events" / f"{event.id}.ics").read_bytes()
+
+
+@given(st.dictionaries(st.text(), st.text()))
+def test_links_are_quoted_exactly_as_urlencode_quotes_them(fields: dict[str, str]) -> None:
+    assert event_links.query(fields) == urlencode(fields)

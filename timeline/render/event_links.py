@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from timeline.model import Event, EventDate, Precision, Status, Timeline
 from timeline.render import prose
@@ -27,7 +27,7 @@ def google_calendar(event: Event, timeline: Timeline) -> str:
     fields["details"] = _details(event, timeline)
     if event.location:
         fields["location"] = event.location
-    return f"{GOOGLE}?{urlencode(fields)}"
+    return f"{GOOGLE}?{query(fields)}"
 
 
 def outlook(event: Event, timeline: Timeline) -> str:
@@ -39,7 +39,27 @@ def outlook(event: Event, timeline: Timeline) -> str:
         fields["allday"] = "true"
     if event.location:
         fields["location"] = event.location
-    return f"{OUTLOOK}?{urlencode(fields)}"
+    return f"{OUTLOOK}?{query(fields)}"
+
+
+def query(fields: dict[str, str]) -> str:
+    """urllib.parse.urlencode(fields), the same bytes (the tests compare the two), a character
+    at a time in C: urlencode took three quarters of the time of every event's page."""
+    return "&".join(
+        f"{name.translate(_ESCAPED)}={value.translate(_ESCAPED)}" for name, value in fields.items()
+    )
+
+
+class _Escapes(dict[int, str]):
+    """Each character as quote_plus writes it, worked out the first time it is met."""
+
+    def __missing__(self, code: int) -> str:
+        escaped = quote_plus(chr(code))
+        self[code] = escaped
+        return escaped
+
+
+_ESCAPED = _Escapes()
 
 
 def _span(when: EventDate, timed: str, whole_days: str) -> tuple[str, str]:
@@ -106,5 +126,5 @@ def json_ld(event: Event, timeline: Timeline) -> str:
         cited["text"] = source.quote
         citations.append(cited)
     data["citation"] = citations
-    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = json.dumps(data, ensure_ascii=False)  # no indent: the encoder written in C
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
