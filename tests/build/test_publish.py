@@ -470,3 +470,18 @@ def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
     assert len([name for name in alone.files if name.startswith("archive/")]) == 12
     for name in alone.files:
         assert (tmp_path / "shared" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
+
+
+def test_an_edit_rewrites_only_the_edited_events_pages_and_still_publishes_every_page(
+    write_events: Callable[[str], Path],
+) -> None:
+    source = write_events(event_yaml("one") + event_yaml("two") + event_yaml("three", date="2012"))
+    out = source.parent / "feeds"
+    publisher = Publisher(source, out)
+    publisher.build(now=T0, today=D0)
+    write_events(event_yaml("one", title="Edited") + event_yaml("two") + event_yaml("three", date="2012"))
+    edited = publisher.build(now=T0 + timedelta(hours=1), today=D0)
+    pages = {name for name in edited.written if name.startswith(("events/", "years/"))}
+    assert pages == {"events/one.html", "events/one.ics", "years/2011.html"}
+    for name in ("events/two.html", "events/two.ics", "events/three.html", "years/2012.html"):
+        assert name in edited.files  # served and kept, though not looked at again

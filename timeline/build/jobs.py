@@ -12,7 +12,7 @@ from functools import partial
 
 from timeline.build import second_core
 from timeline.build.memo import NOTHING_MADE, Made, Memo
-from timeline.build.outputs import Folder, Gated, Outputs, holds
+from timeline.build.outputs import Folder, Gated, Outputs, holds, holds_one
 from timeline.errors import BuildStopped
 from timeline.model import History, Timeline, event_path
 from timeline.render import channel, feeds, formats, html, ical, jsonfeed, news, opml, pages
@@ -188,17 +188,26 @@ def _render_removed(outputs: Outputs, *, timeline: Timeline, history: History, m
 
 def _render_period(outputs: Outputs, *, part: _PeriodPart, memo: Memo) -> None:
     # Made again only when one of its events (or a neighbour's name) changed; the event pages
-    # whose bytes stay the same are not written again.
-    _publish(outputs, memo, part.key, part.render)
+    # whose bytes stay the same are not written again. Its page stands for its events' pages,
+    # written with it: a page deleted by hand comes back with the next change to its period
+    # or the next `timeline build`, which compares every byte.
+    _publish(outputs, memo, part.key, part.render, valid=partial(holds_one, outputs, name=part.period.path))
 
 
-def _publish(outputs: Outputs, memo: Memo, key: Hashable, make: Callable[[], Mapping[str, Content]]) -> None:
-    """Put what `make` makes, unless the memo knows it under `key` and `outputs` still holds it."""
+def _publish(
+    outputs: Outputs,
+    memo: Memo,
+    key: Hashable,
+    make: Callable[[], Mapping[str, Content]],
+    valid: Callable[[dict[str, Stamp | None]], bool] | None = None,
+) -> None:
+    """Put what `make` makes, unless the memo knows it under `key` and `outputs` still holds it
+    (`valid` says, by default holds())."""
 
     def put() -> dict[str, Stamp | None]:
         return {name: outputs.put(name, data) for name, data in make().items()}
 
-    memo.get(key, put, valid=partial(holds, outputs))
+    memo.get(key, put, valid=valid or partial(holds, outputs))
 
 
 def render_unless_unchanged(
