@@ -3,6 +3,7 @@ start, how large the timeline's page is and how long headless Chromium takes to 
 
     .venv/bin/python -m bench.latency --events 10000
     .venv/bin/python -m bench.latency --events 10000 --against /tmp/old   # another checkout too
+    .venv/bin/python -m bench.latency --events 100000 --styles generator --rounds 1
 
 Each code tree (this one, and with --against a checkout of another commit, run with its own
 `timeline` package on PYTHONPATH) is measured in turns, round by round, on the same files:
@@ -134,41 +135,45 @@ def _load_time(browser: str, url: str, profile: Path) -> float:
     return time.perf_counter() - started
 
 
-def measure(codes: dict[str, Path], count: int, style: str, rounds: int) -> dict[str, dict[str, list[float]]]:
+def measure(
+    codes: dict[str, Path], count: int, style: str, rounds: int, root: Path
+) -> dict[str, dict[str, list[float]]]:
+    """Each code tree's figures, round by round in turns, in folders under `root` that are left
+    for the caller to delete once every style is measured: this disk discards the blocks of
+    deleted files, and deleting 100,000 files slowed the file creation that came next fivefold."""
     browser = shutil.which("chromium")
     found: dict[str, dict[str, list[float]]] = {name: {} for name in codes}
-    with tempfile.TemporaryDirectory(prefix="bench-latency-") as name:
-        top = Path(name)
-        worker.prepare(top, count, style)
-        original = top / "original.yaml"
-        texts = {
-            kind: (top / f"{kind}.yaml").read_text(encoding="utf-8")
-            for kind in ("original", "edited", "removed")
-        }
-        for number in range(rounds):
-            for label, code in codes.items():
-                times = found[label]
-                times.setdefault("cold build", []).append(
-                    cold_build(code, _fresh(top, f"{label}-b{number}", original))
-                )
-                served = Served(code, _fresh(top, f"{label}-d{number}", original))
-                try:
-                    times.setdefault("start", []).append(served.start_up)
-                    times.setdefault("edit", []).append(served.until_served(texts["edited"]))
-                    served.until_served(texts["original"])
-                    times.setdefault("removal", []).append(served.until_served(texts["removed"]))
-                    served.until_served(texts["original"])
-                    _, page = served.get("/index.html")
-                    times.setdefault("page bytes", []).append(float(len(page)))
-                    if browser is not None:
-                        url = f"http://127.0.0.1:{served.port}/index.html"
-                        empty = "data:text/html,<!doctype html><title>empty</title>"
-                        profile = top / f"profile-{label}-{number}"
-                        times.setdefault("chromium, page", []).append(_load_time(browser, url, profile))
-                        times.setdefault("chromium, empty", []).append(_load_time(browser, empty, profile))
-                finally:
-                    served.stop()
-            print(f"round {number + 1} of {rounds} done", file=sys.stderr, flush=True)
+    top = root / style
+    top.mkdir()
+    worker.prepare(top, count, style)
+    original = top / "original.yaml"
+    texts = {
+        kind: (top / f"{kind}.yaml").read_text(encoding="utf-8") for kind in ("original", "edited", "removed")
+    }
+    for number in range(rounds):
+        for label, code in codes.items():
+            times = found[label]
+            times.setdefault("cold build", []).append(
+                cold_build(code, _fresh(top, f"{label}-b{number}", original))
+            )
+            served = Served(code, _fresh(top, f"{label}-d{number}", original))
+            try:
+                times.setdefault("start", []).append(served.start_up)
+                times.setdefault("edit", []).append(served.until_served(texts["edited"]))
+                served.until_served(texts["original"])
+                times.setdefault("removal", []).append(served.until_served(texts["removed"]))
+                served.until_served(texts["original"])
+                _, page = served.get("/index.html")
+                times.setdefault("page bytes", []).append(float(len(page)))
+                if browser is not None:
+                    url = f"http://127.0.0.1:{served.port}/index.html"
+                    empty = "data:text/html,<!doctype html><title>empty</title>"
+                    profile = top / f"profile-{label}-{number}"
+                    times.setdefault("chromium, page", []).append(_load_time(browser, url, profile))
+                    times.setdefault("chromium, empty", []).append(_load_time(browser, empty, profile))
+            finally:
+                served.stop()
+        print(f"round {number + 1} of {rounds} done", file=sys.stderr, flush=True)
     return found
 
 
@@ -213,17 +218,23 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--style", default="generator", choices=generate.STYLES)
+    parser.add_argument(
+        "--styles",
+        default=",".join(generate.STYLES),
+        help="comma-separated, of " + ", ".join(generate.STYLES),
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--against", type=Path, help="another checkout, measured in turns with this one")
     args = parser.parse_args()
     codes = {"this checkout": ROOT}
     if args.against:
         codes = {f"{args.against.name}": args.against.resolve(), **codes}
-    before = os.getloadavg()[0]
-    found = measure(codes, args.events, args.style, args.rounds)
-    after = os.getloadavg()[0]
-    print(table(found, args.events, args.style, (f"{before:.2f}", f"{after:.2f}")))
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as root:
+        for style in args.styles.split(","):
+            before = os.getloadavg()[0]
+            found = measure(codes, args.events, style, args.rounds, Path(root))
+            after = os.getloadavg()[0]
+            print(table(found, args.events, style, (f"{before:.2f}", f"{after:.2f}")) + "\n", flush=True)
 
 
 if __name__ == "__main__":

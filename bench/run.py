@@ -119,29 +119,42 @@ def build_table(sizes: list[int]) -> str:
     return "\n\n".join(["\n".join(table) for table in (rows, memory, share)] + [note])
 
 
-def styles_table(count: int) -> str:
-    """Cold `timeline build`s of the same events written in each style (bench/generate.py), in
-    turns, five rounds, each build in a fresh process."""
+def styles_table(count: int, rounds: int = 5) -> str:
+    """Cold `timeline build`s of the same events written in each style (bench/generate.py), and
+    the naive baseline's of each, in turns, each build in a fresh process."""
+    import os
+
     from bench.generate import STYLES
 
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix=f"bench-styles-{count}-") as top:
         folders = {style: str(Path(top) / style) for style in STYLES}
         for style, folder in folders.items():
             Path(folder).mkdir()
             _step("prepare", count, folder, style)
         colds: dict[str, list[float]] = {style: [] for style in STYLES}
-        for _ in range(5):
+        naive: dict[str, list[float]] = {style: [] for style in STYLES}
+        for _ in range(rounds):
             for style, folder in folders.items():
                 colds[style].append(_step("oneshot", count, folder)["cold"])
+                naive[style].append(_step("baseline-cold", count, folder)["cold"])
     base = median(colds["generator"])
     rows = [
-        f"| {count:,} events, cold `timeline build` | median (s) | / generator style | each round (s) |",
-        "|---|---:|---:|---|",
+        f"| {count:,} events, cold `timeline build` | median (s) | / generator style | naive baseline (s) "
+        "| naive / ours | each round, ours (s) |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for style in STYLES:
+        ours, theirs = median(colds[style]), median(naive[style])
         each = ", ".join(f"{t:.2f}" for t in colds[style])
-        rows.append(f"| {style} | {median(colds[style]):.3f} | {median(colds[style]) / base:.2f}x | {each} |")
-    return "\n".join(rows)
+        rows.append(
+            f"| {style} | {ours:.3f} | {ours / base:.2f}x | {theirs:.3f} | {theirs / ours:.2f}x | {each} |"
+        )
+    return (
+        "\n".join(rows)
+        + f"\n\nMedians of {rounds} rounds in turns. Load average {load:.2f} before, "
+        + f"{os.getloadavg()[0]:.2f} after."
+    )
 
 
 def main() -> None:
@@ -155,9 +168,10 @@ def main() -> None:
     parser.add_argument(
         "--styles", type=int, metavar="EVENTS", help="cold builds of EVENTS events in each YAML style"
     )
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of --styles")
     args = parser.parse_args()
     if args.styles:
-        print(styles_table(args.styles))
+        print(styles_table(args.styles, args.rounds))
     elif args.serve:
         from bench.serving import table
 

@@ -24,7 +24,7 @@ from timeline.render import feeds
 
 FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml"]
 # The site: the timeline's page and its style sheet, the event's page, its year's page.
-PAGES = ["index.html", "style.css", "events/one.html", "years/2011.html"]
+PAGES = ["index.html", "style.css", "events/one.html", "events/one.ics", "years/2011.html"]
 OTHERS = [
     "changes.atom",
     "changes.json",
@@ -45,6 +45,7 @@ AFTER_A_TITLE_EDIT = sorted(
         "changes.atom",
         "changes.json",
         "events/one.html",
+        "events/one.ics",
         "index.html",
         "years/2011.html",
         "timeline.atom",
@@ -467,7 +468,9 @@ def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
     build(source, tmp_path / "shared", now=T0, today=D0, parallel=True)
     alone = build(source, tmp_path / "alone", now=T0, today=D0, parallel=False)
     assert (tmp_path / "died").exists()
-    assert len([name for name in alone.files if name.startswith("archive/")]) == 12
+    assert (
+        len([name for name in alone.files if name.startswith("archive/")]) == 24
+    )  # 12 pages, in Atom and JSON Feed
     for name in alone.files:
         assert (tmp_path / "shared" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes()
 

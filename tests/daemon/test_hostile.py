@@ -164,6 +164,22 @@ def test_a_tag_no_event_has_any_more_loses_its_outputs_and_is_404(
         assert daemon.stop() == 0
 
 
+def test_a_page_replaced_by_a_symlink_is_never_served_as_the_file_it_points_to(
+    daemon: Daemon, tmp_path: Path
+) -> None:
+    """Served as the build made it, or 404 if it was to be read from the folder (see
+    tests/serve/test_snapshot.py): never the file a symlink put in its place points to."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the web\n", encoding="utf-8")
+    page = tmp_path / "feeds" / "events" / "two.html"
+    page.unlink()
+    page.symlink_to(secret)
+    answer = daemon.request("/events/two.html")
+    assert answer.status in (200, 404) and b"not for the web" not in answer.body
+    assert daemon.request("/events/one.html").status == 200
+    assert "Traceback" not in daemon.log()
+
+
 def test_a_first_build_that_fails_partway_serves_nothing_of_it(
     write_events: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -420,7 +436,9 @@ def test_healthz_shows_paths_and_errors_only_to_this_machine_not_through_a_proxy
     assert (report["status"], report["last_build"]["problems"], report["serving"]["files"]) == (
         "stale",
         1,
-        16,  # 12 feeds, calendars and lists; the page, its style sheet, the event's page, its year's
+        # 12 feeds, calendars and lists; the page and its style; two events, a page and a
+        # calendar each; their year
+        18,
     )
     assert "errors" not in report["last_build"] and str(daemon.source.parent) not in proxied.body.decode()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -212,13 +213,11 @@ def test_the_subscription_feed_keeps_the_newest_entries_and_links_its_archives()
     assert links["prev-archive"] == "https://timeline.example.org/features/archive/3.atom"
     # Twelve events, five a page: archives of five, five and two.
     archives = sorted(name for name in outputs if name.startswith("archive/"))
-    assert archives == ["archive/1.atom", "archive/2.atom", "archive/3.atom"]
+    assert archives == [f"archive/{n}.{suffix}" for n in (1, 2, 3) for suffix in ("atom", "json")]
     assert len(json_items(outputs["timeline.json"])) == 5
 
 
 def json_items(data: bytes) -> list[object]:
-    import json
-
     return list(json.loads(data)["items"])
 
 
@@ -261,27 +260,24 @@ def test_removing_an_event_changes_only_its_own_archive_page() -> None:
     fewer = with_fields(timeline, events=tuple(e for e in timeline.events if e.id != gone))
     after = render_all(fewer, history.update(h, fewer, T0 + timedelta(days=1)))
     changed = sorted(n for n in before if n.startswith("archive/") and before[n] != after[n])
-    assert changed == ["archive/1.atom"]
+    assert changed == ["archive/1.atom", "archive/1.json"]
     ids = [e.id for e in feedparser.parse(after["archive/1.atom"]).entries]
     assert fewer.tag_uri(gone) not in ids and len(ids) == 4
 
 
 def _feedgen_document(channel: Channel, extension: str) -> bytes:
-    """The document as feedgen writes it whole (RFC 5005's marker added before an archive's
-    entries): what feeds.render must give, byte for byte."""
+    """The document as feedgen writes it whole, with what feedgen cannot write (RFC 5005's marks,
+    RSS's archive links) before the entries: what feeds.render must give, byte for byte."""
     builder = feeds._builder(channel, extension)
     if extension == "rss":
-        rss: bytes = builder.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-        return rss
-    document: bytes = builder.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-    if not channel.archive:
-        return document
-    at = document.find(b"<entry>")
-    return (
-        document[:at]
-        + b'<fh:archive xmlns:fh="http://purl.org/syndication/history/1.0"/>\n  '
-        + document[at:]
-    )
+        document: bytes = builder.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        at = document.find(b"<item>")
+        at = document.rindex(b"\n", 0, at) + 1 if at > 0 else document.rindex(b"  </channel>")
+    else:
+        document = builder.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        at = document.find(b"<entry>")
+        at = document.rindex(b"\n", 0, at) + 1 if at > 0 else document.rindex(b"</feed>")
+    return document[:at] + feeds._marks(channel, extension) + document[at:]
 
 
 _XML_TEXT = st.text(
@@ -297,11 +293,12 @@ _XML_TEXT = st.text(
     text=_XML_TEXT,
     tag=st.sampled_from(["", "a-b"]),
     archive=st.booleans(),
+    complete=st.booleans(),
     year=st.integers(1000, 9999),
 )
 @settings(max_examples=200, deadline=None)
 def test_entries_are_written_as_feedgen_writes_them_byte_for_byte(
-    titles: list[str], text: str, tag: str, archive: bool, year: int
+    titles: list[str], text: str, tag: str, archive: bool, complete: bool, year: int
 ) -> None:
     timeline, h = features_with_history()
     page = archive_pages(replace(timeline, feed_entries=5), h)[0].channel()
@@ -310,7 +307,7 @@ def test_entries_are_written_as_feedgen_writes_them_byte_for_byte(
                 tags=(tag, text) if tag else (), published=entry.published.replace(year=year))
         for entry, title in zip(page.entries, titles * len(page.entries), strict=False)
     )  # fmt: skip
-    page = replace(page, entries=entries, archive=archive)
+    page = replace(page, entries=entries, archive=archive, complete=complete)
     for extension in ("atom", "rss"):
         assert feeds.render(page, (extension,))[f"{page.stem}.{extension}"] == _feedgen_document(
             page, extension
@@ -343,3 +340,41 @@ def test_each_tag_has_a_view_of_exactly_its_events_in_order(tag_count: int) -> N
     for view, selected in zip(views, channel.select_each(timeline, views), strict=True):
         assert selected.events == view.select(timeline).events
         assert all(view.tag is None or view.tag in event.tags for event in selected.events)
+
+
+def test_the_archive_is_linked_from_rss_and_paged_in_json_feed_too() -> None:
+    outputs = small_pages()
+    base = "https://timeline.example.org/features/"
+    rss = etree.fromstring(outputs["timeline.rss"])
+    links = {link.get("rel"): link for link in rss.iter("{http://www.w3.org/2005/Atom}link")}
+    assert links["prev-archive"].get("href") == f"{base}archive/3.atom"
+    assert links["prev-archive"].get("type") == "application/atom+xml"  # the archive is Atom's
+    # JSON Feed pages down the archive with next_url, newest page first, each marked as an archive.
+    seen: list[str] = []
+    document = json.loads(outputs["timeline.json"])
+    pages = []
+    while "next_url" in document:
+        name = document["next_url"].removeprefix(base)
+        pages.append(name)
+        document = json.loads(outputs[name])
+        assert document["_timeline"]["archive"] is True
+        seen += [item["id"] for item in document["items"]]
+    assert pages == ["archive/3.json", "archive/2.json", "archive/1.json"]
+    timeline, _ = features_with_history()
+    assert sorted(seen) == sorted(timeline.tag_uri(e.id) for e in timeline.events)
+    assert [i["id"] for i in json.loads(outputs["archive/1.json"])["items"]] == [
+        e.id for e in feedparser.parse(outputs["archive/1.atom"]).entries
+    ]
+
+
+def test_a_feed_that_holds_every_event_of_its_view_says_it_is_complete() -> None:
+    history_ns = "{http://purl.org/syndication/history/1.0}complete"
+    small = render_all(*features_with_history())  # 12 events, 100 a feed
+    for name in ("timeline.atom", "timeline.rss", "tags/range.atom"):
+        assert etree.fromstring(small[name]).find(f".//{history_ns}") is not None, name
+    assert json.loads(small["timeline.json"])["_timeline"]["complete"] is True
+    paged = small_pages()  # 5 a feed: the subscription feed holds only the newest
+    assert etree.fromstring(paged["timeline.atom"]).find(f".//{history_ns}") is None
+    assert "complete" not in json.loads(paged["timeline.json"])["_timeline"]
+    for name in ("changes.atom", "archive/1.atom"):
+        assert etree.fromstring(paged[name]).find(f".//{history_ns}") is None, name

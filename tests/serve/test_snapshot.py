@@ -17,24 +17,22 @@ from timeline.serve.snapshot import Representation, Snapshot
 
 
 def test_an_edit_is_served_from_the_bytes_the_build_wrote_without_reading_them_back(
-    write_events: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+    write_events: Callable[[str], Path],
 ) -> None:
     source = write_events(event_yaml("one") + event_yaml("two", date="2012"))
     out = source.parent / "feeds"
     publisher = Publisher(source, out)
     first = publisher.build(now=T0)
-    before = Snapshot.from_folder(out, first.files, made=first.made)
+    before = Snapshot.from_folder(out, first.files, made=first.made, stamps=first.stamps)
     write_events(event_yaml("one", title="Edited") + event_yaml("two", date="2012"))
     edited = publisher.build(now=T0 + timedelta(hours=1))
     assert set(edited.made) == set(edited.written)
     assert "events/one.html" in edited.made and "events/two.html" not in edited.made
-
-    def no_reading(path: Path) -> bytes:
-        raise AssertionError(f"{path} was read back")
-
-    monkeypatch.setattr(Path, "read_bytes", no_reading)
-    after = Snapshot.from_folder(out, edited.files, previous=before, made=edited.made)
-    monkeypatch.undo()
+    after = Snapshot.from_folder(
+        out, edited.files, previous=before, made=edited.made, changed=edited.written, stamps=edited.stamps
+    )
+    for name in edited.written:
+        assert after.files["/" + name].loaded, name  # taken as the build made it: nothing to read
     for name in edited.files:
         assert after.files["/" + name].body == (out / name).read_bytes(), name
     # What the edit did not touch is the very representation served before, gzip and all.
@@ -42,10 +40,25 @@ def test_an_edit_is_served_from_the_bytes_the_build_wrote_without_reading_them_b
     assert after.files["/events/one.html"] is not before.files["/events/one.html"]
 
 
-def test_a_file_the_build_did_not_hand_over_is_read_from_the_folder(tmp_path: Path) -> None:
+def test_a_file_the_build_did_not_hand_over_is_read_when_first_asked_for(tmp_path: Path) -> None:
     (tmp_path / "timeline.atom").write_bytes(b"<feed/>" * 100)
-    served = Snapshot.from_folder(tmp_path, ["timeline.atom"])
-    assert served.files["/timeline.atom"].body == b"<feed/>" * 100
+    served = Snapshot.from_folder(tmp_path, ["timeline.atom"]).files["/timeline.atom"]
+    assert not served.loaded and served.known_etag is None and served.size == 700
+    assert served.body == b"<feed/>" * 100
+    assert served.loaded and served.known_etag == served.etag
+
+
+def test_a_symlink_put_in_place_of_a_file_not_read_yet_is_never_followed(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"not for the web" * 100)
+    (tmp_path / "feeds").mkdir()
+    page = tmp_path / "feeds" / "index.html"
+    page.write_bytes(b"<p>page</p>" * 100)
+    served = Snapshot.from_folder(tmp_path / "feeds", ["index.html"]).files["/index.html"]
+    page.unlink()
+    page.symlink_to(secret)
+    with pytest.raises(OSError):
+        served.load()
 
 
 def test_gzip_is_made_on_the_first_request_for_it_then_kept(tmp_path: Path) -> None:

@@ -310,4 +310,5 @@ def _render_archive(outputs: Outputs, *, page: channel.ArchivePage, memo: Memo) 
 
 
 def _archive_document(page: channel.ArchivePage) -> dict[str, bytes]:
-    return feeds.render(page.channel(), ("atom",))
+    made = page.channel()
+    return {**feeds.render(made, ("atom",)), **jsonfeed.render(made)}

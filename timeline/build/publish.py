@@ -44,6 +44,7 @@ class BuildResult:
     # The bytes of those written, when asked for (see build's hand_over): the ones this process
     # wrote, not a second core's.
     made: Mapping[str, Content] = field(default_factory=dict)
+    stamps: Mapping[str, Stamp] = field(default_factory=dict)  # each output as the build left it
 
     @property
     def unchanged(self) -> tuple[str, ...]:
@@ -341,4 +342,5 @@ def _build(
         tuple(sorted(folder.stamps)),
         written=tuple(sorted(folder.written)),
         made=folder.kept or {},
+        stamps=folder.stamps,
     )

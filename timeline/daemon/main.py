@@ -116,7 +116,12 @@ class Site:
                 self.timezone = result.timeline.timezone
                 changed = result.written if self._snapshot_is_last_build else None
                 snapshot = Snapshot.from_folder(
-                    self.out, result.files, previous=self.status.snapshot, made=result.made, changed=changed
+                    self.out,
+                    result.files,
+                    previous=self.status.snapshot,
+                    made=result.made,
+                    changed=changed,
+                    stamps=result.stamps,
                 )
                 self._snapshot_is_last_build = True
                 _wait_until(snapshot.newest_modification())

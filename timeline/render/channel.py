@@ -140,11 +140,18 @@ class Channel:
     timeline: Timeline = field(repr=False)
     ttl_minutes: int = 60
     query: str = ""
-    links: tuple[tuple[str, str], ...] = ()  # further (rel, href) links: RFC 5005 archives
+    # RFC 5005 links to other documents of the feed, (rel, stem): each format links its own
+    # ("prev-archive", "archive/3") is archive/3.atom from Atom and RSS, archive/3.json from JSON.
+    links: tuple[tuple[str, str], ...] = ()
     archive: bool = False  # an RFC 5005 archive document
+    complete: bool = False  # holds every entry of the feed (RFC 5005 fh:complete)
 
     def url(self, extension: str) -> str:
         return self.timeline.url(f"{self.stem}.{extension}" + (f"?{self.query}" if self.query else ""))
+
+    def link(self, stem: str, extension: str) -> str:
+        """Where a linked document of the feed is, in this format."""
+        return self.timeline.url(f"{stem}.{extension}")
 
 
 def events_channel(
@@ -165,7 +172,7 @@ def events_channel(
     changed = [history.get(e.id).last_changed for e in newest[:1]]
     changed += [r.last_changed for r in view.removed(history)]
     pages = archive_page_count(timeline, history) if view.stem == "timeline" and not view.query else 0
-    links = (("prev-archive", timeline.url(f"archive/{pages}.atom")),) if pages else ()
+    links = (("prev-archive", f"archive/{pages}"),) if pages else ()
     return Channel(
         stem=view.stem,
         id=timeline.tag_uri(view.stem + (f"?{view.query}" if view.query else "")),
@@ -177,6 +184,8 @@ def events_channel(
         timeline=timeline,
         ttl_minutes=timeline.refresh_minutes,
         links=links,
+        # Every event of the view is an entry: a reader may drop the entries no longer there.
+        complete=len(newest) == len(selected.events) and not pages,
     )
 
 
@@ -196,11 +205,11 @@ def archive_pages(timeline: Timeline, history: History) -> list[ArchivePage]:
     pages = _archive_pages(timeline, history)
     archive = []
     for number, (revisions, shown) in enumerate(pages, start=1):
-        links = [("current", timeline.url("timeline.atom"))]
+        links = [("current", "timeline")]
         if number > 1:
-            links.append(("prev-archive", timeline.url(f"archive/{number - 1}.atom")))
+            links.append(("prev-archive", f"archive/{number - 1}"))
         if number < len(pages):
-            links.append(("next-archive", timeline.url(f"archive/{number + 1}.atom")))
+            links.append(("next-archive", f"archive/{number + 1}"))
         stem, title = f"archive/{number}", f"{timeline.title} (archive {number} of {len(pages)})"
         versions = tuple(map(_VERSION, revisions))
         key = ("archive", stem, title, tuple(links), timeline.base_url, versions)
@@ -231,9 +240,7 @@ def _archive_channel(
         updated=updated,
         # Not remembered: a page is made again only when one of its events changed, and 100,000
         # remembered entries would take hundreds of megabytes.
-        entries=tuple(
-            _event_entry(timeline, history, event, None, atom_only=True) for event in reversed(events)
-        ),
+        entries=tuple(_event_entry(timeline, history, event, None) for event in reversed(events)),
         timeline=timeline,
         ttl_minutes=timeline.refresh_minutes,
         links=links,
@@ -283,11 +290,8 @@ def _event_entry(
     history: History,
     event: Event,
     key: tuple[Any, ...] | None,
-    *,
-    atom_only: bool = False,
 ) -> Entry:
-    """The event's entry; `atom_only` leaves out what only JSON Feed shows (an archive page is
-    Atom only, and holds every event)."""
+    """The event's entry, as every feed format shows it."""
     revision = history.get(event.id)
     return Entry(
         key=key,
@@ -296,11 +300,11 @@ def _event_entry(
         url=timeline.event_url(event.id),
         summary=event.summary,
         content_html=prose.html(event, timeline),
-        content_text="" if atom_only else prose.text(event),
+        content_text=prose.text(event),
         published=revision.first_published,
         updated=revision.last_changed,
         tags=event.tags,
-        extension=None if atom_only else _extension(event, revision),
+        extension=_extension(event, revision),
     )
 
 

@@ -38,9 +38,25 @@ def render(channel: Channel, formats: tuple[str, ...] = ("atom", "rss")) -> dict
         ]
         end = _FEED_END if extension == "atom" else _CHANNEL_END
         at = head.rindex(end)
-        mark = _ARCHIVE_MARK if channel.archive and extension == "atom" else b""
-        out[f"{channel.stem}.{extension}"] = b"".join((head[:at], mark, *entries, end))
+        out[f"{channel.stem}.{extension}"] = b"".join((head[:at], _marks(channel, extension), *entries, end))
     return out
+
+
+def _marks(channel: Channel, extension: str) -> bytes:
+    """What feedgen does not write: RFC 5005's marks of an archive page and of a complete feed,
+    and in RSS the links to the archive pages (feedgen writes only the self link there), which
+    are Atom documents: the archive is kept in Atom and JSON Feed, not a third time in RSS."""
+    indent = "  " if extension == "atom" else "    "
+    marks = ""
+    if extension == "rss":
+        for rel, stem in channel.links:
+            href = _attribute(channel.link(stem, "atom"))
+            marks += f'{indent}<atom:link href="{href}" rel="{rel}" type="{_MEDIA_TYPES["atom"]}"/>\n'
+    if channel.archive:
+        marks += f'{indent}<fh:archive xmlns:fh="{_HISTORY}"/>\n'
+    if channel.complete:
+        marks += f'{indent}<fh:complete xmlns:fh="{_HISTORY}"/>\n'
+    return marks.encode()
 
 
 def _head(channel: Channel, extension: str) -> bytes:
@@ -73,8 +89,9 @@ def _builder(channel: Channel, extension: str) -> FeedGenerator:
     feed.author(author)
     feed.link(href=channel.url(extension), rel="self", type=_MEDIA_TYPES[extension])
     # feedgen takes RSS's channel <link> from the last link added: the page, not the feed.
-    for rel, href in channel.links:
-        feed.link(href=href, rel=rel, type=_MEDIA_TYPES["atom"])
+    if extension == "atom":  # RSS's are written by _marks()
+        for rel, stem in channel.links:
+            feed.link(href=channel.link(stem, "atom"), rel=rel, type=_MEDIA_TYPES["atom"])
     feed.link(href=timeline.base_url, rel="alternate", type="text/html")
     feed.language(timeline.language)
     feed.generator("timeline", uri="https://pypi.org/project/feedgen/")
@@ -98,7 +115,6 @@ def _builder(channel: Channel, extension: str) -> FeedGenerator:
 
 
 _HISTORY = "http://purl.org/syndication/history/1.0"
-_ARCHIVE_MARK = f'  <fh:archive xmlns:fh="{_HISTORY}"/>\n'.encode()
 _FEED_END = b"</feed>\n"
 _CHANNEL_END = b"  </channel>\n</rss>\n"
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -27,6 +27,14 @@ def render(channel: Channel) -> dict[str, bytes]:
         "authors": [author],
         "_timeline": {"updated": rfc3339(channel.updated)},
     }
+    # The older entries: the feed's archive pages, newest first (JSON Feed's paging).
+    older = dict(channel.links).get("prev-archive")
+    if older is not None:
+        feed["next_url"] = channel.link(older, "json")
+    if channel.archive:
+        feed["_timeline"]["archive"] = True  # RFC 5005's fh:archive, as JSON Feed has none
+    if channel.complete:
+        feed["_timeline"]["complete"] = True
     head = json.dumps(feed, ensure_ascii=False, indent=2)[:-2]  # without the closing "\n}"
     items = [
         fragment(("json", entry.key), partial(_item, entry)) if entry.key else _item(entry)

@@ -50,7 +50,8 @@ class Health:
         state = "unavailable" if not snapshot.files else "stale" if stale else "ok"
         files: int | dict[str, Any] = len(snapshot.files)
         if details:
-            files = {path: {"etag": r.etag, "bytes": len(r.body)} for path, r in snapshot.files.items()}
+            # An ETag is known once the file was first asked for (most of a site's never are).
+            files = {path: {"etag": r.known_etag, "bytes": r.size} for path, r in snapshot.files.items()}
         return {
             "status": state,
             "stale": stale,

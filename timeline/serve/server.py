@@ -80,6 +80,11 @@ class App:
         representation = snapshot.files.get(path)
         if representation is None and path == "/":
             representation = snapshot.files.get("/index.html")
+        if representation is not None and not representation.loaded:
+            try:  # read when first asked for; off the event loop, a calendar is megabytes
+                await asyncio.to_thread(representation.load)
+            except OSError:
+                representation = None  # gone, or something else put in its place
         if representation is None:
             await _plain(send, 404, "not found\n", [], head=method == "HEAD")
             return
@@ -162,7 +167,7 @@ class App:
 
 def _size(representation: Representation) -> int:
     # As much as it may come to hold, its gzip made later included (never more than the body).
-    return len(representation.body) * (2 if representation.gzip_etag is not None else 1)
+    return representation.size * 2  # with the gzip it may come to hold (never more than the body)
 
 
 def _on_this_machine(scope: Scope) -> bool:

@@ -2,8 +2,9 @@
 
 The outputs change only when a build publishes, so the server answers from here (no stat or
 read per request) and a new snapshot replaces the old one in a single assignment. A build hands
-over the bytes it wrote, so that an edit is served without reading them back; each output is
-compressed only when a client first asks for gzip, then kept.
+over the bytes it wrote, so that an edit is served without reading them back; the others (a
+site has two files an event, most never asked for) are read from the folder the first time a
+client asks for them, then kept; each is compressed only when a client first asks for gzip.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import hashlib
 import os
 import threading
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -21,73 +21,117 @@ from stat import S_ISREG
 
 from timeline.render import formats
 from timeline.render.pieces import Content, Pieces, whole
+from timeline.source.reading import Stamp, read_regular_file
 
 _MIN_GZIP = 256  # smaller bodies gain nothing from compression
 # zlib's default: level 9 took about three times as long for 1-2% fewer bytes (BENCHMARKS.md).
 GZIP_LEVEL = 6
 
 
-@dataclass(frozen=True)
 class Representation:
-    """One output as served: its bytes, strong validators derived from them, and their gzip."""
+    """One output as served: its bytes, strong validators derived from them, and their gzip.
 
-    body: bytes
-    media_type: str
-    last_modified: datetime
-    etag: str
-    gzip_etag: str | None  # None: too small to compress
-    size_key: tuple[int, int] = (0, 0)
-    _gzip: list[bytes] = field(default_factory=list, compare=False, repr=False)
-    _gzip_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    Made from bytes at hand (of()), or from a file to read when first asked for (in_file()):
+    `loaded` says which; load() reads it, off the event loop."""
+
+    def __init__(self, media_type: str, last_modified: datetime, size_key: tuple[int, int]) -> None:
+        self.media_type = media_type
+        self.last_modified = last_modified.replace(microsecond=0)
+        self.size_key = size_key  # (size, mtime in ns): unchanged files keep their representation
+        self._path: str | None = None
+        self._body = b""
+        self._etag = ""
+        self._gzip: bytes | None = None
+        self._lock = threading.Lock()  # two first requests at once read (or compress) once
 
     @classmethod
     def of(
-        cls,
-        body: Content,
-        media_type: str,
-        last_modified: datetime,
-        size_key: tuple[int, int] = (0, 0),
+        cls, body: Content, media_type: str, last_modified: datetime, size_key: tuple[int, int] = (0, 0)
     ) -> Representation:
+        made = cls(media_type, last_modified, size_key)
+        made._take(body)
+        return made
+
+    @classmethod
+    def in_file(
+        cls, path: str, media_type: str, last_modified: datetime, size_key: tuple[int, int]
+    ) -> Representation:
+        made = cls(media_type, last_modified, size_key)
+        made._path = path
+        return made
+
+    def _take(self, body: Content) -> None:
         digest = hashlib.sha256()
         for piece in body if isinstance(body, Pieces) else (body,):  # a large output is hashed in pieces
             digest.update(piece)
-        tag = digest.hexdigest()[:32]
-        joined = whole(body)
-        return cls(
-            body=joined,
-            media_type=media_type,
-            last_modified=last_modified.replace(microsecond=0),
-            etag=f'"{tag}"',
-            gzip_etag=f'"{tag}-gzip"' if len(joined) >= _MIN_GZIP else None,
-            size_key=size_key,
-        )
+        self._body = whole(body)
+        self._etag = f'"{digest.hexdigest()[:32]}"'
+
+    @property
+    def loaded(self) -> bool:
+        return self._path is None
+
+    def load(self) -> None:
+        """Read the file, if it is not read yet: what is there now is what is served. OSError
+        if it is no longer a regular file there (a symlink put in its place is not followed)."""
+        with self._lock:
+            if self._path is not None:
+                self._take(read_regular_file(Path(self._path), follow=False))
+                self._path = None
+
+    @property
+    def body(self) -> bytes:
+        self.load()
+        return self._body
+
+    @property
+    def etag(self) -> str:
+        self.load()
+        return self._etag
+
+    @property
+    def known_etag(self) -> str | None:
+        """The ETag if the bytes were read already (None: not asked for yet)."""
+        return self._etag if self.loaded else None
+
+    @property
+    def gzip_etag(self) -> str | None:
+        """The gzip variant's ETag; None when the body is too small to compress."""
+        return f'{self.etag[:-1]}-gzip"' if self.size >= _MIN_GZIP else None
+
+    @property
+    def size(self) -> int:
+        return len(self._body) if self.loaded else self.size_key[0]
 
     @property
     def gzip_ready(self) -> bool:
         """Whether gzip_body() returns at once."""
-        return bool(self._gzip) or self.gzip_etag is None
+        return self._gzip is not None or (self.loaded and self.size < _MIN_GZIP)
 
     def gzip_body(self) -> bytes | None:
         """The body compressed, made on the first call and kept (None: not worth it). mtime=0
         keeps the bytes, and so their ETag, a pure function of the body."""
-        if self.gzip_etag is None:
+        body = self.body
+        if len(body) < _MIN_GZIP:
             return None
-        with self._gzip_lock:  # two first requests at once compress once
-            if not self._gzip:
-                self._gzip.append(gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0))
-        return self._gzip[0]
+        with self._lock:
+            if self._gzip is None:
+                self._gzip = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        return self._gzip
 
     @property
     def http_date(self) -> str:
         return format_datetime(self.last_modified, usegmt=True)
 
 
-@dataclass(frozen=True)
 class Snapshot:
     """Everything served at one moment, by URL path."""
 
-    files: dict[str, Representation] = field(default_factory=dict)
-    loaded_at: datetime | None = None
+    def __init__(
+        self, files: dict[str, Representation] | None = None, loaded_at: datetime | None = None
+    ) -> None:
+        self.files = files if files is not None else {}
+        self.loaded_at = loaded_at
 
     def newest_modification(self) -> datetime | None:
         return max((r.last_modified for r in self.files.values()), default=None)
@@ -100,14 +144,17 @@ class Snapshot:
         previous: Snapshot | None = None,
         made: Mapping[str, Content] | None = None,
         changed: Collection[str] | None = None,
+        stamps: Mapping[str, Stamp] | None = None,
     ) -> Snapshot:
         """The outputs `names` (a complete build's) in `folder`, reusing what `previous` holds of
         unchanged ones and taking the bytes of those `made` (what the build wrote) as they are,
-        instead of reading them back. Nothing else in the folder is served.
+        instead of reading them back; the others are read when first asked for. Nothing else in
+        the folder is served.
 
         With `changed` (what the build wrote, when `previous` is what the build before it made),
         the others are taken from `previous` without a look at the folder: an edit costs what it
-        changed, not a stat a file."""
+        changed, not a stat a file. With `stamps` (the build's, as it left each file), no file is
+        looked at at all."""
         files: dict[str, Representation] = {}
         made = made or {}
         root = str(folder)
@@ -122,20 +169,26 @@ class Snapshot:
                 raise ValueError(f"{name}: a hidden file is never an output")
             media_type = formats.media_type(name)
             path = os.path.join(root, name)
-            try:  # one system call a file, as strings: a site has a file an event
-                stat = os.lstat(path)
-            except OSError:
-                continue
-            if not S_ISREG(stat.st_mode):
-                continue  # replaced since by something else (a symlink, say): not ours to serve
-            key = (stat.st_size, stat.st_mtime_ns)
+            stamp = stamps.get(name) if stamps is not None else None
+            if stamp is not None:
+                mtime_ns, size = stamp[0], stamp[1]
+            else:
+                try:  # one system call a file, as strings: a site has two files an event
+                    stat = os.lstat(path)
+                except OSError:
+                    continue
+                if not S_ISREG(stat.st_mode):
+                    continue  # replaced since by something else (a symlink, say): not ours to serve
+                mtime_ns, size = stat.st_mtime_ns, stat.st_size
+            key = (size, mtime_ns)
             old = previous.files.get(url) if previous else None
             if old is not None and old.size_key == key:
                 files[url] = old
                 continue
-            modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+            modified = datetime.fromtimestamp(mtime_ns / 1e9, UTC)
             body = made.get(name)
-            if body is None or (body.size if isinstance(body, Pieces) else len(body)) != stat.st_size:
-                body = Path(path).read_bytes()  # written by the second core, or changed since
-            files[url] = Representation.of(body, media_type, modified, key)
+            if body is not None and (body.size if isinstance(body, Pieces) else len(body)) == size:
+                files[url] = Representation.of(body, media_type, modified, key)
+            else:  # written by the second core, or there already: read when first asked for
+                files[url] = Representation.in_file(path, media_type, modified, key)
         return cls(files, datetime.now(UTC))

@@ -35,13 +35,15 @@ class TooLarge(OSError):
         self.size = size
 
 
-def read_regular_file(path: Path, limit: int | None = None) -> bytes:
-    """The bytes of the regular file at `path` (symlinks followed), at most `limit` of them.
+def read_regular_file(path: Path, limit: int | None = None, *, follow: bool = True) -> bytes:
+    """The bytes of the regular file at `path` (symlinks followed, unless not `follow`), at most
+    `limit` of them.
 
     Raises NotRegular, TooLarge, or the OSError of opening it (FileNotFoundError,
-    PermissionError, a symlink loop...)."""
+    PermissionError, a symlink loop, a symlink not to follow...)."""
     # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
