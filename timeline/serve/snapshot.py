@@ -24,7 +24,7 @@ from timeline.render.pieces import Content, Pieces, whole
 from timeline.source.reading import Stamp, read_regular_file
 
 _MIN_GZIP = 256  # smaller bodies gain nothing from compression
-# zlib's default: level 9 took about three times as long for 1-2% fewer bytes (BENCHMARKS.md).
+# zlib's default: level 9 took 1.4x as long for 1.4% fewer bytes (BENCHMARKS.md).
 GZIP_LEVEL = 6
 
 
