@@ -102,7 +102,8 @@ def event_calendar(timeline: Timeline, history: History, event: Event) -> bytes:
     make = partial(_vevent_fragment, event, history.get(event.id), base, domain)
     vevent = fragment(("vevent", history.versions()[event.id], base, domain), make)
     name = _text(event.title)
-    head = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + PRODID, "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    # No METHOD: iTIP's PUBLISH would ask for an ORGANIZER the timeline has not (libical says so).
+    head = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + PRODID, "CALSCALE:GREGORIAN"]
     zones = b"".join(_vtimezone(zone, *years) for zone in _zone_names((event,)) if years)
     return _component([*head, "NAME:" + name, "X-WR-CALNAME:" + name]).encode() + zones + vevent + _END
 
