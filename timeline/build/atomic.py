@@ -85,6 +85,14 @@ def finish(temporary: Path, path: Path) -> None:
         raise
 
 
+def later_mtime_ns(mtime_ns: int, previous_mtime_ns: int | None) -> int | None:
+    """The mtime to give a file of `mtime_ns` that replaces one of `previous_mtime_ns`, so that
+    it is later in whole seconds (see outputs.py for why); None if it is already."""
+    if previous_mtime_ns is None or mtime_ns // 1_000_000_000 > previous_mtime_ns // 1_000_000_000:
+        return None
+    return (previous_mtime_ns // 1_000_000_000 + 1) * 1_000_000_000
+
+
 def replace_unsynced(
     path: str, data: bytes | Sequence[bytes | memoryview], previous_mtime_ns: int | None
 ) -> os.stat_result:
@@ -102,11 +110,9 @@ def replace_unsynced(
             os.fchmod(fd, 0o644)  # whatever the umask: published files are read by a web server
             _write_all(fd, [data] if isinstance(data, bytes) else data)
             stat = os.fstat(fd)
-            if (
-                previous_mtime_ns is not None
-                and stat.st_mtime_ns // 1_000_000_000 <= previous_mtime_ns // 1_000_000_000
-            ):
-                os.utime(fd, ns=(stat.st_atime_ns, (previous_mtime_ns // 1_000_000_000 + 1) * 1_000_000_000))
+            later = later_mtime_ns(stat.st_mtime_ns, previous_mtime_ns)
+            if later is not None:
+                os.utime(fd, ns=(stat.st_atime_ns, later))
                 stat = os.fstat(fd)
         finally:
             os.close(fd)

@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from timeline.build.atomic import begin, finish, read_or_none, replace_unsynced
+from timeline.build.atomic import begin, finish, later_mtime_ns, read_or_none, replace_unsynced
 from timeline.render.pieces import Content, Pieces, whole
-from timeline.source.reading import Stamp, stamp_of
+from timeline.source.reading import Stamp, stamp_from, stamp_of
 
 
 def holds(outputs: Outputs, stamps: Mapping[str, Stamp | None]) -> bool:
@@ -171,7 +171,7 @@ class Folder:
                 self.kept[name] = data
         else:
             stat = previous
-        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        stamp = stamp_from(stat)
         self.stamps[name] = stamp
         return stamp
 
@@ -204,7 +204,7 @@ class Folder:
             stat = os.stat(os.path.join(self.out, name))
         except OSError:
             return False
-        if (stat.st_mtime_ns, stat.st_size, stat.st_ino) != stamp:
+        if stamp_from(stat) != stamp:
             return False
         self.stamps[name] = stamp
         return True
@@ -254,15 +254,16 @@ def _begin_with_later_mtime(path: Path, data: Content) -> Path:
     of the clock; the daemon waits for it before serving the file.
     """
     try:
-        previous = path.stat().st_mtime_ns // 1_000_000_000
+        previous: int | None = path.stat().st_mtime_ns
     except FileNotFoundError:
         previous = None
         path.parent.mkdir(parents=True, exist_ok=True)  # tags/ and the like
     temporary = begin(path, data)
     if previous is not None:
         stat = temporary.stat()
-        if stat.st_mtime_ns // 1_000_000_000 <= previous:
-            os.utime(temporary, ns=(stat.st_atime_ns, (previous + 1) * 1_000_000_000))
+        later = later_mtime_ns(stat.st_mtime_ns, previous)
+        if later is not None:
+            os.utime(temporary, ns=(stat.st_atime_ns, later))
     return temporary
 
 

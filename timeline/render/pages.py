@@ -60,7 +60,12 @@ class Period:
 
 def periods(timeline: Timeline) -> tuple[Period, ...]:
     """The pages by period, oldest first: one a year, and one a month besides in a year of more
-    than PERIOD_LIMIT events (the year's page then lists its months and its year-only events)."""
+    than PERIOD_LIMIT events (the year's page then lists its months and its year-only events).
+    Worked out once a timeline: the timeline's page and the builder's jobs both ask."""
+    return remembered(timeline, "_periods", _periods)
+
+
+def _periods(timeline: Timeline) -> tuple[Period, ...]:
     events = timeline.events
     found = []
     start = 0

@@ -83,7 +83,11 @@ Stamp = tuple[int, int, int]
 
 def stamp_of(path: Path) -> Stamp | None:
     try:
-        stat = path.stat()
+        return stamp_from(path.stat())
     except OSError:
         return None
+
+
+def stamp_from(stat: os.stat_result) -> Stamp:
+    """The Stamp of a file whose stat is at hand."""
     return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
