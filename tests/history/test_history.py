@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
 from timeline import history
 from timeline.errors import HistoryError
-from timeline.history import store
+from timeline.history import FACTS, store
 from timeline.model import History, Revision
 from timeline.source.load import load, parse
 
@@ -184,6 +184,25 @@ def test_every_real_change_is_logged_with_what_changed() -> None:
             "    certainty: inferred\n    date_note: why\n",
             ("date now inferred (was stated)", "reasoning for the date revised"),
         ),
+        ("", "    image: {url: 'https://e.org/a.jpg', alt: A}\n", ("picture added",)),
+        (
+            "    image: {url: 'https://e.org/a.jpg', alt: A}\n",
+            "    image: {url: 'https://e.org/a.jpg', alt: B}\n",
+            ("picture's description revised",),
+        ),
+        (
+            "    image: {url: 'https://e.org/a.jpg', alt: A}\n",
+            "    image: {url: 'https://e.org/b.jpg', alt: A}\n",
+            ("picture changed",),
+        ),
+        ("    image: {url: 'https://e.org/a.jpg', alt: A}\n", "", ("picture removed",)),
+        ("", "    geo: {lat: 46.2044, lon: 6.1432}\n", ("place on the map added: 46.2044 6.1432",)),
+        (
+            "    geo: {lat: 46.2044, lon: 6.1432}\n",
+            "    geo: {lat: 46.2044, lon: -6.1432}\n",
+            ("place on the map changed: 46.2044 6.1432 → 46.2044 -6.1432",),
+        ),
+        ("    geo: {lat: 46.2044, lon: 6.1432}\n", "", ("place on the map removed",)),
     ],
 )
 def test_changes_are_described_in_words(before: str, after: str, details: tuple[str, ...]) -> None:
@@ -287,7 +306,7 @@ def test_the_versions_of_some_events_follow_them_in_order_whichever_tuple_asks()
     assert later.versions_of(edited.events)[1:] == current.versions_of(timeline.events)[1:]
 
 
-@given(st.lists(st.text().filter(lambda text: "\x1f" not in text), min_size=10, max_size=10))
+@given(st.lists(st.text().filter(lambda text: "\x1f" not in text), min_size=len(FACTS), max_size=len(FACTS)))
 @settings(max_examples=500, deadline=None)
 def test_a_revisions_facts_are_written_as_json_writes_them_whatever_they_hold(values: list[str]) -> None:
     """Quoted at once and cut at the separator's escape: a backslash in a fact (which could

@@ -103,7 +103,17 @@ def test_an_events_page_carries_it_as_a_schema_org_event(site: dict[str, bytes])
     assert event["@type"] == "Event" and event["@id"] == f"{BASE}events/day-range.html"
     assert (event["startDate"], event["endDate"]) == ("2011-12-05", "2011-12-07")
     assert event["eventStatus"] == "https://schema.org/EventScheduled"
-    assert event["location"] == {"@type": "Place", "name": "Genève, Switzerland"}
+    assert event["location"] == {
+        "@type": "Place",
+        "name": "Genève, Switzerland",
+        "geo": {"@type": "GeoCoordinates", "latitude": 46.2044, "longitude": 6.1432},
+    }
+    assert event["image"] == {
+        "@type": "ImageObject",
+        "contentUrl": "https://example.org/pictures/palais-des-nations.jpg",
+        "description": "The Palais des Nations in Geneva, seen from the park, flags in front.",
+        "creditText": "Example Photo Agency",
+    }
     assert [c["text"] for c in event["citation"]] == ["From Dec. 5-7."]
     precise = {
         "year-event": ("1987", "1987"),

@@ -117,10 +117,14 @@ def test_every_page_loads_nothing_but_the_sites_own_style_sheet() -> None:
         page = page_of(site[name])
         up = "../" if "/" in name else ""
         assert [link.get("href") for link in page.xpath("//link[@rel='stylesheet']")] == [f"{up}style.css"]
-        assert not page.xpath("//script[@src] | //img | //iframe | //style"), name
+        assert not page.xpath("//script[@src] | //iframe | //style"), name
+        for picture in page.xpath("//img"):  # only the events' own pictures, said in words
+            assert picture.getparent().tag == "figure" and picture.get("alt"), name
+            assert picture.get("loading") == "lazy", name
         assert page.xpath("//meta[@name='viewport']"), name
         policy = page.xpath("//meta[@http-equiv='Content-Security-Policy']")[0].get("content")
         assert "style-src 'self'" in policy and "default-src 'none'" in policy
+        assert "img-src 'self' data: https: http:" in policy  # the pictures are the events' own
 
 
 def test_the_axis_marks_every_event_with_a_link_to_its_page_and_draws_inferred_dates_differently() -> None:

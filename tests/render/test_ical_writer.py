@@ -46,6 +46,10 @@ def reference(event: Event, revision: Revision, timeline: Timeline) -> bytes:
     component.add("description", prose.text(event))
     if event.location:
         component.add("location", event.location)
+    if event.geo:
+        component.add("geo", (event.geo.lat, event.geo.lon))
+    if event.image:
+        component.add("image", event.image.url, parameters={"VALUE": "URI"})
     if event.tags:
         component.add("categories", list(event.tags))
     component.add("status", STATUS[event.status.value])

@@ -255,7 +255,21 @@ _IDS = _mostly(["ev-1"], ["Ev 1", "null"])
 _CERTAINTIES = _mostly(["inferred", "stated", "approximate"], ["maybe"])
 _STATUSES = _mostly(["planned", "cancelled", "confirmed"], ["over"])
 _ZONES = _mostly(["Europe/Zurich", "UTC"], ["Nowhere/Else"])
-_OPTIONAL = _mostly(["certainty", "date_note", "location", "tags", "status", "timezone"], ["colour"])
+_IMAGES = _mostly(
+    ['{url: "https://e.org/a.jpg", alt: A picture.}', "{url: https://e.org/café.jpg, alt: x, credit: y}",
+     "\n  url: https://e.org/a.jpg\n  alt: >-\n    Over\n    two lines"],
+    ["{url: ftp://e.org/a.jpg, alt: x}", "{url: https://e.org/a.jpg}", "{url: https://e.org/a.jpg, alt: ''}",
+     "{url: https://e.org/a.jpg, alt: x, size: 2}", "https://e.org/a.jpg"],
+)  # fmt: skip
+_GEOS = _mostly(
+    ["{lat: 46.2044, lon: 6.1432}", "{lat: -33.5, lon: -70}", '{lat: "10", lon: 0}',
+     "{lat: 0.000001, lon: 180, certainty: approximate, note: The country.}", "\n  lat: 1\n  lon: -2.25"],
+    ["{lat: 91, lon: 0}", "{lat: 1.1234567, lon: 0}", "{lat: 1, lon: east}", "{lat: 1}", "{lat: 1e3, lon: 0}",
+     "{lat: 1, lon: 2, certainty: inferred}", "{lat: .5, lon: 1}", "{lat: -, lon: 1}", "{lat: 1., lon: 1}"],
+)  # fmt: skip
+_OPTIONAL = _mostly(
+    ["certainty", "date_note", "location", "tags", "status", "timezone", "image", "geo"], ["colour"]
+)
 
 
 @st.composite
@@ -287,6 +301,11 @@ def _events(draw: st.DrawFn) -> str:
             lines.append(f"status: {draw(_STATUSES)}")
         elif key == "timezone":
             lines.append(f"timezone: {draw(_ZONES)}")
+        elif key in ("image", "geo"):
+            value = draw(_IMAGES if key == "image" else _GEOS)
+            lines.append(
+                f"{key}: " + value.replace("\n", "\n" + pad) if value.startswith("\n") else f"{key}: {value}"
+            )
         else:
             lines.append(f"{key}: {draw(_TEXTS)}")
     body = [" " * indent + "- " + lines[0]] + [pad + line for line in lines[1:]]

@@ -39,6 +39,8 @@ EVERY_KEY = """\
     tags: [one, two]
     status: planned
     timezone: Europe/Zurich
+    image: {url: "https://example.org/a.jpg", alt: A picture., credit: Someone}
+    geo: {lat: 46.2044, lon: -6.1432, certainty: inferred, note: Looked up.}
     reviewed: false
     sources:
       - article: a.txt
@@ -56,6 +58,8 @@ OTHER = {
     "tags": "[one, three]",
     "status": "cancelled",
     "timezone": "Europe/Paris",
+    "image": '{url: "https://example.org/b.jpg", alt: Another picture.}',
+    "geo": "{lat: 46.2045, lon: -6.1432}",
     "reviewed": "true",
     "sources": "\n      - article: a.txt\n        quote: Another quote.",
 }

@@ -22,7 +22,9 @@ from timeline.model import (
     Change,
     Event,
     EventDate,
+    Geo,
     History,
+    Image,
     Revision,
     Source,
     Timeline,
@@ -73,6 +75,8 @@ def _canonical(value: object) -> object:
     if isinstance(value, Source):
         article = value.article
         return [article.file, article.title, article.publisher, article.url, value.quote]
+    if isinstance(value, Image | Geo):
+        return [_canonical(part) for part in value.__dict__.values()]
     if value is None or isinstance(value, str | int | float):
         return value
     raise TypeError(f"no canonical form for the content hash of {type(value).__name__}")
@@ -233,6 +237,8 @@ FACTS = (
     "status",
     "sources",
     "articles",
+    "image",
+    "geo",
 )
 # Joins the facts in one string: a tuple of pairs cost a kilobyte an event, a third of the model
 # at 100,000 events. It cannot occur in any value: the loader refuses control characters.
@@ -261,7 +267,17 @@ def _event_facts(event: Event) -> tuple[str, ...]:
         event.status.value,
         " ".join(f"{s.article.file}#{_digest(s.quote)}" for s in event.sources),
         _articles_digest(tuple(s.article for s in event.sources)),
+        _image_fact(event.image),
+        _geo_fact(event.geo),
     )
+
+
+def _image_fact(image: Image | None) -> str:
+    return f"{image.url}#{_digest(repr((image.alt, image.credit)))}" if image else ""
+
+
+def _geo_fact(geo: Geo | None) -> str:
+    return f"{geo.label()}#{geo.certainty.value}#{_digest(geo.note or '')}" if geo else ""
 
 
 @lru_cache(maxsize=1024)
@@ -323,6 +339,23 @@ def _differences(old: dict[str, str], new: dict[str, str]) -> tuple[str, ...]:
         said.extend(_source_differences(old.get("sources", "").split(), new["sources"].split()))
     if moved("articles") and not moved("sources"):
         said.append("source details revised")
+    if moved("image"):
+        before, after = old.get("image", ""), new["image"]
+        same_picture = before.split("#")[0] == after.split("#")[0]
+        said.append(
+            "picture added" if not before else
+            "picture removed" if not after else
+            "picture's description revised" if same_picture else
+            "picture changed"
+        )  # fmt: skip
+    if moved("geo"):
+        before, after = old.get("geo", "").split("#")[0], new["geo"].split("#")[0]
+        said.append(
+            f"place on the map added: {after}" if not before else
+            "place on the map removed" if not after else
+            "how the place on the map is known revised" if before == after else
+            f"place on the map changed: {before} → {after}"
+        )  # fmt: skip
     return tuple(said) or ("details revised",)
 
 

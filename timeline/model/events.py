@@ -195,6 +195,37 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture of the event: where it is, what it shows (for those who cannot see it) and
+    who made it."""
+
+    url: str
+    alt: str
+    credit: str | None = None
+
+
+@dataclass(frozen=True)
+class Geo:
+    """Where the event happened, as a point in degrees north and east (WGS 84). Articles rarely
+    give coordinates: most are looked up from the place they name, which `certainty` and `note`
+    say, as they do for a date."""
+
+    lat: float
+    lon: float
+    certainty: Certainty = Certainty.STATED
+    note: str | None = None
+
+    def label(self) -> str:
+        """ "46.2044 6.1432": as GeoRSS writes a point, and the pages show it."""
+        return f"{degrees(self.lat)} {degrees(self.lon)}"
+
+
+def degrees(value: float) -> str:
+    """Degrees as written in every output: at most 6 decimals, no exponent, no trailing zeros."""
+    return f"{value + 0.0:.6f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
 class Event:
     """One dated fact."""
 
@@ -208,6 +239,8 @@ class Event:
     location: str | None = None
     tags: tuple[str, ...] = ()
     status: Status = Status.CONFIRMED
+    image: Image | None = None
+    geo: Geo | None = None
     # False for an event drafted by `timeline extract` that no person has checked yet: it is
     # validated like any other but not published (see reviewed_only).
     reviewed: bool = True

@@ -18,7 +18,9 @@ from typing import Any
 from timeline.model import (
     EPOCH,
     Event,
+    Geo,
     History,
+    Image,
     Revision,
     Timeline,
     event_index,
@@ -122,6 +124,8 @@ class Entry:
     updated: datetime
     tags: tuple[str, ...] = ()
     extension: dict[str, Any] | None = None
+    image: Image | None = None
+    geo: Geo | None = None
     # What the entry is made from, when that is enough to name it: rendered forms of it are
     # remembered under this key from one build to the next.
     key: tuple[Any, ...] | None = None
@@ -305,6 +309,8 @@ def _event_entry(
         updated=revision.last_changed,
         tags=event.tags,
         extension=_extension(event, revision),
+        image=event.image,
+        geo=event.geo,
     )
 
 
@@ -329,4 +335,17 @@ def _extension(event: Event, revision: Revision) -> dict[str, Any]:
             }
             for s in event.sources
         ],
+        **_picture_and_place(event),
     }
+
+
+def _picture_and_place(event: Event) -> dict[str, Any]:
+    """The image's alt text and credit (JSON Feed's `image` is the address alone) and the point,
+    each only when the event has one: a feed of events without them keeps its bytes."""
+    extra: dict[str, Any] = {}
+    if event.image is not None:
+        extra["image"] = {"url": event.image.url, "alt": event.image.alt, "credit": event.image.credit}
+    if event.geo is not None:
+        geo = event.geo
+        extra["geo"] = {"lat": geo.lat, "lon": geo.lon, "certainty": geo.certainty.value, "note": geo.note}
+    return extra

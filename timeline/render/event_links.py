@@ -114,8 +114,17 @@ def json_ld(event: Event, timeline: Timeline) -> str:
         "endDate": when.get("end", when["start"]),
         "eventStatus": _EVENT_STATUS[event.status],
     }
-    if event.location:
-        data["location"] = {"@type": "Place", "name": event.location}
+    if event.location or event.geo:
+        place: dict[str, Any] = {"@type": "Place", "name": event.location or event.title}
+        if event.geo:
+            geo = event.geo
+            place["geo"] = {"@type": "GeoCoordinates", "latitude": geo.lat, "longitude": geo.lon}
+        data["location"] = place
+    if event.image:
+        picture = {"@type": "ImageObject", "contentUrl": event.image.url, "description": event.image.alt}
+        if event.image.credit:
+            picture["creditText"] = event.image.credit
+        data["image"] = picture
     citations = []
     for source in event.sources:
         cited: dict[str, Any] = {"@type": "CreativeWork", "name": source.article.title or source.article.file}

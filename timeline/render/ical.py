@@ -10,8 +10,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Hashable, Iterable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
-from functools import cache, lru_cache, partial
+from datetime import date, datetime, timedelta
+from functools import cache, partial
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -26,6 +26,7 @@ from timeline.model import (
     Revision,
     Status,
     Timeline,
+    degrees,
     event_index,
     event_path,
     remembered,
@@ -33,6 +34,7 @@ from timeline.model import (
 from timeline.render import prose
 from timeline.render.channel import View
 from timeline.render.fragments import Key, each, fragment
+from timeline.render.ical_lines import component, escaped, utc, ymd
 from timeline.render.pieces import Content, Pieces
 
 PRODID = "-//timeline//timeline event feeds//EN"
@@ -101,11 +103,11 @@ def event_calendar(timeline: Timeline, history: History, event: Event) -> bytes:
     base, domain, years = timeline.base_url, timeline.id_domain, timezone_years(timeline)
     make = partial(_vevent_fragment, event, history.get(event.id), base, domain)
     vevent = fragment(("vevent", history.versions()[event.id], base, domain), make)
-    name = _text(event.title)
+    name = escaped(event.title)
     # No METHOD: iTIP's PUBLISH would ask for an ORGANIZER the timeline has not (libical says so).
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + PRODID, "CALSCALE:GREGORIAN"]
     zones = b"".join(_vtimezone(zone, *years) for zone in _zone_names((event,)) if years)
-    return _component([*head, "NAME:" + name, "X-WR-CALNAME:" + name]).encode() + zones + vevent + _END
+    return component([*head, "NAME:" + name, "X-WR-CALNAME:" + name]).encode() + zones + vevent + _END
 
 
 def _revision_order(revision: Revision) -> tuple[DateOrder, str]:
@@ -188,26 +190,30 @@ def vevent(event: Event, revision: Revision, base_url: str, domain: str) -> str:
         *_stamps(revision, domain),
     ]
     if event.tags:
-        lines.append("CATEGORIES:" + ",".join(_text(tag) for tag in event.tags))
-    lines.append("CREATED:" + _utc(revision.first_published))
-    lines.append("DESCRIPTION:" + _text(prose.text(event)))
-    lines.append("LAST-MODIFIED:" + _utc(revision.last_changed))
+        lines.append("CATEGORIES:" + ",".join(escaped(tag) for tag in event.tags))
+    lines.append("CREATED:" + utc(revision.first_published))
+    lines.append("DESCRIPTION:" + escaped(prose.text(event)))
+    if event.geo:
+        lines.append(f"GEO:{degrees(event.geo.lat)};{degrees(event.geo.lon)}")
+    if event.image:  # RFC 7986; a URI is not TEXT: nothing escaped
+        lines.append("IMAGE;VALUE=URI:" + event.image.url)
+    lines.append("LAST-MODIFIED:" + utc(revision.last_changed))
     if event.location:
-        lines.append("LOCATION:" + _text(event.location))
+        lines.append("LOCATION:" + escaped(event.location))
     lines += [
         "STATUS:" + _STATUS[event.status],
         "TRANSP:TRANSPARENT",
         f"URL:{base_url}{event_path(event.id)}",
         "END:VEVENT",
     ]
-    return _component(lines)
+    return component(lines)
 
 
 def _summary(title: str, when: EventDate) -> str:
     # A month or a year is no day: the summary says which period the whole-period event means.
     if when.precision in (Precision.YEAR, Precision.MONTH):
         title += f" ({when.label()})"
-    return _text(title)
+    return escaped(title)
 
 
 def _cancelled(revision: Revision, base_url: str, domain: str) -> str:
@@ -216,15 +222,15 @@ def _cancelled(revision: Revision, base_url: str, domain: str) -> str:
         "SUMMARY:" + _summary(revision.title, revision.date),
         *_dates(revision.date),
         *_stamps(revision, domain),
-        "CREATED:" + _utc(revision.first_published),
+        "CREATED:" + utc(revision.first_published),
         "DESCRIPTION:Removed from the timeline.",
-        "LAST-MODIFIED:" + _utc(revision.last_changed),
+        "LAST-MODIFIED:" + utc(revision.last_changed),
         "STATUS:CANCELLED",
         "TRANSP:TRANSPARENT",
         f"URL:{base_url}{event_path(revision.event_id)}",  # its page says it was removed
         "END:VEVENT",
     ]
-    return _component(lines)
+    return component(lines)
 
 
 def _calendar(timeline: Timeline, name: str, path: str) -> icalendar.Calendar:
@@ -242,16 +248,11 @@ def _calendar(timeline: Timeline, name: str, path: str) -> icalendar.Calendar:
     return calendar
 
 
-def _component(lines: list[str]) -> str:
-    # Most lines are short and ASCII: kept as they are without a call.
-    return "".join([line + "\r\n" if len(line) < 75 and line.isascii() else _fold(line) for line in lines])
-
-
 def _stamps(revision: Revision, domain: str) -> list[str]:
     # A published calendar's DTSTAMP is when its information last changed (RFC 5545 3.8.7.2).
     return [
-        "DTSTAMP:" + _utc(revision.last_changed),
-        "UID:" + _text(f"{revision.event_id}@{domain}"),
+        "DTSTAMP:" + utc(revision.last_changed),
+        "UID:" + escaped(f"{revision.event_id}@{domain}"),
         f"SEQUENCE:{revision.sequence}",
     ]
 
@@ -262,64 +263,15 @@ def _dates(when: EventDate) -> list[str]:
         if when.end is not None:
             lines.append("DTEND" + _moment(when.end))
         return lines
-    return [f"DTSTART;VALUE=DATE:{_ymd(when.first_day())}", f"DTEND;VALUE=DATE:{_ymd(when.day_after())}"]
+    return [f"DTSTART;VALUE=DATE:{ymd(when.first_day())}", f"DTEND;VALUE=DATE:{ymd(when.day_after())}"]
 
 
 def _moment(value: date) -> str:
     assert isinstance(value, datetime)
     zone = value.tzinfo
     if isinstance(zone, ZoneInfo) and zone.key not in _UTC_NAMES:
-        return f";TZID={zone.key}:{_ymd(value)}T{value:%H%M%S}"
-    return ":" + _utc(value)
-
-
-@lru_cache(maxsize=64)  # an event's DTSTAMP, CREATED and LAST-MODIFIED are often one time
-def _utc(moment: datetime) -> str:
-    if moment.tzinfo is not UTC:  # the history's times are UTC already
-        moment = moment.astimezone(UTC)
-    m = moment
-    return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
-
-
-def _ymd(day: date) -> str:
-    # Not strftime("%Y"): it drops the leading zeros of years before 1000 on glibc.
-    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
-
-
-def _text(value: str) -> str:
-    """RFC 5545 TEXT escaping (3.3.11). Unlike icalendar, a backslash the user wrote stays one:
-    icalendar first turns a literal backslash-N into a line break."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def _fold(line: str) -> str:
-    """The line and its CRLF, folded into parts of at most 74 octets (75 with the leading
-    space of a continuation), never inside a UTF-8 character, and never right after a
-    backslash, so that an escape stays whole (as icalendar folds)."""
-    if len(line) < 75 and line.isascii():
-        return line + "\r\n"
-    data = line.encode()
-    if len(data) < 75:
-        return line + "\r\n"
-    parts = []
-    start = 0
-    while len(data) - start > 74:
-        end = start + 74
-        while data[end] & 0xC0 == 0x80:  # inside a character: back to its first byte
-            end -= 1
-        if data[end - 1] in b"\\^" and end - 1 > start:
-            end -= 1
-        parts.append(data[start:end])
-        start = end
-    parts.append(data[start:])
-    return (b"\r\n ".join(parts)).decode() + "\r\n"
+        return f";TZID={zone.key}:{ymd(value)}T{value:%H%M%S}"
+    return ":" + utc(value)
 
 
 ANNIVERSARIES = "anniversaries.ics"
@@ -370,26 +322,26 @@ def _anniversary_around(event: Event, revision: Revision, base_url: str, domain:
     day = event.date.first_day()
     stamps = _stamps(revision, domain)
     # A different object from the event itself, so a different UID.
-    stamps[1] = "UID:" + _text(f"{event.id}.anniversary@{domain}")
+    stamps[1] = "UID:" + escaped(f"{event.id}.anniversary@{domain}")
     # 29 February recurs on the last day of February in other years.
     rule = "FREQ=YEARLY;BYMONTHDAY=-1;BYMONTH=2" if (day.month, day.day) == (2, 29) else "FREQ=YEARLY"
     before = [
         "BEGIN:VEVENT",
-        "SUMMARY:" + _text(f"Anniversary: {event.title} ({day.year})"),
-        f"DTSTART;VALUE=DATE:{_ymd(day)}",
-        f"DTEND;VALUE=DATE:{_ymd(day + timedelta(days=1))}",
+        "SUMMARY:" + escaped(f"Anniversary: {event.title} ({day.year})"),
+        f"DTSTART;VALUE=DATE:{ymd(day)}",
+        f"DTEND;VALUE=DATE:{ymd(day + timedelta(days=1))}",
         *stamps,
         "RRULE:" + rule,
-        "CREATED:" + _utc(revision.first_published),
+        "CREATED:" + utc(revision.first_published),
     ]
     after = [
-        "LAST-MODIFIED:" + _utc(revision.last_changed),
+        "LAST-MODIFIED:" + utc(revision.last_changed),
         "STATUS:CONFIRMED",
         "TRANSP:TRANSPARENT",
         f"URL:{base_url}{event_path(event.id)}",
         "END:VEVENT",
     ]
-    return _component(before).encode(), _component(after).encode()
+    return component(before).encode(), component(after).encode()
 
 
 def _dated_to_the_day(timeline: Timeline) -> tuple[Event, ...]:

@@ -55,6 +55,8 @@ def _item(entry: Entry) -> str:
         "date_published": rfc3339(entry.published),
         "date_modified": rfc3339(entry.updated),
     }
+    if entry.image is not None:
+        item["image"] = entry.image.url
     if entry.tags:
         item["tags"] = list(entry.tags)
     # Extension keys start with "_" (JSON Feed 1.1, "Extensions").

@@ -19,10 +19,13 @@ from itertools import groupby
 from timeline.model import (
     Certainty,
     Event,
+    Geo,
+    Image,
     Precision,
     Revision,
     Status,
     Timeline,
+    degrees,
     event_index,
     event_path,
     remembered,
@@ -35,7 +38,8 @@ STYLE = "style.css"
 _TRAIL = " \u203a "  # between the links of a page's trail
 # The pages other than the timeline's own run no script and load nothing but the style sheet.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self' data: https: http:; base-uri 'none'; "
+    "form-action 'none'"
 )
 
 
@@ -203,6 +207,31 @@ def period_page(
     ]
 
 
+def osm_link(geo: Geo) -> str:
+    """The point on OpenStreetMap, marked, at a city's zoom."""
+    lat, lon = degrees(geo.lat), degrees(geo.lon)
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=12/{lat}/{lon}"
+
+
+def _on_the_map(geo: Geo) -> str:
+    how = ""
+    if geo.certainty is not Certainty.STATED:
+        how = f' <span class="badge inferred">{escape(geo.certainty.value)}</span>'
+    note = f" <bdi>{escape(geo.note)}</bdi>" if geo.note else ""
+    return (
+        f'<p class="map"><strong>On the map:</strong> <a href="{escape(osm_link(geo))}">'
+        f"{degrees(geo.lat)}, {degrees(geo.lon)}</a>{how}{note}</p>"
+    )
+
+
+def _figure(image: Image) -> str:
+    credit = f"<figcaption>Picture: <bdi>{escape(image.credit)}</bdi></figcaption>" if image.credit else ""
+    return (
+        f'<figure><img src="{escape(image.url)}" alt="{escape(image.alt)}" loading="lazy" '
+        f'decoding="async">{credit}</figure>'
+    )
+
+
 def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False) -> str:
     """One event as a page lists it (<li> and <article>, its heading a link to its page, its
     sources folded), or as its own page shows it (own_page: an <h1>, every source open). `up`
@@ -221,6 +250,8 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
     extras = ""
     if event.location:
         extras += f'<p class="where"><strong>Where:</strong> <bdi>{escape(event.location)}</bdi></p>'
+    if event.geo:
+        extras += _on_the_map(event.geo)
     if event.date_note:
         extras += f'<p class="note"><strong>About the date:</strong> <bdi>{escape(event.date_note)}</bdi></p>'
     if event.tags:
@@ -237,6 +268,8 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
             f"          <blockquote><bdi>{escape(source.quote)}</bdi></blockquote>\n"
             f"          <cite>{name}</cite>\n"
         )
+    if event.image:
+        extras += _figure(event.image)
     plural = "s" if len(event.sources) > 1 else ""
     identifier = escape(event.id)
     when = (

@@ -12,6 +12,7 @@ import zoneinfo
 from collections.abc import Callable
 from datetime import UTC, date
 from functools import cache
+from urllib.parse import quote
 
 from dateutil.parser import isoparse
 
@@ -152,3 +153,32 @@ def timezone(value: str) -> str:
     close = difflib.get_close_matches(value, sorted(_zone_names()), n=1, cutoff=0.8)
     hint = f'did you mean "{close[0]}"?' if close else 'use an IANA name such as "Asia/Ho_Chi_Minh"'
     raise ValueError(f'unknown time zone "{shorten(value)}"; {hint}')
+
+
+_DEGREES = re.compile(r"[+-]?\d{1,3}(\.\d+)?\Z")
+
+
+def degrees(value: str, most: int, decimals: int) -> float:
+    """A latitude or longitude as written: a plain decimal number between -`most` and `most`
+    with at most `decimals` decimals."""
+    if not _DEGREES.match(value):
+        raise ValueError(
+            f'"{shorten(value)}" is not a number of degrees; write a decimal number like 46.2044'
+        )
+    if len(value.partition(".")[2]) > decimals:
+        raise ValueError(f"{value} has more than {decimals} decimals; round it to {decimals}")
+    number = float(value)
+    if not -most <= number <= most:
+        raise ValueError(f"{value} is out of range; it is between -{most} and {most}")
+    return number
+
+
+# What RFC 3986 lets a URI hold as it is: the rest (spaces aside, which URL refuses: quotes,
+# angle brackets, letters beyond ASCII) is percent-encoded.
+_URI_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def uri(value: str) -> str:
+    """An absolute http(s) URL as a valid URI, to go where only one may (iCalendar's URI values,
+    Media RSS): "https://example.org/café.jpg" -> "https://example.org/caf%C3%A9.jpg"."""
+    return quote(url(value), safe=_URI_SAFE)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date
 
 from timeline.errors import Problem
 from timeline.model import (
@@ -16,25 +15,15 @@ from timeline.model import (
     Event,
     EventDate,
     Precision,
-    Source,
     Status,
     Timeline,
 )
 from timeline.source import checks, schema
-from timeline.source.checks import DATE_FORMS, shorten
 from timeline.source.compose import (
-    MappingNode,
     Node,
     ScalarNode,
-    SequenceNode,
 )
-from timeline.source.nodes import NodeReader
-
-MAX_TEXT = schema.limits()
-
-MAX_TAGS_PER_EVENT = schema.find(schema.EVENT, "tags").most or 0
-MAX_SOURCES_PER_EVENT = schema.find(schema.EVENT, "sources").most or 0
-MAX_TAGS = schema.MAX_TAGS
+from timeline.source.parts import MAX_TEXT, EventPartsReader
 
 EVENT_KEYS = schema.names(schema.EVENT)
 REQUIRED_EVENT_KEYS = schema.required(schema.EVENT)
@@ -46,7 +35,7 @@ TEXT_KEYS = tuple(key for key in schema.EVENT if key.kind == "text" and key.fiel
 
 
 @dataclass
-class TimelineReader(NodeReader):
+class TimelineReader(EventPartsReader):
     """The timeline, its articles and events, read from the nodes of an events file."""
 
     # -- the file --------------------------------------------------------------------------
@@ -161,19 +150,6 @@ class TimelineReader(NodeReader):
             )
         return articles
 
-    def reasoned(
-        self,
-        node: Node,
-        where: str,
-        values: dict[str, Node],
-        certainty: Certainty | None,
-        note: str,
-        what: str,
-    ) -> None:
-        """A problem when `what` is not stated and `values` give no `note` with the reasoning."""
-        if note not in values and certainty not in (None, Certainty.STATED):
-            self.problem(node, where, f'{what} marked "{certainty}" needs a {note} giving the reasoning')
-
     def published(self, node: Node | None, where: str) -> EventDate | None:
         """An article's publication date: one year, month or day."""
         if node is None:
@@ -247,7 +223,11 @@ class TimelineReader(NodeReader):
         tags = self.tags(values.get("tags"), f"{where}.tags")
         sources = self.sources(values.get("sources"), f"{where}.sources", articles)
         reviewed = self.boolean(values.get("reviewed"), f"{where}.reviewed", True)
-        if None in (event_id, when, certainty, status, tags, sources, reviewed, *texts.values()):
+        image = self.image(values["image"], f"{where}.image") if "image" in values else None
+        geo = self.geo(values["geo"], f"{where}.geo") if "geo" in values else None
+        # An optional part given but wrong is refused with the event (its problem said).
+        wrong = ("image" in values and image is None) or ("geo" in values and geo is None)
+        if wrong or None in (event_id, when, certainty, status, tags, sources, reviewed, *texts.values()):
             return None
         assert event_id and when and certainty and status
         assert tags is not None and sources is not None
@@ -259,124 +239,7 @@ class TimelineReader(NodeReader):
             tags=tags,
             status=status,
             reviewed=bool(reviewed),
+            image=image,
+            geo=geo,
             **texts,  # type: ignore[arg-type]
         )
-
-    def tags(self, node: Node | None, where: str) -> tuple[str, ...] | None:
-        if node is None:
-            return ()
-        items = self.sequence(node, where, "tags")
-        if len(items) > MAX_TAGS_PER_EVENT:
-            self.problem(
-                node,
-                where,
-                f"lists {len(items):,} tags, more than {MAX_TAGS_PER_EVENT}; keep those that matter most",
-            )
-            return None
-        tags: dict[str, None] = {}  # a set that keeps the order written
-        ok = True
-        unsaid = True  # that a tag is one too many for the timeline
-        for index, item in enumerate(items):
-            tag = self.checked(item, f"{where}[{index}]", checks.slug("tag"), limit=MAX_TEXT["tag"])
-            if tag is None:
-                ok = False
-            elif tag in tags:
-                self.problem(item, f"{where}[{index}]", f'the tag "{tag}" is listed twice; keep one')
-                ok = False
-            elif tag not in self.timeline_tags and len(self.timeline_tags) >= MAX_TAGS:
-                if unsaid:  # once an event
-                    unsaid = False
-                    self.problem(
-                        item,
-                        f"{where}[{index}]",
-                        f'"{tag}" would be tag number {MAX_TAGS + 1} of the timeline, more than '
-                        f"{MAX_TAGS} (each tag is published as its own feeds and calendar); "
-                        "use one of the tags the timeline has",
-                    )
-                ok = False
-            else:
-                tags[tag] = None
-                self.timeline_tags.add(tag)
-        if not isinstance(node, SequenceNode):
-            return None
-        return tuple(tags) if ok else None
-
-    def sources(
-        self, node: Node | None, where: str, articles: dict[str, Article]
-    ) -> tuple[Source, ...] | None:
-        if node is None:
-            return None
-        items = self.sequence(node, where, "sources")
-        if isinstance(node, SequenceNode) and not items:
-            self.problem(node, where, "must list at least one source: the article and the sentence quoted")
-            return None
-        if len(items) > MAX_SOURCES_PER_EVENT:
-            self.problem(
-                node, where, f"lists {len(items):,} sources, more than {MAX_SOURCES_PER_EVENT}; keep the best"
-            )
-            return None
-        sources: list[Source] = []
-        ok = bool(items)
-        for index, item in enumerate(items):
-            inner = f"{where}[{index}]"
-            values = self.mapping(item, inner, ("article", "quote"), ("article", "quote"), "a source")
-            if values is None:
-                ok = False
-                continue
-            name = self.text(values.get("article"), f"{inner}.article", limit=MAX_TEXT["article"])
-            quote = self.text(values.get("quote"), f"{inner}.quote", limit=MAX_TEXT["quote"])
-            if name is not None and name not in articles:
-                known = ", ".join(sorted(articles)) or "none yet"
-                self.problem(
-                    values["article"],
-                    f"{inner}.article",
-                    f'"{shorten(name)}" is not listed under articles (listed: {known}); add it there first',
-                )
-                name = None
-            if name is None or quote is None:
-                ok = False
-                continue
-            sources.append(Source(articles[name], " ".join(quote.split())))
-        return tuple(sources) if ok else None
-
-    def event_date(self, node: Node | None, where: str, zone: zoneinfo.ZoneInfo) -> EventDate | None:
-        if node is None:
-            return None
-        if isinstance(node, MappingNode):
-            values = self.mapping(node, where, ("start", "end"), ("start", "end"), "a date range")
-            if values is None or "start" not in values or "end" not in values:
-                return None
-            start = self.point(values["start"], f"{where}.start", zone)
-            end = self.point(values["end"], f"{where}.end", zone)
-            if start is None or end is None:
-                return None
-            if start[1] is not end[1]:
-                self.problem(
-                    node,
-                    where,
-                    f"start is a {start[1]} and end is a {end[1]}; write both to the same precision",
-                )
-                return None
-            if end[0] < start[0]:
-                self.problem(
-                    values["end"],
-                    f"{where}.end",
-                    f'ends ("{values["end"].value}") before it starts ("{values["start"].value}"); '
-                    "swap start and end",
-                )
-                return None
-            if end[0] == start[0]:
-                return EventDate(start[0], start[1])
-            return EventDate(start[0], start[1], end[0])
-        point = self.point(node, where, zone)
-        return EventDate(point[0], point[1]) if point else None
-
-    def point(self, node: Node, where: str, zone: zoneinfo.ZoneInfo) -> tuple[date, Precision] | None:
-        value = self.text(node, where, limit=MAX_TEXT["date"])
-        if value is None:
-            return None
-        try:
-            return checks.parse_point(value, zone)
-        except ValueError as error:
-            self.problem(node, where, f'"{shorten(value)}" is not a date ({error}); write {DATE_FORMS}')
-            return None

@@ -27,18 +27,12 @@ from typing import TypeVar
 import ryml
 from ryml import _ryml
 
-from timeline.model import Article, Certainty, Event, EventDate, Precision, Source, Status
-from timeline.source import checks
+from timeline.model import Article, Certainty, Event, EventDate, Geo, Image, Precision, Source, Status
+from timeline.source import checks, schema
 from timeline.source.compose import NULLS
-from timeline.source.events import (
-    EVENT_KEYS,
-    MAX_SOURCES_PER_EVENT,
-    MAX_TAGS_PER_EVENT,
-    MAX_TEXT,
-    REQUIRED_EVENT_KEYS,
-    TEXT_KEYS,
-)
+from timeline.source.events import EVENT_KEYS, REQUIRED_EVENT_KEYS, TEXT_KEYS
 from timeline.source.nodes import FORBIDDEN_IN_TEXT
+from timeline.source.parts import MAX_SOURCES_PER_EVENT, MAX_TAGS_PER_EVENT, MAX_TEXT
 
 # What a key's value can be here: text, a list, or a mapping of keys to values.
 Value = str | list["Value"] | dict[str, "Value"]
@@ -64,6 +58,8 @@ _MAP, _SEQ, _VAL_PLAIN, _VAL_DQUO, _KEY_PLAIN = (
 # What YAML does not let a plain scalar start with, and libyaml refuses (or reads as something
 # else), where rapidyaml takes it as text.
 _NOT_FIRST_IN_PLAIN = frozenset("*@`]}&!|>%,[{#?:-'\"")
+# A negative number (a longitude west, a latitude south) is plain text to both parsers.
+_NEGATIVE = re.compile(r"-\d+(\.\d+)?\Z")
 # A node with any of these is left to the full path: anchors and aliases are refused there,
 # tags checked, quoted keys and the like explained.
 _UNREAD = ryml.KEYANCH | ryml.VALANCH | ryml.KEYREF | ryml.VALREF | ryml.KEYTAG | ryml.VALTAG
@@ -196,7 +192,7 @@ def _scalar(tree: ryml.Tree, node: int, kind: int) -> str:
         raise _Unread  # nothing, not text
     text = str(value, "utf-8")
     if kind & _VAL_PLAIN:
-        if text in NULLS or text[:1] in _NOT_FIRST_IN_PLAIN:
+        if text in NULLS or (text[:1] in _NOT_FIRST_IN_PLAIN and not _NEGATIVE.match(text)):
             raise _Unread
     elif kind & _VAL_DQUO and FORBIDDEN_IN_TEXT.search(text):
         # Only an escape can make a character the loader refuses: the text itself has none.
@@ -244,6 +240,8 @@ def _event(values: dict[str, Value], zone: zoneinfo.ZoneInfo, articles: Mapping[
         tags=_tags(values["tags"]) if "tags" in values else (),
         status=_choice(values.get("status"), Status, Status.CONFIRMED),
         reviewed=_boolean(values.get("reviewed"), True),
+        image=_image(values["image"]) if "image" in values else None,
+        geo=_geo(values["geo"]) if "geo" in values else None,
         **texts,  # type: ignore[arg-type]
     )
 
@@ -325,3 +323,33 @@ def _sources(value: Value, articles: Mapping[str, Article]) -> tuple[Source, ...
             raise _Unread  # not listed under articles
         sources.append(Source(article, " ".join(_text(source["quote"], "quote").split())))
     return tuple(sources)
+
+
+_IMAGE_KEYS, _IMAGE_REQUIRED = frozenset(schema.names(schema.IMAGE)), frozenset(schema.required(schema.IMAGE))
+_GEO_KEYS, _GEO_REQUIRED = frozenset(schema.names(schema.GEO)), frozenset(schema.required(schema.GEO))
+
+
+def _image(value: Value) -> Image:
+    if not isinstance(value, dict) or not _IMAGE_KEYS >= value.keys() >= _IMAGE_REQUIRED:
+        raise _Unread
+    credit = " ".join(_text(value["credit"], "credit").split()) if "credit" in value else None
+    return Image(
+        _checked(value["url"], "url", checks.uri), " ".join(_text(value["alt"], "alt").split()), credit
+    )
+
+
+def _geo(value: Value) -> Geo:
+    if not isinstance(value, dict) or not _GEO_KEYS >= value.keys() >= _GEO_REQUIRED:
+        raise _Unread
+    certainty = _choice(value.get("certainty"), Certainty, Certainty.STATED)
+    if "note" not in value and certainty is not Certainty.STATED:
+        raise _Unread  # the reasoning is missing
+    note = _text(value["note"], "note") if "note" in value else None
+    return Geo(_degrees(value["lat"], "latitude"), _degrees(value["lon"], "longitude"), certainty, note)
+
+
+def _degrees(value: Value, kind: str) -> float:
+    try:
+        return checks.degrees(_text(value, kind), schema.DEGREES[kind], schema.MAX_DECIMALS)
+    except ValueError:
+        raise _Unread from None

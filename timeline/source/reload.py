@@ -26,8 +26,8 @@ from timeline.build import second_core
 from timeline.errors import ValidationError
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
 from timeline.source import quick_event, quotes
-from timeline.source.events import MAX_TAGS
 from timeline.source.load import parse_event, parse_in_order, read, text_of
+from timeline.source.parts import MAX_TAGS
 from timeline.source.reading import Stamp
 
 _EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)

@@ -56,6 +56,10 @@ KINDS: dict[str, str] = {
     "tags": "a list of slugs",
     "boolean": "true or false",
     "sources": "a list of `{article, quote}`: the article's file name and the sentence, verbatim",
+    "image": "`{url, alt, credit}`: where the picture is, what it shows, who made it",
+    "geo": "`{lat, lon, certainty, note}`: degrees north and east, at most 6 decimals",
+    "latitude": "degrees north, -90 to 90, at most 6 decimals",
+    "longitude": "degrees east, -180 to 180, at most 6 decimals",
 }
 
 HEADER = (
@@ -144,6 +148,13 @@ EVENT = (
     ),
     Key("status", "status", "planned: had not happened when reported", default="confirmed", field="status"),
     Key("timezone", "timezone", "for this event's times written without an offset", limit=300),
+    Key("image", "image", "a picture of it, shown in the feeds, the calendars and its page", field="image"),
+    Key(
+        "geo",
+        "geo",
+        "where it happened on a map; a point looked up elsewhere is marked inferred, with the note",
+        field="geo",
+    ),
     Key(
         "reviewed",
         "boolean",
@@ -196,6 +207,41 @@ ARTICLE = (
     ),
 )
 
+IMAGE = (
+    Key(
+        "url",
+        "url",
+        "where the picture is",
+        required=True,
+        hint='its address, like "https://example.org/a.jpg"',
+    ),
+    Key(
+        "alt",
+        "text",
+        "what the picture shows, for whoever cannot see it",
+        required=True,
+        limit=1_000,
+        hint="say in words what the picture shows, for whoever cannot see it",
+    ),
+    Key("credit", "text", "who made it, or whose it is", limit=300),
+)
+
+# At most 6 decimals: a tenth of a metre, more than any place an article names needs.
+MAX_DECIMALS = 6
+DEGREES = {"latitude": 90, "longitude": 180}  # the most of each, either way
+
+GEO = (
+    Key("lat", "latitude", "degrees north", required=True, hint="degrees north, like 46.2044"),
+    Key("lon", "longitude", "degrees east", required=True, hint="degrees east, like 6.1432"),
+    Key("certainty", "certainty", "how the point is known", default="stated"),
+    Key(
+        "note",
+        "text",
+        "where the point comes from, when the sources do not give it; required unless stated",
+        limit=5_000,
+    ),
+)
+
 RANGE = (
     Key("start", "point", "", required=True, hint="the first year, month or day of the range"),
     Key("end", "point", "", required=True, hint="the last year, month or day of the range (inclusive)"),
@@ -223,7 +269,7 @@ def required(keys: tuple[Key, ...]) -> tuple[str, ...]:
 
 def limits() -> dict[str, int]:
     """Each text's limit in characters, by key name ("tag" for each tag)."""
-    found = {key.name: key.limit for key in (*HEADER, *EVENT, *SOURCE) if key.limit is not None}
+    found = {key.name: key.limit for key in (*HEADER, *EVENT, *SOURCE, *IMAGE, *GEO) if key.limit is not None}
     found["tag"] = found.pop("tags")
     return found
 
@@ -231,7 +277,7 @@ def limits() -> dict[str, int]:
 def hints() -> dict[str, str]:
     """What to write, by key name, where a required key is missing ("; give it a short title")."""
     found: dict[str, str] = {}
-    for key in (*HEADER, *EVENT, *SOURCE, *RANGE, *AUTHOR):
+    for key in (*HEADER, *EVENT, *SOURCE, *IMAGE, *GEO, *RANGE, *AUTHOR):
         if key.required:
             found.setdefault(key.name, f"; {key.hint}" if key.hint else "")
     return found
@@ -243,7 +289,8 @@ def readme_table() -> str:
     for key in EVENT:
         required_ = "yes" if key.required else ""
         lines.append(f"| `{key.name}` | {required_} | {KINDS[key.kind]} | {key.default or ''} | {key.doc} |")
-    for what, keys in (("header key", HEADER), ("article key", ARTICLE)):
+    parts = (("image key", IMAGE), ("geo key", GEO), ("header key", HEADER), ("article key", ARTICLE))
+    for what, keys in parts:
         lines += ["", f"| {what} | required | value | default | what it is |", "|---|---|---|---|---|"]
         for key in keys:
             required_ = "yes" if key.required else ""
@@ -329,6 +376,12 @@ def _value(key: Key) -> dict[str, Any]:
         return {"type": "array", "items": slug, "maxItems": key.most, "uniqueItems": True}
     if kind == "sources":
         return {"type": "array", "items": _mapping(SOURCE, "a source"), "minItems": 1, "maxItems": key.most}
+    if kind == "image":
+        return _mapping(IMAGE, "an image")
+    if kind == "geo":
+        return {**_mapping(GEO, "a point on the map"), **_reasoned("certainty", "note")}
+    if kind in DEGREES:  # the decimals are the loader's to count: a float has none to count
+        return {"type": "number", "minimum": -DEGREES[kind], "maximum": DEGREES[kind]}
     if kind == "author":
         return {"anyOf": [{"type": "string", "minLength": 1}, _mapping(AUTHOR, "an author")]}
     if kind == "folder":
