@@ -94,10 +94,12 @@ def _nginx(tmp_path: Path, feeds: Path, daemon_port: int = 8000) -> Iterator[int
     process.wait(timeout=10)
 
 
-def get(port: int, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+def get(
+    port: int, path: str, method: str = "GET", accept: str = "application/xml"
+) -> tuple[int, dict[str, str], bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        connection.request(method, path, headers={"Accept": "application/xml"})
+        connection.request(method, path, headers={"Accept": accept})
         response = connection.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
@@ -118,6 +120,26 @@ def test_nginx_serves_each_output_with_the_daemons_media_type(nginx: int, path: 
     assert (status, headers["content-type"]) == (200, media_type)
     assert body == (ROOT / "feeds" / path.lstrip("/")).read_bytes()
     assert re.fullmatch(r'"[0-9a-f]+-[0-9a-f]+"', headers["etag"])
+
+
+@pytest.mark.parametrize("path", ["/timeline.atom", "/timeline.rss", "/tags/iom-council.rss"])
+def test_nginx_sends_a_feed_to_a_browser_as_xml_as_the_daemon_does(nginx: int, path: str) -> None:
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    status, headers, body = get(nginx, path, accept=browser)
+    assert (status, headers["content-type"]) == (200, "application/xml; charset=utf-8")
+    assert body == (ROOT / "feeds" / path.lstrip("/")).read_bytes()
+    assert "Accept" in headers["vary"]
+    assert headers["x-content-type-options"] == "nosniff"  # the server's headers still apply
+    assert get(nginx, path)[1]["content-type"].startswith("application/")
+    assert get(nginx, path)[1]["content-type"] != "application/xml; charset=utf-8"
+    _, style_headers, style = get(nginx, "/feed.xsl", accept=browser)
+    assert style_headers["content-type"] == "application/xslt+xml; charset=utf-8"
+    assert style == (ROOT / "feeds" / "feed.xsl").read_bytes()
+
+
+@pytest.mark.parametrize("path", ["/as-xml/timeline.atom", "/as-xml/../events.yaml"])
+def test_nginx_never_serves_its_inner_address(nginx: int, path: str) -> None:
+    assert get(nginx, path)[0] in (400, 404)
 
 
 @pytest.mark.parametrize("path", ["/timeline.json", "/timeline.ics", "/nope"])

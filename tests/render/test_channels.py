@@ -266,8 +266,9 @@ def test_removing_an_event_changes_only_its_own_archive_page() -> None:
 
 
 def _feedgen_document(channel: Channel, extension: str) -> bytes:
-    """The document as feedgen writes it whole, with what feedgen cannot write (RFC 5005's marks,
-    RSS's archive links) before the entries: what feeds.render must give, byte for byte."""
+    """The document as feedgen writes it whole, with what feedgen cannot write (the style sheet's
+    processing instruction, RFC 5005's marks and RSS's archive links before the entries): what
+    feeds.render must give, byte for byte."""
     builder = feeds._builder(channel, extension)
     if extension == "rss":
         document: bytes = builder.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
@@ -277,7 +278,7 @@ def _feedgen_document(channel: Channel, extension: str) -> bytes:
         document = builder.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
         at = document.find(b"<entry>")
         at = document.rindex(b"\n", 0, at) + 1 if at > 0 else document.rindex(b"</feed>")
-    return document[:at] + feeds._marks(channel, extension) + document[at:]
+    return feeds.with_stylesheet(channel, document[:at] + feeds._marks(channel, extension) + document[at:])
 
 
 _XML_TEXT = st.text(

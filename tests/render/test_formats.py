@@ -43,8 +43,13 @@ def test_nginx_serves_each_format_with_the_registrys_media_type() -> None:
     assert declared == {f.suffix: f.media_type.split(";")[0] for f in formats.FORMATS}
     charset_types = re.search(r"charset_types (.*?);", conf)
     assert charset_types is not None
-    assert set(charset_types[1].split()) == {f.media_type.split(";")[0] for f in formats.FORMATS} - {
-        "text/html"
+    served = {f.media_type.split(";")[0] for f in formats.FORMATS}
+    to_browsers = {kind.split(";")[0] for kind in formats.FOR_BROWSERS.values()}
+    assert set(charset_types[1].split()) == (served | to_browsers) - {"text/html"}
+    inner = re.search(r"location \^~ /as-xml/ \{.*?types \{\s*(\S+) (\w+) (\w+);", conf, re.DOTALL)
+    assert inner is not None  # the feeds as sent to a browser, as the daemon sends them
+    assert {inner[2]: inner[1], inner[3]: inner[1]} == {
+        f.suffix: f.for_browsers.split(";")[0] for f in formats.FORMATS if f.for_browsers
     }
 
 

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import FEATURES, event_yaml
 from tests.daemons import Daemon, start
 from timeline.build import record
+from timeline.render import formats
 from timeline.serve.server import _accepts_gzip, _not_modified
 
 MEDIA_TYPES = {
@@ -35,19 +36,27 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     assert running.stop() == 0
 
 
+# What Chromium asks for when it opens an address, and what a feed reader that names HTML asks for.
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+READER = "application/atom+xml, application/rss+xml;q=0.9, text/html;q=0.1"
+
+
 @pytest.mark.parametrize(("path", "media_type"), MEDIA_TYPES.items())
-@pytest.mark.parametrize("accept", ["*/*", "application/xml", "text/html"])
-def test_every_output_is_served_with_its_media_type_whatever_the_client_accepts(
+@pytest.mark.parametrize("accept", ["*/*", "application/xml", "text/html", BROWSER, READER])
+def test_every_output_is_served_with_its_media_type_and_a_feed_to_a_browser_as_xml(
     daemon: Daemon, path: str, media_type: str, accept: str
 ) -> None:
     response = daemon.request(path, headers={"Accept": accept})
     assert response.status == 200
+    for_browsers = formats.FOR_BROWSERS.get(media_type)
+    if for_browsers is not None and "text/html" in accept and accept != READER:
+        media_type = for_browsers  # the same bytes, which a browser then shows with feed.xsl
     assert response.headers["content-type"] == media_type
     assert response.body == (daemon.out / path.lstrip("/")).read_bytes()
     assert response.headers["content-length"] == str(len(response.body))
     assert response.headers["etag"].startswith('"') and not response.headers["etag"].startswith("W/")
     assert response.headers["cache-control"] == "public, max-age=1"
-    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.headers["vary"] == ("Accept, Accept-Encoding" if for_browsers else "Accept-Encoding")
     modified = parsedate_to_datetime(response.headers["last-modified"])
     assert abs(modified.timestamp() - (daemon.out / path.lstrip("/")).stat().st_mtime) < 1
 

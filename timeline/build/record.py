@@ -136,7 +136,7 @@ def digest(data: bytes) -> str:
 def _code() -> str:
     """This program's code as installed, and the libraries that write its outputs: a new
     version of either, or an edited source, builds again."""
-    files = sorted(p for p in _CODE.rglob("*") if p.suffix in (".py", ".j2", ".css") and p.is_file())
+    files = sorted(p for p in _CODE.rglob("*") if p.suffix in (".py", ".j2", ".css", ".xsl") and p.is_file())
     stamps = [f"{p.relative_to(_CODE)}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files]
     for library in _LIBRARIES:
         # Found without being imported; installing another version rewrites the package's

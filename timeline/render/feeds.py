@@ -15,6 +15,8 @@ from timeline.render.channel import Channel, Entry
 from timeline.render.fragments import fragment
 
 _MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
+# What a browser shows a feed as (timeline/templates/feed.xsl): feed readers never load it.
+STYLESHEET = "feed.xsl"
 # feedgen formats RSS dates by switching the process locale: one writer at a time.
 _LOCALE = threading.Lock()
 
@@ -36,10 +38,24 @@ def render(channel: Channel, formats: tuple[str, ...] = ("atom", "rss")) -> dict
             else _encoded(write, entry)
             for entry in channel.entries
         ]
+        head = with_stylesheet(channel, head)
         end = _FEED_END if extension == "atom" else _CHANNEL_END
         at = head.rindex(end)
         out[f"{channel.stem}.{extension}"] = b"".join((head[:at], _marks(channel, extension), *entries, end))
     return out
+
+
+def with_stylesheet(channel: Channel, document: bytes) -> bytes:
+    """The document with, after its XML declaration, the processing instruction that names the
+    feeds' style sheet by a path relative to the feed: it is then served from wherever the feed
+    is, as a browser applies no style sheet of another origin."""
+    at = document.index(b"?>\n") + 3
+    up = "../" * channel.stem.count("/")
+    return (
+        document[:at]
+        + f'<?xml-stylesheet type="text/xsl" href="{up}{STYLESHEET}"?>\n'.encode()
+        + document[at:]
+    )
 
 
 def _marks(channel: Channel, extension: str) -> bytes:

@@ -49,6 +49,10 @@ class Format:
     render_view: Callable[[ViewToRender], Content] | None = None
     calendar: bool = False  # subscribed to at webcal://, as well as downloaded
     outlined: bool = False  # the one feed format the OPML outlines and the page's tag links name
+    # The media type a browser opening the document is sent instead (it asks for text/html), the
+    # same bytes: Chromium shows application/atom+xml and application/rss+xml as plain text,
+    # but applies the style sheet of application/xml.
+    for_browsers: str | None = None
 
     @property
     def essence(self) -> str:
@@ -73,16 +77,29 @@ def _ics(subject: ViewToRender) -> Content:
     return rendered[subject.name("ics")]
 
 
+_XML = "application/xml; charset=utf-8"
+
 FORMATS = (
-    Format("atom", "application/atom+xml; charset=utf-8", "Atom feed", "Atom", _atom, outlined=True),
-    Format("rss", "application/rss+xml; charset=utf-8", "RSS feed", "RSS", _rss),
+    Format(
+        "atom",
+        "application/atom+xml; charset=utf-8",
+        "Atom feed",
+        "Atom",
+        _atom,
+        outlined=True,
+        for_browsers=_XML,
+    ),
+    Format("rss", "application/rss+xml; charset=utf-8", "RSS feed", "RSS", _rss, for_browsers=_XML),
     Format("json", "application/feed+json; charset=utf-8", "JSON Feed", "JSON Feed", _json),
     Format("ics", "text/calendar; charset=utf-8", "calendar", "calendar", _ics, calendar=True),
     Format("html", "text/html; charset=utf-8", "page", "page"),
     Format("css", "text/css; charset=utf-8", "style sheet", "style sheet"),
+    Format("xsl", "application/xslt+xml; charset=utf-8", "feed style sheet", "feed style sheet"),
     Format("opml", "text/x-opml; charset=utf-8", "feed list (OPML)", "OPML"),
 )
 BY_SUFFIX = {f.suffix: f for f in FORMATS}
+# By the media type a document is served with: the one sent to a browser, where it differs.
+FOR_BROWSERS = {f.media_type: f.for_browsers for f in FORMATS if f.for_browsers}
 # The formats each view is published in, in the order views are made and listed.
 VIEW_FORMATS = tuple(f for f in FORMATS if f.render_view is not None)
 (OUTLINED,) = (f for f in FORMATS if f.outlined)

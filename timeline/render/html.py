@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from timeline.model import History, Timeline
-from timeline.render import axis, pages
+from timeline.render import axis, feeds, pages
 from timeline.render.channel import views
 from timeline.render.formats import OUTLINED, VIEW_FORMATS, subscriptions
 from timeline.render.fragments import Key
@@ -90,8 +90,9 @@ def render(timeline: Timeline, history: History) -> dict[str, Content]:
         opml_url=timeline.url(OPML),
         content_security_policy=CONTENT_SECURITY_POLICY,
     )
-    return {PAGE: page.encode(), pages.STYLE: _STYLE}
+    return {PAGE: page.encode(), pages.STYLE: _STYLE, feeds.STYLESHEET: _FEED_STYLE}
 
 
 LATEST = 10  # events the timeline's page shows, newest first
 _STYLE = _environment.loader.get_source(_environment, pages.STYLE)[0].encode()  # type: ignore[union-attr]
+_FEED_STYLE = _environment.loader.get_source(_environment, feeds.STYLESHEET)[0].encode()  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from timeline.render import formats
 from timeline.serve import filters
 from timeline.serve.filters import FilterError
 from timeline.serve.health import Health
@@ -127,11 +128,18 @@ class App:
         use_gzip = rep.gzip_etag is not None and _accepts_gzip(headers.get(b"accept-encoding", b""))
         etag = rep.gzip_etag if use_gzip else rep.etag
         assert etag is not None
+        media_type = rep.media_type
+        vary = b"Accept-Encoding"
+        for_browsers = formats.FOR_BROWSERS.get(media_type)
+        if for_browsers is not None:  # a feed: a browser is sent it as XML, to show it styled
+            vary = b"Accept, Accept-Encoding"
+            if _is_a_browser(headers.get(b"accept", b"")):
+                media_type = for_browsers
         common = [
             (b"etag", etag.encode()),
             (b"last-modified", rep.http_date.encode()),
             (b"cache-control", self.cache_control.encode()),
-            (b"vary", b"Accept-Encoding"),
+            (b"vary", vary),
             *_CORS,  # a cross-origin conditional fetch reads its 304 too
         ]
         if _not_modified(headers, etag, rep.last_modified):
@@ -145,7 +153,7 @@ class App:
             assert gzipped is not None
             body = gzipped
         response = [
-            (b"content-type", rep.media_type.encode()),
+            (b"content-type", media_type.encode()),
             (b"content-length", str(len(body)).encode()),
             *common,
             # Not on a 304, which has no body to sniff or frame (and is most of what is served).
@@ -232,6 +240,13 @@ async def _plain(
     send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]], head: bool = False
 ) -> None:
     await _send(send, status, text.encode(), b"text/plain; charset=utf-8", extra, head)
+
+
+def _is_a_browser(accept: bytes) -> bool:
+    """Whether the client asks for a page, not for a feed: a browser's Accept names text/html,
+    a feed reader's names the feed types (when it names any)."""
+    accept = accept.lower()
+    return b"text/html" in accept and b"atom+xml" not in accept and b"rss+xml" not in accept
 
 
 async def _send(
