@@ -21,6 +21,7 @@ from typing import Any
 
 from timeline.build import record
 from timeline.build.publish import Publisher
+from timeline.daemon import websub
 from timeline.daemon.scheduler import Scheduler
 from timeline.daemon.watch import SourceWatcher
 from timeline.errors import BuildStopped, PublishError, TimelineError, ValidationError
@@ -50,8 +51,17 @@ class ServeOptions:
 class Site:
     """Builds the outputs and publishes them to the status the server reads."""
 
-    def __init__(self, source: Path, out: Path, status: Health, *, check_articles: bool = True) -> None:
+    def __init__(
+        self,
+        source: Path,
+        out: Path,
+        status: Health,
+        *,
+        check_articles: bool = True,
+        pusher: websub.Pusher | None = None,
+    ) -> None:
         self.source, self.out, self.status = source, out, status
+        self.pusher = pusher
         self.watcher = SourceWatcher(source)
         # Remembers parses and renders between builds.
         self.publisher = Publisher(source, out, check_articles=check_articles)
@@ -129,6 +139,11 @@ class Site:
                     started, True, reason, events=len(result.timeline.events), written=result.written
                 )
                 self.status.published(snapshot, outcome, (result.timeline, result.history))
+                if self.pusher is not None and result.timeline.websub_hubs:
+                    # Once the new feeds are served: a hub fetches them when told.
+                    self.pusher.publish(
+                        result.timeline.websub_hubs, websub.topics(result.timeline, result.written)
+                    )
                 written = ", ".join(result.written) or "nothing changed"
                 if len(result.written) > 8:
                     written = f"wrote {len(result.written)} files"
@@ -152,7 +167,9 @@ def run(options: ServeOptions) -> None:
     """Build once, then watch, rebuild and serve until SIGTERM or SIGINT."""
     logging.config.dictConfig(log_config())
     status = Health()
-    site = Site(options.source, options.out, status, check_articles=options.check_articles)
+    pusher = websub.Pusher()
+    status.websub = pusher.report
+    site = Site(options.source, options.out, status, check_articles=options.check_articles, pusher=pusher)
     if not site.rebuild("start") and not status.snapshot.files:
         raise TimelineError(
             f"cannot start: {options.source} does not build and {options.out} has no complete set of "
@@ -199,6 +216,7 @@ def run(options: ServeOptions) -> None:
     finally:
         site.stop()
         scheduler.shutdown()
+        pusher.stop()
         log.info("stopped")
 
 

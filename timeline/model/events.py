@@ -303,6 +303,8 @@ class Timeline:
     # The folder the articles' files are in, relative to the events file: their quotes are
     # checked against them (timeline.source.quotes). None: not checked.
     articles_dir: str | None = None
+    # WebSub hubs: named in every feed, and told when one changes (timeline.daemon.websub).
+    websub_hubs: tuple[str, ...] = ()
 
     @property
     def id_domain(self) -> str:

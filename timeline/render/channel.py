@@ -150,6 +150,12 @@ class Channel:
     archive: bool = False  # an RFC 5005 archive document
     complete: bool = False  # holds every entry of the feed (RFC 5005 fh:complete)
 
+    @property
+    def hubs(self) -> tuple[str, ...]:
+        """The WebSub hubs the feed names: none for an archive page, which never changes, or for
+        a filtered address, which the daemon never tells a hub of."""
+        return () if self.archive or self.query else self.timeline.websub_hubs
+
     def url(self, extension: str) -> str:
         return self.timeline.url(f"{self.stem}.{extension}" + (f"?{self.query}" if self.query else ""))
 

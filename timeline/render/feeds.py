@@ -68,6 +68,8 @@ def _marks(channel: Channel, extension: str) -> bytes:
         for rel, stem in channel.links:
             href = _attribute(channel.link(stem, "atom"))
             marks += f'{indent}<atom:link href="{href}" rel="{rel}" type="{_MEDIA_TYPES["atom"]}"/>\n'
+        for hub in channel.hubs:  # WebSub's, beside the self link feedgen writes
+            marks += f'{indent}<atom:link href="{_attribute(hub)}" rel="hub"/>\n'
     if channel.archive:
         marks += f'{indent}<fh:archive xmlns:fh="{_HISTORY}"/>\n'
     if channel.complete:
@@ -104,6 +106,9 @@ def _builder(channel: Channel, extension: str) -> FeedGenerator:
         author["uri"] = timeline.author.url
     feed.author(author)
     feed.link(href=channel.url(extension), rel="self", type=_MEDIA_TYPES[extension])
+    if extension == "atom":  # RSS's are written by _marks(): feedgen drops them
+        for hub in channel.hubs:
+            feed.link(href=hub, rel="hub")
     # feedgen takes RSS's channel <link> from the last link added: the page, not the feed.
     if extension == "atom":  # RSS's are written by _marks()
         for rel, stem in channel.links:

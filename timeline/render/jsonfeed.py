@@ -31,6 +31,8 @@ def render(channel: Channel) -> dict[str, bytes]:
     older = dict(channel.links).get("prev-archive")
     if older is not None:
         feed["next_url"] = channel.link(older, "json")
+    if channel.hubs:  # WebSub (JSON Feed 1.1, "hubs")
+        feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in channel.hubs]
     if channel.archive:
         feed["_timeline"]["archive"] = True  # RFC 5005's fh:archive, as JSON Feed has none
     if channel.complete:

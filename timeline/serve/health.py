@@ -3,6 +3,7 @@ server. Each update replaces whole immutable values, so a reader never sees half
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,8 @@ class Health:
         self.last_good: BuildOutcome | None = None
         # The model behind the snapshot, for filtered outputs rendered on request.
         self.model: tuple[Timeline, History] | None = None
+        # What the WebSub hubs were told (timeline.daemon.websub), when the daemon tells any.
+        self.websub: Callable[[], list[dict[str, Any]]] | None = None
 
     def published(self, snapshot: Snapshot, outcome: BuildOutcome, model: tuple[Timeline, History]) -> None:
         self.model = model
@@ -56,20 +59,27 @@ class Health:
             "status": state,
             "stale": stale,
             "serving": {
-                "since": _time(snapshot.loaded_at),
+                "since": moment_text(snapshot.loaded_at),
                 "events": good.events if good else None,
                 "files": files,
             },
             "last_build": _outcome(last, details),
             "last_good_build": _outcome(good, details),
+            "websub": self._hubs(details),
         }
+
+    def _hubs(self, details: bool) -> list[dict[str, Any]]:
+        hubs = self.websub() if self.websub is not None else []
+        if not details:  # what went wrong names addresses and errors of this machine's network
+            hubs = [{key: value for key, value in hub.items() if key != "last_error"} for hub in hubs]
+        return hubs
 
 
 def _outcome(outcome: BuildOutcome | None, details: bool) -> dict[str, Any] | None:
     if outcome is None:
         return None
     said: dict[str, Any] = {
-        "at": _time(outcome.at),
+        "at": moment_text(outcome.at),
         "result": "ok" if outcome.ok else "failed",
         "reason": outcome.reason,
         "problems": len(outcome.errors),
@@ -80,5 +90,6 @@ def _outcome(outcome: BuildOutcome | None, details: bool) -> dict[str, Any] | No
     return said
 
 
-def _time(moment: datetime | None) -> str | None:
+def moment_text(moment: datetime | None) -> str | None:
+    """A moment as /healthz writes it: UTC, to the second, "2026-12-02T20:15:02Z"."""
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if moment else None

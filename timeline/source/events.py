@@ -19,11 +19,10 @@ from timeline.model import (
     Timeline,
 )
 from timeline.source import checks, schema
-from timeline.source.compose import (
-    Node,
-    ScalarNode,
-)
+from timeline.source.compose import Node, ScalarNode, SequenceNode
 from timeline.source.parts import MAX_TEXT, EventPartsReader
+
+MAX_HUBS = schema.find(schema.HEADER, "websub_hubs").most or 0
 
 EVENT_KEYS = schema.names(schema.EVENT)
 REQUIRED_EVENT_KEYS = schema.required(schema.EVENT)
@@ -75,10 +74,12 @@ class TimelineReader(EventPartsReader):
             else None
         )
         articles = self.articles(header.get("articles"))
+        hubs = self.urls(header.get("websub_hubs"), "websub_hubs", MAX_HUBS)
         default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
         events = self.events(header.get("events"), articles, default_zone)
-        if title is None or base_url is None or authority is None or language is None or events is None:
+        if None in (title, base_url, authority, language, events, hubs):
             return None
+        assert title and base_url and authority and language and events is not None and hubs is not None
         return Timeline(
             title=title,
             description=description or title,
@@ -93,7 +94,29 @@ class TimelineReader(EventPartsReader):
             feed_entries=feed_entries,
             removed_grace_days=grace,
             articles_dir=articles_dir,
+            websub_hubs=hubs,
         )
+
+    def urls(self, node: Node | None, where: str, most: int) -> tuple[str, ...] | None:
+        """A list of distinct absolute http(s) URLs, at most `most`."""
+        if node is None:
+            return ()
+        items = self.sequence(node, where, "URLs")
+        if len(items) > most:
+            self.problem(node, where, f"lists {len(items)} URLs, more than {most}; keep those you use")
+            return None
+        urls: dict[str, None] = {}  # a set that keeps the order written
+        ok = isinstance(node, SequenceNode)
+        for index, item in enumerate(items):
+            url = self.checked(item, f"{where}[{index}]", checks.url)
+            if url is not None and url in urls:
+                self.problem(item, f"{where}[{index}]", f'"{url}" is listed twice; keep one')
+                url = None
+            if url is None:
+                ok = False
+            else:
+                urls[url] = None
+        return tuple(urls) if ok else None
 
     def author(self, node: Node | None) -> Author | None:
         if node is None:

@@ -56,6 +56,7 @@ KINDS: dict[str, str] = {
     "tags": "a list of slugs",
     "boolean": "true or false",
     "sources": "a list of `{article, quote}`: the article's file name and the sentence, verbatim",
+    "urls": "a list of absolute http(s) URLs",
     "image": "`{url, alt, credit}`: where the picture is, what it shows, who made it",
     "geo": "`{lat, lon, certainty, note}`: degrees north and east, at most 6 decimals",
     "latitude": "degrees north, -90 to 90, at most 6 decimals",
@@ -97,6 +98,12 @@ HEADER = (
         limit=1000,
     ),
     Key("articles", "articles", "the articles the events quote, by file name"),
+    Key(
+        "websub_hubs",
+        "urls",
+        "WebSub hubs, told of every change to a feed, so that readers subscribed there get it at once",
+        most=10,
+    ),
     Key("events", "events", "the events, in any order", required=True, hint="list the events under it"),
 )
 
@@ -376,6 +383,9 @@ def _value(key: Key) -> dict[str, Any]:
         return {"type": "array", "items": slug, "maxItems": key.most, "uniqueItems": True}
     if kind == "sources":
         return {"type": "array", "items": _mapping(SOURCE, "a source"), "minItems": 1, "maxItems": key.most}
+    if kind == "urls":
+        url = {"type": "string", "pattern": _pattern(checks.URL)}
+        return {"type": "array", "items": url, "maxItems": key.most, "uniqueItems": True}
     if kind == "image":
         return _mapping(IMAGE, "an image")
     if kind == "geo":

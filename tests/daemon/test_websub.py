@@ -1,0 +1,235 @@
+"""WebSub: the feeds name their hubs (rel="hub" beside rel="self" in Atom and RSS, `hubs` in JSON
+Feed), and after each publish that changed a feed the daemon tells every hub, with a
+`hub.mode=publish` POST for each changed feed's address, in the background, retrying a hub that
+is down, reported in /healthz. Tested against a hub listening on loopback."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import feedparser
+import pytest
+
+from tests import daemons
+from tests.conftest import MINIMAL, event_yaml
+from tests.render.test_render import features_with_history
+from timeline.build.publish import render_all
+from timeline.daemon import websub
+from timeline.source.load import parse
+
+HUBS = ("https://hub.example.org/", "https://other-hub.example.org/websub")
+
+
+class Hub:
+    """A WebSub hub on loopback that records every publish ping; it answers `answers` in turn
+    (the last one from then on)."""
+
+    def __init__(self, answers: tuple[int, ...] = (204,)) -> None:
+        self.pings: list[dict[str, list[str]]] = []
+        self.answers = list(answers)
+        self.lock = threading.Lock()
+        hub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                form = parse_qs(self.rfile.read(length).decode())
+                with hub.lock:
+                    assert self.headers["Content-Type"] == "application/x-www-form-urlencoded"
+                    hub.pings.append(form)
+                    status = hub.answers.pop(0) if len(hub.answers) > 1 else hub.answers[0]
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hub"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def topics(self) -> list[str]:
+        with self.lock:
+            assert all(ping["hub.mode"] == ["publish"] for ping in self.pings)
+            return sorted(topic for ping in self.pings for topic in ping["hub.url"])
+
+    def wait_for(self, count: int, timeout: float = 20) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while len(self.topics()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.topics()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hub() -> Iterator[Hub]:
+    running = Hub()
+    yield running
+    running.close()
+
+
+# -- the feeds name their hubs -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site() -> dict[str, bytes]:
+    timeline, history = features_with_history()
+    return render_all(replace(timeline, websub_hubs=HUBS, feed_entries=5), history)
+
+
+@pytest.mark.parametrize("name", ["timeline.atom", "timeline.rss", "tags/range.atom", "changes.atom"])
+def test_every_feed_names_its_hubs_and_itself(site: dict[str, bytes], name: str) -> None:
+    feed = feedparser.parse(site[name])
+    links = {(link.rel, link.href) for link in feed.feed.links}
+    assert {("hub", hub) for hub in HUBS} <= links
+    assert ("self", f"https://timeline.example.org/features/{name}") in links
+
+
+def test_json_feed_names_its_hubs(site: dict[str, bytes]) -> None:
+    feed = json.loads(site["timeline.json"])
+    assert feed["hubs"] == [{"type": "WebSub", "url": hub} for hub in HUBS]
+
+
+def test_an_archive_page_names_no_hub_as_it_never_changes(site: dict[str, bytes]) -> None:
+    archives = [name for name in site if name.startswith("archive/")]
+    assert archives
+    for name in archives:
+        assert b"hub" not in site[name], name
+
+
+def test_a_timeline_without_hubs_names_none() -> None:
+    site = render_all(*features_with_history())
+    assert not any(b'rel="hub"' in site[name] or b'"hubs"' in site[name] for name in site if "." in name)
+
+
+def test_hubs_are_checked_like_every_url() -> None:
+    from timeline.errors import ValidationError
+
+    header = MINIMAL.replace(
+        "events:\n", "websub_hubs: [ftp://hub.example.org/, https://a.org/, https://a.org/]\nevents:\n"
+    )
+    with pytest.raises(ValidationError) as caught:
+        parse(header + event_yaml("one"), "events.yaml")
+    assert [p.message for p in caught.value.problems] == [
+        '"ftp://hub.example.org/" is not an absolute http(s) URL',
+        '"https://a.org/" is listed twice; keep one',
+    ]
+
+
+# -- the daemon tells the hubs ----------------------------------------------------------------
+
+
+def test_the_pusher_tells_each_hub_of_each_changed_feed_in_the_background(hub: Hub) -> None:
+    other = Hub()
+    pusher = websub.Pusher()
+    try:
+        started = time.monotonic()
+        pusher.publish([hub.url, other.url], ["https://e.org/timeline.atom", "https://e.org/timeline.json"])
+        assert time.monotonic() - started < 0.1  # never waits for a hub
+        assert hub.wait_for(2) == ["https://e.org/timeline.atom", "https://e.org/timeline.json"]
+        assert other.wait_for(2) == hub.topics()
+        report = {entry["hub"]: entry for entry in pusher.report()}
+        assert report[hub.url]["published"] == 2 and report[hub.url]["waiting"] == 0
+        assert report[hub.url]["last_error"] is None and report[hub.url]["last_published"]
+    finally:
+        pusher.stop()
+        other.close()
+
+
+def test_a_hub_that_is_down_is_tried_again_with_backoff_until_it_answers() -> None:
+    down_then_up = Hub(answers=(503, 503, 202))
+    pusher = websub.Pusher(first_retry=0.1)
+    try:
+        started = time.monotonic()
+        pusher.publish([down_then_up.url], ["https://e.org/timeline.rss"])
+        deadline = time.monotonic() + 10
+        while pusher.report()[0]["published"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert time.monotonic() - started >= 0.1 + 0.2  # waited 0.1 s, then 0.2 s
+        assert down_then_up.topics() == ["https://e.org/timeline.rss"] * 3
+        (report,) = pusher.report()
+        assert (report["published"], report["given_up"], report["waiting"]) == (1, 0, 0)
+    finally:
+        pusher.stop()
+        down_then_up.close()
+
+
+def test_a_hub_that_refuses_is_not_asked_again_and_one_unreachable_is_given_up_on() -> None:
+    refusing = Hub(answers=(400,))
+    pusher = websub.Pusher(first_retry=0.01, tries=3)
+    try:
+        pusher.publish([refusing.url, "http://127.0.0.1:9/hub"], ["https://e.org/timeline.atom"])
+        deadline = time.monotonic() + 10
+        while sum(r["given_up"] for r in pusher.report()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        report = {entry["hub"]: entry for entry in pusher.report()}
+        assert refusing.topics() == ["https://e.org/timeline.atom"]  # once: it would say 400 again
+        assert report[refusing.url]["last_error"] == "https://e.org/timeline.atom: answered 400"
+        unreachable = report["http://127.0.0.1:9/hub"]
+        assert unreachable["given_up"] == 1 and "Connection refused" in unreachable["last_error"]
+    finally:
+        pusher.stop()
+        refusing.close()
+
+
+def test_only_changed_feeds_are_topics_and_never_an_archive_page() -> None:
+    timeline = parse(MINIMAL + event_yaml("one"))
+    written = ["timeline.atom", "tags/a.rss", "timeline.ics", "index.html", "archive/1.atom", "changes.json"]
+    assert websub.topics(timeline, written) == [
+        "https://example.org/t/timeline.atom",
+        "https://example.org/t/tags/a.rss",
+        "https://example.org/t/changes.json",
+    ]
+
+
+def test_the_daemon_tells_the_hub_after_each_publish_that_changed_a_feed(hub: Hub, tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    header = MINIMAL.replace("events:\n", f"websub_hubs: [{hub.url}]\nevents:\n")
+    source.write_text(header + event_yaml("one") + event_yaml("two"), encoding="utf-8")
+    daemon = daemons.start(source, tmp_path / "out")
+    try:
+        first = hub.wait_for(1)
+        assert (
+            "https://example.org/t/timeline.atom" in first and "https://example.org/t/changes.atom" in first
+        )
+        assert not any(topic.endswith(".ics") or "archive/" in topic for topic in first)
+        told = len(first)
+        source.write_text(header + event_yaml("one", title="Retitled") + event_yaml("two"), encoding="utf-8")
+        after = hub.wait_for(told + 1)
+        time.sleep(0.5)  # every ping of the edit's publish
+        after = hub.topics()
+        second = Counter(after) - Counter(first)
+        feeds = {
+            f"https://example.org/t/{stem}.{ext}"
+            for stem in ("timeline", "changes")
+            for ext in ("atom", "rss", "json")
+        }
+        assert "https://example.org/t/timeline.atom" in second and set(second) <= feeds
+        health = daemon.request("/healthz").json()
+        daemon.wait_for(
+            lambda: daemon.request("/healthz").json()["websub"][0]["waiting"] == 0, what="the pings"
+        )
+        (reported,) = daemon.request("/healthz").json()["websub"]
+        assert reported["hub"] == hub.url and reported["published"] == len(hub.topics())
+        assert health["status"] == "ok"
+        proxied = daemon.request("/healthz", headers={"X-Forwarded-For": "203.0.113.9"}).json()
+        assert "last_error" not in proxied["websub"][0]
+        unchanged = source.read_text(encoding="utf-8")
+        source.write_text(unchanged + "\n", encoding="utf-8")  # a change to the file, none to a feed
+        time.sleep(1)
+        assert len(hub.topics()) == len(after)
+    finally:
+        daemon.stop()
+    assert "told " + hub.url in daemon.log_path.read_text(encoding="utf-8")

@@ -1,0 +1,191 @@
+"""WebSub: after a publish that changed a feed, each hub the timeline names is told, with a
+`hub.mode=publish` POST for each changed feed's address, so that the readers subscribed there
+get the change at once instead of at their next poll.
+
+The posts go out from a thread of their own: a build never waits for a hub, and a hub that is
+down is tried again later, with backoff, until it answers or the tries run out. What each hub
+last said is in /healthz and the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from timeline.model import Timeline
+from timeline.render.formats import VIEW_FORMATS
+from timeline.serve.health import moment_text
+
+log = logging.getLogger("timeline.websub")
+
+TIMEOUT_SECONDS = 10.0
+FIRST_RETRY_SECONDS = 5.0  # then twice as long each time
+TRIES = 6  # about five minutes of a hub being down, then the change is given up on
+_FEEDS = tuple(f".{f.suffix}" for f in VIEW_FORMATS if not f.calendar)  # what a hub can carry
+
+
+def topics(timeline: Timeline, written: Iterable[str]) -> list[str]:
+    """The addresses of the feeds among the outputs written that name the hubs: every feed but
+    the archive pages, which never change once full."""
+    return [
+        timeline.url(name) for name in written if name.endswith(_FEEDS) and not name.startswith("archive/")
+    ]
+
+
+@dataclass
+class _Ping:
+    topic: str
+    due: float
+    tries: int = 0
+
+
+@dataclass
+class _Hub:
+    """What is still to tell one hub, and what it said last."""
+
+    url: str
+    waiting: dict[str, _Ping] = field(default_factory=dict)  # by topic: a topic waits once
+    published: int = 0
+    given_up: int = 0
+    last_published: datetime | None = None
+    last_error: str | None = None
+
+
+class Pusher:
+    """Tells the hubs of changed feeds, from a thread of its own. `post(url, body)` sends one
+    form-encoded POST and returns the status; it is urllib's unless a test gives another."""
+
+    def __init__(
+        self,
+        post: Callable[[str, bytes], int] | None = None,
+        *,
+        first_retry: float = FIRST_RETRY_SECONDS,
+        tries: int = TRIES,
+    ) -> None:
+        self._post = post or _post
+        self._first_retry, self._tries = first_retry, tries
+        self._clock = time.monotonic
+        self._hubs: dict[str, _Hub] = {}
+        self._changed = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="websub", daemon=True)
+        self._thread.start()
+
+    def publish(self, hubs: Iterable[str], changed: Iterable[str]) -> None:
+        """Tell each of `hubs` that each feed address in `changed` has changed (returns at once)."""
+        changed = list(changed)
+        if not changed:
+            return
+        with self._changed:
+            now = self._clock()
+            for url in hubs:
+                hub = self._hubs.setdefault(url, _Hub(url))
+                for topic in changed:
+                    # A topic already waiting (a hub that is down) is told once, with its tries
+                    # started afresh: the change it announces is newer.
+                    hub.waiting[topic] = _Ping(topic, now)
+            self._changed.notify()
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify()
+        self._thread.join(timeout=TIMEOUT_SECONDS + 1)
+
+    def report(self) -> list[dict[str, Any]]:
+        """For /healthz: each hub, what it was last told and what is waiting."""
+        with self._changed:
+            return [
+                {
+                    "hub": hub.url,
+                    "waiting": len(hub.waiting),
+                    "published": hub.published,
+                    "given_up": hub.given_up,
+                    "last_published": moment_text(hub.last_published),
+                    "last_error": hub.last_error,
+                }
+                for hub in self._hubs.values()
+            ]
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                due = self._next_due()
+                while not self._stopping and (due is None or due[1].due > self._clock()):
+                    self._changed.wait(None if due is None else max(0.0, due[1].due - self._clock()))
+                    due = self._next_due()
+                if self._stopping:
+                    return
+                assert due is not None
+                hub, ping = due
+                del hub.waiting[ping.topic]
+            self._send(hub, ping)
+
+    def _next_due(self) -> tuple[_Hub, _Ping] | None:
+        pings = [(hub, ping) for hub in self._hubs.values() for ping in hub.waiting.values()]
+        return min(pings, key=lambda pair: pair[1].due, default=None)
+
+    def _send(self, hub: _Hub, ping: _Ping) -> None:
+        body = urlencode({"hub.mode": "publish", "hub.url": ping.topic}).encode()
+        try:
+            status = self._post(hub.url, body)
+            error = None if 200 <= status < 300 else f"answered {status}"
+            lasting = 400 <= status < 500 and status not in (408, 429)  # it will say the same again
+        except (OSError, ValueError) as failure:  # refused, unreachable, timed out, a bad answer
+            error, lasting = f"{type(failure).__name__}: {failure}", False
+        with self._changed:
+            if error is None:
+                hub.published += 1
+                hub.last_published = datetime.now(UTC)
+                hub.last_error = None
+                log.info("told %s of %s", hub.url, ping.topic)
+                return
+            hub.last_error = f"{ping.topic}: {error}"
+            tries = ping.tries + 1
+            if lasting or tries >= self._tries or ping.topic in hub.waiting:
+                if ping.topic not in hub.waiting:  # not told of a newer change meanwhile
+                    hub.given_up += 1
+                    log.error("could not tell %s of %s (%s); giving up", hub.url, ping.topic, error)
+                return
+            wait = self._first_retry * 2 ** (tries - 1)
+            hub.waiting[ping.topic] = _Ping(ping.topic, self._clock() + wait, tries)
+            log.warning(
+                "could not tell %s of %s (%s); trying again in %.0f s", hub.url, ping.topic, error, wait
+            )
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A hub that answers with a redirect has not taken the ping: urllib would follow it as a GET."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url: str, body: bytes) -> int:
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": "timeline (WebSub publisher)",
+        },
+    )
+    try:
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
+            response.read(65536)  # a hub's answer says nothing we need: read a little, drop it
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        error.close()
+        return int(error.code)
