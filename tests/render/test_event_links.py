@@ -129,6 +129,18 @@ def test_an_events_page_carries_it_as_a_schema_org_event(site: dict[str, bytes])
     assert cancelled["eventStatus"] == "https://schema.org/EventCancelled"
 
 
+def test_an_events_page_previews_with_open_graph_and_its_picture(site: dict[str, bytes]) -> None:
+    data = extruct.extract(site["events/day-range.html"].decode(), base_url=BASE, syntaxes=["opengraph"])
+    (graph,) = data["opengraph"]
+    properties = dict(graph["properties"])
+    assert properties["og:url"] == f"{BASE}events/day-range.html"
+    assert properties["og:title"] == "5–7 December 2011 (inferred): Three days in December"
+    assert properties["og:image"] == "https://example.org/pictures/palais-des-nations.jpg"
+    assert properties["og:image:alt"].startswith("The Palais des Nations")
+    (plain,) = extruct.extract(site["events/leap-day.html"].decode(), syntaxes=["opengraph"])["opengraph"]
+    assert "og:image" not in dict(plain["properties"])
+
+
 def test_hostile_text_cannot_end_the_json_ld_early(site: dict[str, bytes]) -> None:
     raw = site["events/hostile-text.html"].decode()
     data = raw.split('<script type="application/ld+json">')[1].split("</script>")[0]

@@ -8,6 +8,7 @@ is `dates=20111205/20111208`); a month or a year spans the whole of it; a time i
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, date, datetime
 from typing import Any
@@ -137,3 +138,18 @@ def json_ld(event: Event, timeline: Timeline) -> str:
     data["citation"] = citations
     text = json.dumps(data, ensure_ascii=False)  # no indent: the encoder written in C
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def open_graph(event: Event, timeline: Timeline) -> str:
+    """The <meta property="og:…"> lines a chat or a social site reads to preview a link to the
+    event's page: its headline, summary and address, and its picture with the picture's words."""
+    properties = [
+        ("og:type", "article"),
+        ("og:site_name", timeline.title),
+        ("og:title", event.headline()),
+        ("og:description", event.summary),
+        ("og:url", timeline.event_url(event.id)),
+    ]
+    if event.image:
+        properties += [("og:image", event.image.url), ("og:image:alt", event.image.alt)]
+    return "".join(f'<meta property="{name}" content="{html.escape(value)}">\n' for name, value in properties)

@@ -107,6 +107,7 @@ def event_page(event: Event, timeline: Timeline, period: Period, year: Period | 
     crumbs.append(f'<a href="{up}{period.path}">{escape(period.label)}</a>')
     title = f"{prose.isolated(event.headline())} · {prose.isolated(timeline.title)}"
     data = f'<script type="application/ld+json">\n{event_links.json_ld(event, timeline)}\n</script>\n'
+    data += event_links.open_graph(event, timeline)
     head = _head(timeline, title, event.summary, timeline.event_url(event.id), up, data)
     body = article(event, timeline, up, own_page=True)
     return (
