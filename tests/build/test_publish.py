@@ -23,8 +23,9 @@ from timeline.errors import PublishError, ValidationError
 from timeline.render import feeds
 
 FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml"]
-# The site: the timeline's page and its style sheet, the event's page, its year's page.
-PAGES = ["index.html", "style.css", "events/one.html", "events/one.ics", "years/2011.html"]
+# The site: the timeline's page and its style sheets (the pages', the feeds'), the event's page,
+# its year's page.
+PAGES = ["index.html", "style.css", "feed.xsl", "events/one.html", "events/one.ics", "years/2011.html"]
 OTHERS = [
     "changes.atom",
     "changes.json",
