@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from timeline.daemon.scheduler import Scheduler, _guarded, valid_cron
-from timeline.daemon.watch import SourceWatcher
+from timeline.daemon.watch import SourceWatcher, Wakeup
 
 
 def test_the_watcher_sees_a_change_of_content(tmp_path: Path) -> None:
@@ -84,3 +84,37 @@ def test_valid_crontab_lines_are_accepted(expression: str) -> None:
 def test_invalid_crontab_lines_are_refused(expression: str) -> None:
     with pytest.raises(ValueError):
         valid_cron(expression, "UTC")
+
+
+def test_a_wake_runs_the_watch_now_not_at_its_next_tick() -> None:
+    ran = threading.Event()
+    scheduler = Scheduler("UTC")
+    scheduler.start(ran.set, 3600, lambda reason: None, "5 0 * * *")
+    try:
+        assert not ran.wait(0.3)  # the first tick is an hour away
+        scheduler.wake()
+        assert ran.wait(2)
+    finally:
+        scheduler.shutdown()
+    scheduler.wake()  # after shutdown: nothing to wake, and no error
+
+
+def test_the_kernel_tells_of_the_file_being_saved_or_replaced_and_of_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "events.yaml"
+    path.write_text("a", encoding="utf-8")
+    woken = threading.Event()
+    wakeup = Wakeup(path, woken.set)
+    wakeup.start()
+    try:
+        time.sleep(0.3)  # the watch is set up
+        (tmp_path / "events.history.json").write_text("{}", encoding="utf-8")  # the builder's
+        assert not woken.wait(0.5)
+        path.write_text("b", encoding="utf-8")
+        assert woken.wait(2)
+        woken.clear()
+        replacement = tmp_path / ".events.yaml.swp"
+        replacement.write_text("c", encoding="utf-8")
+        replacement.rename(path)  # as an editor saves
+        assert woken.wait(2)
+    finally:
+        wakeup.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import signal
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -221,6 +222,22 @@ def test_the_outputs_follow_edits_and_only_the_changed_event_moves(
     assert after["two"]["date_published"] == before["two"]["date_published"]
     assert after["two"]["title"] == "2011: Second, corrected"
     assert after["two"]["_timeline"]["sequence"] == 1  # type: ignore[index]
+
+
+def test_a_saved_edit_is_built_when_the_kernel_says_so_not_at_the_next_tick(
+    tmp_path: Path, write_events: Callable[[str], Path]
+) -> None:
+    source = write_events(event_yaml("one", title="First"))
+    daemon = start(source, tmp_path / "feeds", "--watch-interval", "3600")  # no tick in the test
+    try:
+        time.sleep(0.3)  # the watch is set up
+        write_events(event_yaml("one", title="First") + event_yaml("two"))
+        deadline = time.monotonic() + 5
+        while "two" not in items(daemon) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert "two" in items(daemon)
+    finally:
+        assert daemon.stop() == 0
 
 
 def test_an_edit_that_changes_no_output_changes_no_etag(

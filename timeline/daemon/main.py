@@ -23,7 +23,7 @@ from timeline.build import record
 from timeline.build.publish import Publisher
 from timeline.daemon import websub
 from timeline.daemon.scheduler import Scheduler
-from timeline.daemon.watch import SourceWatcher
+from timeline.daemon.watch import SourceWatcher, Wakeup
 from timeline.errors import BuildStopped, PublishError, TimelineError, ValidationError
 from timeline.render.formats import VIEW_FORMATS
 from timeline.serve import listen, server
@@ -177,6 +177,8 @@ def run(options: ServeOptions) -> None:
         )
     scheduler = Scheduler(site.timezone)
     scheduler.start(site.watch, options.watch_seconds, site.rebuild, options.rebuild_cron)
+    wakeup = Wakeup(options.source, scheduler.wake)
+    wakeup.start()
 
     def on_hangup(signum: int, frame: FrameType | None) -> None:
         site.ask("SIGHUP")
@@ -215,6 +217,7 @@ def run(options: ServeOptions) -> None:
         )
     finally:
         site.stop()
+        wakeup.stop()
         scheduler.shutdown()
         pusher.stop()
         log.info("stopped")

@@ -7,12 +7,15 @@ once rather than once per missed tick, and a job that raises is logged while the
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -55,6 +58,12 @@ class Scheduler:
         log.info(
             "watching every %ss; next scheduled rebuild %s", watch_seconds, job.next_run_time.isoformat()
         )
+
+    def wake(self) -> None:
+        """Run the watch job now rather than at its next tick (the file was written)."""
+        if self._scheduler.running:
+            with contextlib.suppress(JobLookupError):  # shutting down: the job is gone
+                self._scheduler.modify_job(WATCH, next_run_time=datetime.now(self._timezone))
 
     def shutdown(self) -> None:
         """Stop the jobs, letting a build under way finish so that no file is left half done."""

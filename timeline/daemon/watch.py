@@ -1,12 +1,25 @@
-"""Noticing that the events file changed: a stat on every tick, a hash only when the stat moved."""
+"""Noticing that the events file changed: a stat on every tick, a hash only when the stat moved;
+and between ticks, the kernel's word that the file was written (inotify, by watchfiles, the only
+module that imports it), which runs the tick at once instead of at its time."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
+import watchfiles
+
 from timeline.source.reading import MAX_EVENTS_FILE, read_regular_file
+
+log = logging.getLogger("timeline.daemon.watch")
+
+# How long watchfiles waits for more changes once it saw one (an editor's write, then its
+# rename) before saying so: less than the tick it replaces.
+STEP_MS = 10
 
 
 class SourceWatcher:
@@ -47,3 +60,40 @@ class SourceWatcher:
             return hashlib.sha256(read_regular_file(self.path, MAX_EVENTS_FILE)).hexdigest()
         except OSError as error:
             return f"unreadable: {error}"
+
+
+class Wakeup:
+    """Calls `wake()` whenever the kernel says the file was written or replaced, from a thread of
+    its own. Only a hint: the tick that `wake` runs still decides by stat and hash, and the
+    ticks go on, so a change the kernel does not report (a network file system, inotify's
+    limit reached) is still seen at the next one."""
+
+    def __init__(self, path: Path, wake: Callable[[], None]) -> None:
+        self.path = path.absolute()
+        self._wake = wake
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="watch-file", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        # The folder, not the file: an editor saves by writing another file and renaming it over.
+        name = self.path.name
+        try:
+            for _ in watchfiles.watch(
+                self.path.parent,
+                watch_filter=lambda change, path: Path(path).name == name,
+                step=STEP_MS,
+                stop_event=self._stop,
+                recursive=False,
+                raise_interrupt=False,
+                rust_timeout=1000,
+            ):
+                self._wake()
+        except Exception as error:  # no inotify here, or no more watches: the ticks remain
+            log.warning("not told of changes to %s (%s); looking at it every tick instead", self.path, error)
