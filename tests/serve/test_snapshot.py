@@ -31,10 +31,15 @@ def test_an_edit_is_served_from_the_bytes_the_build_wrote_without_reading_them_b
     after = Snapshot.from_folder(
         out, edited.files, previous=before, made=edited.made, changed=edited.written, stamps=edited.stamps
     )
+    on_disk = {name: (out / name).read_bytes() for name in edited.files}
     for name in edited.written:
-        assert after.files["/" + name].loaded, name  # taken as the build made it: nothing to read
+        # Taken as the build made it, hashed when first asked for: the file is never read.
+        assert not after.files["/" + name].loaded and after.files["/" + name].known_etag is None
+        (out / name).unlink()
+        assert after.files["/" + name].body == on_disk[name], name
+        assert after.files["/" + name].loaded and after.files["/" + name].known_etag is not None
     for name in edited.files:
-        assert after.files["/" + name].body == (out / name).read_bytes(), name
+        assert after.files["/" + name].body == on_disk[name], name
     # What the edit did not touch is the very representation served before, gzip and all.
     assert after.files["/events/two.html"] is before.files["/events/two.html"]
     assert after.files["/events/one.html"] is not before.files["/events/one.html"]
