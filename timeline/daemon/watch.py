@@ -17,9 +17,10 @@ from timeline.source.reading import MAX_EVENTS_FILE, read_regular_file
 
 log = logging.getLogger("timeline.daemon.watch")
 
-# How long watchfiles waits for more changes once it saw one (an editor's write, then its
-# rename) before saying so: less than the tick it replaces.
-STEP_MS = 10
+# How long watchfiles waits for more changes once it saw one before saying so: a save that
+# truncates the file, then writes it, must be one change, or the tick reads it half written (a
+# failed build, then a full one: seconds at 10,000 events, seen with 10 ms). Less than a tick.
+STEP_MS = 50
 
 
 class SourceWatcher:
