@@ -118,3 +118,24 @@ def test_the_kernel_tells_of_the_file_being_saved_or_replaced_and_of_nothing_els
         assert woken.wait(2)
     finally:
         wakeup.stop()
+
+
+def test_the_watcher_waits_for_a_save_in_progress_to_end(tmp_path: Path) -> None:
+    path = tmp_path / "events.yaml"
+    path.write_text("", encoding="utf-8")  # truncated: the save has begun
+    watcher = SourceWatcher(path)
+
+    def save_slowly() -> None:  # a piece every 20 ms, for 0.2 s
+        for piece in range(10):
+            time.sleep(0.02)
+            with path.open("a", encoding="utf-8") as file:
+                file.write(f"line {piece}\n")
+
+    saving = threading.Thread(target=save_slowly)
+    saving.start()
+    watcher.settle(quiet=0.05)
+    assert path.read_text(encoding="utf-8").count("line") == 10  # not before the last piece
+    saving.join()
+    started = time.monotonic()
+    watcher.settle(quiet=0.05)  # nothing moving: two looks and done
+    assert time.monotonic() - started < 0.5

@@ -92,6 +92,7 @@ class Site:
             self._asked = None  # before the build, which reads the file afresh: no ask is lost
             self.rebuild(asked)
         elif self.watcher.changed():
+            self.watcher.settle()  # a save in progress is built once done, not half written
             self.rebuild("events file changed")
         elif self.publisher.articles_changed():
             self.rebuild("an article changed")

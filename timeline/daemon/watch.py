@@ -8,6 +8,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,10 +18,10 @@ from timeline.source.reading import MAX_EVENTS_FILE, read_regular_file
 
 log = logging.getLogger("timeline.daemon.watch")
 
-# How long watchfiles waits for more changes once it saw one before saying so: a save that
-# truncates the file, then writes it, must be one change, or the tick reads it half written (a
-# failed build, then a full one: seconds at 10,000 events, seen with 10 ms). Less than a tick.
-STEP_MS = 50
+# How long watchfiles waits for more changes once it saw one before saying so; then the tick
+# waits for the file to settle (SourceWatcher.settle).
+STEP_MS = 10
+SETTLE_SECONDS = 0.02
 
 
 class SourceWatcher:
@@ -41,6 +42,19 @@ class SourceWatcher:
             self._signature = signature  # touched but not changed (an editor saving the same bytes)
             return False
         return True
+
+    def settle(self, quiet: float = SETTLE_SECONDS, most: float = 1.0) -> None:
+        """Wait until the file has stopped changing: two looks `quiet` apart see it the same (at
+        most `most` seconds). A save that truncates, then writes, was otherwise built once empty
+        (a failed build, then a full one: seconds at 10,000 events, measured)."""
+        deadline = time.monotonic() + most
+        last = self._stat()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            now = self._stat()
+            if now == last:
+                return
+            last = now
 
     def seen(self) -> None:
         """Mark the file's current content as handled."""
