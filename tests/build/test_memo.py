@@ -37,6 +37,18 @@ def test_a_fragment_no_build_asked_for_is_forgotten() -> None:
     assert calls == ["a", "a"]
 
 
+def test_a_failed_build_forgets_nothing_the_build_before_it_used() -> None:
+    memo, calls = Memo(), list[str]()
+    memo.get("a", counting(calls, "a"))
+    memo.next_build()
+    memo.get("b", counting(calls, "b"))  # the failed build got this far, then a bad file stopped it
+    memo.keep_all()
+    memo.next_build()
+    memo.get("a", counting(calls, "a"))
+    memo.get("b", counting(calls, "b"))
+    assert calls == ["a", "b"]
+
+
 def test_reusing_a_fragment_whole_keeps_its_parts_for_the_build_that_changes_one() -> None:
     """A calendar reused from memory still holds its events' VEVENTs: editing one event must not
     make the others again, however many unchanged builds came in between."""

@@ -173,6 +173,13 @@ class Memo:
         else:
             self._outer.update(asked)
 
+    def keep_all(self) -> None:
+        """The build under way failed: the next one keeps what it used and what the one before
+        used too. A build refused for a bad file uses nothing, and the good build after it would
+        otherwise make every fragment again."""
+        self._current = {**self._previous, **self._current}
+        self._current_parts = {**self._previous_parts, **self._current_parts}
+
     def next_build(self) -> None:
         """Start a new build: keep what the last one used, drop the rest."""
         self._previous, self._current = self._current, {}

@@ -102,18 +102,22 @@ class Publisher:
         stop: Callable[[], bool] = lambda: False,
     ) -> BuildResult:
         self.memo.next_build()
-        result = build(
-            self.source,
-            self.out,
-            now=now,
-            today=today,
-            memo=self.memo,
-            reloader=self.reloader,
-            history_reader=self._read_history,
-            stop=stop,
-            accelerators=self.accelerators,
-            hand_over=True,
-        )
+        try:
+            result = build(
+                self.source,
+                self.out,
+                now=now,
+                today=today,
+                memo=self.memo,
+                reloader=self.reloader,
+                history_reader=self._read_history,
+                stop=stop,
+                accelerators=self.accelerators,
+                hand_over=True,
+            )
+        except BaseException:
+            self.memo.keep_all()
+            raise
         self._remember_history(result.history)
         return result
 

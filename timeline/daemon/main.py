@@ -102,6 +102,7 @@ class Site:
     def rebuild(self, reason: str) -> bool:
         """Build now; on failure log every problem and keep serving the last good outputs."""
         with self._lock:
+            refused = False
             # Marked before reading: an edit made during the build is seen by the next tick.
             self.watcher.seen()
             started = datetime.now(UTC)
@@ -113,6 +114,7 @@ class Site:
             except ValidationError as error:
                 errors = tuple(str(problem) for problem in error.problems)
                 self._retry_at = None  # the same file would fail the same way: wait for an edit
+                refused = True  # before writing anything: what is served is still the last build
             except PublishError as error:
                 errors = (str(error),)
                 self._retry_at = time.monotonic() + RETRY_SECONDS
@@ -150,7 +152,9 @@ class Site:
                     written = f"wrote {len(result.written)} files"
                 log.info("build (%s): %d events; %s", reason, len(result.timeline.events), written)
                 return True
-            self._snapshot_is_last_build = False
+            # A file refused is refused before anything is written: the snapshot is still what the
+            # last build made, and the next build need look only at what it writes.
+            self._snapshot_is_last_build = self._snapshot_is_last_build and refused
             for line in errors:
                 log.error("%s", line)
             if not self.status.snapshot.files:
