@@ -139,3 +139,23 @@ def test_the_watcher_waits_for_a_save_in_progress_to_end(tmp_path: Path) -> None
     started = time.monotonic()
     watcher.settle(quiet=0.05)  # nothing moving: two looks and done
     assert time.monotonic() - started < 0.5
+
+
+def test_the_watcher_waits_for_a_truncated_file_to_be_written(tmp_path: Path) -> None:
+    path = tmp_path / "events.yaml"
+    path.write_text("", encoding="utf-8")  # truncated, and the writing takes its time
+    watcher = SourceWatcher(path)
+
+    def write_later() -> None:
+        time.sleep(0.2)
+        path.write_text("title: done\n", encoding="utf-8")
+
+    writing = threading.Thread(target=write_later)
+    writing.start()
+    watcher.settle(quiet=0.02)
+    assert path.read_text(encoding="utf-8") == "title: done\n"
+    writing.join()
+    started = time.monotonic()
+    path.write_text("", encoding="utf-8")  # empty for good: built (and refused) within `most`
+    watcher.settle(quiet=0.02, most=0.3)
+    assert time.monotonic() - started < 1

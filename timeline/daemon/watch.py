@@ -44,15 +44,15 @@ class SourceWatcher:
         return True
 
     def settle(self, quiet: float = SETTLE_SECONDS, most: float = 1.0) -> None:
-        """Wait until the file has stopped changing: two looks `quiet` apart see it the same (at
-        most `most` seconds). A save that truncates, then writes, was otherwise built once empty
-        (a failed build, then a full one: seconds at 10,000 events, measured)."""
+        """Wait until the file has stopped changing: two looks `quiet` apart see it the same, and
+        not empty (at most `most` seconds). A save truncates, then writes: at 100,000 events the
+        writing outlasts any short quiet, and a file built empty is a failed build."""
         deadline = time.monotonic() + most
         last = self._stat()
         while time.monotonic() < deadline:
             time.sleep(quiet)
             now = self._stat()
-            if now == last:
+            if now == last and now is not None and now[1] > 0:
                 return
             last = now
 
