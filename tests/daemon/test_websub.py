@@ -166,8 +166,9 @@ def test_a_hub_that_is_down_is_tried_again_with_backoff_until_it_answers() -> No
         down_then_up.close()
 
 
-def test_a_hub_that_refuses_is_not_asked_again_and_one_unreachable_is_given_up_on() -> None:
-    refusing = Hub(answers=(400,))
+@pytest.mark.parametrize("answer", [400, 301])
+def test_a_hub_that_refuses_is_not_asked_again_and_one_unreachable_is_given_up_on(answer: int) -> None:
+    refusing = Hub(answers=(answer,))
     pusher = websub.Pusher(first_retry=0.01, tries=3)
     try:
         pusher.publish([refusing.url, "http://127.0.0.1:9/hub"], ["https://e.org/timeline.atom"])
@@ -175,8 +176,8 @@ def test_a_hub_that_refuses_is_not_asked_again_and_one_unreachable_is_given_up_o
         while sum(r["given_up"] for r in pusher.report()) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
         report = {entry["hub"]: entry for entry in pusher.report()}
-        assert refusing.topics() == ["https://e.org/timeline.atom"]  # once: it would say 400 again
-        assert report[refusing.url]["last_error"] == "https://e.org/timeline.atom: answered 400"
+        assert refusing.topics() == ["https://e.org/timeline.atom"]  # once: it would say so again
+        assert report[refusing.url]["last_error"] == f"https://e.org/timeline.atom: answered {answer}"
         unreachable = report["http://127.0.0.1:9/hub"]
         assert unreachable["given_up"] == 1 and "Connection refused" in unreachable["last_error"]
     finally:

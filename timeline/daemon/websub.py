@@ -138,7 +138,8 @@ class Pusher:
         try:
             status = self._post(hub.url, body)
             error = None if 200 <= status < 300 else f"answered {status}"
-            lasting = 400 <= status < 500 and status not in (408, 429)  # it will say the same again
+            # A redirect or a refusal would be said again; a hub down, busy or slow may recover.
+            lasting = status < 500 and status not in (408, 429)
         except (OSError, ValueError) as failure:  # refused, unreachable, timed out, a bad answer
             error, lasting = f"{type(failure).__name__}: {failure}", False
         with self._changed:
