@@ -184,8 +184,6 @@ class EventPartsReader(NodeReader):
         self.reasoned(node, where, values, certainty, "note", "a point on the map")
         if lat is None or lon is None or certainty is None or note is None:
             return None
-        if "note" not in values and certainty is not Certainty.STATED:
-            return None  # said by reasoned()
         return Geo(lat, lon, certainty, note or None)
 
     def degrees(self, node: Node | None, where: str, most: int) -> float | None:

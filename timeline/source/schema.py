@@ -159,7 +159,7 @@ EVENT = (
     Key(
         "geo",
         "geo",
-        "where it happened on a map; a point looked up elsewhere is marked inferred, with the note",
+        "where it happened on a map; a point looked up elsewhere is not stated: say how in its note",
         field="geo",
     ),
     Key(
