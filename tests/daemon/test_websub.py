@@ -22,7 +22,8 @@ from tests import daemons
 from tests.conftest import MINIMAL, event_yaml
 from tests.render.test_render import features_with_history
 from timeline.build.publish import render_all
-from timeline.daemon import websub
+from timeline.daemon import main, websub
+from timeline.errors import TimelineError, ValidationError
 from timeline.source.load import parse
 
 HUBS = ("https://hub.example.org/", "https://other-hub.example.org/websub")
@@ -115,7 +116,6 @@ def test_a_timeline_without_hubs_names_none() -> None:
 
 
 def test_hubs_are_checked_like_every_url() -> None:
-    from timeline.errors import ValidationError
 
     header = MINIMAL.replace(
         "events:\n", "websub_hubs: [ftp://hub.example.org/, https://a.org/, https://a.org/]\nevents:\n"
@@ -146,6 +146,40 @@ def test_the_pusher_tells_each_hub_of_each_changed_feed_in_the_background(hub: H
     finally:
         pusher.stop()
         other.close()
+
+
+def test_a_pusher_starts_its_thread_only_once_it_has_something_to_tell(hub: Hub) -> None:
+    before = set(threading.enumerate())
+    pusher = websub.Pusher()
+    try:
+        pusher.publish([hub.url], [])
+        assert set(threading.enumerate()) == before
+        pusher.publish([hub.url], ["https://e.org/timeline.atom"])
+        assert [t.name for t in set(threading.enumerate()) - before] == ["websub"]
+        assert hub.wait_for(1) == ["https://e.org/timeline.atom"]
+    finally:
+        pusher.stop()
+
+
+def test_the_daemon_starts_no_thread_before_its_first_build_which_may_then_use_both_cores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fork copies no other thread (see second_core.available): one running would make the
+    # first build, the largest, use one core.
+    source = tmp_path / "events.yaml"
+    source.write_text(MINIMAL + event_yaml("one"), encoding="utf-8")
+    before = set(threading.enumerate())
+    started: list[set[threading.Thread]] = []
+
+    def first_build(site: main.Site, reason: str) -> bool:
+        started.append(set(threading.enumerate()) - before)
+        return False
+
+    monkeypatch.setattr(main.Site, "rebuild", first_build)
+    monkeypatch.setattr(main.logging.config, "dictConfig", lambda config: None)
+    with pytest.raises(TimelineError, match="cannot start"):
+        main.run(main.ServeOptions(source=source, out=tmp_path / "out"))
+    assert started == [set()]
 
 
 def test_a_hub_that_is_down_is_tried_again_with_backoff_until_it_answers() -> None:

@@ -76,8 +76,9 @@ class Pusher:
         self._hubs: dict[str, _Hub] = {}
         self._changed = threading.Condition()
         self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="websub", daemon=True)
-        self._thread.start()
+        # Started with the first change to tell: a thread running during the daemon's first
+        # build would keep that build from forking a second core (see second_core.available).
+        self._thread: threading.Thread | None = None
 
     def publish(self, hubs: Iterable[str], changed: Iterable[str]) -> None:
         """Tell each of `hubs` that each feed address in `changed` has changed (returns at once)."""
@@ -92,13 +93,18 @@ class Pusher:
                     # A topic already waiting (a hub that is down) is told once, with its tries
                     # started afresh: the change it announces is newer.
                     hub.waiting[topic] = _Ping(topic, now)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="websub", daemon=True)
+                self._thread.start()
             self._changed.notify()
 
     def stop(self) -> None:
         with self._changed:
             self._stopping = True
             self._changed.notify()
-        self._thread.join(timeout=TIMEOUT_SECONDS + 1)
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=TIMEOUT_SECONDS + 1)
 
     def report(self) -> list[dict[str, Any]]:
         """For /healthz: each hub, what it was last told and what is waiting."""
