@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import logging.config
 import threading
 import time
 from collections import Counter
@@ -176,7 +177,7 @@ def test_the_daemon_starts_no_thread_before_its_first_build_which_may_then_use_b
         return False
 
     monkeypatch.setattr(main.Site, "rebuild", first_build)
-    monkeypatch.setattr(main.logging.config, "dictConfig", lambda config: None)
+    monkeypatch.setattr(logging.config, "dictConfig", lambda config: None)
     with pytest.raises(TimelineError, match="cannot start"):
         main.run(main.ServeOptions(source=source, out=tmp_path / "out"))
     assert started == [set()]
