@@ -46,7 +46,7 @@ def built(
 
 def test_timeline_plain_switches_every_accelerator_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TIMELINE_PLAIN", "1")
-    assert accelerators.from_environment() == NONE == Accelerators(*([False] * 5))
+    assert accelerators.from_environment() == NONE == Accelerators(*([False] * 6))
     monkeypatch.delenv("TIMELINE_PLAIN")
     assert accelerators.from_environment() == Accelerators()
 

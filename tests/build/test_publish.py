@@ -489,3 +489,43 @@ def test_an_edit_rewrites_only_the_edited_events_pages_and_still_publishes_every
     assert pages == {"events/one.html", "events/one.ics", "years/2011.html"}
     for name in ("events/two.html", "events/two.ics", "events/three.html", "years/2012.html"):
         assert name in edited.files  # served and kept, though not looked at again
+
+
+def test_the_daemon_removes_what_it_no_longer_makes_after_another_build_into_its_folder(
+    write_events: Callable[[str], Path],
+) -> None:
+    # The daemon remembers what it left in the folder (record.Remembered), but not what
+    # another process put there since.
+    kept = event_yaml("one") + event_yaml("three", date="2012")
+    source = write_events(kept)
+    out = source.parent / "feeds"
+    publisher = Publisher(source, out)
+    publisher.build(now=T0, today=D0)
+    write_events(kept + event_yaml("four", date="2013"))
+    build(source, out, now=T0 + timedelta(hours=1), today=D0)  # `timeline build`, say
+    assert (out / "years/2013.html").exists()
+    write_events(kept)
+    publisher.build(now=T0 + timedelta(hours=2), today=D0)
+    assert not (out / "years/2013.html").exists()
+    assert (out / "years/2012.html").exists()
+
+
+def test_after_a_build_that_did_not_complete_the_next_removes_what_it_left(
+    write_events: Callable[[str], Path],
+) -> None:
+    kept = event_yaml("one") + event_yaml("three", date="2012")
+    source = write_events(kept)
+    out = source.parent / "feeds"
+    publisher = Publisher(source, out)
+    publisher.build(now=T0, today=D0)
+    write_events(kept + event_yaml("four", date="2013"))
+
+    def fail(result: object) -> None:
+        raise RuntimeError("stopped after writing every output, before the record")
+
+    with pytest.raises(RuntimeError):
+        publisher.build(now=T0 + timedelta(hours=1), today=D0, serve=fail)
+    assert (out / "years/2013.html").exists()  # written, named by no record
+    write_events(kept)
+    publisher.build(now=T0 + timedelta(hours=2), today=D0)
+    assert not (out / "years/2013.html").exists()

@@ -24,9 +24,12 @@ class Accelerators:
     second_core: bool = True
     # Skip a `timeline build` whose inputs, code and outputs are all as recorded (timeline.build.record).
     skip_unchanged_builds: bool = True
+    # Remember what the last build left in the folder, for the next build of the same process
+    # (timeline.build.record.Remembered).
+    remembered_folder: bool = True
 
 
-NONE = Accelerators(False, False, False, False, False)
+NONE = Accelerators(False, False, False, False, False, False)
 
 
 def from_environment() -> Accelerators:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -93,6 +93,7 @@ class Publisher:
         self.memo = _memo(self.accelerators)
         self.reloader = _reloader(source, self.accelerators, check_articles)
         self._history: tuple[Stamp | None, History] | None = None  # the file's stamp when written
+        self.remembered = record.Remembered() if self.accelerators.remembered_folder else None
 
     def build(
         self,
@@ -100,7 +101,9 @@ class Publisher:
         now: datetime | None = None,
         today: date | None = None,
         stop: Callable[[], bool] = lambda: False,
+        serve: Callable[[BuildResult], None] | None = None,
     ) -> BuildResult:
+        """Build; `serve` (see build()) is given the result as soon as every output is in place."""
         self.memo.next_build()
         try:
             result = build(
@@ -114,6 +117,8 @@ class Publisher:
                 stop=stop,
                 accelerators=self.accelerators,
                 hand_over=True,
+                remembered=self.remembered,
+                serve=serve,
             )
         except BaseException:
             self.memo.keep_all()
@@ -146,12 +151,14 @@ _OUTPUT_FOLDERS = ("tags", "archive", "events", "years")
 
 
 def _remove_outputs_no_longer_made(
-    out: Path, made_before: tuple[str, ...], made: Mapping[str, Stamp]
+    out: Path, made_before: Collection[str], made: Mapping[str, Stamp], *, look: bool = True
 ) -> None:
     """Delete the outputs of earlier builds that this build did not make: never served again,
-    they would otherwise answer 200 forever with what they held."""
-    ours = set()
-    for folder in _OUTPUT_FOLDERS:  # as the folder lists them, no stat a file: events/ has one an event
+    they would otherwise answer 200 forever with what they held. With `look`, also those the
+    output folders hold that `made_before` does not name."""
+    ours: set[str] = set()
+    # As the folder lists them, no stat a file: events/ has two an event.
+    for folder in _OUTPUT_FOLDERS if look else ():
         with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(out / folder) as listed:
             ours |= {
                 f"{folder}/{entry.name}"
@@ -206,6 +213,8 @@ def build(
     accelerators: Accelerators | None = None,
     check_articles: bool = True,
     hand_over: bool = False,
+    remembered: record.Remembered | None = None,
+    serve: Callable[[BuildResult], None] | None = None,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
@@ -216,7 +225,10 @@ def build(
     (default: from the environment, see timeline.build.accelerators) may be switched off: the bytes
     are the same. Without `check_articles`, the quotes are not checked against the articles
     (timeline.source.quotes); a given `reloader` says for itself. With `hand_over`, the result
-    keeps the bytes of what was written (BuildResult.made), for the daemon to serve.
+    keeps the bytes of what was written (BuildResult.made), for the daemon to serve; with
+    `remembered`, what the last build left in `out` is known without looking (record.Remembered).
+    `serve` is given the result once every output is in place, before the record is written:
+    the daemon serves the outputs without waiting for what only the next build reads.
     """
     speed = accelerators or from_environment()
     with _without_cycle_collection():
@@ -234,6 +246,8 @@ def build(
             stop,
             speed,
             hand_over,
+            remembered,
+            serve,
         )
 
 
@@ -266,6 +280,8 @@ def _build(
     stop: Callable[[], bool],
     accelerators: Accelerators,
     hand_over: bool,
+    remembered: record.Remembered | None,
+    serve: Callable[[BuildResult], None] | None,
 ) -> BuildResult:
     one_shot = memo is None  # `timeline build`, not the daemon
     # Drafts not reviewed yet are checked with the rest, and left out of every output.
@@ -311,21 +327,36 @@ def _build(
     if current is previous:  # its lines stay remembered for the build that changes one
         with lent(memo):
             store.remember(current)
-    made_before = record.named(out) or ()  # to remove those this build does not make
+    # To remove those this build does not make; known when this process made the folder as it is.
+    there = remembered.outputs_there(out) if remembered is not None else None
+    made_before = there if there is not None else record.named(out) or ()
+    if remembered is not None:
+        remembered.forget()  # until this build is complete
     try:
         out.mkdir(parents=True, exist_ok=True)
-        remove_abandoned_temporaries(out)
-        remove_abandoned_temporaries(history_file.parent, f".{history_file.name}.*.tmp")
+        if there is None:  # what a build of ours left behind, it removed itself
+            remove_abandoned_temporaries(out)
+            remove_abandoned_temporaries(history_file.parent, f".{history_file.name}.*.tmp")
         # Each output is written as it is made, so that a large timeline's outputs are never
         # all in memory at once.
         keep = not one_shot  # a daemon builds again and reuses what the second core made
         render_unless_unchanged(folder, timeline, current, today, memo, parallel, write_history, keep, stop)
-        _remove_outputs_no_longer_made(out, made_before, folder.stamps)
+        _remove_outputs_no_longer_made(out, made_before, folder.stamps, look=there is None)
     except OSError as error:
         raise PublishError(
             f"{error.filename or out}: cannot write ({_reason(error)}); the outputs not yet written are "
             "untouched. Free some space or fix the folder's permissions, then build again."
         ) from None
+    result = BuildResult(
+        timeline,
+        current,
+        tuple(sorted(folder.stamps)),
+        written=tuple(sorted(folder.written)),
+        made=folder.kept or {},
+        stamps=folder.stamps,
+    )
+    if serve is not None:
+        serve(result)
     # Last, once every output is in place: what a complete build made (the daemon, starting
     # after a build that failed, serves only that), and what the next `timeline build` with
     # nothing to do finds to tell without building.
@@ -340,11 +371,6 @@ def _build(
         reloader.file_digest,  # of the bytes built from: the file may have changed since
         reloader.checked_articles,
     )
-    return BuildResult(
-        timeline,
-        current,
-        tuple(sorted(folder.stamps)),
-        written=tuple(sorted(folder.written)),
-        made=folder.kept or {},
-        stamps=folder.stamps,
-    )
+    if remembered is not None:
+        remembered.learn(out, folder.stamps)
+    return result

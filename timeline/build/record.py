@@ -15,12 +15,13 @@ import hashlib
 import importlib.util
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from timeline.build.atomic import write_atomic
+from timeline.build.atomic import replace_unsynced
 from timeline.source.reading import MAX_EVENTS_FILE, Stamp, read_regular_file, stamp_of
 
 RECORD = ".timeline-build"  # JSON, but not named .json: nothing in the folder may look like a feed
@@ -116,7 +117,33 @@ def write(
         if (out / RECORD).read_bytes() == data:
             return  # a build that changed nothing touches nothing
     with contextlib.suppress(OSError):
-        write_atomic(out / RECORD, data)
+        # Not flushed to disk: an fsync here waits for every output written before it (ext4
+        # commits them with it), and a record lost in a crash only means building again.
+        replace_unsynced(str(out / RECORD), data, None)
+
+
+@dataclass
+class Remembered:
+    """What the last complete build of this process left in its folder, for the next build of
+    the same process (the daemon's): an edit then neither reads the record back nor lists the
+    folder's files (two an event) to find the outputs no longer made. Trusted only while the
+    record is the one that build wrote (no other process has built into the folder since), and
+    forgotten while a build runs (one that fails may leave outputs no record names)."""
+
+    names: frozenset[str] = frozenset()
+    record: Stamp | None = None
+
+    def outputs_there(self, out: Path) -> frozenset[str] | None:
+        """The outputs in `out`, if known; None: look."""
+        if self.record is None or stamp_of(out / RECORD) != self.record:
+            return None
+        return self.names
+
+    def forget(self) -> None:
+        self.record = None
+
+    def learn(self, out: Path, names: Collection[str]) -> None:
+        self.names, self.record = frozenset(names), stamp_of(out / RECORD)
 
 
 def _digest(path: Path) -> str:

@@ -20,7 +20,7 @@ from types import FrameType
 from typing import Any
 
 from timeline.build import record
-from timeline.build.publish import Publisher
+from timeline.build.publish import BuildResult, Publisher
 from timeline.daemon import websub
 from timeline.daemon.scheduler import Scheduler
 from timeline.daemon.watch import SourceWatcher, Wakeup
@@ -99,6 +99,29 @@ class Site:
         elif self._retry_at is not None and time.monotonic() >= self._retry_at:
             self.rebuild("retrying the failed write")
 
+    def _serve(self, result: BuildResult, started: datetime, reason: str) -> None:
+        """Serve what a build made, as soon as every output is in place (see publish.build)."""
+        self._retry_at = None
+        self.timezone = result.timeline.timezone
+        changed = result.written if self._snapshot_is_last_build else None
+        snapshot = Snapshot.from_folder(
+            self.out,
+            result.files,
+            previous=self.status.snapshot,
+            made=result.made,
+            changed=changed,
+            stamps=result.stamps,
+        )
+        self._snapshot_is_last_build = True
+        _wait_until(snapshot.newest_modification())
+        outcome = BuildOutcome(
+            started, True, reason, events=len(result.timeline.events), written=result.written
+        )
+        self.status.published(snapshot, outcome, (result.timeline, result.history))
+        if self.pusher is not None and result.timeline.websub_hubs:
+            # Once the new feeds are served: a hub fetches them when told.
+            self.pusher.publish(result.timeline.websub_hubs, websub.topics(result.timeline, result.written))
+
     def rebuild(self, reason: str) -> bool:
         """Build now; on failure log every problem and keep serving the last good outputs."""
         with self._lock:
@@ -107,7 +130,9 @@ class Site:
             self.watcher.seen()
             started = datetime.now(UTC)
             try:
-                result = self.publisher.build(stop=self._stopping.is_set)
+                result = self.publisher.build(
+                    stop=self._stopping.is_set, serve=lambda built: self._serve(built, started, reason)
+                )
             except BuildStopped as error:
                 log.info("build (%s): %s", reason, error)
                 return False
@@ -125,28 +150,6 @@ class Site:
                 errors = (f"cannot build now ({error}); trying again in {RETRY_SECONDS:.0f} seconds",)
                 self._retry_at = time.monotonic() + RETRY_SECONDS
             else:
-                self._retry_at = None
-                self.timezone = result.timeline.timezone
-                changed = result.written if self._snapshot_is_last_build else None
-                snapshot = Snapshot.from_folder(
-                    self.out,
-                    result.files,
-                    previous=self.status.snapshot,
-                    made=result.made,
-                    changed=changed,
-                    stamps=result.stamps,
-                )
-                self._snapshot_is_last_build = True
-                _wait_until(snapshot.newest_modification())
-                outcome = BuildOutcome(
-                    started, True, reason, events=len(result.timeline.events), written=result.written
-                )
-                self.status.published(snapshot, outcome, (result.timeline, result.history))
-                if self.pusher is not None and result.timeline.websub_hubs:
-                    # Once the new feeds are served: a hub fetches them when told.
-                    self.pusher.publish(
-                        result.timeline.websub_hubs, websub.topics(result.timeline, result.written)
-                    )
                 written = ", ".join(result.written) or "nothing changed"
                 if len(result.written) > 8:
                     written = f"wrote {len(result.written)} files"
