@@ -94,3 +94,13 @@ def test_told_what_a_build_changed_the_snapshot_looks_at_nothing_else(tmp_path: 
     assert after.files["/a.html"].body == b"new" * 100
     # Without it (the daemon's first build, or the first after one that failed), all are looked at.
     assert "/b.html" not in Snapshot.from_folder(tmp_path, ["a.html", "b.html"], previous=before).files
+
+
+def test_a_build_that_makes_other_outputs_serves_exactly_those(tmp_path: Path) -> None:
+    for name in ("a.html", "b.html", "c.html"):
+        (tmp_path / name).write_bytes(name.encode() * 100)
+    before = Snapshot.from_folder(tmp_path, ["a.html", "b.html"])
+    after = Snapshot.from_folder(tmp_path, ["c.html", "a.html"], previous=before, changed={"c.html"})
+    assert list(after.files) == ["/a.html", "/c.html"]
+    assert after.files["/a.html"] is before.files["/a.html"]
+    assert after.files["/c.html"].body == b"c.html" * 100

@@ -144,10 +144,15 @@ class Snapshot:
     """Everything served at one moment, by URL path."""
 
     def __init__(
-        self, files: dict[str, Representation] | None = None, loaded_at: datetime | None = None
+        self,
+        files: dict[str, Representation] | None = None,
+        loaded_at: datetime | None = None,
+        names: tuple[str, ...] | None = None,
     ) -> None:
         self.files = files if files is not None else {}
         self.loaded_at = loaded_at
+        # The outputs' names as the build gave them, sorted (from_folder's): None if not made so.
+        self.names = names
 
     def newest_modification(self) -> datetime | None:
         return max((r.last_modified for r in self.files.values()), default=None)
@@ -171,10 +176,15 @@ class Snapshot:
         the others are taken from `previous` without a look at the folder: an edit costs what it
         changed, not a stat a file. With `stamps` (the build's, as it left each file), no file is
         looked at at all."""
-        files: dict[str, Representation] = {}
+        names = tuple(sorted(names))
+        if changed is not None and previous is not None and previous.names == names:
+            # The same outputs as the last build: only those it wrote are new (an edit's dozen).
+            files, todo = dict(previous.files), tuple(sorted(changed))
+        else:
+            files, todo = {}, names
         made = made or {}
         root = str(folder)
-        for name in sorted(names):
+        for name in todo:
             url = "/" + name
             if changed is not None and previous is not None and name not in changed:
                 kept = previous.files.get(url)
@@ -183,7 +193,6 @@ class Snapshot:
                     continue
             if any(part.startswith(".") or part == "" for part in name.split("/")):
                 raise ValueError(f"{name}: a hidden file is never an output")
-            media_type = formats.media_type(name)
             path = os.path.join(root, name)
             stamp = stamps.get(name) if stamps is not None else None
             if stamp is not None:
@@ -192,8 +201,10 @@ class Snapshot:
                 try:  # one system call a file, as strings: a site has two files an event
                     stat = os.lstat(path)
                 except OSError:
+                    files.pop(url, None)
                     continue
                 if not S_ISREG(stat.st_mode):
+                    files.pop(url, None)
                     continue  # replaced since by something else (a symlink, say): not ours to serve
                 mtime_ns, size = stat.st_mtime_ns, stat.st_size
             key = (size, mtime_ns)
@@ -201,10 +212,11 @@ class Snapshot:
             if old is not None and old.size_key == key:
                 files[url] = old
                 continue
+            media_type = formats.media_type(name)
             modified = datetime.fromtimestamp(mtime_ns / 1e9, UTC)
             body = made.get(name)
             if body is not None and (body.size if isinstance(body, Pieces) else len(body)) == size:
                 files[url] = Representation.built(body, media_type, modified, key)
             else:  # written by the second core, or there already: read when first asked for
                 files[url] = Representation.in_file(path, media_type, modified, key)
-        return cls(files, datetime.now(UTC))
+        return cls(files, datetime.now(UTC), names)
