@@ -25,7 +25,7 @@ from timeline.extract.draft import Candidate, candidates
 from timeline.model import EventDate
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "articles"
 ANNOTATIONS: dict[str, Any] = yaml.safe_load(
     (ROOT / "tests" / "data" / "seed-annotations.yaml").read_text(encoding="utf-8")
 )

@@ -15,7 +15,7 @@ TESTS = Path(__file__).parent
 DATA = TESTS / "data"
 GOLDEN = TESTS / "golden"
 ROOT = TESTS.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "articles"
 FEATURES = DATA / "valid" / "features.yaml"
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -39,10 +39,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def shipped_text() -> str:
     """The shipped events.yaml, its articles_dir made absolute so that a copy anywhere still
-    checks its quotes against the seed articles."""
+    checks its quotes against the shipped articles."""
     text = (ROOT / "events.yaml").read_text(encoding="utf-8")
-    assert "\narticles_dir: ../shared/seeds\n" in text
-    return text.replace("\narticles_dir: ../shared/seeds\n", f"\narticles_dir: {SEEDS}\n")
+    assert "\narticles_dir: articles\n" in text
+    return text.replace("\narticles_dir: articles\n", f"\narticles_dir: {SEEDS}\n")
 
 
 def copy_shipped(folder: Path, *, history: bool = False) -> Path:

@@ -17,7 +17,6 @@ def normalised(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the seed articles are not at {SEEDS}")
 @pytest.mark.parametrize("event", TIMELINE.events, ids=[e.id for e in TIMELINE.events])
 def test_every_quote_is_copied_verbatim_from_its_article(event: Event) -> None:
     for source in event.sources:

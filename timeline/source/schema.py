@@ -46,7 +46,7 @@ KINDS: dict[str, str] = {
     "timezone": "an IANA time zone name: `Asia/Ho_Chi_Minh`",
     "count": "a whole number",
     "articles": "file name: `{title, publisher, url, published, …}` (each optional)",
-    "folder": "a folder, relative to the events file: `../shared/seeds`",
+    "folder": "a folder, relative to the events file: `articles`",
     "published": "YYYY, YYYY-MM or YYYY-MM-DD",
     "events": "a list of events",
     "date": checks.DATE_FORMS,
