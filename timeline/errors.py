@@ -36,6 +36,11 @@ class PublishError(TimelineError):
     """The outputs could not be written; the previous ones are untouched."""
 
 
+class SourceBusy(TimelineError):
+    """The events file is open for writing by another program (a save under way): it is read
+    once that program has closed it, never half written."""
+
+
 class BuildStopped(TimelineError):
     """The build was asked to stop (the daemon is stopping); each output written is whole."""
 

@@ -24,7 +24,7 @@ from timeline.build.publish import BuildResult, Publisher
 from timeline.daemon import websub
 from timeline.daemon.scheduler import Scheduler
 from timeline.daemon.watch import SourceWatcher, Wakeup
-from timeline.errors import BuildStopped, PublishError, TimelineError, ValidationError
+from timeline.errors import BuildStopped, PublishError, SourceBusy, TimelineError, ValidationError
 from timeline.render.formats import VIEW_FORMATS
 from timeline.serve import listen, server
 from timeline.serve.health import BuildOutcome, Health
@@ -92,7 +92,6 @@ class Site:
             self._asked = None  # before the build, which reads the file afresh: no ask is lost
             self.rebuild(asked)
         elif self.watcher.changed():
-            self.watcher.settle()  # a save in progress is built once done, not half written
             self.rebuild("events file changed")
         elif self.publisher.articles_changed():
             self.rebuild("an article changed")
@@ -122,17 +121,26 @@ class Site:
             # Once the new feeds are served: a hub fetches them when told.
             self.pusher.publish(result.timeline.websub_hubs, websub.topics(result.timeline, result.written))
 
+    def _build_whole(self, started: datetime, reason: str) -> BuildResult:
+        """Build once the events file is whole: a save under way is waited for, never built."""
+        while True:
+            self.watcher.wait_until_whole(self._stopping.is_set)
+            # Marked before reading: an edit made during the build is seen by the next tick.
+            self.watcher.seen()
+            try:
+                return self.publisher.build(
+                    stop=self._stopping.is_set, serve=lambda built: self._serve(built, started, reason)
+                )
+            except SourceBusy:
+                continue  # opened for writing between the look and the read: look again
+
     def rebuild(self, reason: str) -> bool:
         """Build now; on failure log every problem and keep serving the last good outputs."""
         with self._lock:
             refused = False
-            # Marked before reading: an edit made during the build is seen by the next tick.
-            self.watcher.seen()
             started = datetime.now(UTC)
             try:
-                result = self.publisher.build(
-                    stop=self._stopping.is_set, serve=lambda built: self._serve(built, started, reason)
-                )
+                result = self._build_whole(started, reason)
             except BuildStopped as error:
                 log.info("build (%s): %s", reason, error)
                 return False

@@ -1,6 +1,7 @@
 """Noticing that the events file changed: a stat on every tick, a hash only when the stat moved;
 and between ticks, the kernel's word that the file was written (inotify, by watchfiles, the only
-module that imports it), which runs the tick at once instead of at its time."""
+module that imports it), which runs the tick at once instead of at its time. A change is built
+once the save is whole: when no program has the file open for writing any more."""
 
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ from pathlib import Path
 
 import watchfiles
 
-from timeline.source.reading import MAX_EVENTS_FILE, read_regular_file
+from timeline.source.reading import MAX_EVENTS_FILE, being_written, read_regular_file
 
 log = logging.getLogger("timeline.daemon.watch")
 
 # How long watchfiles waits for more changes once it saw one before saying so; then the tick
-# waits for the file to settle (SourceWatcher.settle).
+# waits for the save to be whole (SourceWatcher.wait_until_whole).
 STEP_MS = 10
 SETTLE_SECONDS = 0.02
+LOOK_SECONDS = 0.02  # how often to look again whether a program still has the file open to write
+WARN_AFTER_SECONDS = 10.0  # then say what is being waited for
 
 
 class SourceWatcher:
@@ -43,10 +46,31 @@ class SourceWatcher:
             return False
         return True
 
+    def wait_until_whole(self, stopping: Callable[[], bool]) -> None:
+        """Wait until no program has the file open for writing: a save that truncates, then
+        writes in parts (a shell's `>`, an editor writing in place) is built once it is whole,
+        however long the writing takes, and half a save is never taken for a shorter timeline.
+        A save by renaming a new file over the old one is whole at once. Where this system cannot
+        tell (see timeline.source.reading), wait for the file to settle instead."""
+        started = time.monotonic()
+        warned = False
+        while not stopping():
+            busy = being_written(self.path)
+            if busy is None:
+                self.settle()
+                return
+            if not busy:
+                return
+            if not warned and time.monotonic() - started > WARN_AFTER_SECONDS:
+                log.warning("waiting for %s to be saved: another program has it open for writing", self.path)
+                warned = True
+            time.sleep(LOOK_SECONDS)
+
     def settle(self, quiet: float = SETTLE_SECONDS, most: float = 1.0) -> None:
         """Wait until the file has stopped changing: two looks `quiet` apart see it the same, and
-        not empty (at most `most` seconds). A save truncates, then writes: at 100,000 events the
-        writing outlasts any short quiet, and a file built empty is a failed build."""
+        not empty (at most `most` seconds). The fallback where no lease tells whether a program
+        is writing the file: a save truncates, then writes, and a file built empty is a failed
+        build."""
         deadline = time.monotonic() + most
         last = self._stat()
         while time.monotonic() < deadline:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zoneinfo
 from pathlib import Path
 
-from timeline.errors import Problem, TimelineError, ValidationError
+from timeline.errors import Problem, SourceBusy, TimelineError, ValidationError
 from timeline.model import (
     Event,
     Timeline,
@@ -23,7 +23,7 @@ from timeline.source.compose import (
     compose,
 )
 from timeline.source.events import TimelineReader
-from timeline.source.reading import MAX_EVENTS_FILE, NotRegular, TooLarge, read_regular_file
+from timeline.source.reading import MAX_EVENTS_FILE, BeingWritten, NotRegular, TooLarge, read_regular_file
 
 MAX_FILE_BYTES = MAX_EVENTS_FILE
 
@@ -41,9 +41,14 @@ def load(path: str | Path, *, check_articles: bool = True) -> Timeline:
 
 def read(path: Path) -> bytes:
     """The bytes of an events file, or a TimelineError a user can act on. Only a regular file
-    is read, never past the size limit, and never waiting (see timeline.source.reading)."""
+    is read, never past the size limit, never waiting and never while another program is
+    writing it (see timeline.source.reading)."""
     try:
         return read_regular_file(path, MAX_FILE_BYTES)
+    except BeingWritten:
+        raise SourceBusy(
+            f"{path}: is open for writing by another program (a save under way?); run again once it is saved"
+        ) from None
     except TooLarge as error:
         raise ValidationError([Problem(str(path), 1, 1, "", _too_big(error.size))]) from None
     except NotRegular as error:
