@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from bench import generate
 from tests.conftest import DATA, ROOT, T0, shipped_text
-from tests.history.test_stored_entries import steps
+from tests.history.test_stored_entries import Step, steps
 from timeline.build import accelerators, second_core
 from timeline.build.accelerators import NONE, Accelerators
 from timeline.build.publish import Publisher, build
+from timeline.source import schema
 
 TODAY = date(2026, 12, 1)
 CORPUS = [ROOT / "events.yaml", *sorted((DATA / "valid").glob("*.yaml")), DATA / "old-store" / "events.yaml"]
@@ -94,16 +95,78 @@ def test_generated_timelines_build_to_the_same_bytes_both_ways(
 def test_a_walk_of_edits_builds_to_the_same_bytes_as_the_daemon_and_with_no_accelerator(
     tmp_path: Path,
 ) -> None:
-    fast_site, plain_site = tmp_path / "fast", tmp_path / "plain"
-    fast_site.mkdir()
-    plain_site.mkdir()
+    sites = tmp_path / "fast", tmp_path / "plain"
+    for site in sites:
+        site.mkdir()
+    walk_both_ways(sites, steps())
+
+
+def walk_both_ways(sites: tuple[Path, Path], walk: list[Step]) -> None:
+    """Save each step in both sites and build it, as the daemon does (every accelerator, one
+    Publisher throughout) and with none; after each, every file is the same."""
+    fast_site, plain_site = sites
     daemon = Publisher(fast_site / "events.yaml", fast_site / "feeds", Accelerators())
     plain = Publisher(plain_site / "events.yaml", plain_site / "feeds", NONE)
-    for number, step in enumerate(steps()):
-        for site in (fast_site, plain_site):
+    for number, step in enumerate(walk):
+        for site in sites:
             (site / "events.yaml").write_text(step.text, encoding="utf-8")
             os.utime(site / "events.yaml", (number, number))
         now = T0 + timedelta(hours=number)
         daemon.build(now=now, today=TODAY)
         plain.build(now=now, today=TODAY)
         assert folder(fast_site) == folder(plain_site), step.what
+
+
+# One edit of each key of the header, made in turn on top of the walk's last step (an event
+# removed and within its grace days, so that removed_grace_days shows): the daemon's builder
+# must make what a fresh build makes after each.
+HEADER_EDITS: dict[str, tuple[str, str]] = {
+    "title": ("title: Stored entries\n", "title: Stored entries, renamed\n"),
+    "description": ("events:\n", "description: A walk through every key.\nevents:\n"),
+    "base_url": ("base_url: https://example.org/t/\n", "base_url: https://example.org/walk/\n"),
+    "id_authority": ("id_authority: example.org,2026\n", "id_authority: example.net,2026\n"),
+    "author": ("events:\n", "author: {name: Someone, email: someone@example.org}\nevents:\n"),
+    "language": ("events:\n", "language: fr\nevents:\n"),
+    "timezone": ("timezone: Asia/Ho_Chi_Minh\n", "timezone: Europe/Paris\n"),
+    "refresh_minutes": ("events:\n", "refresh_minutes: 15\nevents:\n"),
+    "removed_grace_days": ("events:\n", "removed_grace_days: 400\nevents:\n"),
+    "feed_entries": ("feed_entries: 2\n", "feed_entries: 3\n"),
+    "articles_dir": ("events:\n", "articles_dir: articles\nevents:\n"),
+    "articles": ("publisher: A paper", "publisher: Another paper"),
+    "websub_hubs": ("events:\n", "websub_hubs: [https://hub.example.org/]\nevents:\n"),
+    "events": (
+        "events:\n",
+        "events:\n  - {id: late, title: Late, summary: s, date: 2012,\n"
+        "     sources: [{article: a.txt, quote: Since 1987.}]}\n",
+    ),
+}
+
+
+def test_the_walk_of_header_edits_covers_every_key_of_the_header() -> None:
+    assert set(HEADER_EDITS) == {key.name for key in schema.HEADER}
+
+
+def header_steps() -> list[Step]:
+    """The walk up to an event removed, then each edit of HEADER_EDITS in turn."""
+    walk = steps()
+    walk = walk[: 1 + next(n for n, step in enumerate(walk) if step.what == "an event removed")]
+    text = walk[-1].text
+    for key, (old, new) in HEADER_EDITS.items():
+        assert old in text, key
+        text = text.replace(old, new, 1)
+        walk.append(Step(f"the header's {key} edited", text, frozenset()))
+    return walk
+
+
+def test_a_walk_of_header_edits_builds_to_the_same_bytes_as_the_daemon_and_with_no_accelerator(
+    tmp_path: Path,
+) -> None:
+    sites = tmp_path / "fast", tmp_path / "plain"
+    for site in sites:
+        (site / "articles").mkdir(parents=True)
+        for article in ("a.txt", "b.txt"):  # every quote of the walk, for the articles_dir step
+            (site / "articles" / article).write_text(QUOTED, encoding="utf-8")
+    walk_both_ways(sites, header_steps())
+
+
+QUOTED = "Q. Since 1987. Rapid growth has drawn millions to the cities. Rapid growth. From Dec. 5-7. At two."

@@ -35,6 +35,7 @@ class Memo:
         self._making: list[list[Hashable]] = []
         self._outer: set[Hashable] = set()  # the keys this build asked for not while making another
         self._run_items: set[Hashable] = set()  # the keys asked for while making a run
+        self._scope: Hashable = None  # what every fragment remembered was made under (see within)
 
     def get(self, key: Hashable, make: Callable[[], T], valid: Callable[[T], bool] | None = None) -> T:
         """The fragment for `key`, made only if neither this build nor the last one made it, or
@@ -179,6 +180,14 @@ class Memo:
         otherwise make every fragment again."""
         self._current = {**self._previous, **self._current}
         self._current_parts = {**self._previous_parts, **self._current_parts}
+
+    def within(self, scope: Hashable) -> None:
+        """Say what this build's fragments are all made under (the timeline's settings, see
+        timeline.build.publish): what was made under another scope is forgotten, so no key need
+        name a setting, and none can forget one."""
+        if scope != self._scope:
+            self._scope = scope
+            self._previous, self._previous_parts = {}, {}
 
     def next_build(self) -> None:
         """Start a new build: keep what the last one used, drop the rest."""

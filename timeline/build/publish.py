@@ -11,7 +11,7 @@ import contextlib
 import gc
 import os
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -251,6 +251,16 @@ def build(
         )
 
 
+def _settings(timeline: Timeline) -> tuple[object, ...]:
+    """Every setting of the timeline's header: what every fragment is made under. The events
+    and the articles are not settings: a fragment's key names the events it is made from, and
+    an article reaches a renderer only through its events' sources."""
+    return tuple(getattr(timeline, name) for name in _SETTINGS)
+
+
+_SETTINGS = tuple(field.name for field in fields(Timeline) if field.name not in ("events", "articles"))
+
+
 def _memo(accelerators: Accelerators) -> Memo:
     return Memo() if accelerators.fragment_cache else Forgetful()
 
@@ -292,6 +302,7 @@ def _build(
     now = now or datetime.now(UTC)
     current = tracking.update(previous, timeline, now)
     memo = memo or _memo(accelerators)
+    memo.within(_settings(timeline))
     today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     # Worth a second core when much is to be made: every fragment of a large timeline when
     # nothing is remembered, thousands of changed events after. An edit of a few takes the
