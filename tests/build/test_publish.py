@@ -16,10 +16,10 @@ import pytest
 from tests.conftest import DATA, MINIMAL, ROOT, T0, copy_shipped, event_yaml
 from timeline import history as history_store
 from timeline.build import jobs, second_core
-from timeline.build.atomic import write_atomic
 from timeline.build.memo import Memo
 from timeline.build.publish import DATED, Publisher, build
 from timeline.errors import PublishError, ValidationError
+from timeline.files import write_atomic
 from timeline.render import feeds
 
 FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml"]
@@ -170,7 +170,7 @@ def test_an_unwritable_output_folder_is_a_clear_error_and_keeps_the_old_files(
         return real_mkstemp(prefix=prefix, suffix=suffix, dir=dir)
 
     # Simulated: CI runs as root, which no chmod can stop.
-    monkeypatch.setattr("timeline.build.atomic.tempfile.mkstemp", read_only_out)
+    monkeypatch.setattr("timeline.files.tempfile.mkstemp", read_only_out)
     with pytest.raises(PublishError) as caught:
         build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert str(caught.value) == (
@@ -198,7 +198,7 @@ def test_pieces_written_only_in_part_by_each_system_call_still_make_the_whole_fi
         calls.append(len(buffers))
         return writev(fd, [bytes(b"".join(buffers)[:7])])
 
-    monkeypatch.setattr("timeline.build.atomic.os.writev", a_few_bytes_at_a_time)
+    monkeypatch.setattr("timeline.files.os.writev", a_few_bytes_at_a_time)
     pieces = [b"", *(f"piece {n}; ".encode() for n in range(3000)), b"", "đồng".encode()]
     write_atomic(tmp_path / "out", pieces)
     assert (tmp_path / "out").read_bytes() == b"".join(pieces)
@@ -213,7 +213,7 @@ def test_a_failed_write_keeps_the_old_file_whole(
     def full_disk(src: str, dst: str) -> None:
         raise OSError(28, os.strerror(28), dst)
 
-    monkeypatch.setattr("timeline.build.atomic.os.replace", full_disk)
+    monkeypatch.setattr("timeline.files.os.replace", full_disk)
     with pytest.raises(PublishError, match="No space left on device"):
         build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert snapshot(out) == before
@@ -233,7 +233,7 @@ def test_an_output_that_cannot_be_flushed_is_reported_and_left_as_it_was(
             raise OSError(28, os.strerror(28), "timeline.ics")
         fsync(fd)
 
-    monkeypatch.setattr("timeline.build.atomic.os.fsync", full_disk_for_the_calendar)
+    monkeypatch.setattr("timeline.files.os.fsync", full_disk_for_the_calendar)
     with pytest.raises(PublishError, match=r"timeline.ics: cannot write \(No space left on device\)"):
         build(source, out, now=T0 + timedelta(days=1), today=D0)
     assert (out / "timeline.ics").read_bytes() == before["timeline.ics"][0]

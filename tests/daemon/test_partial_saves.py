@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import copy_shipped
 from tests.daemons import Daemon, start
-from timeline.source.reading import being_written
+from timeline.files import being_written
 
 # Writes the file as a shell's `>` or an editor writing in place does: truncate, write a part,
 # pause, write the rest, close. A process of its own, as an editor is.

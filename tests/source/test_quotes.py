@@ -14,10 +14,10 @@ from tests.daemons import start
 from tests.test_cli import run
 from timeline.build.publish import build
 from timeline.errors import ValidationError
+from timeline.files import read_regular_file
 from timeline.model import Certainty, EventDate, Precision
 from timeline.source import quotes
 from timeline.source.load import load, parse
-from timeline.source.reading import read_regular_file
 from timeline.source.reload import Reloader
 
 ARTICLE = """Title

@@ -14,11 +14,11 @@ from timeline.build import second_core
 from timeline.build.memo import NOTHING_MADE, Made, Memo
 from timeline.build.outputs import Folder, Gated, Outputs, holds, holds_one
 from timeline.errors import BuildStopped
+from timeline.files import Stamp
 from timeline.model import History, Timeline, event_path
 from timeline.render import channel, feeds, formats, html, ical, jsonfeed, news, opml, pages
 from timeline.render.fragments import Key, lent
 from timeline.render.pieces import Content, Pieces
-from timeline.source.reading import Stamp
 
 
 def render_into(

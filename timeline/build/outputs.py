@@ -17,9 +17,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from timeline.build.atomic import begin, finish, later_mtime_ns, read_or_none, replace_unsynced
+from timeline.files import (
+    Stamp,
+    begin,
+    finish,
+    later_mtime_ns,
+    read_or_none,
+    replace_unsynced,
+    stamp_from,
+    stamp_of,
+)
 from timeline.render.pieces import Content, Pieces, whole
-from timeline.source.reading import Stamp, stamp_from, stamp_of
 
 
 def holds(outputs: Outputs, stamps: Mapping[str, Stamp | None]) -> bool:
@@ -245,7 +253,7 @@ def _differs(path: Path, data: Content, size: int | None = None) -> bool:
 
 
 def _begin_with_later_mtime(path: Path, data: Content) -> Path:
-    """The temporary file that will replace `path` (see atomic.finish()), its mtime, in whole
+    """The temporary file that will replace `path` (see files.finish()), its mtime, in whole
     seconds, later than the version it replaces.
 
     HTTP's Last-Modified has whole seconds, and clients that poll with If-Modified-Since (libcurl,
@@ -271,7 +279,7 @@ ABANDONED_AFTER = 600  # seconds: older temporary files belong to no build still
 
 
 def remove_abandoned_temporaries(folder: Path, pattern: str = "**/.*.tmp") -> None:
-    """Delete temporary files (see atomic.begin) matching `pattern` in `folder`, left by a build
+    """Delete temporary files (see files.begin) matching `pattern` in `folder`, left by a build
     killed before it could rename them: by default all of an output folder's."""
     now = time.time()
     for path in folder.glob(pattern):

@@ -18,16 +18,15 @@ from zoneinfo import ZoneInfo
 
 from timeline.build import record, second_core
 from timeline.build.accelerators import Accelerators, from_environment
-from timeline.build.atomic import read_or_none
 from timeline.build.jobs import render_into, render_unless_unchanged, unless_stopped
 from timeline.build.memo import Forgetful, Memo
 from timeline.build.outputs import Collected, Folder, remove_abandoned_temporaries
 from timeline.errors import PublishError
+from timeline.files import Stamp, read_or_none, stamp_of
 from timeline.history import store, tracking
 from timeline.model import History, Timeline, reviewed_only
 from timeline.render.fragments import lent
 from timeline.render.pieces import Content
-from timeline.source.reading import Stamp, stamp_of
 from timeline.source.reload import Reloader
 
 

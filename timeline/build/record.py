@@ -21,8 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from timeline.build.atomic import replace_unsynced
-from timeline.source.reading import MAX_EVENTS_FILE, Stamp, read_regular_file, stamp_of
+from timeline.files import MAX_EVENTS_FILE, Stamp, read_regular_file, replace_unsynced, stamp_of
 
 RECORD = ".timeline-build"  # JSON, but not named .json: nothing in the folder may look like a feed
 FORMAT = 3  # 2: the history known by its file's stamp, not its digest; 3: the articles checked

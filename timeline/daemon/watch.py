@@ -15,7 +15,7 @@ from pathlib import Path
 
 import watchfiles
 
-from timeline.source.reading import MAX_EVENTS_FILE, being_written, read_regular_file
+from timeline.files import MAX_EVENTS_FILE, being_written, read_regular_file
 
 log = logging.getLogger("timeline.daemon.watch")
 
@@ -51,7 +51,7 @@ class SourceWatcher:
         writes in parts (a shell's `>`, an editor writing in place) is built once it is whole,
         however long the writing takes, and half a save is never taken for a shorter timeline.
         A save by renaming a new file over the old one is whole at once. Where this system cannot
-        tell (see timeline.source.reading), wait for the file to settle instead."""
+        tell (see timeline.files), wait for the file to settle instead."""
         started = time.monotonic()
         warned = False
         while not stopping():

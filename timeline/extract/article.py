@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from timeline.files import read_regular_file
 from timeline.source.quotes import MAX_ARTICLE_BYTES
-from timeline.source.reading import read_regular_file
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from timeline.build.atomic import write_atomic
 from timeline.errors import HistoryError
+from timeline.files import MAX_HISTORY_FILE, NotRegular, TooLarge, read_regular_file, write_atomic
 from timeline.history.tracking import FACTS, facts_by_name, headline_of, joined_facts
 from timeline.model import (
     Change,
@@ -25,7 +25,6 @@ from timeline.model import (
     remembered,
 )
 from timeline.render.fragments import each, fragment
-from timeline.source.reading import MAX_HISTORY_FILE, NotRegular, TooLarge, read_regular_file
 
 FORMAT_VERSION = 1
 _quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it

@@ -19,9 +19,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from stat import S_ISREG
 
+from timeline.files import Stamp, read_regular_file
 from timeline.render import formats
 from timeline.render.pieces import Content, Pieces, whole
-from timeline.source.reading import Stamp, read_regular_file
 
 _MIN_GZIP = 256  # smaller bodies gain nothing from compression
 # zlib's default: level 9 took 1.4x as long for 1.4% fewer bytes (BENCHMARKS.md).

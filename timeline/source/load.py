@@ -11,6 +11,7 @@ import zoneinfo
 from pathlib import Path
 
 from timeline.errors import Problem, SourceBusy, TimelineError, ValidationError
+from timeline.files import MAX_EVENTS_FILE, BeingWritten, NotRegular, TooLarge, read_regular_file
 from timeline.model import (
     Event,
     Timeline,
@@ -23,7 +24,6 @@ from timeline.source.compose import (
     compose,
 )
 from timeline.source.events import TimelineReader
-from timeline.source.reading import MAX_EVENTS_FILE, BeingWritten, NotRegular, TooLarge, read_regular_file
 
 MAX_FILE_BYTES = MAX_EVENTS_FILE
 
@@ -42,7 +42,7 @@ def load(path: str | Path, *, check_articles: bool = True) -> Timeline:
 def read(path: Path) -> bytes:
     """The bytes of an events file, or a TimelineError a user can act on. Only a regular file
     is read, never past the size limit, never waiting and never while another program is
-    writing it (see timeline.source.reading)."""
+    writing it (see timeline.files)."""
     try:
         return read_regular_file(path, MAX_FILE_BYTES)
     except BeingWritten:

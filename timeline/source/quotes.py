@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from timeline.errors import Problem, ValidationError
+from timeline.files import NotRegular, Stamp, TooLarge, read_regular_file, stamp_of
 from timeline.model import Timeline
 from timeline.source.compose import MappingNode, Node, ScalarNode, SequenceNode, compose
-from timeline.source.reading import NotRegular, Stamp, TooLarge, read_regular_file, stamp_of
 
 MAX_ARTICLE_BYTES = 4 * 2**20
 # Each variant and the character it is read as; one for one, so that a place in the normalised

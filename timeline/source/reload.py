@@ -24,11 +24,11 @@ from pathlib import Path
 
 from timeline.build import second_core
 from timeline.errors import ValidationError
+from timeline.files import Stamp
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
 from timeline.source import quick_event, quotes
 from timeline.source.load import parse_event, parse_in_order, read, text_of
 from timeline.source.parts import MAX_TAGS
-from timeline.source.reading import Stamp
 
 _EVENTS_KEY = re.compile(rb"^events:[ \t]*(#.*)?\n", re.MULTILINE)
 # Line starts found by their "\n": ten times faster over a large file than ^ with MULTILINE.

@@ -10,7 +10,7 @@ import pytest
 
 from timeline import history
 from timeline.errors import HistoryError
-from timeline.source.reading import NotRegular, TooLarge, read_regular_file
+from timeline.files import NotRegular, TooLarge, read_regular_file
 
 
 def test_a_regular_file_is_read_whole(tmp_path: Path) -> None:
