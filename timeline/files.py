@@ -52,6 +52,13 @@ class TooLarge(OSError):
         self.size = size
 
 
+class Changed(OSError):
+    """The file no longer holds what was read from it: someone saved it meanwhile."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: changed since it was read")
+
+
 class BeingWritten(OSError):
     """Another program has the file open for writing: what it holds may be half a save."""
 
@@ -76,18 +83,22 @@ def read_regular_file(path: Path, limit: int | None = None, *, follow: bool = Tr
             raise TooLarge(path, info.st_size)
         if _lease(fd) is False:
             raise BeingWritten(path)
-        # Read as large as the file says it is (one system call, usually), then on in chunks.
-        ask = info.st_size + 1 if limit is None else min(info.st_size, limit) + 1
-        chunks, total = [], 0
-        while chunk := os.read(fd, ask):
-            chunks.append(chunk)
-            total += len(chunk)
-            if limit is not None and total > limit:
-                raise TooLarge(path, total)
-            ask = _CHUNK
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return _read_all(fd, path, info.st_size, limit)
     finally:
         os.close(fd)
+
+
+def _read_all(fd: int, path: Path, size: int, limit: int | None) -> bytes:
+    # As large as the file says it is (one system call, usually), then on in chunks.
+    ask = size + 1 if limit is None else min(size, limit) + 1
+    chunks, total = [], 0
+    while chunk := os.read(fd, ask):
+        chunks.append(chunk)
+        total += len(chunk)
+        if limit is not None and total > limit:
+            raise TooLarge(path, total)
+        ask = _CHUNK
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def being_written(path: Path) -> bool | None:
@@ -219,6 +230,32 @@ def finish(temporary: Path, path: Path) -> None:
         finally:
             os.close(fd)
         os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def replace_if_unchanged(path: Path, data: bytes, read: bytes) -> None:
+    """Replace the file at `path` (a symlink's target) with `data`, as write_atomic() does, but
+    only if it still holds `read`, the bytes its new content was made from: raises Changed, or
+    BeingWritten, and leaves it as it is otherwise. A person's save made meanwhile is never
+    overwritten: from the comparison to the rename, a read lease keeps every program from
+    opening the file to write. The file keeps its permissions."""
+    path = Path(os.path.realpath(path))
+    temporary = begin(path, data)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            info = os.fstat(fd)
+            if _lease(fd) is False:
+                raise BeingWritten(path)
+            if info.st_size != len(read) or _read_all(fd, path, info.st_size, len(read)) != read:
+                raise Changed(path)
+            os.chmod(temporary, stat.S_IMODE(info.st_mode))
+            finish(temporary, path)
+        finally:
+            os.close(fd)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)

@@ -17,8 +17,9 @@ from pathlib import Path
 from timeline.errors import TimelineError
 from timeline.extract import article
 from timeline.extract.dates import Found, dates_in
+from timeline.files import BeingWritten, Changed, replace_if_unchanged
 from timeline.model import Certainty, EventDate, Precision
-from timeline.source.load import load, parse
+from timeline.source.load import load, parse, read, text_of
 from timeline.source.quotes import normalised
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -85,7 +86,8 @@ def append(into: Path, drafted: list[Candidate], name: str) -> None:
     """Append the candidates, each `reviewed: false`, at the end of the events list of `into`,
     which must be its last key, and only if the file is still valid with them: a file is never
     left broken."""
-    text = into.read_text(encoding="utf-8")
+    original = read(into)
+    text = text_of(original, str(into))
     top_keys = re.findall(r"^([A-Za-z_][\w-]*):", text, re.MULTILINE)
     if not top_keys or top_keys[-1] != "events":
         raise TimelineError(
@@ -105,7 +107,22 @@ def append(into: Path, drafted: list[Candidate], name: str) -> None:
         + as_yaml(drafted, name, with_key=False, drafts=True)
     )
     parse(joined, str(into))  # a ValidationError here leaves the file as it was
-    into.write_text(joined, encoding="utf-8")
+    try:
+        replace_if_unchanged(into, joined.encode(), original)
+    except Changed:
+        raise TimelineError(
+            f"{into}: was saved by someone else while the drafts were made; nothing was written, so "
+            "that save is kept; run extract again"
+        ) from None
+    except BeingWritten:
+        raise TimelineError(
+            f"{into}: is open for writing by another program; nothing was written; run extract again "
+            "once it is saved"
+        ) from None
+    except OSError as error:
+        raise TimelineError(
+            f"{into}: the drafts cannot be written ({error.strerror or error}); the file is as it was"
+        ) from None
 
 
 def _planned(sentence: str) -> bool:
