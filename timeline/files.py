@@ -27,7 +27,7 @@ import os
 import signal
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 _CHUNK = 1 << 20
@@ -260,6 +260,26 @@ def replace_if_unchanged(path: Path, data: bytes, read: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def folders_locked(*folders: Path) -> Iterator[None]:
+    """Hold an exclusive lock (flock) on each folder itself for the length of the block: the
+    builds of one folder take turns, and the one holding it knows that every temporary file
+    there was left by a process that died before renaming it. A killed holder's lock goes with
+    it."""
+    descriptors: list[int] = []
+    try:
+        for folder in dict.fromkeys(os.path.realpath(folder) for folder in folders):
+            try:
+                descriptors.append(os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # nothing is written there: writing will say why
+            fcntl.flock(descriptors[-1], fcntl.LOCK_EX)
+        yield
+    finally:
+        for fd in descriptors:
+            os.close(fd)
 
 
 def later_mtime_ns(mtime_ns: int, previous_mtime_ns: int | None) -> int | None:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,11 +22,12 @@ import icalendar
 import pytest
 from lxml import etree, html
 
+from bench import generate
 from tests.conftest import MINIMAL, T0, event_yaml
 from tests.daemons import start
 from timeline import history
-from timeline.build.outputs import ABANDONED_AFTER
 from timeline.build.publish import build
+from timeline.files import folders_locked
 from timeline.render.html import LATEST
 
 pytestmark = pytest.mark.slow
@@ -126,18 +128,55 @@ def test_a_builder_killed_at_random_moments_never_leaves_a_torn_or_mixed_file(tm
     assert check.returncode == 0, check.stderr
 
 
-def test_temporary_files_of_killed_builds_are_cleaned_up_later(write_events: Callable[[str], Path]) -> None:
+def test_temporary_files_of_killed_builds_are_removed_by_the_next_build_whatever_their_age(
+    write_events: Callable[[str], Path],
+) -> None:
     source = write_events(event_yaml("one"))
     out = source.parent / "feeds"
     build(source, out, now=T0)
-    leftover, recent = out / ".timeline.atom.abc.tmp", out / ".timeline.rss.def.tmp"
-    leftover.write_text("half", encoding="utf-8")
-    recent.write_text("in progress", encoding="utf-8")
-    old = time.time() - ABANDONED_AFTER - 1
-    os.utime(leftover, (old, old))
+    leftovers = [out / ".timeline.atom.abc.tmp", out / "tags" / ".x.rss.def.tmp"]
+    history = source.parent / ".events.history.json.ghi.tmp"
+    for path in (*leftovers, history):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("half", encoding="utf-8")  # just now: a build killed a moment ago
+    mine = source.parent / ".editor-swap.tmp"  # not ours: never touched
+    mine.write_text("", encoding="utf-8")
     build(source, out, now=T0 + timedelta(days=1))
-    assert not leftover.exists()
-    assert recent.exists()  # it may belong to a build running now
+    assert [path.exists() for path in (*leftovers, history, mine)] == [False, False, False, True]
+
+
+def test_a_build_waits_for_one_under_way_in_the_same_folder_and_leaves_its_files_alone(
+    write_events: Callable[[str], Path],
+) -> None:
+    source = write_events(event_yaml("one"))
+    out = source.parent / "feeds"
+    build(source, out, now=T0)
+    in_progress = out / ".timeline.atom.abc.tmp"
+    other = threading.Thread(target=build, args=(source, out), kwargs={"now": T0 + timedelta(days=1)})
+    with folders_locked(out, source.parent):  # a build under way, as another process's would be
+        in_progress.write_text("being written", encoding="utf-8")
+        other.start()
+        time.sleep(0.3)
+        assert in_progress.exists() and other.is_alive()
+        in_progress.rename(out / "timeline.atom")
+    other.join(timeout=30)
+    assert not other.is_alive()
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+def test_builds_killed_again_and_again_leave_no_temporary_file_after_the_next(tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(generate.timeline(300), encoding="utf-8")
+    out = tmp_path / "feeds"
+    command = [sys.executable, "-m", "timeline", "build", "-s", str(source), "-o", str(out)]
+    for cycle in range(6):
+        # Killed by the kernel at a write: its temporary files stay where they were.
+        strace = ["strace", "-f", "-o", "/dev/null", "-e", "trace=writev"]
+        inject = f"inject=writev:signal=SIGKILL:when={10 + 10 * cycle}"
+        subprocess.run([*strace, "-e", inject, *command], capture_output=True)
+    assert list(tmp_path.rglob(".*.tmp")), "the killed builds left temporary files behind"
+    subprocess.run(command, check=True, capture_output=True)
+    assert not list(tmp_path.rglob(".*.tmp"))
 
 
 def test_the_daemon_survives_an_unwritable_output_folder_and_recovers(

@@ -25,7 +25,6 @@ from bench import generate
 from tests.conftest import MINIMAL, T0, event_yaml
 from tests.daemons import Daemon, start
 from timeline import history
-from timeline.build.outputs import ABANDONED_AFTER
 from timeline.build.publish import build
 from timeline.errors import PublishError
 
@@ -237,20 +236,6 @@ def test_a_history_store_on_a_full_disk_is_named(tmp_path: Path) -> None:
         assert not list(disk.glob(".*.tmp"))
     finally:
         subprocess.run(["umount", str(disk)], check=True)
-
-
-def test_a_stale_temporary_file_of_the_history_is_removed_and_a_fresh_one_kept(tmp_path: Path) -> None:
-    source = tmp_path / "events.yaml"
-    source.write_text(MINIMAL + event_yaml("one"), encoding="utf-8")
-    stale, fresh = tmp_path / ".events.history.json.abc.tmp", tmp_path / ".events.history.json.def.tmp"
-    for path in (stale, fresh):
-        path.write_bytes(b"x" * 4_000_000)
-    os.utime(stale, (time.time() - ABANDONED_AFTER - 1,) * 2)
-    mine = tmp_path / ".editor-swap.tmp"  # not ours: never touched
-    mine.write_text("", encoding="utf-8")
-    os.utime(mine, (0, 0))
-    build(source, tmp_path / "feeds", now=T0)
-    assert (stale.exists(), fresh.exists(), mine.exists()) == (False, True, True)
 
 
 # -- connections -------------------------------------------------------------------------------

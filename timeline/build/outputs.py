@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -275,14 +274,10 @@ def _begin_with_later_mtime(path: Path, data: Content) -> Path:
     return temporary
 
 
-ABANDONED_AFTER = 600  # seconds: older temporary files belong to no build still running
-
-
 def remove_abandoned_temporaries(folder: Path, pattern: str = "**/.*.tmp") -> None:
     """Delete temporary files (see files.begin) matching `pattern` in `folder`, left by a build
-    killed before it could rename them: by default all of an output folder's."""
-    now = time.time()
+    killed before it could rename them: by default all of an output folder's. Only while the
+    folder is locked (files.folders_locked): then no build that is still running has any."""
     for path in folder.glob(pattern):
         with contextlib.suppress(FileNotFoundError):
-            if now - path.stat().st_mtime > ABANDONED_AFTER:
-                path.unlink()
+            path.unlink()

@@ -22,7 +22,7 @@ from timeline.build.jobs import render_into, render_unless_unchanged, unless_sto
 from timeline.build.memo import Forgetful, Memo
 from timeline.build.outputs import Collected, Folder, remove_abandoned_temporaries
 from timeline.errors import PublishError
-from timeline.files import Stamp, read_or_none, stamp_of
+from timeline.files import Stamp, folders_locked, read_or_none, stamp_of
 from timeline.history import store, tracking
 from timeline.model import History, Timeline, reviewed_only
 from timeline.render.fragments import lent
@@ -344,14 +344,19 @@ def _build(
         remembered.forget()  # until this build is complete
     try:
         out.mkdir(parents=True, exist_ok=True)
-        if there is None:  # what a build of ours left behind, it removed itself
-            remove_abandoned_temporaries(out)
-            remove_abandoned_temporaries(history_file.parent, f".{history_file.name}.*.tmp")
-        # Each output is written as it is made, so that a large timeline's outputs are never
-        # all in memory at once.
-        keep = not one_shot  # a daemon builds again and reuses what the second core made
-        render_unless_unchanged(folder, timeline, current, today, memo, parallel, write_history, keep, stop)
-        _remove_outputs_no_longer_made(out, made_before, folder.stamps, look=there is None)
+        # Builds of one folder take turns (a `timeline build` beside the daemon's), so that
+        # what one finds half written is abandoned, not another's work in progress.
+        with folders_locked(out, history_file.parent):
+            if there is None:  # what a build of ours left behind, it removed itself
+                remove_abandoned_temporaries(out)
+                remove_abandoned_temporaries(history_file.parent, f".{history_file.name}.*.tmp")
+            # Each output is written as it is made, so that a large timeline's outputs are never
+            # all in memory at once.
+            keep = not one_shot  # a daemon builds again and reuses what the second core made
+            render_unless_unchanged(
+                folder, timeline, current, today, memo, parallel, write_history, keep, stop
+            )
+            _remove_outputs_no_longer_made(out, made_before, folder.stamps, look=there is None)
     except OSError as error:
         raise PublishError(
             f"{error.filename or out}: cannot write ({_reason(error)}); the outputs not yet written are "
