@@ -206,3 +206,25 @@ def test_dates_a_calendar_cannot_hold_are_refused(written: str, reason: str) -> 
         f'events.yaml:10:11: events[0].date: "{written}" is not a date ({reason}); '
         "write YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM[+HH:MM], or {start: ..., end: ...}"
     )
+
+
+def test_a_base_url_with_characters_a_uri_may_not_hold_is_percent_encoded_once() -> None:
+    timeline = parse(
+        MINIMAL.replace("https://example.org/t/", 'https://example.org/t"<>é') + event_yaml("one")
+    )
+    assert timeline.base_url == "https://example.org/t%22%3C%3E%C3%A9/"
+
+
+@pytest.mark.parametrize("written", ["\u0664\u0666.\u0662", "\uff14\uff16.\uff12", "46.2\u0660"])
+def test_coordinates_are_written_in_ascii_digits(written: str) -> None:
+    text = MINIMAL + event_yaml("one") + f"    geo: {{lat: '{written}', lon: 6.1}}\n"
+    with pytest.raises(ValidationError, match="is not a number of degrees"):
+        parse(text)
+
+
+def test_minus_zero_degrees_is_zero_degrees() -> None:
+    events = [
+        parse(MINIMAL + event_yaml("one") + f"    geo: {{lat: {lat}, lon: 0}}\n").events[0]
+        for lat in ("-0", "0")
+    ]
+    assert events[0] == events[1] and str(events[0].geo.lat if events[0].geo else None) == "0.0"

@@ -13,6 +13,7 @@ import logging.config
 import signal
 import threading
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,6 +158,9 @@ class Site:
             except OSError as error:  # out of file descriptors or memory, say: it may pass
                 errors = (f"cannot build now ({error}); trying again in {RETRY_SECONDS:.0f} seconds",)
                 self._retry_at = time.monotonic() + RETRY_SECONDS
+            except Exception as error:  # a bug of ours: a failed build all the same, said as one
+                errors = (_unexpected(error),)
+                self._retry_at = None
             else:
                 written = ", ".join(result.written) or "nothing changed"
                 if len(result.written) > 8:
@@ -237,6 +241,16 @@ def run(options: ServeOptions) -> None:
         scheduler.shutdown()
         pusher.stop()
         log.info("stopped")
+
+
+def _unexpected(error: Exception) -> str:
+    """What to say of an error no check foresaw: what and where, for a report."""
+    where = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+    at = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    return (
+        f"the build failed unexpectedly ({type(error).__name__}: {error}{at}); this is a bug in "
+        "timeline: please report it with the events file that caused it"
+    )
 
 
 def _wait_until(moment: datetime | None) -> None:

@@ -233,14 +233,22 @@ def _cancelled(revision: Revision, base_url: str, domain: str) -> str:
     return component(lines)
 
 
+class _Text(icalendar.vText):
+    """TEXT escaped as the events' text is (ical_lines.escaped): a line break in the header's
+    title is an escape, never a raw CR or LF in the calendar's head."""
+
+    def to_ical(self) -> bytes:
+        return escaped(str(self)).encode()
+
+
 def _calendar(timeline: Timeline, name: str, path: str) -> icalendar.Calendar:
     """A calendar's head: who made it, its name, where it lives and how often to refresh it."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", icalendar.vText(name))
+    calendar.add("name", _Text(name))
+    calendar.add("x-wr-calname", _Text(name))
     calendar.add("source", timeline.url(path), parameters={"VALUE": "URI"})
     refresh = timedelta(minutes=timeline.refresh_minutes)
     calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})

@@ -112,7 +112,8 @@ def base_url(value: str) -> str:
         raise ValueError(
             f'"{shorten(value)}" is not an absolute http(s) URL, like "https://example.org/timeline/"'
         )
-    return value if value.endswith("/") else value + "/"
+    # Percent-encoded as every URI value is (see uri): it starts every link of every output.
+    return uri(value if value.endswith("/") else value + "/")
 
 
 def url(value: str) -> str:
@@ -155,7 +156,7 @@ def timezone(value: str) -> str:
     raise ValueError(f'unknown time zone "{shorten(value)}"; {hint}')
 
 
-_DEGREES = re.compile(r"[+-]?\d{1,3}(\.\d+)?\Z")
+_DEGREES = re.compile(r"[+-]?[0-9]{1,3}(\.[0-9]+)?\Z")  # ASCII digits: \d takes "٤٦" too
 
 
 def degrees(value: str, most: int, decimals: int) -> float:
@@ -167,7 +168,7 @@ def degrees(value: str, most: int, decimals: int) -> float:
         )
     if len(value.partition(".")[2]) > decimals:
         raise ValueError(f"{value} has more than {decimals} decimals; round it to {decimals}")
-    number = float(value)
+    number = float(value) + 0.0  # -0 is 0: the same point, written the same way
     if not -most <= number <= most:
         raise ValueError(f"{value} is out of range; it is between -{most} and {most}")
     return number
