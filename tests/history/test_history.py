@@ -142,12 +142,27 @@ def test_events_published_together_get_distinct_times_in_timeline_order_ending_n
 
 def test_a_change_never_reuses_or_precedes_a_time_already_given() -> None:
     h = history.update(History(), parse(MINIMAL + event_yaml("one")), T0)
-    # An edit in the same second, then one with the clock set back an hour.
-    h = history.update(h, parse(MINIMAL + event_yaml("one", title="Two")), T0)
-    assert h.get("one").last_changed == T0 + timedelta(seconds=1)
+    # An edit within the same second: later, and not later than the build.
+    h = history.update(h, parse(MINIMAL + event_yaml("one", title="Two")), T0 + timedelta(seconds=0.25))
+    assert h.get("one").last_changed == T0 + timedelta(seconds=0.25)
+    # The clock set back an hour: just after the last time given, never before it.
     h = history.update(h, parse(MINIMAL + event_yaml("one", title="Three")), T0 - timedelta(hours=1))
-    assert h.get("one").last_changed == T0 + timedelta(seconds=2)
+    assert h.get("one").last_changed == T0 + timedelta(seconds=0.25, microseconds=1)
     assert h.get("one").sequence == 2
+
+
+def test_no_time_is_later_than_the_build_however_many_events_change_again_and_again() -> None:
+    def events(title: str) -> str:
+        return MINIMAL + "".join(event_yaml(f"e{i}", title=f"{title} {i}") for i in range(5_000))
+
+    h = history.update(History(), parse(events("First")), T0)
+    for edit in range(1, 8):  # every event edited, a minute apart
+        now = T0 + timedelta(minutes=edit)
+        before = h.newest_change()
+        h = history.update(h, parse(events(f"Edit {edit}")), now)
+        times = [revision.last_changed for revision in h.revisions]
+        assert max(times) <= now and min(times) > before
+        assert len(set(times)) == 5_000  # no two entries share an `updated`
 
 
 def test_every_real_change_is_logged_with_what_changed() -> None:

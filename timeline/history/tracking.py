@@ -376,10 +376,17 @@ def _source_differences(old: list[str], new: list[str]) -> list[str]:
 
 
 def _fresh_times(count: int, now: datetime, newest: datetime) -> list[datetime]:
-    """`count` whole seconds, one apart, ending at `now` but all later than `newest`."""
-    second = timedelta(seconds=1)
-    first = max(now.replace(microsecond=0) - (count - 1) * second, newest + second)
-    return [first + i * second for i in range(count)]
+    """`count` times in order, all later than `newest` and none later than `now`: whole seconds,
+    one apart, ending at `now`, when there is room for them; otherwise (thousands of events
+    edited again within minutes, an edit within the second of the last) spread evenly between
+    the two, to the microsecond, so that they still differ. Only a clock set back behind
+    `newest` gives times after it: a microsecond apart, just after `newest`."""
+    second, microsecond = timedelta(seconds=1), timedelta(microseconds=1)
+    whole = now.replace(microsecond=0)
+    if whole - newest >= count * second:
+        return [whole - (count - 1 - i) * second for i in range(count)]
+    room = max((now - newest) // microsecond, count)
+    return [newest + (i + 1) * room // count * microsecond for i in range(count)]
 
 
 def date_json(when: EventDate) -> dict[str, str | None]:
