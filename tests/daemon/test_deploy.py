@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, event_yaml
-from tests.daemons import free_port, start
+from tests.conftest import FEATURES, ROOT, event_yaml
+from tests.daemons import Daemon, free_port, start
+from timeline.serve.server import EVERY_ANSWER
 
 pytestmark = pytest.mark.interop
 DEPLOY = ROOT / "deploy"
@@ -156,7 +157,8 @@ def test_nginx_hides_temporary_files_and_everything_outside_feeds(nginx: int, pa
 
 def test_nginx_allows_only_get_and_head(nginx: int) -> None:
     assert get(nginx, "/timeline.atom", method="HEAD")[0] == 200
-    assert get(nginx, "/timeline.atom", method="POST")[0] == 403
+    status, headers, body = get(nginx, "/timeline.atom", method="POST")
+    assert (status, headers["allow"], body) == (405, "GET, HEAD, OPTIONS", b"only GET and HEAD are allowed\n")
 
 
 def test_nginx_never_follows_a_symlink_put_into_feeds(nginx: int) -> None:
@@ -187,3 +189,115 @@ def test_healthz_through_nginx_shows_no_paths_or_errors(nginx_before_a_daemon: i
     assert status == 200 and report["status"] == "ok"
     assert isinstance(report["serving"]["files"], int) and "errors" not in report["last_build"]
     assert "/tmp" not in body.decode()
+
+
+# -- addresses with a query, and the headers of every answer, through nginx and the daemon -----
+
+
+@pytest.fixture
+def daemon_behind_nginx(tmp_path: Path) -> Iterator[tuple[Daemon, int]]:
+    source = tmp_path / "events.yaml"
+    shutil.copy(FEATURES, source)
+    daemon = start(source, tmp_path / "feeds")
+    try:
+        for port in _nginx(tmp_path, tmp_path / "feeds", daemon.port):
+            yield daemon, port
+    finally:
+        daemon.stop()
+
+
+# Every filter case of the suite (tests/serve/test_filters.py, test_server.py), good and bad.
+QUERIES = [
+    "tag=range", "limit=05&tag=range", "tag=range&limit=5", "to=2011&from=1990", "from=2011-12-05",
+    "color=red", "tag=a&tag=b", "tag=", "tag=nope", "from=yesterday", "from=2011-02-30",
+    "from=2012&to=2011", "limit=0", "limit=abc", "limit=-1", "a&&b",
+]  # fmt: skip
+FILTERED = [f"/timeline.{suffix}?{query}" for suffix in ("atom", "rss", "json", "ics") for query in QUERIES]
+OTHER_QUERIES = ["/tags/range.atom?limit=1", "/?utm_source=x", "/index.html?x=1", "/nope?tag=range"]
+
+
+def test_every_address_with_a_query_gets_through_nginx_what_the_daemon_answers(
+    daemon_behind_nginx: tuple[Daemon, int],
+) -> None:
+    daemon, nginx = daemon_behind_nginx
+    statuses = set()
+    for address in FILTERED + OTHER_QUERIES:
+        direct = get(daemon.port, address)
+        through = get(nginx, address)
+        statuses.add(direct[0])
+        assert (through[0], through[2]) == (direct[0], direct[2]), address
+        assert through[1].get("etag") == direct[1].get("etag"), address
+        assert through[1]["content-type"] == direct[1]["content-type"], address
+    assert statuses == {200, 400, 404}
+    # Asked again with the ETag: 304 from both.
+    etag = get(daemon.port, "/timeline.ics?tag=range")[1]["etag"]
+    assert _status(nginx, "/timeline.ics?tag=range", {"If-None-Match": etag}) == 304
+
+
+def _answers(port: int) -> dict[str, tuple[int, dict[str, str]]]:
+    """One answer of each kind from the server at `port`, by kind."""
+    etag = get(port, "/timeline.atom")[1]["etag"]
+    big = {"X-Big": "a" * 70_000}
+    return {
+        "200": _answer(port, "GET", "/timeline.atom"),
+        "304": _answer(port, "GET", "/timeline.atom", {"If-None-Match": etag}),
+        "400": _answer(port, "GET", "/timeline.atom?colour=red"),
+        "404": _answer(port, "GET", "/nope"),
+        "405": _answer(port, "DELETE", "/timeline.atom"),
+        "431": _answer(port, "GET", "/timeline.atom", big),
+        "OPTIONS": _answer(port, "OPTIONS", "/timeline.json"),
+        "HEAD": _answer(port, "HEAD", "/timeline.atom"),
+        "filtered 200": _answer(port, "GET", "/timeline.atom?tag=range"),
+        "filtered 304": _answer(
+            port,
+            "GET",
+            "/timeline.atom?tag=range",
+            {"If-None-Match": get(port, "/timeline.atom?tag=range")[1]["etag"]},
+        ),
+        "/healthz": _answer(port, "GET", "/healthz"),
+    }
+
+
+def test_every_kind_of_answer_carries_every_header_through_nginx_and_from_the_daemon(
+    daemon_behind_nginx: tuple[Daemon, int],
+) -> None:
+    daemon, nginx = daemon_behind_nginx
+    expected = {name.decode(): value.decode() for name, value in EVERY_ANSWER}
+    for server, port in (("daemon", daemon.port), ("nginx", nginx)):
+        answers = _answers(port)
+        assert [status for status, _ in answers.values()] == [
+            200, 304, 400, 404, 405, 431, 204, 200, 200, 304, 200
+        ], server  # fmt: skip
+        for kind, (_, headers) in answers.items():
+            for name, value in expected.items():
+                assert headers.get(name) == value, (server, kind, name)
+        assert answers["405"][1]["allow"] == answers["OPTIONS"][1]["allow"] == "GET, HEAD, OPTIONS"
+        assert answers["OPTIONS"][1]["access-control-allow-methods"] == "GET, HEAD"
+        assert answers["OPTIONS"][1]["access-control-max-age"] == "86400"
+        assert "allow" not in answers["200"][1], server
+        assert answers["/healthz"][1]["cache-control"] == "no-store", server
+
+
+def _answer(
+    port: int, method: str, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str]]:
+    """The status and headers (each name once: a header sent twice fails) of one answer."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request(method, path, headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        names = [name.lower() for name, _ in response.getheaders()]
+        assert len(names) == len(set(names)), (
+            port,
+            method,
+            path,
+            sorted(n for n in names if names.count(n) > 1),
+        )
+        return response.status, {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        connection.close()
+
+
+def _status(port: int, path: str, headers: dict[str, str]) -> int:
+    return _answer(port, "GET", path, headers)[0]

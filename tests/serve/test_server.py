@@ -409,3 +409,23 @@ def test_a_bad_filter_is_a_400_with_the_reason(daemon: Daemon, url: str, message
 
 def test_a_query_on_the_page_is_ignored(daemon: Daemon) -> None:
     assert daemon.request("/?utm_source=x").body == daemon.request("/").body
+
+
+def test_a_daemon_with_nothing_to_serve_answers_healthz_503_with_every_header() -> None:
+    import asyncio
+
+    from timeline.serve.health import Health
+    from timeline.serve.server import EVERY_ANSWER, App
+
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/healthz", "headers": [], "client": ("127.0.0.1", 1)}
+    asyncio.run(App(Health(), cache_seconds=2)(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 503
+    assert set(EVERY_ANSWER) <= set(sent[0]["headers"])  # type: ignore[call-overload]

@@ -9,7 +9,7 @@ import contextlib
 import logging
 from typing import Any
 
-from timeline.serve.server import App
+from timeline.serve.server import EVERY_ANSWER, App
 
 log = logging.getLogger("timeline.serve.server")
 
@@ -90,6 +90,7 @@ def _protocol_class() -> type[Any]:
             self._head_bytes = 0
             self._reading_head = True
             self._refusal: bytes | None = None
+            self._parsed_head = 0  # of the request being parsed: its URL and headers
             if Protocol._sweeping is not self.loop:
                 Protocol._sweeping = self.loop
                 self.loop.call_later(1.0, self._sweep, self.loop)
@@ -134,6 +135,26 @@ def _protocol_class() -> type[Any]:
                 if self._reading_head and self._head_bytes > MAX_HEAD_BYTES:
                     self._refuse(431, f"the request's head is over {MAX_HEAD_BYTES} bytes\n")
 
+        def on_message_begin(self) -> None:
+            self._parsed_head = 0
+            super().on_message_begin()
+
+        def on_url(self, url: bytes) -> None:
+            self._count_head(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            # Counted as parsed, too: a head that came in one piece is read whole before the
+            # count of what was received is looked at.
+            self._count_head(len(name) + len(value) + 4)
+            if self._refusal is None:
+                super().on_header(name, value)
+
+        def _count_head(self, size: int) -> None:
+            self._parsed_head += size
+            if self._parsed_head > MAX_HEAD_BYTES and self._refusal is None:
+                self._refuse(431, f"the request's head is over {MAX_HEAD_BYTES} bytes\n")
+
         def on_headers_complete(self) -> None:
             self._reading_head, self._head_bytes, self._idle_since = False, 0, None
             if self.parser.get_http_version() not in ("1.0", "1.1"):
@@ -165,7 +186,7 @@ def _protocol_class() -> type[Any]:
                     STATUS_LINE[status],
                     b"content-type: text/plain; charset=utf-8\r\n",
                     b"content-length: " + str(len(body)).encode() + b"\r\n",
-                    b"x-content-type-options: nosniff\r\n",
+                    *(name + b": " + value + b"\r\n" for name, value in EVERY_ANSWER),
                     b"connection: close\r\n\r\n",
                     body,
                 ]

@@ -28,12 +28,15 @@ log = logging.getLogger("timeline.serve.server")
 # events a filter that selects everything is a calendar of megabytes, and anyone may ask for
 # hundreds of distinct ones.
 FILTER_CACHE_BYTES = 64 * 1024 * 1024
-# The outputs are public: a web page on any origin (a browser-based reader, a widget showing the
-# JSON Feed) may read every answer, and the ETag it needs to ask again conditionally.
-_CORS = [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"ETag")]
-# On every answer: never sniffed into another type, never framed, no referrer beyond the origin.
-# (The page's own policy, naming its style and script, is in the page: see render/html.py.)
-_HARDENING = [
+# What every answer carries, whatever it is (200, 304, an error, a preflight, a refusal by the
+# listener; deploy/nginx.conf sends the same, and a test compares them). The outputs are public:
+# a web page on any origin (a browser-based reader, a widget showing the JSON Feed) may read
+# every answer, and the ETag it needs to ask again conditionally. Never sniffed into another
+# type, never framed, no referrer beyond the origin. (The page's own policy, naming its style
+# and script, is in the page: see render/html.py.)
+EVERY_ANSWER = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", b"ETag"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"content-security-policy", b"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
@@ -140,7 +143,7 @@ class App:
             (b"last-modified", rep.http_date.encode()),
             (b"cache-control", self.cache_control.encode()),
             (b"vary", vary),
-            *_CORS,  # a cross-origin conditional fetch reads its 304 too
+            *EVERY_ANSWER,  # a cross-origin conditional fetch reads its 304 too
         ]
         if _not_modified(headers, etag, rep.last_modified):
             await send({"type": "http.response.start", "status": 304, "headers": common})
@@ -156,8 +159,6 @@ class App:
             (b"content-type", media_type.encode()),
             (b"content-length", str(len(body)).encode()),
             *common,
-            # Not on a 304, which has no body to sniff or frame (and is most of what is served).
-            *_HARDENING,
         ]
         if use_gzip:
             response.append((b"content-encoding", b"gzip"))
@@ -256,8 +257,7 @@ async def _send(
     headers = [
         (b"content-type", media_type),
         (b"content-length", str(len(body)).encode()),
-        *_CORS,
-        *_HARDENING,
+        *EVERY_ANSWER,
         *extra,
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
