@@ -318,3 +318,33 @@ def test_a_reload_checks_only_what_changed_against_articles_read_once(
     (tmp_path / "articles" / "a.txt").write_text(ARTICLE + "\nMore.\n", encoding="utf-8")
     reloader.load()
     assert read == [tmp_path / "articles" / "a.txt"]
+
+
+@pytest.mark.parametrize(
+    ("quote_length", "article_length"), [(3_000, 4 * 2**20 - 100), (10_000, 4_000), (80, 2**20)]
+)
+def test_the_search_for_a_closest_passage_costs_at_most_its_budget_whatever_the_sizes(
+    quote_length: int, article_length: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rapidfuzz import fuzz
+
+    sentence = "The council met in Geneva to discuss migration and the year ahead. "
+    article = (sentence * (article_length // len(sentence) + 1))[:article_length]
+    quote = ("Nothing like this stands anywhere in that article at all " * 200)[:quote_length].strip()
+    searched: list[tuple[int, int]] = []
+    aligning = fuzz.partial_ratio_alignment
+
+    def alignment(needle: str, text: str) -> object:
+        searched.append((len(needle), len(text)))
+        return aligning(needle, text)
+
+    monkeypatch.setattr(fuzz, "partial_ratio_alignment", alignment)
+    source = site(tmp_path, event("e1", quote) + event("e2", quote[: quote_length // 2]), article=article)
+    assert len(problems(source)) == 2
+    assert len(searched) == 2
+    for needle, text in searched:
+        assert needle * text <= max(quotes._SEARCH_BUDGET, quotes._LEAST_LOOKED_FOR * text)
+    # All of the quote, when the article is small enough for it.
+    assert searched[0][0] == min(
+        len(quote), max(quotes._LEAST_LOOKED_FOR, quotes._SEARCH_BUDGET // searched[0][1])
+    )

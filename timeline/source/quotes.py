@@ -9,6 +9,7 @@ imports it). A timeline whose header names no `articles_dir` is not checked.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,20 +162,28 @@ def _unverified(
 
 def _closest(quote: str, text: _Article) -> str:
     """What the message says of the article's passage nearest the quote: the sentences the best
-    alignment falls in, if they are like the quote at all."""
+    alignment falls in, if they are like the quote at all.
+
+    The search's cost is the article's length times the quote's: only as much of the quote's
+    start is looked for as keeps it within _SEARCH_BUDGET (all of it, against an article of a
+    few pages), so that no quote, however long, against no article, however large, holds a
+    build (and the daemon's answers, which wait for the interpreter) for long."""
     from rapidfuzz import fuzz  # only when a quote is wrong: its import is a tenth of a build's start
 
     wanted, article = normalised(quote), text.compared
-    alignment = fuzz.partial_ratio_alignment(wanted, article)
+    needle = wanted[: max(_LEAST_LOOKED_FOR, _SEARCH_BUDGET // max(len(article), 1))]
+    alignment = fuzz.partial_ratio_alignment(needle, article)
     if alignment is None:
         return _NOTHING_CLOSE
-    start, end = alignment.dest_start, alignment.dest_end
-    # Out to the sentences' ends (an abbreviation may stop it early: this is only for showing).
-    while start > 0 and article[start - 2 : start] not in _SENTENCE_ENDS:
-        start -= 1
-    while end < len(article) and article[end - 1 : end + 1] not in _SENTENCE_ENDS:
-        end += 1
-    if fuzz.ratio(wanted, article[start:end].strip()) < 50:
+    # Out to the sentences' ends, within reach (an abbreviation may stop it early: this is
+    # only for showing).
+    reach_back = max(0, alignment.dest_start - _SHOWN)
+    ends = list(_SENTENCE_END.finditer(article, reach_back, alignment.dest_start))
+    start = ends[-1].end() if ends else reach_back
+    after = _SENTENCE_END.search(article, max(alignment.dest_end - 1, 0), alignment.dest_end + _SHOWN)
+    end = after.start() + 1 if after else min(len(article), alignment.dest_end + _SHOWN)
+    passage_compared = article[start:end].strip()
+    if fuzz.ratio(wanted[: len(passage_compared)], passage_compared) < 50:
         return _NOTHING_CLOSE
     passage = text.written[start:end].strip()
     if len(passage) > _SHOWN:
@@ -182,12 +191,17 @@ def _closest(quote: str, text: _Article) -> str:
     return f'the closest passage is "{passage}"'
 
 
+# Characters of article times characters of quote that one search for a closest passage may
+# compare (BENCHMARKS.md, "Looking for a quote's closest passage"): a 4 MiB article is searched
+# for the quote's first 64 characters, a page of 5,000 characters for up to 50,000.
+_SEARCH_BUDGET = 1 << 28
+_LEAST_LOOKED_FOR = 32
+_SENTENCE_END = re.compile(r"""[.!?]"? """)
 MAX_CLOSEST = 20  # quotes missing whose closest passage is looked for; the rest are named only
 _MANY_MISSING = (
     f"the closest passage is looked for only for the first {MAX_CLOSEST} quotes missing; with so many, "
     "check that articles_dir and the article are the right ones"
 )
-_SENTENCE_ENDS = frozenset({". ", "! ", "? ", '." ', '!" ', '?" '})
 _NOTHING_CLOSE = "nothing in it comes close; copy the sentence from the article"
 
 
