@@ -5,9 +5,11 @@ is down, reported in /healthz. Tested against a hub listening on loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import logging.config
+import socket
 import threading
 import time
 from collections import Counter
@@ -269,3 +271,96 @@ def test_the_daemon_tells_the_hub_after_each_publish_that_changed_a_feed(hub: Hu
     finally:
         daemon.stop()
     assert "told " + hub.url in daemon.log_path.read_text(encoding="utf-8")
+
+
+# -- hubs that answer badly, slowly or not at all ----------------------------------------------
+
+
+class RawHub:
+    """A "hub" on loopback that answers every connection with `answer` (bytes sent as they are,
+    `every` seconds apart one byte at a time if given), or says nothing at all."""
+
+    def __init__(self, answer: bytes | None, every: float = 0.0) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/hub"
+        self.answer, self.every = answer, every
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self.server.accept()
+                self.connections.append(connection)
+                threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            connection.recv(65536)
+            if self.answer is None:
+                return  # silent: the connection stays open, nothing is said
+            if not self.every:
+                connection.sendall(self.answer)
+                connection.close()
+                return
+            for byte in self.answer:
+                connection.sendall(bytes([byte]))
+                time.sleep(self.every)
+
+    def close(self) -> None:
+        self.server.close()
+        for connection in self.connections:
+            connection.close()
+
+
+BAD_ANSWERS = {
+    "a malformed status line": b"HELLO\r\n\r\n",
+    "more than 100 headers": b"HTTP/1.1 204 No Content\r\n" + b"X-A: b\r\n" * 150 + b"\r\n",
+    "a status line of 70 KB": b"HTTP/1.1 204 " + b"x" * 70_000 + b"\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("answer", BAD_ANSWERS.values(), ids=BAD_ANSWERS)
+def test_a_hub_that_answers_no_http_is_that_hubs_failure_and_the_pusher_goes_on(
+    answer: bytes, hub: Hub
+) -> None:
+    bad = RawHub(answer)
+    pusher = websub.Pusher(first_retry=0.05, tries=2)
+    try:
+        pusher.publish([bad.url], ["https://e.org/timeline.atom"])
+        deadline = time.monotonic() + 10
+        while pusher.report()[0]["given_up"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (report,) = pusher.report()
+        assert report["given_up"] == 1 and report["last_error"].startswith("https://e.org/timeline.atom: ")
+        # Still telling: the next change reaches a good hub, and the bad one is asked again.
+        pusher.publish([hub.url, bad.url], ["https://e.org/timeline.rss"])
+        assert hub.wait_for(1) == ["https://e.org/timeline.rss"]
+    finally:
+        pusher.stop()
+        bad.close()
+
+
+def test_a_slow_or_silent_hub_holds_no_other_back_and_is_cut_off_in_time(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(websub, "TIMEOUT_SECONDS", 3.0)
+    slow = RawHub(b"HTTP/1.1 204 No Content\r\n\r\n", every=0.4)  # a byte every 0.4 s: never a timeout
+    silent = RawHub(None)
+    pusher = websub.Pusher(first_retry=60, tries=2)
+    try:
+        started = time.monotonic()
+        pusher.publish([slow.url, silent.url, hub.url], ["https://e.org/timeline.atom"])
+        assert hub.wait_for(1, timeout=5) == ["https://e.org/timeline.atom"]
+        assert time.monotonic() - started < 2.5  # not after the others' time ran out
+        deadline = time.monotonic() + 10
+        while sum(r["last_error"] is not None for r in pusher.report()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        errors = {r["hub"]: r["last_error"] for r in pusher.report()}
+        assert errors[hub.url] is None
+        assert errors[slow.url] is not None and errors[silent.url] is not None
+        assert time.monotonic() - started < 8  # each cut off after its time, not left hanging
+    finally:
+        pusher.stop()
+        slow.close()
+        silent.close()

@@ -2,23 +2,26 @@
 `hub.mode=publish` POST for each changed feed's address, so that the readers subscribed there
 get the change at once instead of at their next poll.
 
-The posts go out from a thread of their own: a build never waits for a hub, and a hub that is
-down is tried again later, with backoff, until it answers or the tries run out. What each hub
-last said is in /healthz and the log.
+The posts go out from a thread for each hub: a build never waits for a hub, a hub that is slow
+or silent holds no other back, and a hub that is down is tried again later, with backoff, until
+it answers or the tries run out. Whatever a hub answers (a malformed status line, endless
+headers, a byte every few seconds), it is that hub's failure, reported in /healthz and the log:
+each post has TIMEOUT_SECONDS in all, and nothing a hub sends ends its thread.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import logging
+import socket
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from timeline.model import Timeline
 from timeline.render.formats import VIEW_FORMATS
@@ -26,7 +29,7 @@ from timeline.serve.health import moment_text
 
 log = logging.getLogger("timeline.websub")
 
-TIMEOUT_SECONDS = 10.0
+TIMEOUT_SECONDS = 10.0  # for one post, from connecting to the end of the answer
 FIRST_RETRY_SECONDS = 5.0  # then twice as long each time
 TRIES = 6  # about five minutes of a hub being down, then the change is given up on
 _FEEDS = tuple(f".{f.suffix}" for f in VIEW_FORMATS if not f.calendar)  # what a hub can carry
@@ -57,11 +60,12 @@ class _Hub:
     given_up: int = 0
     last_published: datetime | None = None
     last_error: str | None = None
+    thread: threading.Thread | None = None  # its own, started with its first change to tell
 
 
 class Pusher:
-    """Tells the hubs of changed feeds, from a thread of its own. `post(url, body)` sends one
-    form-encoded POST and returns the status; it is urllib's unless a test gives another."""
+    """Tells the hubs of changed feeds, from a thread for each hub. `post(url, body)` sends one
+    form-encoded POST and returns the status; it is http.client's unless a test gives another."""
 
     def __init__(
         self,
@@ -76,9 +80,6 @@ class Pusher:
         self._hubs: dict[str, _Hub] = {}
         self._changed = threading.Condition()
         self._stopping = False
-        # Started with the first change to tell: a thread running during the daemon's first
-        # build would keep that build from forking a second core (see second_core.available).
-        self._thread: threading.Thread | None = None
 
     def publish(self, hubs: Iterable[str], changed: Iterable[str]) -> None:
         """Tell each of `hubs` that each feed address in `changed` has changed (returns at once)."""
@@ -93,18 +94,22 @@ class Pusher:
                     # A topic already waiting (a hub that is down) is told once, with its tries
                     # started afresh: the change it announces is newer.
                     hub.waiting[topic] = _Ping(topic, now)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="websub", daemon=True)
-                self._thread.start()
-            self._changed.notify()
+                # Started with the first change to tell: a thread running during the daemon's
+                # first build would keep that build from forking a second core (see
+                # second_core.available).
+                if hub.thread is None:
+                    hub.thread = threading.Thread(target=self._run, args=(hub,), name="websub", daemon=True)
+                    hub.thread.start()
+            self._changed.notify_all()
 
     def stop(self) -> None:
         with self._changed:
             self._stopping = True
-            self._changed.notify()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout=TIMEOUT_SECONDS + 1)
+            self._changed.notify_all()
+            threads = [hub.thread for hub in self._hubs.values() if hub.thread is not None]
+        deadline = self._clock() + TIMEOUT_SECONDS + 1  # a post under way ends within its time
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - self._clock()))
 
     def report(self) -> list[dict[str, Any]]:
         """For /healthz: each hub, what it was last told and what is waiting."""
@@ -121,23 +126,22 @@ class Pusher:
                 for hub in self._hubs.values()
             ]
 
-    def _run(self) -> None:
+    def _run(self, hub: _Hub) -> None:
         while True:
             with self._changed:
-                due = self._next_due()
-                while not self._stopping and (due is None or due[1].due > self._clock()):
-                    self._changed.wait(None if due is None else max(0.0, due[1].due - self._clock()))
-                    due = self._next_due()
+                ping = self._next_due(hub)
+                while not self._stopping and (ping is None or ping.due > self._clock()):
+                    self._changed.wait(None if ping is None else max(0.0, ping.due - self._clock()))
+                    ping = self._next_due(hub)
                 if self._stopping:
                     return
-                assert due is not None
-                hub, ping = due
+                assert ping is not None
                 del hub.waiting[ping.topic]
             self._send(hub, ping)
 
-    def _next_due(self) -> tuple[_Hub, _Ping] | None:
-        pings = [(hub, ping) for hub in self._hubs.values() for ping in hub.waiting.values()]
-        return min(pings, key=lambda pair: pair[1].due, default=None)
+    @staticmethod
+    def _next_due(hub: _Hub) -> _Ping | None:
+        return min(hub.waiting.values(), key=lambda ping: ping.due, default=None)
 
     def _send(self, hub: _Hub, ping: _Ping) -> None:
         body = urlencode({"hub.mode": "publish", "hub.url": ping.topic}).encode()
@@ -146,8 +150,8 @@ class Pusher:
             error = None if 200 <= status < 300 else f"answered {status}"
             # A redirect or a refusal would be said again; a hub down, busy or slow may recover.
             lasting = status < 500 and status not in (408, 429)
-        except (OSError, ValueError) as failure:  # refused, unreachable, timed out, a bad answer
-            error, lasting = f"{type(failure).__name__}: {failure}", False
+        except Exception as failure:  # refused, unreachable, timed out, an answer that is no HTTP
+            error, lasting = f"{type(failure).__name__}: {failure}"[:300], False
         with self._changed:
             if error is None:
                 hub.published += 1
@@ -169,30 +173,33 @@ class Pusher:
             )
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A hub that answers with a redirect has not taken the ping: urllib would follow it as a GET."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
-
-
 def _post(url: str, body: bytes) -> int:
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
+    """POST `body` to `url` and return the status, within TIMEOUT_SECONDS in all: a hub that
+    sends its answer a byte at a time is cut off then. A redirect is not followed (a hub that
+    answers one has not taken the ping)."""
+    parts = urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.hostname or "", parts.port, timeout=TIMEOUT_SECONDS)
+    cut_off = threading.Timer(TIMEOUT_SECONDS, _cut_off, (connection,))
+    cut_off.start()
+    try:
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {
             "Content-Type": "application/x-www-form-urlencoded",
             "User-Agent": "timeline (WebSub publisher)",
-        },
-    )
-    try:
-        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
-            response.read(65536)  # a hub's answer says nothing we need: read a little, drop it
-            return int(response.status)
-    except urllib.error.HTTPError as error:
-        error.close()
-        return int(error.code)
+        }
+        connection.request("POST", target, body, headers)
+        response = connection.getresponse()
+        response.read(65536)  # a hub's answer says nothing we need: read a little, drop it
+        return int(response.status)
+    finally:
+        cut_off.cancel()
+        connection.close()
+
+
+def _cut_off(connection: http.client.HTTPConnection) -> None:
+    """End a post that has run out of time: a read waiting on the socket returns at once."""
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):  # closed already
+            sock.shutdown(socket.SHUT_RDWR)
