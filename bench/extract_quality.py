@@ -23,6 +23,7 @@ from timeline.extract import article
 from timeline.extract.dates import published_date
 from timeline.extract.draft import Candidate, candidates
 from timeline.model import EventDate
+from timeline.source import articles
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "articles"
@@ -66,7 +67,7 @@ class Judged:
 
 
 def drafted(name: str) -> list[Candidate]:
-    text = article.read(SEEDS / name)
+    text = articles.read(SEEDS / name)
     return candidates(article.sentences(text.text), published_date(ANNOTATIONS[name]["published"]))
 
 

@@ -11,9 +11,9 @@ import pytest
 from bench.extract_quality import ANNOTATIONS, drafted, judge
 from tests.conftest import ROOT, SEEDS
 from tests.test_cli import run
-from timeline.extract import article
 from timeline.extract.dates import published_date
 from timeline.extract.draft import candidates
+from timeline.source import articles
 from timeline.source.load import load
 
 
@@ -90,7 +90,7 @@ def test_html_is_read_through_trafilatura_with_its_publication_date(tmp_path: Pa
         "It officially became an IOM Member State in 2007.</p></article></body></html>",
         encoding="utf-8",
     )
-    read = article.read(page)
+    read = articles.read(page)
     assert read.published is not None and read.published.isoformat() == "2011-12-09"
     code, out, _ = run("extract", str(page), "--source", str(tmp_path / "x.yaml"))
     assert code == 0
@@ -202,3 +202,28 @@ def test_a_short_quote_does_not_hide_every_sentence_it_is_in() -> None:
     sentences = ["It officially became an IOM Member State in 2007.", "IOM met in 2011."]
     made = candidates(sentences, None, quoted=["IOM", "It officially became an IOM Member State"])
     assert [c.sentence for c in made] == ["IOM met in 2011."]
+
+
+def test_drafts_from_an_html_article_validate_as_they_are(tmp_path: Path) -> None:
+    (tmp_path / "articles").mkdir()
+    page = tmp_path / "articles" / "page.html"
+    page.write_text(
+        "<html><head><title>IOM</title></head><body><nav><a href='/'>Home</a> | <a href='/news'>News"
+        "</a></nav><article><h1>Vietnam attends &ldquo;global&rdquo; migration conference</h1>"
+        "<p>A Vietnamese delegation attended the 100th session of the <b>IOM Council</b> from Dec. "
+        "5-7, 2011.</p><p>Viet Nam officially became an IOM Member&nbsp;State in 2007.</p>"
+        "<p>The country&#8217;s first IOM office opened in 1987.</p></article>"
+        "<footer>Contact us</footer></body></html>",
+        encoding="utf-8",
+    )
+    source = tmp_path / "events.yaml"
+    source.write_text(
+        "title: Drafts\nbase_url: https://example.org/\nid_authority: example.org,2026\n"
+        "articles_dir: articles\narticles:\n  page.html: {published: 2011-12}\nevents: []  # none yet\n",
+        encoding="utf-8",
+    )
+    code, _, err = run("extract", str(page), "--into", str(source))
+    assert code == 0 and "3 drafts" in err, err
+    code, out, err = run("validate", str(source))
+    assert code == 0, err
+    assert "3 quotes found verbatim in 1 article" in out

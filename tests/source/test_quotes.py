@@ -16,7 +16,7 @@ from timeline.build.publish import build
 from timeline.errors import ValidationError
 from timeline.files import read_regular_file
 from timeline.model import Certainty, EventDate, Precision
-from timeline.source import quotes
+from timeline.source import articles, quotes
 from timeline.source.load import load, parse
 from timeline.source.reload import Reloader
 
@@ -150,7 +150,7 @@ def test_an_article_that_is_not_a_regular_file_is_reported_not_waited_on(tmp_pat
 def test_an_article_too_large_or_not_utf8_says_what_to_do(tmp_path: Path) -> None:
     source = site(tmp_path, event("e", "q"))
     with (tmp_path / "articles" / "a.txt").open("wb") as handle:
-        handle.truncate(quotes.MAX_ARTICLE_BYTES + 1)  # sparse: no disk spent
+        handle.truncate(articles.MAX_ARTICLE_BYTES + 1)  # sparse: no disk spent
     assert problems(source)[0].endswith("articles.a.txt: is larger than 4 MiB; keep the article's text only")
     (tmp_path / "articles" / "a.txt").write_bytes(b"caf\xe9")
     assert problems(source)[0].endswith("articles.a.txt: is not UTF-8 text; save it as UTF-8")
@@ -312,7 +312,7 @@ def test_a_reload_checks_only_what_changed_against_articles_read_once(
         read.append(path)
         return read_regular_file(path, limit)
 
-    monkeypatch.setattr("timeline.source.quotes.read_regular_file", reading)
+    monkeypatch.setattr("timeline.source.articles.read_regular_file", reading)
     reloader.load()
     assert read == []  # the article is as it was: not read again
     (tmp_path / "articles" / "a.txt").write_text(ARTICLE + "\nMore.\n", encoding="utf-8")

@@ -19,10 +19,12 @@ from timeline.extract import article
 from timeline.extract.dates import Found, dates_in
 from timeline.files import BeingWritten, Changed, replace_if_unchanged
 from timeline.model import Certainty, EventDate, Precision
+from timeline.source import articles
 from timeline.source.load import load, parse, read, text_of
 from timeline.source.quotes import normalised
 
 _WORD = re.compile(r"[a-z0-9]+")
+_EMPTY_EVENTS = re.compile(r"^events:[ \t]*\[\][ \t]*((?:#.*)?)$", re.MULTILINE)
 _WIDTH = 100
 _PART = 20  # characters of a quote below which it is not taken for a sentence's part ("IOM")
 # What marks a sentence as about something still to come.
@@ -69,7 +71,7 @@ def draft_from(
     `name`, and the publication date they were dated by: `published`, else the HTML page's,
     else the article's `published:` in the events file, else none."""
     try:
-        text = article.read(path)
+        text = articles.read(path)
     except (OSError, UnicodeDecodeError) as error:
         raise TimelineError(f"{path}: cannot be read as an article ({error})") from None
     timeline = load(events_file, check_articles=False) if events_file.exists() else None
@@ -100,6 +102,9 @@ def append(into: Path, drafted: list[Candidate], name: str) -> None:
         )
     if not drafted:
         return
+    # A timeline with no events yet says `events: []` (as `timeline init` writes it): the
+    # drafts are its first items.
+    text = _EMPTY_EVENTS.sub(lambda empty: "  ".join(filter(None, ("events:", empty[1]))), text)
     joined = (
         text
         + ("" if text.endswith("\n") else "\n")

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from timeline.errors import Problem, ValidationError
-from timeline.files import NotRegular, Stamp, TooLarge, read_regular_file, stamp_of
+from timeline.files import NotRegular, Stamp, TooLarge, stamp_of
 from timeline.model import Timeline
+from timeline.source import articles
+from timeline.source.articles import MAX_ARTICLE_BYTES
 from timeline.source.compose import MappingNode, Node, ScalarNode, SequenceNode, compose
 
-MAX_ARTICLE_BYTES = 4 * 2**20
 # Each variant and the character it is read as; one for one, so that a place in the normalised
 # text is the same place in the text as written (the closest passage is shown as written).
 _VARIANTS = str.maketrans(
@@ -115,8 +116,7 @@ def _unverified(
             texts[article.file] = kept[path][1:]
             continue
         try:
-            raw = read_regular_file(path, MAX_ARTICLE_BYTES)
-            written = " ".join(raw.decode("utf-8").split())
+            written = " ".join(articles.read(path).text.split())
             texts[article.file] = (_Article(written, written.translate(_VARIANTS)), set())
             if stamp is not None:
                 verified.articles[path] = (stamp, *texts[article.file])
