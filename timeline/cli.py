@@ -113,7 +113,7 @@ def extract(article: Path, published: str | None, name: str | None, into: Path |
     sentence without a date, or one that an event of --source (if it exists) already quotes.
     """
     from timeline.extract.dates import published_date
-    from timeline.extract.draft import append, as_yaml, draft_from
+    from timeline.extract.draft import MAX_DRAFTS, append, as_yaml, draft_from
 
     try:
         when = published_date(published) if published is not None else None
@@ -126,6 +126,12 @@ def extract(article: Path, published: str | None, name: str | None, into: Path |
         click.echo(
             'no publication date (--published): dates given without a year, and "now" or '
             '"later this year", are left out',
+            err=True,
+        )
+    if len(drafted) == MAX_DRAFTS:
+        click.echo(
+            f"at most {MAX_DRAFTS} drafts are made from one article: if it has more dates, extract a "
+            "part of it at a time",
             err=True,
         )
     if into is None:

@@ -11,6 +11,7 @@ import pytest
 from bench.extract_quality import ANNOTATIONS, drafted, judge
 from tests.conftest import ROOT, SEEDS
 from tests.test_cli import run
+from timeline.extract import article, draft
 from timeline.extract.dates import published_date
 from timeline.extract.draft import candidates
 from timeline.source import articles
@@ -227,3 +228,26 @@ def test_drafts_from_an_html_article_validate_as_they_are(tmp_path: Path) -> Non
     code, out, err = run("validate", str(source))
     assert code == 0, err
     assert "3 quotes found verbatim in 1 article" in out
+
+
+def test_a_page_long_sentence_with_a_date_every_few_words_drafts_bounded_verbatim_quotes(
+    tmp_path: Path,
+) -> None:
+    months = ["January", "March", "June", "October"]
+    text = ", ".join(
+        f"the council met on {1 + n % 28} {months[n % 4]} {1950 + n % 70} and agreed" for n in range(1500)
+    )
+    (tmp_path / "long.txt").write_text(text + ".\n", encoding="utf-8")
+    drafted = candidates(article.sentences(text + "."), None)
+    assert len(drafted) == draft.MAX_DRAFTS
+    for candidate in drafted:
+        assert len(candidate.sentence) <= draft.MAX_QUOTE
+        assert candidate.sentence in text and candidate.found.words in candidate.sentence
+    code, out, err = run("extract", str(tmp_path / "long.txt"), "--source", str(tmp_path / "x.yaml"))
+    assert code == 0 and len(out) < 2_000_000
+    assert f"at most {draft.MAX_DRAFTS} drafts are made from one article" in err
+
+
+def test_a_paragraph_of_thousands_of_sentences_is_split_into_each_of_them() -> None:
+    written = [f"It happened in {1900 + n % 120}, the report says." for n in range(5000)]
+    assert article.sentences(" ".join(written)) == written

@@ -50,18 +50,42 @@ def candidates(
     already (no candidate repeats one), `taken` the ids in use (no candidate takes one)."""
     already = [normalised(quote) for quote in quoted]
     ids = set(taken)
-    drafted = []
+    drafted: list[Candidate] = []
     for sentence in sentences:
         plain = normalised(sentence)
         # Quoted already, whole or in part (a part long enough to be the point of a sentence).
         if any(plain in quote or (len(quote) >= _PART and quote in plain) for quote in already):
             continue
         for found in dates_in(sentence, published):
-            title = _title(sentence)
-            drafted.append(
-                Candidate(_unique(_slug(title, found), ids), title, sentence, found, _planned(sentence))
-            )
+            if len(drafted) == MAX_DRAFTS:
+                return drafted
+            quote = _around(sentence, found.words)
+            title = _title(quote)
+            drafted.append(Candidate(_unique(_slug(title, found), ids), title, quote, found, _planned(quote)))
     return drafted
+
+
+# Bounds on what one article drafts, whatever its size: a draft quotes at most MAX_QUOTE
+# characters of its sentence (a "sentence" of a page without full stops, with a date every few
+# words, made each draft quote the whole page), and at most MAX_DRAFTS drafts are made.
+MAX_QUOTE = 600
+MAX_DRAFTS = 500
+
+
+def _around(sentence: str, words: str) -> str:
+    """The sentence, or, when it is longer than MAX_QUOTE, the whole words of it around `words`
+    (the date's) that fit: still a verbatim part of the article."""
+    if len(sentence) <= MAX_QUOTE:
+        return sentence
+    at = max(sentence.find(words), 0)
+    start = max(0, min(at - (MAX_QUOTE - len(words)) // 2, len(sentence) - MAX_QUOTE))
+    end = min(len(sentence), start + MAX_QUOTE)
+    # Whole words: from the first space, to the last, that leave the date's words in.
+    if start > 0 and (space := sentence.find(" ", start, at)) >= 0:
+        start = space + 1
+    if end < len(sentence) and (space := sentence.rfind(" ", at + len(words), end)) >= 0:
+        end = space
+    return sentence[start:end].strip()
 
 
 def draft_from(
