@@ -85,10 +85,37 @@
     </li>
   </xsl:template>
 
+  <!-- The text with its &amp;amp; &amp;lt; &amp;gt; read back as & < >. A long text is cut in two,
+       never inside an entity (at most five characters, "&amp;amp;"), and each half read so: the depth
+       of the calls grows with the text's length in halvings, not in its ampersands (libxslt stops
+       at a depth of a few thousand, and a thousand escaped characters left a blank page). -->
   <xsl:template name="unescaped">
     <xsl:param name="text"/>
+    <xsl:variable name="length" select="string-length($text)"/>
     <xsl:choose>
-      <xsl:when test="contains($text, '&amp;')">
+      <xsl:when test="not(contains($text, '&amp;'))"><xsl:value-of select="$text"/></xsl:when>
+      <xsl:when test="$length &gt; 200">
+        <xsl:variable name="middle" select="floor($length div 2)"/>
+        <xsl:variable name="c1" select="substring($text, $middle, 1)"/>
+        <xsl:variable name="c2" select="substring($text, $middle - 1, 1)"/>
+        <xsl:variable name="c3" select="substring($text, $middle - 2, 1)"/>
+        <xsl:variable name="c4" select="substring($text, $middle - 3, 1)"/>
+        <xsl:variable name="cut">
+          <xsl:choose>
+            <xsl:when test="$c1 = '&amp;'"><xsl:value-of select="$middle - 1"/></xsl:when>
+            <xsl:when test="$c1 = ';'"><xsl:value-of select="$middle"/></xsl:when>
+            <xsl:when test="$c2 = '&amp;'"><xsl:value-of select="$middle - 2"/></xsl:when>
+            <xsl:when test="$c2 = ';'"><xsl:value-of select="$middle"/></xsl:when>
+            <xsl:when test="$c3 = '&amp;'"><xsl:value-of select="$middle - 3"/></xsl:when>
+            <xsl:when test="$c3 = ';'"><xsl:value-of select="$middle"/></xsl:when>
+            <xsl:when test="$c4 = '&amp;'"><xsl:value-of select="$middle - 4"/></xsl:when>
+            <xsl:otherwise><xsl:value-of select="$middle"/></xsl:otherwise>
+          </xsl:choose>
+        </xsl:variable>
+        <xsl:call-template name="unescaped"><xsl:with-param name="text" select="substring($text, 1, $cut)"/></xsl:call-template>
+        <xsl:call-template name="unescaped"><xsl:with-param name="text" select="substring($text, $cut + 1)"/></xsl:call-template>
+      </xsl:when>
+      <xsl:otherwise>
         <xsl:value-of select="substring-before($text, '&amp;')"/>
         <xsl:variable name="rest" select="substring-after($text, '&amp;')"/>
         <xsl:choose>
@@ -97,8 +124,7 @@
           <xsl:when test="starts-with($rest, 'gt;')">&gt;<xsl:call-template name="unescaped"><xsl:with-param name="text" select="substring($rest, 4)"/></xsl:call-template></xsl:when>
           <xsl:otherwise>&amp;<xsl:call-template name="unescaped"><xsl:with-param name="text" select="$rest"/></xsl:call-template></xsl:otherwise>
         </xsl:choose>
-      </xsl:when>
-      <xsl:otherwise><xsl:value-of select="$text"/></xsl:otherwise>
+      </xsl:otherwise>
     </xsl:choose>
   </xsl:template>
 </xsl:stylesheet>

@@ -181,11 +181,19 @@ def begin(path: Path, data: bytes | Sequence[bytes | memoryview]) -> Path:
             os.close(fd)
         # mkstemp creates 0600; published files are meant to be read by a web server.
         os.chmod(tmp, 0o644)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        raise
+        raise _named(error, path) from None
     return Path(tmp)
+
+
+def _named(error: BaseException, path: Path | str) -> BaseException:
+    """The error, naming the file it is about where the system call did not (a write's, a
+    flush's: "No space left on device" is to be said of the output, not of its folder)."""
+    if isinstance(error, OSError) and error.filename is None and error.errno is not None:
+        return OSError(error.errno, error.strerror, str(path))
+    return error
 
 
 def _write_all(fd: int, pieces: Sequence[bytes | memoryview]) -> None:
@@ -230,10 +238,10 @@ def finish(temporary: Path, path: Path) -> None:
         finally:
             os.close(fd)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        raise
+        raise _named(error, path) from None
 
 
 def replace_if_unchanged(path: Path, data: bytes, read: bytes) -> None:
@@ -314,10 +322,10 @@ def replace_unsynced(
         finally:
             os.close(fd)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        raise
+        raise _named(error, path) from None
     return stat
 
 

@@ -457,3 +457,22 @@ def test_a_summary_that_looks_like_html_reaches_rss_readers_as_text(
     atom = feedparser.parse((tmp_path / "feeds" / "timeline.atom").read_bytes()).entries[0]
     assert (atom.summary_detail.type, atom.summary) == ("text/plain", text)
     assert json.loads((tmp_path / "feeds" / "timeline.json").read_bytes())["items"][0]["summary"] == text
+
+
+def test_an_output_on_a_full_disk_is_named_not_its_folder(tmp_path: Path) -> None:
+    disk = tmp_path / "feeds"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], check=False).returncode:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    try:
+        source = tmp_path / "events.yaml"
+        source.write_text(
+            MINIMAL + "".join(event_yaml(f"e{n}", title="x" * 250) for n in range(60)), encoding="utf-8"
+        )
+        with pytest.raises(PublishError) as caught:
+            build(source, disk, now=T0)
+        named = str(caught.value).split(": cannot write (No space left on device)")[0]
+        assert named.startswith(f"{disk}/") and named != str(disk), str(caught.value)
+        assert not list(disk.rglob(".*.tmp"))
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)

@@ -122,3 +122,18 @@ def test_chromium_shows_a_feed_served_by_the_daemon_as_a_page(name: str, tmp_pat
     entries = etree.fromstring((tmp_path / "out" / name).read_bytes())
     count = len(entries.findall("{http://www.w3.org/2005/Atom}entry")) or len(entries.findall("channel/item"))
     assert len(page.xpath("//ol/li")) == count > 0
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("characters", ["<", ">", "&", "a<b&c>d ", "&amp;"])
+def test_a_summary_of_thousands_of_escaped_characters_is_shown_whole(characters: str, tmp_path: Path) -> None:
+    from tests.conftest import MINIMAL, event_yaml
+    from timeline.build.publish import build
+
+    summary = (characters * 3000)[:6000] + " end"
+    source = tmp_path / "events.yaml"
+    source.write_text(MINIMAL + event_yaml("one", summary=f'"{summary}"'), encoding="utf-8")
+    build(source, tmp_path / "feeds")
+    page = shown(tmp_path / "feeds", "timeline.rss")
+    (text,) = [p.text_content() for p in page.xpath("//ol/li/p[not(@class)]")]
+    assert text == summary

@@ -352,3 +352,17 @@ def test_chromium_screenshots_at_desktop_and_phone_width(tmp_path: Path, name: s
 @given(st.text())
 def test_articles_escape_text_exactly_as_the_template_engine_does(text: str) -> None:
     assert pages.escape(text) == str(escape(text))
+
+
+@pytest.mark.interop
+def test_a_malformed_fragment_leaves_the_pages_script_running(tmp_path: Path) -> None:
+    browser = chromium()
+    result = subprocess.run(
+        [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
+         "--v=0", "--dump-dom", PAGE.as_uri() + "#%E0%A4%A"],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert "Uncaught" not in result.stderr and "URIError" not in result.stderr
+    assert (
+        lxml_html.fromstring(result.stdout).xpath("//h1")[0].text_content() == "IOM and Viet Nam: a timeline"
+    )
