@@ -75,6 +75,43 @@ def cli() -> None:
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option("--title", help="The timeline's name (default: the folder's).")
+@click.option(
+    "--base-url",
+    help="Where the outputs will be served (default: http://127.0.0.1:8000/, where serve serves).",
+)
+@click.option(
+    "--id-authority",
+    help='A domain you own and a year, like "news.example.org,2026": it makes the permanent ids '
+    "(default: the base URL's domain and this year; without one, a placeholder to change).",
+)
+@click.option("--language", default="en", show_default=True, help="The language of the text.")
+@click.option("--timezone", default="UTC", show_default=True, help="For times written without an offset.")
+def init(
+    folder: Path,
+    title: str | None,
+    base_url: str | None,
+    id_authority: str | None,
+    language: str,
+    timezone: str,
+) -> None:
+    """Start a timeline of your own in FOLDER (default: here): an events.yaml with its header and
+    no events, its JSON Schema for editors, and an empty articles/ folder. Writes over nothing."""
+    from timeline.source.new import Settings, start
+
+    with _user_errors():
+        written = start(folder, Settings(title, base_url, id_authority, language, timezone))
+    for path in written:
+        click.echo(f"wrote {path}{'/' if path.is_dir() else ''}")
+    events = written[0]
+    click.echo(
+        f"next: put an article in {written[2]}/, then `timeline extract {written[2]}/FILE --into {events}`; "
+        f"review the drafts, then `timeline build --source {events}` (or `timeline serve --source {events}`)"
+    )
+
+
+@cli.command()
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False), default="events.yaml")
 @NO_ARTICLE_CHECK
 def validate(source: Path, no_article_check: bool) -> None:
@@ -113,7 +150,8 @@ def extract(article: Path, published: str | None, name: str | None, into: Path |
     sentence without a date, or one that an event of --source (if it exists) already quotes.
     """
     from timeline.extract.dates import published_date
-    from timeline.extract.draft import MAX_DRAFTS, append, as_yaml, draft_from
+    from timeline.extract.draft import MAX_DRAFTS, as_yaml, draft_from
+    from timeline.extract.into import append
 
     try:
         when = published_date(published) if published is not None else None
@@ -139,7 +177,7 @@ def extract(article: Path, published: str | None, name: str | None, into: Path |
         click.echo(f"{_count(len(drafted), 'candidate')} from {article}", err=True)
         return
     with _user_errors():
-        append(into, drafted, name)
+        append(into, drafted, name, when)
     appended = f"{_count(len(drafted), 'draft')} from {article} appended to {into}"
     click.echo(f"{appended}; review each, then remove its `reviewed: false`", err=True)
 

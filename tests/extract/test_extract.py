@@ -151,14 +151,32 @@ def test_into_appends_drafts_a_build_does_not_publish_until_reviewed(tmp_path: P
     assert atom.count("<entry>") == 2 and "5–7 December 2011 (inferred): A Vietnamese delegation" in atom
 
 
-def test_into_refuses_an_article_not_listed_and_leaves_the_file_as_it_was(tmp_path: Path) -> None:
+def test_into_lists_an_article_not_listed_yet_with_its_publication_date(tmp_path: Path) -> None:
     source = tmp_path / "events.yaml"
     source.write_text(INTO_HEADER.format(seeds=SEEDS), encoding="utf-8")
-    code, out, err = run("extract", str(SEEDS / "000_0cb45dfbd2d15e76.txt"), "--into", str(source))
+    article = SEEDS / "000_0cb45dfbd2d15e76.txt"
+    code, out, err = run("extract", str(article), "--published", "2010", "--into", str(source))
+    assert (code, out) == (0, ""), err
+    text = source.read_text(encoding="utf-8")
+    listed = (
+        "articles:\n  004_3b7a710dc2f60c9b.txt:\n"
+        "    {published: 2011-12, published_certainty: inferred, published_note: After the session.}\n"
+        '  "000_0cb45dfbd2d15e76.txt": {published: 2010}\nevents:\n'
+    )
+    assert listed in text
+    assert run("validate", str(source))[0] == 0
+
+
+def test_into_refuses_an_article_that_is_not_in_the_articles_folder(tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(INTO_HEADER.format(seeds=SEEDS), encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("It began in 1987.\n", encoding="utf-8")
+    code, out, err = run("extract", str(elsewhere), "--into", str(source))
     assert (code, out) == (1, "")
     assert err.endswith(
-        f"error: {source}: 000_0cb45dfbd2d15e76.txt is not listed under articles; add it there first "
-        "(with its published: date)\n"
+        f"error: elsewhere.txt: not in {SEEDS}/ beside events.yaml; put the article there first "
+        "(every quote is checked against it there)\n"
     )
     assert source.read_text(encoding="utf-8") == INTO_HEADER.format(seeds=SEEDS)
 

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import SEEDS
 from tests.extract.test_extract import INTO_HEADER
 from tests.test_cli import run
-from timeline.extract import draft
+from timeline.extract import into
 from timeline.source.load import parse
 
 ARTICLE = SEEDS / "004_3b7a710dc2f60c9b.txt"
@@ -76,7 +76,7 @@ def test_a_save_made_while_the_drafts_are_made_is_kept_and_the_drafts_are_not_wr
             source.write_text(saved, encoding="utf-8")
         return checking(text, path)
 
-    monkeypatch.setattr(draft, "parse", a_person_saves_while_the_file_is_checked)
+    monkeypatch.setattr(into, "parse", a_person_saves_while_the_file_is_checked)
     code, out, err = run("extract", str(ARTICLE), "--into", str(source))
     assert (code, out) == (1, "")
     assert err.endswith(

@@ -17,14 +17,12 @@ from pathlib import Path
 from timeline.errors import TimelineError
 from timeline.extract import article
 from timeline.extract.dates import Found, dates_in
-from timeline.files import BeingWritten, Changed, replace_if_unchanged
 from timeline.model import Certainty, EventDate, Precision
 from timeline.source import articles
-from timeline.source.load import load, parse, read, text_of
+from timeline.source.load import load
 from timeline.source.quotes import normalised
 
 _WORD = re.compile(r"[a-z0-9]+")
-_EMPTY_EVENTS = re.compile(r"^events:[ \t]*\[\][ \t]*((?:#.*)?)$", re.MULTILINE)
 _WIDTH = 100
 _PART = 20  # characters of a quote below which it is not taken for a sentence's part ("IOM")
 # What marks a sentence as about something still to come.
@@ -108,52 +106,6 @@ def draft_from(
     return candidates(article.sentences(text.text), published, quoted, taken), published
 
 
-def append(into: Path, drafted: list[Candidate], name: str) -> None:
-    """Append the candidates, each `reviewed: false`, at the end of the events list of `into`,
-    which must be its last key, and only if the file is still valid with them: a file is never
-    left broken."""
-    original = read(into)
-    text = text_of(original, str(into))
-    top_keys = re.findall(r"^([A-Za-z_][\w-]*):", text, re.MULTILINE)
-    if not top_keys or top_keys[-1] != "events":
-        raise TimelineError(
-            f"{into}: events: is not the file's last key; move it last, or paste the drafts by hand"
-        )
-    timeline = parse(text, str(into))
-    if name not in {a.file for a in timeline.articles}:
-        raise TimelineError(
-            f"{into}: {name} is not listed under articles; add it there first (with its published: date)"
-        )
-    if not drafted:
-        return
-    # A timeline with no events yet says `events: []` (as `timeline init` writes it): the
-    # drafts are its first items.
-    text = _EMPTY_EVENTS.sub(lambda empty: "  ".join(filter(None, ("events:", empty[1]))), text)
-    joined = (
-        text
-        + ("" if text.endswith("\n") else "\n")
-        + "\n"
-        + as_yaml(drafted, name, with_key=False, drafts=True)
-    )
-    parse(joined, str(into))  # a ValidationError here leaves the file as it was
-    try:
-        replace_if_unchanged(into, joined.encode(), original)
-    except Changed:
-        raise TimelineError(
-            f"{into}: was saved by someone else while the drafts were made; nothing was written, so "
-            "that save is kept; run extract again"
-        ) from None
-    except BeingWritten:
-        raise TimelineError(
-            f"{into}: is open for writing by another program; nothing was written; run extract again "
-            "once it is saved"
-        ) from None
-    except OSError as error:
-        raise TimelineError(
-            f"{into}: the drafts cannot be written ({error.strerror or error}); the file is as it was"
-        ) from None
-
-
 def _planned(sentence: str) -> bool:
     return bool(_PLANNED.search(sentence))
 
@@ -187,10 +139,10 @@ def as_yaml(drafted: list[Candidate], article: str, *, with_key: bool = True, dr
         lines += [
             f"  # drafted from {article} by timeline extract: rewrite the title and summary, check the date",
             f"  - id: {candidate.id}",
-            f"    title: {_quoted(candidate.title)}",
+            f"    title: {quoted(candidate.title)}",
             "    summary: >-",
             *_folded(candidate.sentence, 6),
-            f"    date: {_date(found.date)}",
+            f"    date: {date_text(found.date)}",
         ]
         if found.certainty is not Certainty.STATED:
             lines += [
@@ -212,7 +164,7 @@ def as_yaml(drafted: list[Candidate], article: str, *, with_key: bool = True, dr
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _date(when: EventDate) -> str:
+def date_text(when: EventDate) -> str:
     def point(day: object) -> str:
         text = str(day)
         return {Precision.YEAR: text[:4], Precision.MONTH: text[:7]}.get(when.precision, text)
@@ -228,5 +180,5 @@ def _folded(text: str, indent: int) -> list[str]:
                          break_long_words=False, break_on_hyphens=False)  # fmt: skip
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
