@@ -106,7 +106,7 @@ class Served:
 
         Saved two seconds after the last change, as a person would: two changes within one
         second make the second's files a second newer than the clock (HTTP dates have whole
-        seconds, see timeline.build.outputs), and the daemon waits for that second to come."""
+        seconds, see timeline.builder.outputs), and the daemon waits for that second to come."""
         time.sleep(2)
         before, _ = self.get("/timeline.atom")
         saved = time.perf_counter()

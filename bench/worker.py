@@ -70,7 +70,7 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
         # nothing back) or of the baseline; bench/run.py alternates the two, round by round.
         make: Callable[[Path, Path], object]
         if tool == "oneshot":
-            from timeline.build.publish import build as one_shot
+            from timeline.builder.publish import build as one_shot
 
             make = one_shot
         else:
@@ -94,7 +94,7 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
             from bench import naive_baseline
 
             return lambda: naive_baseline.build(source, out)
-        from timeline.build.publish import Publisher
+        from timeline.builder.publish import Publisher
 
         return Publisher(source, out).build
 
@@ -123,7 +123,7 @@ def run(tool: str, count: int, folder: Path) -> dict[str, Any]:
                 build()
         results[scenario] = median(samples)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    # The forked worker of a large build (timeline.build.second_core) is a process of its own.
+    # The forked worker of a large build (timeline.builder.second_core) is a process of its own.
     results["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if tool != "baseline":
         results["shares"] = shares(source)
@@ -138,8 +138,8 @@ def shares(source: Path) -> dict[str, float]:
     from datetime import UTC, datetime
 
     from timeline import history
-    from timeline.build.memo import Memo
-    from timeline.build.publish import _without_cycle_collection
+    from timeline.builder.memo import Memo
+    from timeline.builder.publish import _without_cycle_collection
     from timeline.model import History
     from timeline.render import channel, feeds, html, ical, jsonfeed
     from timeline.render.fragments import lent

@@ -153,7 +153,7 @@ def test_a_build_with_nothing_to_do_imports_no_renderer(write_events: Callable[[
     finished = subprocess.run(command, capture_output=True, text=True, check=True)
     assert finished.stdout.endswith("wrote nothing (all up to date).\n")
     imported = {line.rsplit("|", 1)[-1].strip() for line in finished.stderr.splitlines()}
-    assert not imported & {"yaml", "feedgen", "icalendar", "jinja2", "timeline.build.publish"}
+    assert not imported & {"yaml", "feedgen", "icalendar", "jinja2", "timeline.builder.publish"}
 
 
 @pytest.mark.parametrize(

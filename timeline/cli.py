@@ -69,7 +69,7 @@ def _user_errors() -> Iterator[None]:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="timeline")
+@click.version_option(package_name="timeline-feeds")
 def cli() -> None:
     """Publish a dated list of events as Atom, RSS, JSON Feed and iCalendar."""
 
@@ -204,8 +204,8 @@ def schema() -> None:
 @NO_ARTICLE_CHECK
 def build(source: Path, out: Path, check: bool, today: datetime | None, no_article_check: bool) -> None:
     """Render every output into OUT, rewriting only the files that changed."""
-    from timeline.build.accelerators import from_environment
-    from timeline.build.record import up_to_date
+    from timeline.builder.accelerators import from_environment
+    from timeline.builder.record import up_to_date
     from timeline.history import history_path
 
     day = today.date() if today else None
@@ -220,7 +220,7 @@ def build(source: Path, out: Path, check: bool, today: datetime | None, no_artic
         # and no renderer imported to find that out.
         click.echo(f"{events} events -> {out}/: wrote nothing (all up to date).")
         return
-    from timeline.build import publish
+    from timeline.builder import publish
 
     with _user_errors():
         result = publish.build(source, out, check=check, today=day, check_articles=checked)

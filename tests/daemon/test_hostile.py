@@ -25,7 +25,7 @@ from bench import generate
 from tests.conftest import MINIMAL, T0, event_yaml
 from tests.daemons import Daemon, start
 from timeline import history
-from timeline.build.publish import build
+from timeline.builder.publish import build
 from timeline.errors import PublishError
 
 pytestmark = pytest.mark.slow

@@ -24,7 +24,7 @@ import pytest
 from tests import daemons
 from tests.conftest import MINIMAL, event_yaml
 from tests.render.test_render import features_with_history
-from timeline.build.publish import render_all
+from timeline.builder.publish import render_all
 from timeline.daemon import main, websub
 from timeline.errors import TimelineError, ValidationError
 from timeline.source.load import parse

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import DATA, T0
-from timeline.build.memo import Memo
-from timeline.build.publish import Publisher, build
+from timeline.builder.memo import Memo
+from timeline.builder.publish import Publisher, build
 
 HEADER = """\
 title: Stored entries

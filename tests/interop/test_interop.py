@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import GOLDEN, ROOT, copy_shipped
 from tests.daemons import start
 from tests.interop.clients import KHAL_CONFIG, program, run
-from timeline.build.publish import build
+from timeline.builder.publish import build
 from timeline.source.load import load
 
 pytestmark = pytest.mark.interop

@@ -17,7 +17,7 @@ from lxml import html as lxml_html
 from tests.conftest import FEATURES, ROOT
 from tests.render.test_render import features_with_history
 from timeline import history
-from timeline.build.publish import render_all
+from timeline.builder.publish import render_all
 from timeline.render import event_links
 from timeline.source.load import load
 

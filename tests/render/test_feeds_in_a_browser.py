@@ -128,7 +128,7 @@ def test_chromium_shows_a_feed_served_by_the_daemon_as_a_page(name: str, tmp_pat
 @pytest.mark.parametrize("characters", ["<", ">", "&", "a<b&c>d ", "&amp;"])
 def test_a_summary_of_thousands_of_escaped_characters_is_shown_whole(characters: str, tmp_path: Path) -> None:
     from tests.conftest import MINIMAL, event_yaml
-    from timeline.build.publish import build
+    from timeline.builder.publish import build
 
     summary = (characters * 3000)[:6000] + " end"
     source = tmp_path / "events.yaml"

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.render.test_render import features_with_history
-from timeline.build.publish import render_all
+from timeline.builder.publish import render_all
 from timeline.render import formats
 from timeline.serve import filters
 

@@ -11,7 +11,7 @@ import icalendar
 import pytest
 
 from tests.conftest import MINIMAL, T0, event_yaml
-from timeline.build.publish import build
+from timeline.builder.publish import build
 
 TITLES = {
     "a literal block": "title: |\n  Two\n  lines\n",

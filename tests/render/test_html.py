@@ -20,8 +20,8 @@ from markupsafe import escape
 from tests.conftest import FEATURES, MINIMAL, ROOT
 from tests.render.test_render import features_with_history
 from timeline import history
-from timeline.build.memo import Memo
-from timeline.build.publish import render_all
+from timeline.builder.memo import Memo
+from timeline.builder.publish import render_all
 from timeline.model import History, Timeline
 from timeline.render import axis, html, pages
 from timeline.render.fragments import lent

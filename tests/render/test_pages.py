@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
 from tests.render.test_render import T1, features_with_history
 from timeline import history
-from timeline.build.publish import render_all
+from timeline.builder.publish import render_all
 from timeline.model import History
 from timeline.render import pages
 from timeline.source.load import load, parse

@@ -16,7 +16,7 @@ from lxml import etree
 
 from tests.conftest import T0
 from timeline import history
-from timeline.build.publish import render_all
+from timeline.builder.publish import render_all
 from timeline.errors import ValidationError
 from timeline.model import History, Precision
 from timeline.source.load import parse

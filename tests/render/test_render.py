@@ -16,7 +16,7 @@ from lxml import etree
 
 from tests.conftest import FEATURES, GOLDEN, MINIMAL, T0, event_yaml
 from timeline import history
-from timeline.build.publish import render_all
+from timeline.builder.publish import render_all
 from timeline.model import History, Precision, Timeline
 from timeline.source.load import load, parse
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import FEATURES, event_yaml
 from tests.daemons import Daemon, start
-from timeline.build import record
+from timeline.builder import record
 from timeline.render import formats
 from timeline.serve.server import _accepts_gzip, _not_modified
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import T0, event_yaml
-from timeline.build.publish import Publisher
+from timeline.builder.publish import Publisher
 from timeline.serve import snapshot
 from timeline.serve.snapshot import Representation, Snapshot
 

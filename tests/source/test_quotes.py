@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import ROOT, copy_shipped
 from tests.daemons import start
 from tests.test_cli import run
-from timeline.build.publish import build
+from timeline.builder.publish import build
 from timeline.errors import ValidationError
 from timeline.files import read_regular_file
 from timeline.model import Certainty, EventDate, Precision

@@ -164,7 +164,7 @@ def test_the_shipped_file_reloads_to_the_same_timeline(tmp_path: Path) -> None:
 def test_a_load_shared_with_a_second_core_equals_a_full_parse(
     source: Path, monkeypatch: pytest.MonkeyPatch, edit: int | None
 ) -> None:
-    monkeypatch.setattr("timeline.build.second_core.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
     monkeypatch.setattr("timeline.source.reload._CHUNK", 5)  # ten chunks, taken by whichever core is free
     reloader = Reloader(source)
     first = reloader.load(parallel=True)
@@ -180,7 +180,7 @@ def test_a_load_shared_with_a_second_core_equals_a_full_parse(
 def test_a_problem_in_the_half_parsed_over_there_is_reported_as_by_a_full_parse(
     source: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("timeline.build.second_core.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
     source.write_text(MINIMAL + events(50).replace("date: 1945", "date: 1945-13"), encoding="utf-8")
     with pytest.raises(ValidationError) as shared:
         Reloader(source).load(parallel=True)
@@ -192,7 +192,7 @@ def test_a_problem_in_the_half_parsed_over_there_is_reported_as_by_a_full_parse(
 def test_chunks_taken_by_a_worker_that_dies_are_parsed_here(
     source: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("timeline.build.second_core.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
     monkeypatch.setattr("timeline.source.reload._CHUNK", 5)
     parent, parse = os.getpid(), Reloader._parse
 

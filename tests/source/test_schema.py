@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import DATA, MINIMAL, ROOT, T0
 from timeline import history
-from timeline.build.publish import build
+from timeline.builder.publish import build
 from timeline.model import Event
 from timeline.source import quick_event, schema
 from timeline.source.load import parse

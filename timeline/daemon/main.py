@@ -20,8 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from timeline.build import record
-from timeline.build.publish import BuildResult, Publisher
+from timeline.builder import record
+from timeline.builder.publish import BuildResult, Publisher
 from timeline.daemon import websub
 from timeline.daemon.scheduler import Scheduler
 from timeline.daemon.watch import SourceWatcher, Wakeup

@@ -4,9 +4,9 @@ A renderer is a pure function of the model and the history, with no cache of its
 its output that depends on less than the whole (an event's VEVENT, its <li>, a calendar's head)
 it makes through `fragment(key, make)`, the key naming everything `make` reads; a list of such
 parts through `each(kind, keys, make)`. Called as is, these only call `make`. The builder lends
-them its cache for the length of a build (`lent`, with timeline.build.memo), which hands back
+them its cache for the length of a build (`lent`, with timeline.builder.memo), which hands back
 what it made from the same key before: the bytes are the same either way, and
-tests/build/test_accelerators.py builds every output both ways and compares them.
+tests/builder/test_accelerators.py builds every output both ways and compares them.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Key(tuple[Hashable, ...]):
 
 
 class Cache(Protocol):
-    """What a build lends the renderers: timeline.build.memo.Memo."""
+    """What a build lends the renderers: timeline.builder.memo.Memo."""
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T: ...
 

@@ -22,7 +22,7 @@ from itertools import chain, compress, count, repeat
 from operator import attrgetter, is_, not_
 from pathlib import Path
 
-from timeline.build import second_core
+from timeline.builder import second_core
 from timeline.errors import ValidationError
 from timeline.files import Stamp
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
@@ -183,7 +183,7 @@ class Reloader:
         self, pieces: list[memoryview], chunks: list[list[int]], lines: dict[int, int], shared: bool
     ) -> dict[int, list[Event] | None]:
         """The events of each chunk of pieces, by the chunk's number. `shared` with a second
-        core, a chunk at a time to whichever is free (see timeline.build.second_core.Shares)."""
+        core, a chunk at a time to whichever is free (see timeline.builder.second_core.Shares)."""
 
         def read(numbers: Iterable[int]) -> dict[int, list[Event] | None]:
             return {number: self._parse(pieces, chunks[number], lines) for number in numbers}

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import event_yaml
-from timeline.build import record
-from timeline.build.publish import build
+from timeline.builder import record
+from timeline.builder.publish import build
 from timeline.history import history_path
 from timeline.model import Timeline
 from timeline.source.reload import Reloader

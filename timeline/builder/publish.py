@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from timeline.build import record, second_core
-from timeline.build.accelerators import Accelerators, from_environment
-from timeline.build.jobs import render_into, render_unless_unchanged, unless_stopped
-from timeline.build.memo import Forgetful, Memo
-from timeline.build.outputs import Collected, Folder, remove_abandoned_temporaries
+from timeline.builder import record, second_core
+from timeline.builder.accelerators import Accelerators, from_environment
+from timeline.builder.jobs import render_into, render_unless_unchanged, unless_stopped
+from timeline.builder.memo import Forgetful, Memo
+from timeline.builder.outputs import Collected, Folder, remove_abandoned_temporaries
 from timeline.errors import PublishError
 from timeline.files import Stamp, folders_locked, read_or_none, stamp_of
 from timeline.history import store, tracking
@@ -219,9 +219,9 @@ def build(
 
     `now` stamps what changed (default: the clock); `today` is the day the dated outputs are
     built for (default: today in the timeline's time zone). With `parallel`, a build that has
-    thousands of events to parse or render uses a second core (timeline.build.second_core). Once
+    thousands of events to parse or render uses a second core (timeline.builder.second_core). Once
     `stop()` says so, the build raises BuildStopped before its next output. `accelerators`
-    (default: from the environment, see timeline.build.accelerators) may be switched off: the bytes
+    (default: from the environment, see timeline.builder.accelerators) may be switched off: the bytes
     are the same. Without `check_articles`, the quotes are not checked against the articles
     (timeline.source.quotes); a given `reloader` says for itself. With `hand_over`, the result
     keeps the bytes of what was written (BuildResult.made), for the daemon to serve; with

@@ -68,7 +68,7 @@ class Outputs(Protocol):
 
 class Gated:
     """Outputs that put nothing until `wait()` returns: a forked worker's, held until the parent
-    has written the history (see timeline.build.second_core.Gate)."""
+    has written the history (see timeline.builder.second_core.Gate)."""
 
     def __init__(self, outputs: Outputs, wait: Callable[[], None]) -> None:
         self.outputs, self._wait = outputs, wait

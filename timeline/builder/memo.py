@@ -183,7 +183,7 @@ class Memo:
 
     def within(self, scope: Hashable) -> None:
         """Say what this build's fragments are all made under (the timeline's settings, see
-        timeline.build.publish): what was made under another scope is forgotten, so no key need
+        timeline.builder.publish): what was made under another scope is forgotten, so no key need
         name a setting, and none can forget one."""
         if scope != self._scope:
             self._scope = scope

@@ -10,9 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 
-from timeline.build import second_core
-from timeline.build.memo import NOTHING_MADE, Made, Memo
-from timeline.build.outputs import Folder, Gated, Outputs, holds, holds_one
+from timeline.builder import second_core
+from timeline.builder.memo import NOTHING_MADE, Made, Memo
+from timeline.builder.outputs import Folder, Gated, Outputs, holds, holds_one
 from timeline.errors import BuildStopped
 from timeline.files import Stamp
 from timeline.model import History, Timeline, event_path
@@ -35,7 +35,7 @@ def render_into(
 ) -> None:
     """Make every output and put it into `outputs`, skipping those the memo says are made and
     `outputs` still holds; `first` is done before any output is put. With `parallel`, a second
-    core (see timeline.build.second_core) makes some of them and puts them itself once `first` is done
+    core (see timeline.builder.second_core) makes some of them and puts them itself once `first` is done
     here; the bytes are the same. Without `keep`, what the second core made is not handed
     back to the memo: a build that ends the process (`timeline build`) has no use for it.
     Between outputs, BuildStopped is raised once `stop()` says so (a second core is stopped).

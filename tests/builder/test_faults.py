@@ -26,7 +26,7 @@ from bench import generate
 from tests.conftest import MINIMAL, T0, event_yaml
 from tests.daemons import start
 from timeline import history
-from timeline.build.publish import build
+from timeline.builder.publish import build
 from timeline.files import folders_locked
 from timeline.render.html import LATEST
 

@@ -1,6 +1,6 @@
 """The accelerators, each of which can be switched off: the seam the builder owns.
 
-Each one only saves work; none changes a byte of any output (tests/build/test_accelerators.py builds
+Each one only saves work; none changes a byte of any output (tests/builder/test_accelerators.py builds
 with all of them and with none and compares every file). `TIMELINE_PLAIN=1` switches them all
 off, `TIMELINE_WORKERS=1` the second core alone.
 """
@@ -18,14 +18,14 @@ class Accelerators:
     # Read each event with rapidyaml straight into the model (timeline.source.quick_event); what it
     # leaves, and every problem, the full way (libyaml, timeline.source.compose and the loader).
     quick_readers: bool = True
-    # Keep rendered fragments between views and builds (timeline.build.memo).
+    # Keep rendered fragments between views and builds (timeline.builder.memo).
     fragment_cache: bool = True
-    # Share a large parse or build with a forked worker (timeline.build.second_core).
+    # Share a large parse or build with a forked worker (timeline.builder.second_core).
     second_core: bool = True
-    # Skip a `timeline build` whose inputs, code and outputs are all as recorded (timeline.build.record).
+    # Skip a `timeline build` whose inputs, code and outputs are all as recorded (timeline.builder.record).
     skip_unchanged_builds: bool = True
     # Remember what the last build left in the folder, for the next build of the same process
-    # (timeline.build.record.Remembered).
+    # (timeline.builder.record.Remembered).
     remembered_folder: bool = True
 
 

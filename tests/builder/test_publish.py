@@ -15,9 +15,9 @@ import pytest
 
 from tests.conftest import DATA, MINIMAL, ROOT, T0, copy_shipped, event_yaml
 from timeline import history as history_store
-from timeline.build import jobs, second_core
-from timeline.build.memo import Memo
-from timeline.build.publish import DATED, Publisher, build
+from timeline.builder import jobs, second_core
+from timeline.builder.memo import Memo
+from timeline.builder.publish import DATED, Publisher, build
 from timeline.errors import PublishError, ValidationError
 from timeline.files import write_atomic
 from timeline.render import feeds
@@ -298,7 +298,7 @@ def test_a_deleted_history_keeps_every_id_and_uid(write_events: Callable[[str], 
 @pytest.fixture
 def forked(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each second_core.both() of the test was asked to fork; forking pays from 10 events."""
-    monkeypatch.setattr("timeline.build.second_core.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
     asked: list[bool] = []
     both = second_core.both
 
@@ -325,7 +325,7 @@ def test_a_one_shot_build_does_not_hand_back_what_the_second_core_made(
 ) -> None:
     """`timeline build` ends with the build: pickling the worker's fragments for a memo that no
     build will ask would cost a tenth of it at 10,000 events."""
-    monkeypatch.setattr("timeline.build.second_core.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
 
     def never(self: Memo, mark: int) -> Any:
         raise AssertionError("a one-shot build asked for what the worker made")
@@ -345,7 +345,7 @@ def test_after_a_build_shared_with_a_second_core_an_edit_makes_only_what_it_chan
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What the worker made (archive pages, anniversaries) is remembered by this process too."""
-    monkeypatch.setattr("timeline.build.second_core.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
     source = tmp_path / "events.yaml"
     events = "".join(event_yaml(f"e{i}", date=f"{1900 + i}-01-0{1 + i % 9}") for i in range(120))
     source.write_text(MINIMAL + events, encoding="utf-8")
@@ -426,7 +426,7 @@ def test_on_this_day_is_made_again_only_when_the_day_or_an_event_it_announces_ch
 def test_a_build_shared_with_a_second_core_writes_the_history_before_any_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("timeline.build.second_core.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
     source, out = tmp_path / "events.yaml", tmp_path / "out"
     events = "".join(event_yaml(f"e{i}", date=f"{1900 + i}-01-0{1 + i % 9}") for i in range(120))
     source.write_text(MINIMAL + events, encoding="utf-8")
@@ -447,7 +447,7 @@ def test_a_build_shared_with_a_second_core_writes_the_history_before_any_output(
 def test_when_the_second_core_dies_midway_this_process_makes_what_it_left(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("timeline.build.second_core.WORTH_IT", 10)
+    monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
     source = tmp_path / "events.yaml"
     header = MINIMAL.replace("events:\n", "feed_entries: 5\nevents:\n")
     source.write_text(header + "".join(event_yaml(f"e{i}", date=f"{1900 + i}") for i in range(60)))

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from timeline.build import second_core
+from timeline.builder import second_core
 
 
 def pid_and(value: int) -> tuple[int, int]:

@@ -7,7 +7,7 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 
-from timeline.build.memo import Memo
+from timeline.builder.memo import Memo
 from timeline.render.fragments import Key
 
 

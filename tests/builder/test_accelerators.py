@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from bench import generate
 from tests.conftest import DATA, ROOT, T0, shipped_text
 from tests.history.test_stored_entries import Step, steps
-from timeline.build import accelerators, second_core
-from timeline.build.accelerators import NONE, Accelerators
-from timeline.build.publish import Publisher, build
+from timeline.builder import accelerators, second_core
+from timeline.builder.accelerators import NONE, Accelerators
+from timeline.builder.publish import Publisher, build
 from timeline.source import schema
 
 TODAY = date(2026, 12, 1)
