@@ -174,18 +174,25 @@ def begin(path: Path, data: bytes | Sequence[bytes | memoryview]) -> Path:
     finish() flushes to disk and renames over `path` (the temporary file is the very file that
     will be there, same inode and mtime)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+    with _removed_on_failure(tmp, path):
         try:
             _write_all(fd, [data] if isinstance(data, bytes) else data)
         finally:
             os.close(fd)
         # mkstemp creates 0600; published files are meant to be read by a web server.
         os.chmod(tmp, 0o644)
+    return Path(tmp)
+
+
+@contextlib.contextmanager
+def _removed_on_failure(temporary: Path | str, path: Path | str) -> Iterator[None]:
+    """On any failure in the block, the temporary file is removed and the error names `path`."""
+    try:
+        yield
     except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+            os.unlink(temporary)
         raise _named(error, path) from None
-    return Path(tmp)
 
 
 def _named(error: BaseException, path: Path | str) -> BaseException:
@@ -231,17 +238,13 @@ _IOV_MAX = _iov_max()  # how many pieces a writev() takes: 1024 on Linux
 
 def finish(temporary: Path, path: Path) -> None:
     """The second half: flush the file begin() wrote to disk, then rename it over `path`."""
-    try:
+    with _removed_on_failure(temporary, path):
         fd = os.open(temporary, os.O_RDONLY)
         try:
             os.fsync(fd)  # a file's data, whichever descriptor asks
         finally:
             os.close(fd)
         os.replace(temporary, path)
-    except BaseException as error:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise _named(error, path) from None
 
 
 def replace_if_unchanged(path: Path, data: bytes, read: bytes) -> None:
@@ -252,7 +255,7 @@ def replace_if_unchanged(path: Path, data: bytes, read: bytes) -> None:
     opening the file to write. The file keeps its permissions."""
     path = Path(os.path.realpath(path))
     temporary = begin(path, data)
-    try:
+    with _removed_on_failure(temporary, path):
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
         try:
             info = os.fstat(fd)
@@ -264,10 +267,6 @@ def replace_if_unchanged(path: Path, data: bytes, read: bytes) -> None:
             finish(temporary, path)
         finally:
             os.close(fd)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 @contextlib.contextmanager
@@ -310,7 +309,7 @@ def replace_unsynced(
     except FileExistsError:  # left by a killed build of a process with this number
         os.unlink(temporary)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
-    try:
+    with _removed_on_failure(temporary, path):
         try:
             os.fchmod(fd, 0o644)  # whatever the umask: published files are read by a web server
             _write_all(fd, [data] if isinstance(data, bytes) else data)
@@ -322,10 +321,6 @@ def replace_unsynced(
         finally:
             os.close(fd)
         os.replace(temporary, path)
-    except BaseException as error:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise _named(error, path) from None
     return stat
 
 

@@ -218,24 +218,40 @@ def test_a_history_that_cannot_be_written_is_named_and_no_output_changes(tmp_pat
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
-def test_a_history_store_on_a_full_disk_is_named(tmp_path: Path) -> None:
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a disk of 64 KiB (a tmpfs), which sixty long events fill."""
     disk = tmp_path / "disk"
     disk.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], check=False).returncode:
         pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
     try:
-        source = disk / "events.yaml"
-        source.write_text(
-            MINIMAL + "".join(event_yaml(f"e{n}", title="x" * 250) for n in range(60)), encoding="utf-8"
-        )
-        with pytest.raises(
-            PublishError,
-            match=r"events.history.json: cannot write the history store \(No space left on device\)",
-        ):
-            build(source, tmp_path / "feeds", now=T0)
-        assert not list(disk.glob(".*.tmp"))
+        yield disk
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+LONG_EVENTS = MINIMAL + "".join(event_yaml(f"e{n}", title="x" * 250) for n in range(60))
+
+
+def test_a_history_store_on_a_full_disk_is_named(full_disk: Path, tmp_path: Path) -> None:
+    source = full_disk / "events.yaml"
+    source.write_text(LONG_EVENTS, encoding="utf-8")
+    with pytest.raises(
+        PublishError, match=r"events.history.json: cannot write the history store \(No space left on device\)"
+    ):
+        build(source, tmp_path / "feeds", now=T0)
+    assert not list(full_disk.glob(".*.tmp"))
+
+
+def test_an_output_on_a_full_disk_is_named_not_its_folder(full_disk: Path, tmp_path: Path) -> None:
+    source = tmp_path / "events.yaml"
+    source.write_text(LONG_EVENTS, encoding="utf-8")
+    with pytest.raises(PublishError) as caught:
+        build(source, full_disk, now=T0)
+    named = str(caught.value).split(": cannot write (No space left on device)")[0]
+    assert named.startswith(f"{full_disk}/") and named != str(full_disk), str(caught.value)
+    assert not list(full_disk.rglob(".*.tmp"))
 
 
 # -- connections -------------------------------------------------------------------------------
@@ -457,22 +473,3 @@ def test_a_summary_that_looks_like_html_reaches_rss_readers_as_text(
     atom = feedparser.parse((tmp_path / "feeds" / "timeline.atom").read_bytes()).entries[0]
     assert (atom.summary_detail.type, atom.summary) == ("text/plain", text)
     assert json.loads((tmp_path / "feeds" / "timeline.json").read_bytes())["items"][0]["summary"] == text
-
-
-def test_an_output_on_a_full_disk_is_named_not_its_folder(tmp_path: Path) -> None:
-    disk = tmp_path / "feeds"
-    disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], check=False).returncode:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
-    try:
-        source = tmp_path / "events.yaml"
-        source.write_text(
-            MINIMAL + "".join(event_yaml(f"e{n}", title="x" * 250) for n in range(60)), encoding="utf-8"
-        )
-        with pytest.raises(PublishError) as caught:
-            build(source, disk, now=T0)
-        named = str(caught.value).split(": cannot write (No space left on device)")[0]
-        assert named.startswith(f"{disk}/") and named != str(disk), str(caught.value)
-        assert not list(disk.rglob(".*.tmp"))
-    finally:
-        subprocess.run(["umount", str(disk)], check=True)

@@ -76,7 +76,10 @@ def test_the_wheel_runs_every_command_in_a_clean_environment(tmp_path: Path) -> 
 
     port = free_port()
     daemon = subprocess.Popen(
-        [timeline, "serve", "--port", str(port)], cwd=site, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [timeline, "serve", "--port", str(port)],
+        cwd=site,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         page = _get(f"http://127.0.0.1:{port}/", daemon)
