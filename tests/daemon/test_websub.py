@@ -285,7 +285,8 @@ class RawHub:
         self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}/hub"
         self.answer, self.every = answer, every
         self.connections: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
 
     def _serve(self) -> None:
         with contextlib.suppress(OSError):
@@ -308,7 +309,12 @@ class RawHub:
                 time.sleep(self.every)
 
     def close(self) -> None:
+        # A thread waiting in accept() is woken by a shutdown, not by a close: no thread is
+        # left running (a running thread keeps later tests' builds from forking).
+        with contextlib.suppress(OSError):
+            self.server.shutdown(socket.SHUT_RDWR)
         self.server.close()
+        self.thread.join(timeout=5)
         for connection in self.connections:
             connection.close()
 
