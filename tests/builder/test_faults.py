@@ -166,10 +166,10 @@ def test_a_build_waits_for_one_under_way_in_the_same_folder_and_leaves_its_files
 @pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
 def test_builds_killed_again_and_again_leave_no_temporary_file_after_the_next(tmp_path: Path) -> None:
     source = tmp_path / "events.yaml"
-    source.write_text(generate.timeline(300), encoding="utf-8")
+    source.write_text(generate.timeline(100), encoding="utf-8")
     out = tmp_path / "feeds"
     command = [sys.executable, "-m", "timeline", "build", "-s", str(source), "-o", str(out)]
-    for cycle in range(6):
+    for cycle in range(4):
         # Killed by the kernel at a write: its temporary files stay where they were.
         strace = ["strace", "-f", "-o", "/dev/null", "-e", "trace=writev"]
         inject = f"inject=writev:signal=SIGKILL:when={10 + 10 * cycle}"
