@@ -204,11 +204,12 @@ def schema() -> None:
 @NO_ARTICLE_CHECK
 def build(source: Path, out: Path, check: bool, today: datetime | None, no_article_check: bool) -> None:
     """Render every output into OUT, rewriting only the files that changed."""
-    from timeline.builder.accelerators import from_environment
+    from timeline.builder.accelerators import NONE, from_environment
     from timeline.builder.record import up_to_date
     from timeline.history import history_path
 
     day = today.date() if today else None
+    plain_build = from_environment() == NONE  # TIMELINE_PLAIN=1: timeline/builder/plain.py
     skip = from_environment().skip_unchanged_builds
     checked = not no_article_check
     if (
@@ -220,10 +221,13 @@ def build(source: Path, out: Path, check: bool, today: datetime | None, no_artic
         # and no renderer imported to find that out.
         click.echo(f"{events} events -> {out}/: wrote nothing (all up to date).")
         return
-    from timeline.builder import publish
+    from timeline.builder import plain, publish
 
     with _user_errors():
-        result = publish.build(source, out, check=check, today=day, check_articles=checked)
+        if plain_build and not check:
+            result = plain.build(source, out, today=day, check_articles=checked)
+        else:
+            result = publish.build(source, out, check=check, today=day, check_articles=checked)
     if not checked:
         click.echo(_quotes_said(result.timeline, checked) + ".", err=True)
     _ENDS_WITH_THE_PROCESS.append(result)

@@ -1,6 +1,7 @@
-"""Every accelerator only saves work: built with all of them and with none, every output and the
-history are the same bytes, for the test corpus, for timelines in several YAML styles, and
-across a walk of edits as the daemon builds them."""
+"""Every accelerator only saves work: built by the daemon's builder with all of them and by the
+plain build (timeline/builder/plain.py, two code paths), every output and the history are the
+same bytes, for the test corpus, for timelines in several YAML styles, and across a walk of
+edits of every event key, article key and header key as the daemon builds them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,9 +18,11 @@ from hypothesis import strategies as st
 from bench import generate
 from tests.conftest import DATA, ROOT, T0, shipped_text
 from tests.history.test_stored_entries import Step, steps
-from timeline.builder import accelerators, second_core
+from tests.test_cli import run
+from timeline.builder import accelerators, plain, second_core
 from timeline.builder.accelerators import NONE, Accelerators
 from timeline.builder.publish import Publisher, build
+from timeline.builder.result import BuildResult
 from timeline.source import schema
 
 TODAY = date(2026, 12, 1)
@@ -41,7 +45,10 @@ def built(
     source.write_text(source_text, encoding="utf-8")
     if history is not None:
         shutil.copy(history, where / "events.history.json")
-    build(source, where / "feeds", now=T0, today=TODAY, accelerators=speed)
+    if speed == NONE:  # the plain build, a code path of its own (timeline/builder/plain.py)
+        plain.build(source, where / "feeds", now=T0, today=TODAY)
+    else:
+        build(source, where / "feeds", now=T0, today=TODAY, accelerators=speed)
     return folder(where)
 
 
@@ -50,6 +57,25 @@ def test_timeline_plain_switches_every_accelerator_off(monkeypatch: pytest.Monke
     assert accelerators.from_environment() == NONE == Accelerators(*([False] * 6))
     monkeypatch.delenv("TIMELINE_PLAIN")
     assert accelerators.from_environment() == Accelerators()
+
+
+def test_timeline_plain_runs_the_plain_build_for_the_command_and_the_daemon(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    calls: list[Path] = []
+    building = plain.build
+
+    def counted(source: Path, out: Path, **options: Any) -> BuildResult:
+        calls.append(out)
+        return building(source, out, **options)
+
+    monkeypatch.setattr(plain, "build", counted)
+    monkeypatch.setenv("TIMELINE_PLAIN", "1")
+    source = tmp_path / "events.yaml"
+    source.write_text(shipped_text(), encoding="utf-8")
+    assert run("build", "-s", str(source), "-o", str(tmp_path / "by-command"))[0] == 0
+    Publisher(source, tmp_path / "by-daemon").build(now=T0, today=TODAY)
+    assert calls == [tmp_path / "by-command", tmp_path / "by-daemon"]
 
 
 @pytest.mark.parametrize("source", CORPUS, ids=[str(p.relative_to(ROOT)) for p in CORPUS])

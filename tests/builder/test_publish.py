@@ -17,7 +17,8 @@ from tests.conftest import DATA, MINIMAL, ROOT, T0, copy_shipped, event_yaml
 from timeline import history as history_store
 from timeline.builder import jobs, second_core
 from timeline.builder.memo import Memo
-from timeline.builder.publish import DATED, Publisher, build
+from timeline.builder.publish import Publisher, build
+from timeline.builder.steps import DATED
 from timeline.errors import PublishError, ValidationError
 from timeline.files import write_atomic
 from timeline.render import feeds

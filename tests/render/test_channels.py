@@ -17,7 +17,8 @@ from tests.conftest import FEATURES, MINIMAL, T0, event_yaml
 from tests.render.test_render import features_with_history
 from timeline import history
 from timeline.builder.memo import Memo
-from timeline.builder.publish import DATED, render_all
+from timeline.builder.publish import render_all
+from timeline.builder.steps import DATED
 from timeline.model import History
 from timeline.render import channel, feeds, ical
 from timeline.render.channel import Channel, archive_pages

@@ -9,50 +9,23 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
-from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from timeline.builder import record, second_core
-from timeline.builder.accelerators import Accelerators, from_environment
+from timeline.builder import plain, record, second_core, steps
+from timeline.builder.accelerators import NONE, Accelerators, from_environment
 from timeline.builder.jobs import render_into, render_unless_unchanged, unless_stopped
 from timeline.builder.memo import Forgetful, Memo
 from timeline.builder.outputs import Collected, Folder, remove_abandoned_temporaries
-from timeline.errors import PublishError
+from timeline.builder.result import BuildResult
 from timeline.files import Stamp, folders_locked, read_or_none, stamp_of
 from timeline.history import store, tracking
 from timeline.model import History, Timeline, reviewed_only
 from timeline.render.fragments import lent
-from timeline.render.pieces import Content
 from timeline.source.reload import Reloader
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """What a build did: every output's file name, and which of them it wrote (or, with
-    --check, which are stale)."""
-
-    timeline: Timeline
-    history: History
-    files: tuple[str, ...]
-    written: tuple[str, ...] = ()
-    stale: tuple[str, ...] = field(default=())
-    # The bytes of those written, when asked for (see build's hand_over): the ones this process
-    # wrote, not a second core's.
-    made: Mapping[str, Content] = field(default_factory=dict)
-    stamps: Mapping[str, Stamp] = field(default_factory=dict)  # each output as the build left it
-
-    @property
-    def unchanged(self) -> tuple[str, ...]:
-        return tuple(name for name in self.files if name not in self.written)
-
-
-# Outputs that depend on the day they are built for, not only on the events: never committed,
-# never compared by --check.
-DATED = frozenset({"on-this-day.atom", "on-this-day.rss", "on-this-day.json"})
 
 
 def render_all(
@@ -87,7 +60,8 @@ class Publisher:
         *,
         check_articles: bool = True,
     ) -> None:
-        self.source, self.out = source, out
+        self.source, self.out, self.check_articles = source, out, check_articles
+        self.articles: Mapping[Path, Stamp | None] | None = None  # checked by the last build
         self.accelerators = accelerators or from_environment()
         self.memo = _memo(self.accelerators)
         self.reloader = _reloader(source, self.accelerators, check_articles)
@@ -103,6 +77,14 @@ class Publisher:
         serve: Callable[[BuildResult], None] | None = None,
     ) -> BuildResult:
         """Build; `serve` (see build()) is given the result as soon as every output is in place."""
+        if self.accelerators == NONE:  # the plain build: nothing kept from one build to the next
+            result = plain.build(
+                self.source, self.out, now=now, today=today, check_articles=self.check_articles, stop=stop
+            )
+            self.articles = result.articles
+            if serve is not None:
+                serve(result)
+            return result
         self.memo.next_build()
         try:
             result = build(
@@ -123,12 +105,12 @@ class Publisher:
             self.memo.keep_all()
             raise
         self._remember_history(result.history)
+        self.articles = self.reloader.checked_articles
         return result
 
     def articles_changed(self) -> bool:
         """Whether an article the last build checked quotes against changed since (a stat each)."""
-        checked = self.reloader.checked_articles or {}
-        return any(stamp_of(path) != stamp for path, stamp in checked.items())
+        return any(stamp_of(path) != stamp for path, stamp in (self.articles or {}).items())
 
     def _read_history(self, path: Path) -> History:
         # Read again only if someone else wrote it since (a restore from git, say).
@@ -138,35 +120,6 @@ class Publisher:
 
     def _remember_history(self, history: History) -> None:
         self._history = (stamp_of(store.history_path(self.source)), history)
-
-
-def _reason(error: OSError) -> str:
-    return os.strerror(error.errno) if error.errno else str(error)
-
-
-# The folders only outputs live in: a file there that no build makes any more (the feeds of a
-# tag no event has, an archive page beyond the last) is removed, even if no record names it.
-_OUTPUT_FOLDERS = ("tags", "archive", "events", "years")
-
-
-def _remove_outputs_no_longer_made(
-    out: Path, made_before: Collection[str], made: Mapping[str, Stamp], *, look: bool = True
-) -> None:
-    """Delete the outputs of earlier builds that this build did not make: never served again,
-    they would otherwise answer 200 forever with what they held. With `look`, also those the
-    output folders hold that `made_before` does not name."""
-    ours: set[str] = set()
-    # As the folder lists them, no stat a file: events/ has two an event.
-    for folder in _OUTPUT_FOLDERS if look else ():
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(out / folder) as listed:
-            ours |= {
-                f"{folder}/{entry.name}"
-                for entry in listed
-                if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False)
-            }
-    for name in sorted((set(made_before) | ours) - set(made) - DATED):
-        with contextlib.suppress(FileNotFoundError):
-            (out / name).unlink()
 
 
 def _changed_events(previous: History, current: History) -> int:
@@ -314,7 +267,7 @@ def _build(
         stale = [
             n
             for n, data in sorted(collected.files.items())
-            if n not in DATED and read_or_none(out / n) != data
+            if n not in steps.DATED and read_or_none(out / n) != data
         ]
         stale += [history_file.name] if current is not previous else []
         return BuildResult(timeline, current, tuple(sorted(collected.files)), stale=tuple(stale))
@@ -324,15 +277,9 @@ def _build(
         # The history goes before any output: if we stop after it, the next build renders the
         # same bytes. A second core renders meanwhile, and writes once it is written.
         if current is not previous:
-            try:
-                with lent(memo):
-                    store.remember(current)
-                    store.write(history_file, current)
-            except OSError as error:
-                raise PublishError(
-                    f"{history_file}: cannot write the history store ({_reason(error)}); no output was "
-                    "changed. Free some space or fix the folder's permissions, then build again."
-                ) from None
+            with lent(memo):
+                store.remember(current)
+            steps.write_history(history_file, current)
 
     if current is previous:  # its lines stay remembered for the build that changes one
         with lent(memo):
@@ -342,7 +289,7 @@ def _build(
     made_before = there if there is not None else record.named(out) or ()
     if remembered is not None:
         remembered.forget()  # until this build is complete
-    try:
+    with steps.writing(out):
         out.mkdir(parents=True, exist_ok=True)
         # Builds of one folder take turns (a `timeline build` beside the daemon's), so that
         # what one finds half written is abandoned, not another's work in progress.
@@ -356,12 +303,7 @@ def _build(
             render_unless_unchanged(
                 folder, timeline, current, today, memo, parallel, write_history, keep, stop
             )
-            _remove_outputs_no_longer_made(out, made_before, folder.stamps, look=there is None)
-    except OSError as error:
-        raise PublishError(
-            f"{error.filename or out}: cannot write ({_reason(error)}); the outputs not yet written are "
-            "untouched. Free some space or fix the folder's permissions, then build again."
-        ) from None
+            steps.remove_outputs_no_longer_made(out, made_before, folder.stamps, look=there is None)
     result = BuildResult(
         timeline,
         current,

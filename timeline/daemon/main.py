@@ -21,7 +21,8 @@ from types import FrameType
 from typing import Any
 
 from timeline.builder import record
-from timeline.builder.publish import BuildResult, Publisher
+from timeline.builder.publish import Publisher
+from timeline.builder.result import BuildResult
 from timeline.daemon import websub
 from timeline.daemon.scheduler import Scheduler
 from timeline.daemon.watch import SourceWatcher, Wakeup
