@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import MINIMAL, copy_shipped, event_yaml
+from timeline.builder import second_core
 from timeline.errors import ValidationError
 from timeline.model import Event, event_index
 from timeline.model.index import _make_index
@@ -166,7 +167,7 @@ def test_a_load_shared_with_a_second_core_equals_a_full_parse(
 ) -> None:
     monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
     monkeypatch.setattr("timeline.source.reload._CHUNK", 5)  # ten chunks, taken by whichever core is free
-    reloader = Reloader(source)
+    reloader = Reloader(source, share=second_core.shared)  # as the builder hands it over
     first = reloader.load(parallel=True)
     assert reloader.parsed == 50
     if edit is not None:
@@ -183,7 +184,7 @@ def test_a_problem_in_the_half_parsed_over_there_is_reported_as_by_a_full_parse(
     monkeypatch.setattr("timeline.builder.second_core.WORTH_IT", 10)
     source.write_text(MINIMAL + events(50).replace("date: 1945", "date: 1945-13"), encoding="utf-8")
     with pytest.raises(ValidationError) as shared:
-        Reloader(source).load(parallel=True)
+        Reloader(source, share=second_core.shared).load(parallel=True)
     with pytest.raises(ValidationError) as full:
         load(source)
     assert str(shared.value) == str(full.value)
@@ -207,7 +208,7 @@ def test_chunks_taken_by_a_worker_that_dies_are_parsed_here(
         return parse(self, *args)
 
     monkeypatch.setattr(Reloader, "_parse", dies_on_its_second_chunk)
-    assert Reloader(source).load(parallel=True) == load(source)
+    assert Reloader(source, share=second_core.shared).load(parallel=True) == load(source)
     assert (tmp_path / "chunks").exists()  # the worker did take chunks before it died
 
 

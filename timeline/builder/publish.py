@@ -225,6 +225,7 @@ def _reloader(source: Path, accelerators: Accelerators, check_articles: bool) ->
         incremental=accelerators.incremental_reparse,
         quick=accelerators.quick_readers,
         check_articles=check_articles,
+        share=second_core.shared if accelerators.second_core else None,
     )
 
 

@@ -155,6 +155,37 @@ class Gate:
             os.close(end)
 
 
+T = TypeVar("T")
+
+
+def shared(count: int, make: Callable[[int], T], size: int) -> dict[int, T]:
+    """make(n) for each n from 0 to count - 1, by number: shared with a forked worker a number
+    at a time (see Shares) when `size` events of work are worth a fork, here alone otherwise.
+    The worker pickles each item as soon as it is made, while this process still makes its own:
+    once both are done, only the unpickling is left to wait for."""
+    if size < WORTH_IT:
+        return {number: make(number) for number in range(count)}
+    shares = Shares(count)
+    mine: dict[int, T] = {}
+
+    def here() -> None:
+        mine.update((number, make(number)) for number in shares.take())
+
+    def there() -> dict[int, bytes | T]:
+        numbers = (number for number in shares.for_worker() if number not in mine)
+        if not shares.in_worker:  # the worker failed: its part is done here
+            return {number: make(number) for number in numbers}
+        return {number: pickle.dumps(make(number), pickle.HIGHEST_PROTOCOL) for number in numbers}
+
+    try:
+        _, theirs = both(here, there)
+    finally:
+        shares.close()
+    for number, item in theirs.items():
+        mine[number] = pickle.loads(item) if isinstance(item, bytes) else item
+    return mine
+
+
 class Shares:
     """`count` items of work (numbered from 0) taken one at a time by whichever of the two
     processes is free, so that neither waits for the other at the end; made before the fork.

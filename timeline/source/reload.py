@@ -11,10 +11,9 @@ problems exactly as `timeline validate` does.
 from __future__ import annotations
 
 import bisect
-import pickle
 import re
 import zoneinfo
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from hashlib import blake2b
@@ -22,7 +21,6 @@ from itertools import chain, compress, count, repeat
 from operator import attrgetter, is_, not_
 from pathlib import Path
 
-from timeline.builder import second_core
 from timeline.errors import ValidationError
 from timeline.files import Stamp
 from timeline.model import CHRONOLOGICAL, Event, Timeline, carry_index
@@ -36,7 +34,9 @@ _TOP_LEVEL = re.compile(rb"\n[^\s#-]")
 _FIRST_ITEM = re.compile(rb"^( *)- ", re.MULTILINE)
 _BOM = "\ufeff".encode()
 _CHUNK = 250  # events parsed at a time by either core, when two share a large parse
-_PICKLE = pickle.HIGHEST_PROTOCOL
+# Makes chunks 0 to count - 1 (the second argument reads one) for `size` events of parsing,
+# perhaps on two cores: the builder's timeline.builder.second_core.shared.
+Share = Callable[[int, Callable[[int], "list[Event] | None"], int], "dict[int, list[Event] | None]"]
 _FEW = 100  # events parsed afresh that are put in order one by one, not by sorting all
 
 
@@ -51,14 +51,17 @@ class Reloader:
         incremental: bool = True,
         quick: bool = True,
         check_articles: bool = True,
+        share: Share | None = None,
     ) -> None:
         """`prepare` is called on each event parsed afresh, in the process that parsed it: what
         it computes and keeps on the event (the history's digests) is shared with a second core
         along with the parsing. Without `incremental`, every load is one full parse of the whole
         file, with nothing kept from the last; without `quick`, every event is read by libyaml
         and the loader, never by timeline.source.quick_event (see Accelerators). With
-        `check_articles`, every load checks each quote against its article (timeline.source.quotes)."""
+        `check_articles`, every load checks each quote against its article (timeline.source.quotes).
+        `share`, the builder's, parses a large file's chunks on two cores in a parallel load."""
         self.path = path
+        self.share = share
         self.prepare = prepare
         self.incremental, self.quick, self.check_articles = incremental, quick, check_articles
         # The articles the last load checked the quotes against, with their stamps; None when
@@ -136,8 +139,7 @@ class Reloader:
         unread = list(compress(count(), map(is_, events, repeat(None))))
         lines = _first_lines(data, starts, unread)
         chunks = [unread[at : at + _CHUNK] for at in range(0, len(unread), _CHUNK)]
-        shared = parallel and len(unread) >= second_core.WORTH_IT
-        read = self._read_chunks(pieces, chunks, lines, shared)
+        read = self._read_chunks(pieces, chunks, lines, parallel, len(unread))
         if any(chunk is None for chunk in read.values()):
             return None
         for number, chunk in enumerate(chunks):
@@ -180,37 +182,22 @@ class Reloader:
         return tuple(ordered), (list(compress(count(), map(not_, still))), inserted)
 
     def _read_chunks(
-        self, pieces: list[memoryview], chunks: list[list[int]], lines: dict[int, int], shared: bool
+        self,
+        pieces: list[memoryview],
+        chunks: list[list[int]],
+        lines: dict[int, int],
+        parallel: bool,
+        size: int,
     ) -> dict[int, list[Event] | None]:
-        """The events of each chunk of pieces, by the chunk's number. `shared` with a second
-        core, a chunk at a time to whichever is free (see timeline.builder.second_core.Shares)."""
+        """The events of each chunk of pieces, by the chunk's number; with `parallel`, made by
+        the builder's `share` (perhaps on two cores)."""
 
-        def read(numbers: Iterable[int]) -> dict[int, list[Event] | None]:
-            return {number: self._parse(pieces, chunks[number], lines) for number in numbers}
+        def read(number: int) -> list[Event] | None:
+            return self._parse(pieces, chunks[number], lines)
 
-        if not shared:
-            return read(range(len(chunks)))
-        shares = second_core.Shares(len(chunks))
-        mine: dict[int, list[Event] | None] = {}
-
-        def here() -> None:
-            mine.update(read(shares.take()))
-
-        def there() -> dict[int, bytes | list[Event] | None]:
-            # In the worker, each chunk pickled as soon as it is parsed, while this process still
-            # parses: once both are done, only the unpickling is left to wait for.
-            numbers = (number for number in shares.for_worker() if number not in mine)
-            if not shares.in_worker:  # the worker failed: its part is done here
-                return {number: read((number,))[number] for number in numbers}
-            return {number: pickle.dumps(read((number,))[number], _PICKLE) for number in numbers}
-
-        try:
-            _, theirs = second_core.both(here, there)
-        finally:
-            shares.close()
-        for number, chunk in theirs.items():
-            mine[number] = pickle.loads(chunk) if isinstance(chunk, bytes) else chunk
-        return mine
+        if not parallel or self.share is None:
+            return {number: read(number) for number in range(len(chunks))}
+        return self.share(len(chunks), read, size)
 
     def _parse(
         self, pieces: list[memoryview], indexes: list[int], lines: dict[int, int]
