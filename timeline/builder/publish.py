@@ -24,7 +24,6 @@ from timeline.builder.result import BuildResult
 from timeline.files import Stamp, folders_locked, read_or_none, stamp_of
 from timeline.history import store, tracking
 from timeline.model import History, Timeline, reviewed_only
-from timeline.render.fragments import lent
 from timeline.source.reload import Reloader
 
 
@@ -278,13 +277,8 @@ def _build(
         # The history goes before any output: if we stop after it, the next build renders the
         # same bytes. A second core renders meanwhile, and writes once it is written.
         if current is not previous:
-            with lent(memo):
-                store.remember(current)
             steps.write_history(history_file, current)
 
-    if current is previous:  # its lines stay remembered for the build that changes one
-        with lent(memo):
-            store.remember(current)
     # To remove those this build does not make; known when this process made the folder as it is.
     there = remembered.outputs_there(out) if remembered is not None else None
     made_before = there if there is not None else record.named(out) or ()

@@ -1,7 +1,7 @@
 """The history: per event, when it was first published, when it last changed, and how often
 (update), kept in events.history.json beside the events file (store)."""
 
-from timeline.history.store import FORMAT_VERSION, dumps, history_path, read, remember, write
+from timeline.history.store import FORMAT_VERSION, dumps, history_path, read, write
 from timeline.history.tracking import FACTS, MAX_CHANGES, content_hash, digest, facts_by_name, update
 
 __all__ = [
@@ -14,7 +14,6 @@ __all__ = [
     "facts_by_name",
     "history_path",
     "read",
-    "remember",
     "update",
     "write",
 ]

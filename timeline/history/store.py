@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from functools import partial
 from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ from timeline.model import (
     Revision,
     remembered,
 )
-from timeline.render.fragments import each, fragment
 
 FORMAT_VERSION = 1
 _quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it
@@ -83,7 +81,7 @@ def _pieces(history: History) -> list[bytes]:
     lines = _lines(history)
     events = list(chain.from_iterable(zip(lines, repeat(b",\n"))))[:-1]
     logged = history.changes
-    changes = ",\n".join(each("change lines", logged, lambda place: _change_line(logged[place])))
+    changes = ",\n".join([remembered(change, "_line", _change_line) for change in logged])
     head = f'{{\n "version": {FORMAT_VERSION},\n "events": {{\n'.encode()
     tail = f'\n }},\n "changes": [\n{changes}\n ]'
     if history.forgotten:  # only once an event was forgotten: older stores keep their bytes
@@ -97,30 +95,10 @@ def _change_line(change: Change) -> str:
     return f"  {json.dumps(_change_json(change), ensure_ascii=False)}"
 
 
-def remember(history: History) -> None:
-    """Ask for the store's lines on every build, so that the lines of an unchanged history stay
-    remembered for the build that changes one of them (the text itself is not kept)."""
-    # Keyed by identity: update() returns the very same object when nothing changed, and the
-    # cache holds it, so no other object can have its id meanwhile.
-    held, _ = fragment(("history lines", id(history)), lambda: (history, len(_lines(history))))
-    if held is not history:
-        _lines(history)
-
-
 def _lines(history: History) -> list[bytes]:
-    # Kept on the history: a build that changes it asks twice (remember() and write()).
-    return remembered(history, "_lines", _make_lines)
-
-
-def _make_lines(history: History) -> list[bytes]:
-    revisions = history.revisions
-    # All that a line shows: the content hash stands for its title, date, tags and facts.
-    keys = [(r.version, r.first_published, r.removed) for r in revisions]
-
-    def line(place: int) -> bytes:
-        return fragment(("history line", keys[place]), partial(_revision_line, revisions[place]))
-
-    return each("history lines", keys, line)
+    # Each line kept on its revision: update() hands an unchanged event's revision on to the
+    # next history as it is, so a build writes again only the lines of what changed.
+    return [remembered(revision, "_line", _revision_line) for revision in history.revisions]
 
 
 def _revision_line(revision: Revision) -> bytes:
