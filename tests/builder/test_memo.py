@@ -194,3 +194,48 @@ def test_a_key_that_hashes_once_names_the_same_fragment_as_its_tuple() -> None:
     assert calls == ["made"]
     sent = pickle.loads(pickle.dumps(key))  # to another process, whose str hashes differ
     assert sent == key and "_hash" not in vars(sent)
+
+
+def test_what_a_build_made_under_other_settings_is_never_reused() -> None:
+    memo = Memo()
+    memo.within(("settings", "one"))
+    assert memo.get("k", lambda: "made under one") == "made under one"
+    memo.next_build()
+    memo.within(("settings", "two"))
+    assert memo.get("k", lambda: "made under two") == "made under two"
+    memo.next_build()
+    memo.within(("settings", "two"))
+    assert memo.get("k", lambda: "made again") == "made under two"
+
+
+def test_no_fragment_key_names_a_setting_of_the_header(tmp_path: Path) -> None:
+    """The builder scopes every fragment by the whole header (Memo.within): a key that named a
+    setting too would be a second place to keep in step, one that can forget one."""
+    from tests.conftest import FEATURES, T0
+    from timeline.builder.publish import Publisher
+    from timeline.source.load import load
+
+    asked: list[object] = []
+
+    class Recording(Memo):
+        def get(self, key: object, make: Callable[[], object], valid: object = None) -> object:  # type: ignore[override]
+            asked.append(key)
+            return super().get(key, make, valid)  # type: ignore[arg-type]
+
+    source = tmp_path / "events.yaml"
+    source.write_text(FEATURES.read_text(encoding="utf-8"), encoding="utf-8")
+    publisher = Publisher(source, tmp_path / "feeds")
+    publisher.memo = Recording()
+    publisher.build(now=T0)
+    timeline = load(source)
+    settings = [
+        timeline.base_url,
+        timeline.id_authority,
+        timeline.id_domain,
+        timeline.description,
+        timeline.author.name,
+    ]
+    assert len(asked) > 100
+    for key in asked:
+        shown = repr(key)
+        assert not [setting for setting in settings if setting in shown], shown[:300]

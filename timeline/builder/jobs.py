@@ -6,7 +6,7 @@ folder still holds."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
@@ -143,8 +143,8 @@ class _PeriodPart:
         around = tuple((p.name, p.label) if p else None for p in (self.year, self.before, self.after))
         months = tuple((month.name, month.label, len(month.places)) for month in self.period.months)
         # The VTIMEZONEs of the events' own calendars cover the timeline's years.
-        site = (pages.site_key(self.timeline), ical.timezone_years(self.timeline))
-        return Key(("period", self.period.name, site, around, months, versions))
+        years = ical.timezone_years(self.timeline)
+        return Key(("period", self.period.name, years, around, months, versions))
 
     def render(self) -> dict[str, Content]:
         timeline, period, events = self.timeline, self.period, self.timeline.events
@@ -178,7 +178,7 @@ def _period_parts(timeline: Timeline, history: History) -> list[_PeriodPart]:
 def _render_removed(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
     """The pages of the events removed, until they are forgotten."""
     removed = history.removed()
-    key = ("removed pages", pages.site_key(timeline), tuple(r.version for r in removed))
+    key = ("removed pages", tuple(r.version for r in removed))
 
     def make() -> dict[str, Content]:
         return {event_path(r.event_id): pages.removed_page(r, timeline) for r in removed}
@@ -253,14 +253,15 @@ def _render_views(
     """Each view's feeds and calendar: the whole timeline's and each tag's (a stop is heeded
     between views: there are hundreds of them)."""
     views = channel.views(timeline)
-    # Everything a view's outputs depend on besides its events (the main feed links the last
-    # archive page): a view whose events did not change since the last build is not made again.
-    setting = (replace(timeline, events=()), ical.timezone_years(timeline))
+    # Everything a view's outputs depend on besides its events and the timeline's settings (the
+    # main feed links the last archive page): a view whose events did not change since the last
+    # build is not made again.
+    years = ical.timezone_years(timeline)
     archive = channel.archive_page_count(timeline, history)
     for view, selected in zip(views, channel.select_each(timeline, views), strict=True):
         removed = tuple(r.version for r in view.removed(history))
         versions = history.versions_of(selected.events)
-        key = Key(("view", view, setting, archive if view.stem == "timeline" else 0, versions, removed))
+        key = Key(("view", view, years, archive if view.stem == "timeline" else 0, versions, removed))
         unless_stopped(stop)
         _publish(outputs, memo, key, partial(_render_view, timeline, history, view, selected))
 
@@ -280,7 +281,7 @@ def _render_news(
         announced = news.anniversaries_announced(timeline, today)
         version_of = history.versions()
         events = tuple((day, index, version_of[event.id], years) for day, index, event, years in announced)
-        key = ("on-this-day", today, replace(timeline, events=()), events)
+        key = ("on-this-day", today, events)
         _publish(outputs, memo, key, partial(_render_on_this_day, timeline, today, announced))
 
 

@@ -222,7 +222,7 @@ def archive_pages(timeline: Timeline, history: History) -> list[ArchivePage]:
             links.append(("next-archive", f"archive/{number + 1}"))
         stem, title = f"archive/{number}", f"{timeline.title} (archive {number} of {len(pages)})"
         versions = tuple(map(_VERSION, revisions))
-        key = ("archive", stem, title, tuple(links), timeline.base_url, versions)
+        key = ("archive", stem, len(pages), tuple(links), versions)
         events = [slot for slot in shown if isinstance(slot, Event)]
         updated = max(map(_LAST_CHANGED, revisions))  # a removal changes its page too
         make = partial(_archive_channel, timeline, history, stem, title, tuple(links), events, updated)
@@ -292,7 +292,7 @@ def _entry_fragment(timeline: Timeline, history: History, event: Event) -> Entry
 
 
 def _entry_key(timeline: Timeline, history: History, event: Event) -> tuple[Any, ...]:
-    return ("entry", history.get(event.id).version, timeline.base_url)
+    return ("entry", history.get(event.id).version)
 
 
 def _event_entry(

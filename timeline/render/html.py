@@ -6,7 +6,6 @@ import base64
 import hashlib
 import re
 from collections.abc import Hashable
-from dataclasses import replace
 from itertools import groupby
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -48,7 +47,7 @@ CONTENT_SECURITY_POLICY = _content_security_policy()
 def key(timeline: Timeline, history: History) -> Hashable:
     """Everything the page shows: it need not be made again while this stays the same."""
     versions = history.versions_of(timeline.events)
-    return Key(("page", replace(timeline, events=()), versions, history.newest_change()))
+    return Key(("page", versions, history.newest_change()))
 
 
 def render(timeline: Timeline, history: History) -> dict[str, Content]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Hashable, Iterable
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from functools import cache, partial
 from zoneinfo import ZoneInfo
@@ -61,7 +60,7 @@ def render(
     years = timezone_years(whole)
     timeline = selected or view.select(whole)
     path, zones = view.path("ics"), _zone_names(_timed_in(view, timeline, whole))
-    head_key = ("calendar head", replace(timeline, events=()), path, zones, years)
+    head_key = ("calendar head", path, zones, years)
     head = fragment(head_key, partial(_head, timeline, path, zones, years))
     base, domain = timeline.base_url, timeline.id_domain
     events = timeline.events
@@ -70,10 +69,10 @@ def render(
     def one(place: int) -> bytes:
         event = events[place]
         make = partial(_vevent_fragment, event, history.get(event.id), base, domain)
-        return fragment(("vevent", versions[place], base, domain), make)
+        return fragment(("vevent", versions[place]), make)
 
     # In the timeline's order, which is the calendar's: some clients show events as they come.
-    body: list[bytes] = each(("vevents", base, domain), versions, one)
+    body: list[bytes] = each("vevents", versions, one)
     cancelled = sorted(view.removed(history), key=_revision_order, reverse=True)
     places = [bisect.bisect(events, _revision_order(r), key=CHRONOLOGICAL) for r in cancelled]
     for place, revision in zip(places, cancelled, strict=True):  # from the last, so places stay
@@ -102,7 +101,7 @@ def event_calendar(timeline: Timeline, history: History, event: Event) -> bytes:
     (the same UID, SEQUENCE and times), and the VTIMEZONE its times need."""
     base, domain, years = timeline.base_url, timeline.id_domain, timezone_years(timeline)
     make = partial(_vevent_fragment, event, history.get(event.id), base, domain)
-    vevent = fragment(("vevent", history.versions()[event.id], base, domain), make)
+    vevent = fragment(("vevent", history.versions()[event.id]), make)
     name = escaped(event.title)
     # No METHOD: iTIP's PUBLISH would ask for an ORGANIZER the timeline has not (libical says so).
     head = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:" + PRODID, "CALSCALE:GREGORIAN"]
@@ -288,7 +287,7 @@ ANNIVERSARIES = "anniversaries.ics"
 def anniversaries_key(timeline: Timeline, history: History) -> Hashable:
     """Everything the anniversaries calendar shows: not made again while this stays the same."""
     versions = history.versions_of(_dated_to_the_day(timeline))
-    return Key(("anniversaries", replace(timeline, events=()), versions))
+    return Key(("anniversaries", versions))
 
 
 def anniversaries(timeline: Timeline, history: History) -> dict[str, Content]:
@@ -306,14 +305,14 @@ def anniversaries(timeline: Timeline, history: History) -> dict[str, Content]:
         event = events[place]
         revision = history.get(event.id)
         make = partial(_vevent_fragment, event, revision, base, domain)
-        vevent = fragment(("vevent", versions[place], base, domain), make)
+        vevent = fragment(("vevent", versions[place]), make)
         start = vevent.index(b"\r\nDESCRIPTION:") + 2
         # A folded line goes on after "\r\n ", so this is where the description ends.
         end = vevent.index(b"\r\nLAST-MODIFIED:", start) + 2
         return (*_anniversary_around(event, revision, base, domain), vevent, start, end)
 
     body: list[bytes | memoryview] = []
-    for before, after, vevent, start, end in each(("anniversaries", base, domain), versions, one):
+    for before, after, vevent, start, end in each("anniversary runs", versions, one):
         body += (before, memoryview(vevent)[start:end], after)
     head = calendar.to_ical()
     return {ANNIVERSARIES: Pieces((head[: -len(_END)], *body, _END))}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Hashable
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -89,11 +88,6 @@ def _periods(timeline: Timeline) -> tuple[Period, ...]:
         )
         found.append(Period(name, name, whole_year, months))
     return tuple(found)
-
-
-def site_key(timeline: Timeline) -> Hashable:
-    """What every page shows of the timeline besides its events."""
-    return ("pages", timeline.title, timeline.base_url, timeline.language)
 
 
 def event_page(event: Event, timeline: Timeline, period: Period, year: Period | None = None) -> bytes:
