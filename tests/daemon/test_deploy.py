@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import FEATURES, ROOT, event_yaml
 from tests.daemons import Daemon, free_port, start
+from timeline.render.formats import VIEW_FORMATS
 from timeline.serve.server import EVERY_ANSWER
 
 pytestmark = pytest.mark.interop
@@ -212,7 +213,8 @@ QUERIES = [
     "color=red", "tag=a&tag=b", "tag=", "tag=nope", "from=yesterday", "from=2011-02-30",
     "from=2012&to=2011", "limit=0", "limit=abc", "limit=-1", "a&&b",
 ]  # fmt: skip
-FILTERED = [f"/timeline.{suffix}?{query}" for suffix in ("atom", "rss", "json", "ics") for query in QUERIES]
+VIEW_SUFFIXES = [f.suffix for f in VIEW_FORMATS]  # a filter is served in every view format
+FILTERED = [f"/timeline.{suffix}?{query}" for suffix in VIEW_SUFFIXES for query in QUERIES]
 OTHER_QUERIES = ["/tags/range.atom?limit=1", "/?utm_source=x", "/index.html?x=1", "/nope?tag=range"]
 
 

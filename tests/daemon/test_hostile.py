@@ -27,6 +27,7 @@ from tests.daemons import Daemon, start
 from timeline import history
 from timeline.builder.publish import build
 from timeline.errors import PublishError
+from timeline.render.formats import VIEW_FORMATS
 
 pytestmark = pytest.mark.slow
 
@@ -153,7 +154,7 @@ def test_a_tag_no_event_has_any_more_loses_its_outputs_and_is_404(
         before = daemon.request("/changes.atom").headers["etag"]
         write_events(event_yaml("one") + "    tags: [kept]\n" + event_yaml("two") + "    tags: [kept]\n")
         daemon.wait_for(lambda: daemon.request("/changes.atom").headers["etag"] != before, what="the rebuild")
-        for suffix in ("atom", "rss", "json", "ics"):
+        for suffix in (f.suffix for f in VIEW_FORMATS):
             assert daemon.request(f"/tags/gone.{suffix}").status == 404
             assert not (tmp_path / "feeds" / "tags" / f"gone.{suffix}").exists()
             assert daemon.request(f"/tags/kept.{suffix}").status == 200

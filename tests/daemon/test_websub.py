@@ -27,6 +27,7 @@ from tests.render.test_render import features_with_history
 from timeline.builder.publish import render_all
 from timeline.daemon import main, websub
 from timeline.errors import TimelineError, ValidationError
+from timeline.render.formats import FEEDS
 from timeline.source.load import parse
 
 HUBS = ("https://hub.example.org/", "https://other-hub.example.org/websub")
@@ -252,7 +253,7 @@ def test_the_daemon_tells_the_hub_after_each_publish_that_changed_a_feed(hub: Hu
         feeds = {
             f"https://example.org/t/{stem}.{ext}"
             for stem in ("timeline", "changes")
-            for ext in ("atom", "rss", "json")
+            for ext in (f.suffix for f in FEEDS)
         }
         assert "https://example.org/t/timeline.atom" in second and set(second) <= feeds
         health = daemon.request("/healthz").json()

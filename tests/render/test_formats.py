@@ -79,3 +79,14 @@ def test_the_opml_and_the_pages_tag_links_name_the_outlined_format() -> None:
     assert f'xmlUrl="{timeline.url(f"tags/range.{suffix}")}"' in outline
     assert f'href="{timeline.url(f"tags/range.{suffix}")}">#range</a>' in page
     assert [f.suffix for f in formats.FORMATS if f.outlined] == [suffix]
+
+
+def test_the_registry_says_which_formats_are_feeds_and_only_those_are_told_to_hubs() -> None:
+    from tests.conftest import MINIMAL, event_yaml
+    from timeline.daemon import websub
+    from timeline.source.load import parse
+
+    assert tuple(f.suffix for f in formats.FEEDS) == ("atom", "rss", "json")
+    timeline = parse(MINIMAL + event_yaml("one"))
+    written = [f"timeline.{f.suffix}" for f in formats.FORMATS]
+    assert websub.topics(timeline, written) == [timeline.url(f"timeline.{f.suffix}") for f in formats.FEEDS]

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import FEATURES
 from tests.render.test_render import features_with_history
+from timeline.render.formats import VIEW_FORMATS
 from timeline.serve.filters import Filter, FilterError, parse, render
 from timeline.source.load import load
 
@@ -68,7 +69,7 @@ def test_limit_keeps_the_newest_events() -> None:
     assert ids("limit=2") == ["cancelled-event", "planned-event"]
 
 
-@pytest.mark.parametrize("extension", ["atom", "rss", "json", "ics"])
+@pytest.mark.parametrize("extension", [f.suffix for f in VIEW_FORMATS])
 def test_a_filter_means_the_same_in_every_format(extension: str) -> None:
     if extension == "json":
         import json

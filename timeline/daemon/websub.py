@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from timeline.model import Timeline
-from timeline.render.formats import VIEW_FORMATS
+from timeline.render.formats import FEEDS
 from timeline.serve.health import moment_text
 
 log = logging.getLogger("timeline.websub")
@@ -32,7 +32,7 @@ log = logging.getLogger("timeline.websub")
 TIMEOUT_SECONDS = 10.0  # for one post, from connecting to the end of the answer
 FIRST_RETRY_SECONDS = 5.0  # then twice as long each time
 TRIES = 6  # about five minutes of a hub being down, then the change is given up on
-_FEEDS = tuple(f".{f.suffix}" for f in VIEW_FORMATS if not f.calendar)  # what a hub can carry
+_FEEDS = tuple(f".{f.suffix}" for f in FEEDS)  # what a hub carries: the registry's feeds
 
 
 def topics(timeline: Timeline, written: Iterable[str]) -> list[str]:

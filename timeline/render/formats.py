@@ -47,6 +47,7 @@ class Format:
     # For the formats every view is published in (the page links them, filters are served in
     # them): the view's document.
     render_view: Callable[[ViewToRender], Content] | None = None
+    feed: bool = False  # a feed readers subscribe to: named to WebSub hubs, told of when it changes
     calendar: bool = False  # subscribed to at webcal://, as well as downloaded
     outlined: bool = False  # the one feed format the OPML outlines and the page's tag links name
     # The media type a browser opening the document is sent instead (it asks for text/html), the
@@ -86,11 +87,14 @@ FORMATS = (
         "Atom feed",
         "Atom",
         _atom,
+        feed=True,
         outlined=True,
         for_browsers=_XML,
     ),
-    Format("rss", "application/rss+xml; charset=utf-8", "RSS feed", "RSS", _rss, for_browsers=_XML),
-    Format("json", "application/feed+json; charset=utf-8", "JSON Feed", "JSON Feed", _json),
+    Format(
+        "rss", "application/rss+xml; charset=utf-8", "RSS feed", "RSS", _rss, feed=True, for_browsers=_XML
+    ),
+    Format("json", "application/feed+json; charset=utf-8", "JSON Feed", "JSON Feed", _json, feed=True),
     Format("ics", "text/calendar; charset=utf-8", "calendar", "calendar", _ics, calendar=True),
     Format("html", "text/html; charset=utf-8", "page", "page"),
     Format("css", "text/css; charset=utf-8", "style sheet", "style sheet"),
@@ -103,6 +107,7 @@ FOR_BROWSERS = {f.media_type: f.for_browsers for f in FORMATS if f.for_browsers}
 # The formats each view is published in, in the order views are made and listed.
 VIEW_FORMATS = tuple(f for f in FORMATS if f.render_view is not None)
 (OUTLINED,) = (f for f in FORMATS if f.outlined)
+FEEDS = tuple(f for f in FORMATS if f.feed)
 
 
 def subscriptions(
