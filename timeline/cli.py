@@ -319,9 +319,9 @@ def serve(
         run(ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log, checked))
 
 
-# What a build made (the timeline and its history: a million objects at 100,000 events): the
-# console script ends without freeing them one by one, which took 0.6 s, since a process's
-# memory goes back to the system anyway when it ends.
+# What a build made (the timeline and its history, a million objects for a large timeline): the
+# console script ends without freeing them one by one, since a process's memory goes back to
+# the system anyway when it ends.
 _ENDS_WITH_THE_PROCESS: list[object] = []
 
 

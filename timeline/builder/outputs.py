@@ -160,7 +160,7 @@ class Folder:
 
     def _put_unsynced(self, name: str, data: Content) -> Stamp:
         """put(), for the pages written by the thousand: renamed into place at once, without
-        waiting for the disk (an fsync a file, beside the others' creation, took 0.5 ms each).
+        waiting for the disk (an fsync a file, beside the others' creation, made each wait).
         A crash may lose such a page, never leave it half written: the next build makes it."""
         path = os.path.join(self.out, name)
         try:

@@ -141,7 +141,7 @@ def _without_cycle_collection() -> Iterator[None]:
         yield
     finally:
         # The build's survivors join the oldest generation without being walked: otherwise the
-        # first allocation after enable() walks them all at once (0.3 s at 10,000 events).
+        # first allocation after enable() walks them all at once.
         gc.freeze()
         gc.unfreeze()
         if was_enabled:

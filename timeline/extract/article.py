@@ -21,9 +21,10 @@ def sentences(text: str) -> list[str]:
     return found
 
 
-# pysbd's time grows with the square of what it is given: a paragraph of 5,000 sentences took
-# 46 s. It is given pieces of at most this many characters, cut after a full stop and a space
-# where there is one (else at a space): a sentence is seldom cut, and then only in two.
+# pysbd's time grows with the square of what it is given (BENCHMARKS.md, "timeline extract on
+# articles made to be hard"). It is given pieces of at most this many characters, cut after a
+# full stop and a space where there is one (else at a space): a sentence is seldom cut, and then
+# only in two.
 _PIECE = 5_000
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]* ")
 

@@ -240,8 +240,8 @@ FACTS = (
     "image",
     "geo",
 )
-# Joins the facts in one string: a tuple of pairs cost a kilobyte an event, a third of the model
-# at 100,000 events. It cannot occur in any value: the loader refuses control characters.
+# Joins the facts in one string: a tuple of pairs cost a kilobyte an event, a third of the
+# model's memory. It cannot occur in any value: the loader refuses control characters.
 _BETWEEN = "\x1f"
 
 

@@ -176,7 +176,7 @@ def events_channel(
     # By (last changed, id), read from the versions (see Revision.version) without a call an event.
     versions = history.versions_of(selected.events)
     # From the last: events are mostly stamped in the timeline's order, and nlargest then
-    # replaces the heap's least only while it fills (12,000 replacements at 10,000 events).
+    # replaces the heap's least only while it fills.
     order = zip(map(itemgetter(3, 0), reversed(versions)), reversed(range(len(versions))), strict=True)
     newest = [selected.events[place] for _, place in heapq.nlargest(timeline.feed_entries, order)]
     changed = [history.get(e.id).last_changed for e in newest[:1]]

@@ -85,7 +85,7 @@ def _protocol_class() -> type[Any]:
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             # Since when no request is being answered: the next one's head must be in within
             # HEAD_SECONDS of it (checked once a second for all: a timer set and cancelled each
-            # request cost a fifth of a 304's time).
+            # request was a large part of a 304's time).
             self._idle_since: float | None = self.loop.time()
             self._head_bytes = 0
             self._reading_head = True
