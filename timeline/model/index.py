@@ -60,7 +60,7 @@ def carry_index(
 ) -> bool:
     """Give `timeline` the Index of `last`, amended, when its events are last's without those
     at the places `dropped` (ascending) and with each event of `inserted` then put at its place
-    in turn: after an edit, a few steps instead of a pass over every event (25 ms at 10,000).
+    in turn: after an edit, a few steps instead of a pass over every event.
     Nothing is done if `last` has no Index, or if a tag comes or goes: the Index is then made
     when it is asked for. True if it was carried (and so the timeline has no tag `last` had not)."""
     index: Index | None = last.__dict__.get("_index")

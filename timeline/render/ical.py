@@ -122,7 +122,7 @@ def _vevent_fragment(event: Event, revision: Revision, base_url: str, domain: st
 def timezone_years(timeline: Timeline) -> tuple[date, date] | None:
     """The years every calendar's VTIMEZONEs cover: those of the whole timeline's timed events,
     a year either side. The same for all views, so each zone is computed once a build (icalendar
-    takes 50 ms a zone and range), at the cost of a tag's calendar covering a few more years."""
+    is slow at it), at the cost of a tag's calendar covering a few more years."""
     return remembered(timeline, "_timezone_years", _timezone_years)
 
 

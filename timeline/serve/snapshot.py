@@ -59,7 +59,7 @@ class Representation:
         cls, body: Content, media_type: str, last_modified: datetime, size_key: tuple[int, int]
     ) -> Representation:
         """The bytes a build wrote, joined and hashed on the first request: an edit rewrites a
-        10 MB calendar, and hashing it before the feed it changed is served cost 40 ms."""
+        large calendar, and hashing it before the feed it changed is served would delay it."""
         made = cls(media_type, last_modified, size_key)
         made._pending = body
         return made
