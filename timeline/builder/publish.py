@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -182,24 +182,24 @@ def build(
     the daemon serves the outputs without waiting for what only the next build reads.
     """
     speed = accelerators or from_environment()
+    job = _Job(
+        source,
+        out,
+        now,
+        today,
+        history_file or store.history_path(source),
+        memo,
+        reloader or _reloader(source, speed, check_articles),
+        history_reader or store.read,
+        parallel and speed.second_core,
+        stop,
+        speed,
+        hand_over,
+        remembered,
+        serve,
+    )
     with _without_cycle_collection():
-        return _build(
-            source,
-            out,
-            now,
-            today,
-            history_file,
-            check,
-            memo,
-            reloader or _reloader(source, speed, check_articles),
-            history_reader,
-            parallel and speed.second_core,
-            stop,
-            speed,
-            hand_over,
-            remembered,
-            serve,
-        )
+        return _stale(job) if check else _published(job)
 
 
 def _settings(timeline: Timeline) -> tuple[object, ...]:
@@ -228,62 +228,124 @@ def _reloader(source: Path, accelerators: Accelerators, check_articles: bool) ->
     )
 
 
-def _build(
-    source: Path,
-    out: Path,
-    now: datetime | None,
-    today: date | None,
-    history_file: Path | None,
-    check: bool,
-    memo: Memo | None,
-    reloader: Reloader,
-    history_reader: Callable[[Path], History] | None,
-    parallel: bool,
-    stop: Callable[[], bool],
-    accelerators: Accelerators,
-    hand_over: bool,
-    remembered: record.Remembered | None,
-    serve: Callable[[BuildResult], None] | None,
-) -> BuildResult:
-    one_shot = memo is None  # `timeline build`, not the daemon
+@dataclass(frozen=True)
+class _Job:
+    """What one build is given (see build())."""
+
+    source: Path
+    out: Path
+    now: datetime | None
+    today: date | None
+    history_file: Path
+    memo: Memo | None  # None: `timeline build`, not the daemon
+    reloader: Reloader
+    history_reader: Callable[[Path], History]
+    parallel: bool
+    stop: Callable[[], bool]
+    accelerators: Accelerators
+    hand_over: bool
+    remembered: record.Remembered | None
+    serve: Callable[[BuildResult], None] | None
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What a build works from once the file is read: the timeline, the history before and
+    after it, the day, the memo scoped by its settings, and whether to share with a second core."""
+
+    timeline: Timeline
+    previous: History
+    current: History
+    today: date
+    memo: Memo
+    parallel: bool
+
+
+def _load(job: _Job) -> _Loaded:
+    """Steps 1 and 2 of the plain build: load (reparsing only what changed) and the history."""
     # Drafts not reviewed yet are checked with the rest, and left out of every output.
-    timeline = reviewed_only(reloader.load(parallel=parallel))
-    unless_stopped(stop)  # before anything is written, the history included
-    history_file = history_file or store.history_path(source)
-    previous = (history_reader or store.read)(history_file)
-    now = now or datetime.now(UTC)
+    timeline = reviewed_only(job.reloader.load(parallel=job.parallel))
+    unless_stopped(job.stop)  # before anything is written, the history included
+    previous = job.history_reader(job.history_file)
+    now = job.now or datetime.now(UTC)
     current = tracking.update(previous, timeline, now)
-    memo = memo or _memo(accelerators)
+    memo = job.memo or _memo(job.accelerators)
     memo.within(_settings(timeline))
-    today = today or now.astimezone(ZoneInfo(timeline.timezone)).date()
+    today = job.today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     # Worth a second core when much is to be made: every fragment of a large timeline when
     # nothing is remembered, thousands of changed events after. An edit of a few takes the
     # rest from the memo, and handing a worker's fragments back would cost more than it saves.
     to_make = _changed_events(previous, current) if memo.remembers() else len(timeline.events)
-    parallel = parallel and to_make >= second_core.WORTH_IT
-    if check:
-        collected = Collected()
-        render_into(collected, timeline, current, today, memo, parallel=parallel)
-        stale = [
-            n
-            for n, data in sorted(collected.files.items())
-            if n not in steps.DATED and read_or_none(out / n) != data
-        ]
-        stale += [history_file.name] if current is not previous else []
-        return BuildResult(timeline, current, tuple(sorted(collected.files)), stale=tuple(stale))
-    folder = Folder(out, keep_written=hand_over)
+    return _Loaded(timeline, previous, current, today, memo, job.parallel and to_make >= second_core.WORTH_IT)
+
+
+def _stale(job: _Job) -> BuildResult:
+    """`build --check`: every output made in memory and compared with the file; nothing written."""
+    made = _load(job)
+    collected = Collected()
+    render_into(collected, made.timeline, made.current, made.today, made.memo, parallel=made.parallel)
+    out = job.out
+    stale = [
+        n
+        for n, data in sorted(collected.files.items())
+        if n not in steps.DATED and read_or_none(out / n) != data
+    ]
+    stale += [job.history_file.name] if made.current is not made.previous else []
+    return BuildResult(made.timeline, made.current, tuple(sorted(collected.files)), stale=tuple(stale))
+
+
+def _published(job: _Job) -> BuildResult:
+    """The plain build's steps, each made fast: load, history, then render and write together
+    (only what changed), remove what is no longer made, serve, record."""
+    made = _load(job)
+    folder = _write(job, made)
+    result = BuildResult(
+        made.timeline,
+        made.current,
+        tuple(sorted(folder.stamps)),
+        written=tuple(sorted(folder.written)),
+        made=folder.kept or {},
+        stamps=folder.stamps,
+    )
+    if job.serve is not None:
+        job.serve(result)
+    # Last, once every output is in place: what a complete build made (the daemon, starting
+    # after a build that failed, serves only that), and what the next `timeline build` with
+    # nothing to do finds to tell without building.
+    timeline = made.timeline
+    record.write(
+        job.source,
+        job.out,
+        job.history_file,
+        made.today,
+        timeline.timezone,
+        len(timeline.events),
+        folder.stamps,
+        job.reloader.file_digest,  # of the bytes built from: the file may have changed since
+        job.reloader.checked_articles,
+    )
+    if job.remembered is not None:
+        job.remembered.learn(job.out, folder.stamps)
+    return result
+
+
+def _write(job: _Job, made: _Loaded) -> Folder:
+    """Steps 3 to 5: the history first, every output made and written as it is made (only if it
+    changed), what is no longer made removed; the folder as the build left it."""
+    out, history_file, current = job.out, job.history_file, made.current
+    folder = Folder(out, keep_written=job.hand_over)
 
     def write_history() -> None:
         # The history goes before any output: if we stop after it, the next build renders the
         # same bytes. A second core renders meanwhile, and writes once it is written.
-        if current is not previous:
+        if current is not made.previous:
             steps.write_history(history_file, current)
 
     # To remove those this build does not make; known when this process made the folder as it is.
-    there = remembered.outputs_there(out) if remembered is not None else None
+    there = job.remembered.outputs_there(out) if job.remembered is not None else None
     made_before = there if there is not None else record.named(out) or ()
-    if remembered is not None:
-        remembered.forget()  # until this build is complete
+    if job.remembered is not None:
+        job.remembered.forget()  # until this build is complete
     with steps.writing(out):
         out.mkdir(parents=True, exist_ok=True)
         # Builds of one folder take turns (a `timeline build` beside the daemon's), so that
@@ -293,36 +355,18 @@ def _build(
                 remove_abandoned_temporaries(out)
                 remove_abandoned_temporaries(history_file.parent, f".{history_file.name}.*.tmp")
             # Each output is written as it is made, so that a large timeline's outputs are never
-            # all in memory at once.
-            keep = not one_shot  # a daemon builds again and reuses what the second core made
+            # all in memory at once. A daemon builds again and reuses what the second core made.
+            keep = job.memo is not None
             render_unless_unchanged(
-                folder, timeline, current, today, memo, parallel, write_history, keep, stop
+                folder,
+                made.timeline,
+                current,
+                made.today,
+                made.memo,
+                made.parallel,
+                write_history,
+                keep,
+                job.stop,
             )
             steps.remove_outputs_no_longer_made(out, made_before, folder.stamps, look=there is None)
-    result = BuildResult(
-        timeline,
-        current,
-        tuple(sorted(folder.stamps)),
-        written=tuple(sorted(folder.written)),
-        made=folder.kept or {},
-        stamps=folder.stamps,
-    )
-    if serve is not None:
-        serve(result)
-    # Last, once every output is in place: what a complete build made (the daemon, starting
-    # after a build that failed, serves only that), and what the next `timeline build` with
-    # nothing to do finds to tell without building.
-    record.write(
-        source,
-        out,
-        history_file,
-        today,
-        timeline.timezone,
-        len(timeline.events),
-        folder.stamps,
-        reloader.file_digest,  # of the bytes built from: the file may have changed since
-        reloader.checked_articles,
-    )
-    if remembered is not None:
-        remembered.learn(out, folder.stamps)
-    return result
+    return folder
