@@ -114,9 +114,65 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
     A forgotten event's last sequence number is kept, so that an event of that id added again
     later goes on from it: its calendar event and its change entries never reuse a number.
     """
+    sorted_out = _sorted_out(history, timeline, now)
+    notices = [notice for notice in NOTICES if notice[0] not in history.notices]
+    if sorted_out.nothing_new(history) and not notices:
+        return history  # the very same object: the caller can tell nothing changed at a glance
+    # A timeline published for the first time has nothing to be told about the site's changes.
+    told = notices if history.revisions else []
+    stamps = iter(_fresh_times(len(told) + sorted_out.count, now, history.newest_change()))
+    changes = [
+        Change(next(stamps), "", "notice", 0, title, "", details, notice=name)
+        for name, title, details in told
+    ]
+    revisions = list(sorted_out.kept)
+    # Only the last MAX_CHANGES go into the log: a first build of 100,000 events made a Change
+    # for each, to keep a thousand.
+    unlogged = sorted_out.count - MAX_CHANGES
+    for gone in sorted(sorted_out.removed, key=lambda r: r.event_id):
+        stamp = next(stamps)
+        revision = replace(gone, last_changed=stamp, sequence=gone.sequence + 1, removed=stamp)
+        revisions.append(revision)
+        unlogged -= 1
+        if unlogged < 0:
+            changes.append(Change(stamp, gone.event_id, "removed", revision.sequence, headline_of(gone), ""))
+    forgotten = dict(sorted_out.forgotten)
+    for event, old in sorted_out.changed:
+        stamp = next(stamps)
+        unlogged -= 1
+        revision, change = _changed(event, old, stamp, forgotten, logged=unlogged < 0)
+        revisions.append(revision)
+        if change is not None:
+            changes.append(change)
+    log = (history.changes + tuple(changes))[-MAX_CHANGES:]
+    given = history.notices + tuple(name for name, _, _ in notices)
+    # By id: the store's order, so that version control diffs stay small. The key is read in C.
+    return History(tuple(sorted(revisions, key=_EVENT_ID)), log, tuple(sorted(forgotten.items())), given)
+
+
+@dataclasses.dataclass(frozen=True)
+class _SortedOut:
+    """A history's revisions against a timeline: those kept as they are, the events new or
+    changed (with their revision, if any), the revisions of events removed now, and the
+    sequence numbers of the events forgotten."""
+
+    kept: list[Revision]
+    changed: list[tuple[Event, Revision | None]]
+    removed: list[Revision]
+    forgotten: dict[str, int]
+
+    @property
+    def count(self) -> int:
+        """How many revisions get a fresh time."""
+        return len(self.changed) + len(self.removed)
+
+    def nothing_new(self, history: History) -> bool:
+        return not self.changed and not self.removed and len(self.kept) == len(history.revisions)
+
+
+def _sorted_out(history: History, timeline: Timeline, now: datetime) -> _SortedOut:
     previous = history.by_id()  # the last build listed them already
     kept: list[Revision] = []
-    removed: list[Revision] = []
     changed: list[tuple[Event, Revision | None]] = []
     for event in timeline.events:
         old = previous.pop(event.id, None)
@@ -125,6 +181,7 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
         else:
             kept.append(old)
     grace = timedelta(days=timeline.removed_grace_days)
+    removed: list[Revision] = []
     forgotten = dict(history.forgotten)
     for old in previous.values():
         if old.removed is None:
@@ -133,73 +190,48 @@ def update(history: History, timeline: Timeline, now: datetime) -> History:
             kept.append(old)
         else:
             forgotten[old.event_id] = old.sequence
-    notices = [notice for notice in NOTICES if notice[0] not in history.notices]
-    if not changed and not removed and not notices and len(kept) == len(history.revisions):
-        return history  # the very same object: the caller can tell nothing changed at a glance
-    # A timeline published for the first time has nothing to be told about the site's changes.
-    told = notices if history.revisions else []
-    stamps = iter(_fresh_times(len(told) + len(removed) + len(changed), now, history.newest_change()))
-    revisions = kept
-    changes = [
-        Change(next(stamps), "", "notice", 0, title, "", details, notice=name)
-        for name, title, details in told
-    ]
-    # Only the last MAX_CHANGES go into the log: a first build of 100,000 events made a Change
-    # for each, to keep a thousand.
-    unlogged = len(removed) + len(changed) - MAX_CHANGES
-    for old in sorted(removed, key=lambda r: r.event_id):
-        stamp = next(stamps)
-        revision = replace(old, last_changed=stamp, sequence=old.sequence + 1, removed=stamp)
-        revisions.append(revision)
-        unlogged -= 1
-        if unlogged < 0:
-            changes.append(Change(stamp, old.event_id, "removed", revision.sequence, headline_of(old), ""))
-    for event, old in changed:
-        stamp = next(stamps)
-        facts = _facts(event)
-        unlogged -= 1
-        if old is None:
-            last = forgotten.pop(event.id, None)
-            sequence = 0 if last is None else last + 1
-            revision = Revision(
-                event.id,
-                content_hash(event),
-                stamp,
-                stamp,
-                sequence,
-                event.title,
-                event.date,
-                tags=event.tags,
-                facts=facts,
-            )
-            if unlogged < 0:
-                changes.append(
-                    Change(stamp, event.id, "added", sequence, event.headline(), event_path(event.id))
-                )
-        else:
-            revision = replace(
-                old,
-                content_hash=content_hash(event),
-                last_changed=stamp,
-                sequence=old.sequence + 1,
-                title=event.title,
-                date=event.date,
-                removed=None,
-                tags=event.tags,
-                facts=facts,
-            )
-            kind = "restored" if old.removed is not None else "changed"
-            if unlogged < 0:
-                details = (
-                    _differences(facts_by_name(old.facts), facts_by_name(facts)) if kind == "changed" else ()
-                )
-                name, link = event.headline(), event_path(event.id)
-                changes.append(Change(stamp, event.id, kind, revision.sequence, name, link, details))
-        revisions.append(revision)
-    log = (history.changes + tuple(changes))[-MAX_CHANGES:]
-    given = history.notices + tuple(name for name, _, _ in notices)
-    # By id: the store's order, so that version control diffs stay small. The key is read in C.
-    return History(tuple(sorted(revisions, key=_EVENT_ID)), log, tuple(sorted(forgotten.items())), given)
+    return _SortedOut(kept, changed, removed, forgotten)
+
+
+def _changed(
+    event: Event, old: Revision | None, stamp: datetime, forgotten: dict[str, int], *, logged: bool
+) -> tuple[Revision, Change | None]:
+    """The revision of an event new, changed or put back at `stamp`, and its entry in the change
+    log if `logged`. A new event whose id was forgotten goes on from its last sequence number."""
+    facts = _facts(event)
+    if old is None:
+        last = forgotten.pop(event.id, None)
+        sequence = 0 if last is None else last + 1
+        revision = Revision(
+            event.id,
+            content_hash(event),
+            stamp,
+            stamp,
+            sequence,
+            event.title,
+            event.date,
+            tags=event.tags,
+            facts=facts,
+        )
+        added = Change(stamp, event.id, "added", sequence, event.headline(), event_path(event.id))
+        return revision, added if logged else None
+    revision = replace(
+        old,
+        content_hash=content_hash(event),
+        last_changed=stamp,
+        sequence=old.sequence + 1,
+        title=event.title,
+        date=event.date,
+        removed=None,
+        tags=event.tags,
+        facts=facts,
+    )
+    if not logged:
+        return revision, None
+    kind = "restored" if old.removed is not None else "changed"
+    details = _differences(facts_by_name(old.facts), facts_by_name(facts)) if kind == "changed" else ()
+    change = Change(stamp, event.id, kind, revision.sequence, event.headline(), event_path(event.id), details)
+    return revision, change
 
 
 # Changes to the site rather than to an event that subscribers should hear of, each announced
