@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from timeline.errors import HistoryError
 from timeline.files import MAX_HISTORY_FILE, NotRegular, TooLarge, read_regular_file, write_atomic
-from timeline.history.tracking import FACTS, facts_by_name, headline_of, joined_facts
+from timeline.history.facts import FACTS, facts_by_name, joined_facts
+from timeline.history.tracking import headline_of
 from timeline.model import (
     Change,
     EventDate,

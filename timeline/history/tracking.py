@@ -12,12 +12,11 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import Enum
-from functools import lru_cache
 from operator import attrgetter
 from zoneinfo import ZoneInfo
 
+from timeline.history.facts import differences, facts_by_name, facts_of
 from timeline.model import (
-    Article,
     Certainty,
     Change,
     Event,
@@ -48,7 +47,7 @@ def digest(event: Event) -> None:
     """Compute what update() will ask of a new event, where it was parsed: on the second core
     when a large file is parsed there."""
     content_hash(event)
-    _facts(event)
+    facts_of(event)
 
 
 def _content_hash(event: Event) -> str:
@@ -198,7 +197,7 @@ def _changed(
 ) -> tuple[Revision, Change | None]:
     """The revision of an event new, changed or put back at `stamp`, and its entry in the change
     log if `logged`. A new event whose id was forgotten goes on from its last sequence number."""
-    facts = _facts(event)
+    facts = facts_of(event)
     if old is None:
         last = forgotten.pop(event.id, None)
         sequence = 0 if last is None else last + 1
@@ -229,7 +228,7 @@ def _changed(
     if not logged:
         return revision, None
     kind = "restored" if old.removed is not None else "changed"
-    details = _differences(facts_by_name(old.facts), facts_by_name(facts)) if kind == "changed" else ()
+    details = differences(facts_by_name(old.facts), facts_by_name(facts)) if kind == "changed" else ()
     change = Change(stamp, event.id, kind, revision.sequence, event.headline(), event_path(event.id), details)
     return revision, change
 
@@ -256,155 +255,6 @@ def headline_of(revision: Revision) -> str:
 
 
 _EVENT_ID = attrgetter("event_id")
-
-
-FACTS = (
-    "title",
-    "date",
-    "certainty",
-    "date_note",
-    "summary",
-    "location",
-    "tags",
-    "status",
-    "sources",
-    "articles",
-    "image",
-    "geo",
-)
-# Joins the facts in one string: a tuple of pairs cost a kilobyte an event, a third of the
-# model's memory. It cannot occur in any value: the loader refuses control characters.
-_BETWEEN = "\x1f"
-
-
-def _facts(event: Event) -> str:
-    """What a reader sees of an event, with long texts reduced to short digests: the values of
-    FACTS, in that order, joined by U+001F."""
-    return remembered(event, "_facts", _joined_event_facts)
-
-
-def _joined_event_facts(event: Event) -> str:
-    return _BETWEEN.join(_event_facts(event))
-
-
-def _event_facts(event: Event) -> tuple[str, ...]:
-    return (
-        event.title,
-        event.date.label(),
-        event.certainty.value,
-        _digest(event.date_note) if event.date_note else _NO_TEXT,
-        _digest(event.summary),
-        event.location or "",
-        " ".join(event.tags),
-        event.status.value,
-        " ".join(f"{s.article.file}#{_digest(s.quote)}" for s in event.sources),
-        _articles_digest(tuple(s.article for s in event.sources)),
-        _image_fact(event.image),
-        _geo_fact(event.geo),
-    )
-
-
-def _image_fact(image: Image | None) -> str:
-    return f"{image.url}#{_digest(repr((image.alt, image.credit)))}" if image else ""
-
-
-def _geo_fact(geo: Geo | None) -> str:
-    return f"{geo.label()}#{geo.certainty.value}#{_digest(geo.note or '')}" if geo else ""
-
-
-@lru_cache(maxsize=1024)
-def _articles_digest(articles: tuple[Article, ...]) -> str:
-    # The same few articles back thousands of events: digested once each combination.
-    return _digest(repr([(a.title, a.publisher, a.url) for a in articles]))
-
-
-def facts_by_name(facts: str) -> dict[str, str]:
-    """A revision's facts by name; empty for a history written before facts were kept."""
-    return dict(zip(FACTS, facts.split(_BETWEEN), strict=True)) if facts else {}
-
-
-def joined_facts(by_name: dict[str, str]) -> str:
-    return _BETWEEN.join(by_name.get(name, "") for name in FACTS) if by_name else ""
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-_NO_TEXT = _digest("")
-
-
-def _differences(old: dict[str, str], new: dict[str, str]) -> tuple[str, ...]:
-    """What changed, in words a reader understands: "date corrected: 2006 → 2007"."""
-    if not old:  # a history written before facts were kept
-        return ("details revised",)
-    said: list[str] = []
-
-    def moved(key: str) -> bool:
-        return old.get(key, "") != new.get(key, "")
-
-    if moved("title"):
-        said.append(f"title changed: “{old.get('title', '')}” → “{new['title']}”")
-    if moved("date"):
-        said.append(f"date corrected: {old.get('date', '')} → {new['date']}")
-    if moved("certainty"):
-        said.append(f"date now {new['certainty']} (was {old.get('certainty', '')})")
-    if moved("date_note"):
-        said.append("reasoning for the date revised")
-    if moved("summary"):
-        said.append("summary revised")
-    if moved("location"):
-        before, after = old.get("location", ""), new["location"]
-        said.append(
-            f"location added: {after}" if not before else
-            f"location removed (was {before})" if not after else
-            f"location changed: {before} → {after}"
-        )  # fmt: skip
-    if moved("tags"):
-        had, has = set(old.get("tags", "").split()), set(new["tags"].split())
-        said.append(
-            "tags: " + ", ".join([f"+{t}" for t in sorted(has - had)] + [f"-{t}" for t in sorted(had - has)])
-        )
-    if moved("status"):
-        said.append(f"status: {old.get('status', '')} → {new['status']}")
-    if moved("sources"):
-        said.extend(_source_differences(old.get("sources", "").split(), new["sources"].split()))
-    if moved("articles") and not moved("sources"):
-        said.append("source details revised")
-    if moved("image"):
-        before, after = old.get("image", ""), new["image"]
-        same_picture = before.split("#")[0] == after.split("#")[0]
-        said.append(
-            "picture added" if not before else
-            "picture removed" if not after else
-            "picture's description revised" if same_picture else
-            "picture changed"
-        )  # fmt: skip
-    if moved("geo"):
-        before, after = old.get("geo", "").split("#")[0], new["geo"].split("#")[0]
-        said.append(
-            f"place on the map added: {after}" if not before else
-            "place on the map removed" if not after else
-            "how the place on the map is known revised" if before == after else
-            f"place on the map changed: {before} → {after}"
-        )  # fmt: skip
-    return tuple(said) or ("details revised",)
-
-
-def _source_differences(old: list[str], new: list[str]) -> list[str]:
-    added = [s for s in new if s not in old]
-    gone = [s for s in old if s not in new]
-    said = []
-    for source in added:
-        article = source.split("#")[0]
-        match = next((g for g in gone if g.split("#")[0] == article), None)
-        if match is not None:
-            gone.remove(match)
-            said.append(f"quote corrected ({article})")
-        else:
-            said.append(f"source added ({article})")
-    said.extend(f"source removed ({g.split('#')[0]})" for g in gone)
-    return said or ["sources reordered"]
 
 
 def _fresh_times(count: int, now: datetime, newest: datetime) -> list[datetime]:
