@@ -5,6 +5,7 @@ one by its digest), so that the changes feed can say what changed without the ol
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 
 from timeline.model import Article, Event, Geo, Image, remembered
@@ -90,56 +91,62 @@ def differences(old: dict[str, str], new: dict[str, str]) -> tuple[str, ...]:
     if not old:  # a history written before facts were kept
         return ("details revised",)
     said: list[str] = []
-
-    def moved(key: str) -> bool:
-        return old.get(key, "") != new.get(key, "")
-
-    if moved("title"):
-        said.append(f"title changed: “{old.get('title', '')}” → “{new['title']}”")
-    if moved("date"):
-        said.append(f"date corrected: {old.get('date', '')} → {new['date']}")
-    if moved("certainty"):
-        said.append(f"date now {new['certainty']} (was {old.get('certainty', '')})")
-    if moved("date_note"):
-        said.append("reasoning for the date revised")
-    if moved("summary"):
-        said.append("summary revised")
-    if moved("location"):
-        before, after = old.get("location", ""), new["location"]
-        said.append(
-            f"location added: {after}" if not before else
-            f"location removed (was {before})" if not after else
-            f"location changed: {before} → {after}"
-        )  # fmt: skip
-    if moved("tags"):
-        had, has = set(old.get("tags", "").split()), set(new["tags"].split())
-        said.append(
-            "tags: " + ", ".join([f"+{t}" for t in sorted(has - had)] + [f"-{t}" for t in sorted(had - has)])
-        )
-    if moved("status"):
-        said.append(f"status: {old.get('status', '')} → {new['status']}")
-    if moved("sources"):
-        said.extend(_source_differences(old.get("sources", "").split(), new["sources"].split()))
-    if moved("articles") and not moved("sources"):
-        said.append("source details revised")
-    if moved("image"):
-        before, after = old.get("image", ""), new["image"]
-        same_picture = before.split("#")[0] == after.split("#")[0]
-        said.append(
-            "picture added" if not before else
-            "picture removed" if not after else
-            "picture's description revised" if same_picture else
-            "picture changed"
-        )  # fmt: skip
-    if moved("geo"):
-        before, after = old.get("geo", "").split("#")[0], new["geo"].split("#")[0]
-        said.append(
-            f"place on the map added: {after}" if not before else
-            "place on the map removed" if not after else
-            "how the place on the map is known revised" if before == after else
-            f"place on the map changed: {before} → {after}"
-        )  # fmt: skip
+    for name, say in _SAID.items():
+        before, after = old.get(name, ""), new.get(name, "")
+        sources_moved = old.get("sources", "") != new.get("sources", "")
+        if before != after and not (name == "articles" and sources_moved):  # said with the sources
+            said.extend(say(before, after))
     return tuple(said) or ("details revised",)
+
+
+def _location(before: str, after: str) -> list[str]:
+    return [
+        f"location added: {after}" if not before else
+        f"location removed (was {before})" if not after else
+        f"location changed: {before} → {after}"
+    ]  # fmt: skip
+
+
+def _tags(before: str, after: str) -> list[str]:
+    had, has = set(before.split()), set(after.split())
+    return ["tags: " + ", ".join([f"+{t}" for t in sorted(has - had)] + [f"-{t}" for t in sorted(had - has)])]
+
+
+def _image(before: str, after: str) -> list[str]:
+    same_picture = before.split("#")[0] == after.split("#")[0]
+    return [
+        "picture added" if not before else
+        "picture removed" if not after else
+        "picture's description revised" if same_picture else
+        "picture changed"
+    ]  # fmt: skip
+
+
+def _geo(before: str, after: str) -> list[str]:
+    before, after = before.split("#")[0], after.split("#")[0]
+    return [
+        f"place on the map added: {after}" if not before else
+        "place on the map removed" if not after else
+        "how the place on the map is known revised" if before == after else
+        f"place on the map changed: {before} → {after}"
+    ]  # fmt: skip
+
+
+# What is said of each fact that moved, in this order.
+_SAID: dict[str, Callable[[str, str], list[str]]] = {
+    "title": lambda before, after: [f"title changed: “{before}” → “{after}”"],
+    "date": lambda before, after: [f"date corrected: {before} → {after}"],
+    "certainty": lambda before, after: [f"date now {after} (was {before})"],
+    "date_note": lambda before, after: ["reasoning for the date revised"],
+    "summary": lambda before, after: ["summary revised"],
+    "location": _location,
+    "tags": _tags,
+    "status": lambda before, after: [f"status: {before} → {after}"],
+    "sources": lambda before, after: _source_differences(before.split(), after.split()),
+    "articles": lambda before, after: ["source details revised"],
+    "image": _image,
+    "geo": _geo,
+}
 
 
 def _source_differences(old: list[str], new: list[str]) -> list[str]:
