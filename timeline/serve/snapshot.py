@@ -182,41 +182,50 @@ class Snapshot:
             files, todo = dict(previous.files), tuple(sorted(changed))
         else:
             files, todo = {}, names
-        made = made or {}
-        root = str(folder)
         for name in todo:
             url = "/" + name
-            if changed is not None and previous is not None and name not in changed:
-                kept = previous.files.get(url)
-                if kept is not None:
-                    files[url] = kept
-                    continue
-            if any(part.startswith(".") or part == "" for part in name.split("/")):
-                raise ValueError(f"{name}: a hidden file is never an output")
-            path = os.path.join(root, name)
-            stamp = stamps.get(name) if stamps is not None else None
-            if stamp is not None:
-                mtime_ns, size = stamp[0], stamp[1]
-            else:
-                try:  # one system call a file, as strings: a site has two files an event
-                    stat = os.lstat(path)
-                except OSError:
-                    files.pop(url, None)
-                    continue
-                if not S_ISREG(stat.st_mode):
-                    files.pop(url, None)
-                    continue  # replaced since by something else (a symlink, say): not ours to serve
-                mtime_ns, size = stat.st_mtime_ns, stat.st_size
-            key = (size, mtime_ns)
-            old = previous.files.get(url) if previous else None
-            if old is not None and old.size_key == key:
-                files[url] = old
+            kept = previous.files.get(url) if previous is not None else None
+            if changed is not None and kept is not None and name not in changed:
+                files[url] = kept
                 continue
-            media_type = formats.media_type(name)
-            modified = datetime.fromtimestamp(mtime_ns / 1e9, UTC)
-            body = made.get(name)
-            if body is not None and (body.size if isinstance(body, Pieces) else len(body)) == size:
-                files[url] = Representation.built(body, media_type, modified, key)
-            else:  # written by the second core, or there already: read when first asked for
-                files[url] = Representation.in_file(path, media_type, modified, key)
+            found = _representation(folder, name, kept, made or {}, stamps)
+            if found is None:
+                files.pop(url, None)
+            else:
+                files[url] = found
         return cls(files, datetime.now(UTC), names)
+
+
+def _representation(
+    folder: Path,
+    name: str,
+    old: Representation | None,
+    made: Mapping[str, Content],
+    stamps: Mapping[str, Stamp] | None,
+) -> Representation | None:
+    """The output `name` as served: `old` if the file is as it was, the bytes the build `made`
+    if it wrote them, else the file, read when first asked for; None if there is no regular
+    file there any more (replaced since by something else, a symlink say: not ours to serve)."""
+    if any(part.startswith(".") or part == "" for part in name.split("/")):
+        raise ValueError(f"{name}: a hidden file is never an output")
+    path = os.path.join(folder, name)
+    stamp = stamps.get(name) if stamps is not None else None
+    if stamp is not None:
+        mtime_ns, size = stamp[0], stamp[1]
+    else:
+        try:  # one system call a file, as strings: a site has two files an event
+            stat = os.lstat(path)
+        except OSError:
+            return None
+        if not S_ISREG(stat.st_mode):
+            return None
+        mtime_ns, size = stat.st_mtime_ns, stat.st_size
+    key = (size, mtime_ns)
+    if old is not None and old.size_key == key:
+        return old
+    media_type = formats.media_type(name)
+    modified = datetime.fromtimestamp(mtime_ns / 1e9, UTC)
+    body = made.get(name)
+    if body is not None and (body.size if isinstance(body, Pieces) else len(body)) == size:
+        return Representation.built(body, media_type, modified, key)
+    return Representation.in_file(path, media_type, modified, key)  # the second core's, or there already
