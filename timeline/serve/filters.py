@@ -40,35 +40,43 @@ class Filter:
 
 def parse(query: str, timeline: Timeline) -> Filter:
     """The filter a query string asks for; FilterError when any part of it is wrong."""
+    given = _pairs(query)
+    tag = given.get("tag")
+    known = sorted({t for event in timeline.events for t in event.tags})
+    if tag is not None and tag not in known:
+        raise FilterError(f'unknown tag "{tag}"; known tags: {", ".join(known) or "none"}')
+    start = _period(given["from"], "from")[0] if "from" in given else None
+    end = _period(given["to"], "to")[1] if "to" in given else None
+    if start is not None and end is not None and end <= start:
+        raise FilterError('"to" is before "from"')
+    limit = _limit(given["limit"]) if "limit" in given else None
+    canonical = {"tag": tag, "from": given.get("from"), "to": given.get("to"), "limit": limit}
+    written = {key: str(value) for key, value in canonical.items() if value is not None}
+    return Filter(tag, start, end, limit, urlencode(sorted(written.items())))
+
+
+def _pairs(query: str) -> dict[str, str]:
+    """The query's parameters by name: each known, given once and not empty."""
     try:
         pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=True, max_num_fields=10)
     except ValueError:
         raise FilterError("the query string is malformed; write key=value pairs joined by &") from None
-    seen: dict[str, str] = {}
+    given: dict[str, str] = {}
     for key, value in pairs:
         if key not in ("tag", "from", "to", "limit"):
             raise FilterError(f'unknown parameter "{key}"; use tag, from, to or limit')
-        if key in seen:
+        if key in given:
             raise FilterError(f'"{key}" is given twice; give it once')
         if not value:
             raise FilterError(f'"{key}" is empty')
-        seen[key] = value
-    tag = seen.get("tag")
-    known = sorted({t for event in timeline.events for t in event.tags})
-    if tag is not None and tag not in known:
-        raise FilterError(f'unknown tag "{tag}"; known tags: {", ".join(known) or "none"}')
-    start = _period(seen["from"], "from")[0] if "from" in seen else None
-    end = _period(seen["to"], "to")[1] if "to" in seen else None
-    if start is not None and end is not None and end <= start:
-        raise FilterError('"to" is before "from"')
-    limit = None
-    if "limit" in seen:
-        if not _LIMIT.match(seen["limit"]) or not 1 <= int(seen["limit"]) <= MAX_LIMIT:
-            raise FilterError(f'"limit" must be a whole number from 1 to {MAX_LIMIT}')
-        limit = int(seen["limit"])
-    canonical = {"tag": tag, "from": seen.get("from"), "to": seen.get("to"), "limit": limit}
-    written = {key: str(value) for key, value in canonical.items() if value is not None}
-    return Filter(tag, start, end, limit, urlencode(sorted(written.items())))
+        given[key] = value
+    return given
+
+
+def _limit(value: str) -> int:
+    if not _LIMIT.match(value) or not 1 <= int(value) <= MAX_LIMIT:
+        raise FilterError(f'"limit" must be a whole number from 1 to {MAX_LIMIT}')
+    return int(value)
 
 
 def render(timeline: Timeline, history: History, chosen: Filter, extension: str) -> bytes:
