@@ -103,6 +103,20 @@ class NodeReader:
             known = {key_node.value: value for key_node, value in node.value if key_node.value in keys}
             if len(known) == len(node.value) and all(key in known for key in required):
                 return known
+        values, unknown = self._keyed(node, where, keys)
+        # A misspelt key was already reported with its correction; do not report it missing too.
+        corrected = {close for key in unknown for close in difflib.get_close_matches(key, keys or (), n=1)}
+        for key in required:
+            if key not in values and key not in corrected:
+                hint = _REQUIRED_HINTS.get(key, "")
+                self.problem(node, where or "the file", f'missing required key "{key}"{hint}')
+        return values
+
+    def _keyed(
+        self, node: MappingNode, where: str, keys: tuple[str, ...] | None
+    ) -> tuple[dict[str, Node], list[str]]:
+        """The mapping's values by key, each problem with a key reported (not a plain word,
+        repeated, unknown), and the unknown keys."""
         values: dict[str, Node] = {}
         lines: dict[str, int] = {}
         unknown: list[str] = []
@@ -125,13 +139,7 @@ class NodeReader:
                 continue
             values[key] = value_node
             lines[key] = key_node.start_mark.line + 1
-        # A misspelt key was already reported with its correction; do not report it missing too.
-        corrected = {close for key in unknown for close in difflib.get_close_matches(key, keys or (), n=1)}
-        for key in required:
-            if key not in values and key not in corrected:
-                hint = _REQUIRED_HINTS.get(key, "")
-                self.problem(node, where or "the file", f'missing required key "{key}"{hint}')
-        return values
+        return values, unknown
 
     def sequence(self, node: Node, where: str, what: str) -> list[Node]:
         if not self._plain(node, where):
