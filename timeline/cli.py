@@ -186,7 +186,7 @@ def extract(article: Path, published: str | None, name: str | None, into: Path |
 def schema() -> None:
     """Print events.yaml's JSON Schema, for editors and other tools (the repo ships it as
     events.schema.json)."""
-    from timeline.source.schema import json_schema_text
+    from timeline.source.json_schema import json_schema_text
 
     click.echo(json_schema_text(), nl=False)
 

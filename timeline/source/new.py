@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 from timeline.errors import TimelineError
 from timeline.files import write_atomic
 from timeline.source import checks
+from timeline.source.json_schema import json_schema_text
 from timeline.source.load import parse
-from timeline.source.schema import json_schema_text
 
 EVENTS_FILE = "events.yaml"
 SCHEMA_FILE = "events.schema.json"
