@@ -135,13 +135,7 @@ def _build(loader: _Loader, problems: list[tuple[int, int, str]]) -> Node | None
                 tag = NULL if event.implicit[0] and event.value in NULLS else STR
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
         elif kind is SequenceStartEvent or kind is MappingStartEvent:
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = SEQ if kind is SequenceStartEvent else MAP
-            collection = (SequenceNode if kind is SequenceStartEvent else MappingNode)(
-                tag, [], event.start_mark, None, flow_style=event.flow_style
-            )
-            stack.append([collection, None])
+            stack.append([_collection(event, kind), None])
             if len(stack) > MAX_DEPTH:
                 raise StructureError([_too_deep(event.start_mark)])
             continue
@@ -149,16 +143,7 @@ def _build(loader: _Loader, problems: list[tuple[int, int, str]]) -> Node | None
             node = stack.pop()[0]
             node.end_mark = event.end_mark
         elif kind is AliasEvent:
-            # Reported once per anchor, and for a few anchors only: a "billion laughs" file
-            # would otherwise bury the message under thousands of copies of it.
-            if event.anchor not in aliases and len(aliases) < MAX_ALIASES_REPORTED:
-                aliases.add(event.anchor)
-                mark = event.start_mark
-                message = (
-                    f"the alias *{event.anchor} reuses a value; YAML aliases are not supported, write it out"
-                )
-                problems.append((mark.line + 1, mark.column + 1, message))
-            node = ScalarNode(ALIAS, "", event.start_mark, event.end_mark)
+            node = _alias(event, aliases, problems)
         elif kind is DocumentEndEvent:
             break
         else:  # pragma: no cover - libyaml emits nothing else inside a document
@@ -180,6 +165,26 @@ def _build(loader: _Loader, problems: list[tuple[int, int, str]]) -> Node | None
         mark = second.start_mark
         problems.append((mark.line + 1, mark.column + 1, "a second YAML document; an events file holds one"))
     return root
+
+
+def _collection(event: Any, kind: type) -> SequenceNode | MappingNode:
+    """The sequence or mapping a start event opens, with no items yet."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = SEQ if kind is SequenceStartEvent else MAP
+    made = SequenceNode if kind is SequenceStartEvent else MappingNode
+    return made(tag, [], event.start_mark, None, flow_style=event.flow_style)
+
+
+def _alias(event: Any, aliases: set[str], problems: list[tuple[int, int, str]]) -> ScalarNode:
+    """A stand-in for an alias, reported once per anchor, and for a few anchors only: a
+    "billion laughs" file would otherwise bury the message under thousands of copies of it."""
+    if event.anchor not in aliases and len(aliases) < MAX_ALIASES_REPORTED:
+        aliases.add(event.anchor)
+        mark = event.start_mark
+        message = f"the alias *{event.anchor} reuses a value; YAML aliases are not supported, write it out"
+        problems.append((mark.line + 1, mark.column + 1, message))
+    return ScalarNode(ALIAS, "", event.start_mark, event.end_mark)
 
 
 def _too_deep(mark: Mark) -> tuple[int, int, str]:
