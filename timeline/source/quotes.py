@@ -106,6 +106,19 @@ def _unverified(
         )
         return
     texts: dict[str, tuple[_Article, set[str]]] = {}
+    yield from _read_articles(timeline, folder, stamps, verified, texts)
+    yield from _missing_quotes(timeline, texts)
+
+
+def _read_articles(
+    timeline: Timeline,
+    folder: Path,
+    stamps: dict[Path, Stamp | None],
+    verified: Verified,
+    texts: dict[str, tuple[_Article, set[str]]],
+) -> Iterator[_Unverified]:
+    """Each article's text into `texts` (from `verified` when the file is as it was), and what
+    keeps one from being read."""
     kept = verified.articles
     verified.articles = {}
     for article in timeline.articles:
@@ -117,29 +130,31 @@ def _unverified(
             continue
         try:
             written = " ".join(articles.read(path).text.split())
-            texts[article.file] = (_Article(written, written.translate(_VARIANTS)), set())
-            if stamp is not None:
-                verified.articles[path] = (stamp, *texts[article.file])
-        except FileNotFoundError:
-            yield _Unverified(
-                ("articles", article.file),
-                f"no such file in {timeline.articles_dir}; put the article there as plain text, or "
-                "correct the name (a build of private articles can skip this with --no-article-check)",
-                at_key=True,
-            )
-        except UnicodeDecodeError:
-            yield _Unverified(("articles", article.file), "is not UTF-8 text; save it as UTF-8", at_key=True)
-        except TooLarge:
-            yield _Unverified(
-                ("articles", article.file),
-                f"is larger than {MAX_ARTICLE_BYTES // 2**20} MiB; keep the article's text only",
-                at_key=True,
-            )
-        except (NotRegular, OSError) as error:
-            reason = f"is {error.kind}" if isinstance(error, NotRegular) else f"cannot be read ({error})"
-            yield _Unverified(
-                ("articles", article.file), f"{reason}; the article must be a readable file", at_key=True
-            )
+        except (OSError, UnicodeDecodeError) as error:
+            yield _Unverified(("articles", article.file), _unreadable(error, timeline), at_key=True)
+            continue
+        texts[article.file] = (_Article(written, written.translate(_VARIANTS)), set())
+        if stamp is not None:
+            verified.articles[path] = (stamp, *texts[article.file])
+
+
+def _unreadable(error: OSError | UnicodeDecodeError, timeline: Timeline) -> str:
+    """What to say of an article that cannot be read."""
+    if isinstance(error, FileNotFoundError):
+        return (
+            f"no such file in {timeline.articles_dir}; put the article there as plain text, or "
+            "correct the name (a build of private articles can skip this with --no-article-check)"
+        )
+    if isinstance(error, UnicodeDecodeError):
+        return "is not UTF-8 text; save it as UTF-8"
+    if isinstance(error, TooLarge):
+        return f"is larger than {MAX_ARTICLE_BYTES // 2**20} MiB; keep the article's text only"
+    reason = f"is {error.kind}" if isinstance(error, NotRegular) else f"cannot be read ({error})"
+    return f"{reason}; the article must be a readable file"
+
+
+def _missing_quotes(timeline: Timeline, texts: dict[str, tuple[_Article, set[str]]]) -> Iterator[_Unverified]:
+    """Each quote not in its article (one that cannot be read is reported on its own)."""
     missing = 0
     for event in timeline.events:
         for number, source in enumerate(event.sources):
