@@ -9,6 +9,10 @@ import contextlib
 import logging
 from typing import Any
 
+import httptools
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
 from timeline.serve.server import EVERY_ANSWER, App
 
 log = logging.getLogger("timeline.serve.server")
@@ -16,11 +20,9 @@ log = logging.getLogger("timeline.serve.server")
 
 def run(app: App, host: str, port: int, log_config: dict[str, Any], access_log: bool = False) -> None:
     """Serve `app` until SIGINT or SIGTERM; returns after a graceful shutdown."""
-    import uvicorn
-
     descriptors = raise_descriptor_limit()
 
-    class Limited(_protocol_class()):  # type: ignore[misc]
+    class Limited(Protocol):
         most_connections = max(16, min(descriptors - DESCRIPTORS_KEPT, MAX_CONNECTIONS))
 
     log.info(
@@ -69,139 +71,134 @@ def raise_descriptor_limit() -> int:
     return int(soft if soft != resource.RLIM_INFINITY else 1 << 20)
 
 
-def _protocol_class() -> type[Any]:
+class Protocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits it lacks, each refusal an answer the client
     can read: at most `most_connections` at once (a new one closes the connection idle the
     longest, or is answered 503 if none is idle), a request's head within MAX_HEAD_BYTES (431)
     and HEAD_SECONDS, no HTTP/0.9 (400), and a bad request after good ones on the same
     connection answered once the good ones are (uvicorn closed the connection at once)."""
-    import httptools
-    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-    class Protocol(HttpToolsProtocol):
-        most_connections = MAX_CONNECTIONS
-        _sweeping: asyncio.AbstractEventLoop | None = None  # the loop the sweep runs in
+    most_connections = MAX_CONNECTIONS
+    _sweeping: asyncio.AbstractEventLoop | None = None  # the loop the sweep runs in
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            # Since when no request is being answered: the next one's head must be in within
-            # HEAD_SECONDS of it (checked once a second for all: a timer set and cancelled each
-            # request was a large part of a 304's time).
-            self._idle_since: float | None = self.loop.time()
-            self._head_bytes = 0
-            self._reading_head = True
-            self._refusal: bytes | None = None
-            self._parsed_head = 0  # of the request being parsed: its URL and headers
-            if Protocol._sweeping is not self.loop:
-                Protocol._sweeping = self.loop
-                self.loop.call_later(1.0, self._sweep, self.loop)
-            if len(self.connections) >= self.most_connections and not self._close_the_longest_idle():
-                super().connection_made(transport)
-                self._refuse(503, "too many connections; try again shortly\n")
-                return
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        # Since when no request is being answered: the next one's head must be in within
+        # HEAD_SECONDS of it (checked once a second for all: a timer set and cancelled each
+        # request was a large part of a 304's time).
+        self._idle_since: float | None = self.loop.time()
+        self._head_bytes = 0
+        self._reading_head = True
+        self._refusal: bytes | None = None
+        self._parsed_head = 0  # of the request being parsed: its URL and headers
+        if Protocol._sweeping is not self.loop:
+            Protocol._sweeping = self.loop
+            self.loop.call_later(1.0, self._sweep, self.loop)
+        if len(self.connections) >= self.most_connections and not self._close_the_longest_idle():
             super().connection_made(transport)
+            self._refuse(503, "too many connections; try again shortly\n")
+            return
+        super().connection_made(transport)
 
-        def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
-            """Every second: close the connections idle for HEAD_SECONDS with no request in
-            (silent, or sending a head too slowly), and those done lingering after a refusal."""
-            overdue = loop.time() - HEAD_SECONDS
-            for connection in list(self.connections):
-                if isinstance(connection, Protocol) and (connection._idle_since or overdue) < overdue:
-                    connection.transport.close()
-            loop.call_later(1.0, self._sweep, loop)
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Every second: close the connections idle for HEAD_SECONDS with no request in
+        (silent, or sending a head too slowly), and those done lingering after a refusal."""
+        overdue = loop.time() - HEAD_SECONDS
+        for connection in list(self.connections):
+            if isinstance(connection, Protocol) and (connection._idle_since or overdue) < overdue:
+                connection.transport.close()
+        loop.call_later(1.0, self._sweep, loop)
 
-        def _close_the_longest_idle(self) -> bool:
-            idle = [c for c in self.connections if isinstance(c, Protocol) and not c._answering()]
-            if not idle:
-                return False
-            min(idle, key=lambda c: c._idle_since or 0.0).transport.close()
-            return True
+    def _close_the_longest_idle(self) -> bool:
+        idle = [c for c in self.connections if isinstance(c, Protocol) and not c._answering()]
+        if not idle:
+            return False
+        min(idle, key=lambda c: c._idle_since or 0.0).transport.close()
+        return True
 
-        def _answering(self) -> bool:
-            return self.cycle is not None and not self.cycle.response_complete
+    def _answering(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
 
-        def data_received(self, data: bytes) -> None:
-            if self._refusal is not None or self.transport.is_closing():
-                return  # refused: the rest is not read
-            self._unset_keepalive_if_required()  # as uvicorn does: data came
-            if self._reading_head:
-                self._head_bytes += len(data)
-            try:
-                self.parser.feed_data(data)
-            except httptools.HttpParserUpgrade:
-                self._refuse(400, "upgrades are not supported\n")
-            except httptools.HttpParserError:
-                self._refuse(400, "not a valid HTTP/1.1 request\n")
-            else:
-                if self._reading_head and self._head_bytes > MAX_HEAD_BYTES:
-                    self._refuse(431, f"the request's head is over {MAX_HEAD_BYTES} bytes\n")
-
-        def on_message_begin(self) -> None:
-            self._parsed_head = 0
-            super().on_message_begin()
-
-        def on_url(self, url: bytes) -> None:
-            self._count_head(len(url))
-            super().on_url(url)
-
-        def on_header(self, name: bytes, value: bytes) -> None:
-            # Counted as parsed, too: a head that came in one piece is read whole before the
-            # count of what was received is looked at.
-            self._count_head(len(name) + len(value) + 4)
-            if self._refusal is None:
-                super().on_header(name, value)
-
-        def _count_head(self, size: int) -> None:
-            self._parsed_head += size
-            if self._parsed_head > MAX_HEAD_BYTES and self._refusal is None:
+    def data_received(self, data: bytes) -> None:
+        if self._refusal is not None or self.transport.is_closing():
+            return  # refused: the rest is not read
+        self._unset_keepalive_if_required()  # as uvicorn does: data came
+        if self._reading_head:
+            self._head_bytes += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._refuse(400, "upgrades are not supported\n")
+        except httptools.HttpParserError:
+            self._refuse(400, "not a valid HTTP/1.1 request\n")
+        else:
+            if self._reading_head and self._head_bytes > MAX_HEAD_BYTES:
                 self._refuse(431, f"the request's head is over {MAX_HEAD_BYTES} bytes\n")
 
-        def on_headers_complete(self) -> None:
-            self._reading_head, self._head_bytes, self._idle_since = False, 0, None
-            if self.parser.get_http_version() not in ("1.0", "1.1"):
-                self._refuse(400, "HTTP/1.0 or 1.1 only\n")
-                return
-            if self._refusal is None:
-                super().on_headers_complete()
+    def on_message_begin(self) -> None:
+        self._parsed_head = 0
+        super().on_message_begin()
 
-        def on_body(self, body: bytes) -> None:
-            if self._refusal is None:
-                super().on_body(body)
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
 
-        def on_message_complete(self) -> None:
-            self._reading_head = True
-            if self._refusal is None:
-                super().on_message_complete()
+    def on_header(self, name: bytes, value: bytes) -> None:
+        # Counted as parsed, too: a head that came in one piece is read whole before the
+        # count of what was received is looked at.
+        self._count_head(len(name) + len(value) + 4)
+        if self._refusal is None:
+            super().on_header(name, value)
 
-        def on_response_complete(self) -> None:
-            self._idle_since = self.loop.time()
-            super().on_response_complete()
-            if self._refusal is not None and not self.pipeline and not self._answering():
-                self._send_refusal()
+    def _count_head(self, size: int) -> None:
+        self._parsed_head += size
+        if self._parsed_head > MAX_HEAD_BYTES and self._refusal is None:
+            self._refuse(431, f"the request's head is over {MAX_HEAD_BYTES} bytes\n")
 
-        def _refuse(self, status: int, reason: str) -> None:
-            """Answer `status` and close, once every request read before it is answered."""
-            body = reason.encode()
-            self._refusal = b"".join(
-                [
-                    STATUS_LINE[status],
-                    b"content-type: text/plain; charset=utf-8\r\n",
-                    b"content-length: " + str(len(body)).encode() + b"\r\n",
-                    *(name + b": " + value + b"\r\n" for name, value in EVERY_ANSWER),
-                    b"connection: close\r\n\r\n",
-                    body,
-                ]
-            )
-            if not self.pipeline and not self._answering():
-                self._send_refusal()
+    def on_headers_complete(self) -> None:
+        self._reading_head, self._head_bytes, self._idle_since = False, 0, None
+        if self.parser.get_http_version() not in ("1.0", "1.1"):
+            self._refuse(400, "HTTP/1.0 or 1.1 only\n")
+            return
+        if self._refusal is None:
+            super().on_headers_complete()
 
-        def _send_refusal(self) -> None:
-            # Then what the client still sends is read and dropped for a moment before closing
-            # (a "lingering close"): closing with unread data would reset the connection, and
-            # the client, still sending, would never read the answer.
-            if self._refusal is not None and not self.transport.is_closing():
-                self.transport.write(self._refusal)
-                if self.transport.can_write_eof():
-                    self.transport.write_eof()
-                self._idle_since = self.loop.time() - HEAD_SECONDS + LINGER_SECONDS  # swept then
+    def on_body(self, body: bytes) -> None:
+        if self._refusal is None:
+            super().on_body(body)
 
-    return Protocol
+    def on_message_complete(self) -> None:
+        self._reading_head = True
+        if self._refusal is None:
+            super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        self._idle_since = self.loop.time()
+        super().on_response_complete()
+        if self._refusal is not None and not self.pipeline and not self._answering():
+            self._send_refusal()
+
+    def _refuse(self, status: int, reason: str) -> None:
+        """Answer `status` and close, once every request read before it is answered."""
+        body = reason.encode()
+        self._refusal = b"".join(
+            [
+                STATUS_LINE[status],
+                b"content-type: text/plain; charset=utf-8\r\n",
+                b"content-length: " + str(len(body)).encode() + b"\r\n",
+                *(name + b": " + value + b"\r\n" for name, value in EVERY_ANSWER),
+                b"connection: close\r\n\r\n",
+                body,
+            ]
+        )
+        if not self.pipeline and not self._answering():
+            self._send_refusal()
+
+    def _send_refusal(self) -> None:
+        # Then what the client still sends is read and dropped for a moment before closing
+        # (a "lingering close"): closing with unread data would reset the connection, and
+        # the client, still sending, would never read the answer.
+        if self._refusal is not None and not self.transport.is_closing():
+            self.transport.write(self._refusal)
+            if self.transport.can_write_eof():
+                self.transport.write_eof()
+            self._idle_since = self.loop.time() - HEAD_SECONDS + LINGER_SECONDS  # swept then
