@@ -235,41 +235,12 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
     classes = (
         "event" + (" inferred" if inferred else "") + (" planned" if event.status is Status.PLANNED else "")
     )
-    badges = ""
-    if inferred:
-        badges += f'<span class="badge inferred">{escape(event.certainty.value)}</span>'
-    if event.status is Status.PLANNED:
-        badges += '<span class="badge planned">planned</span>'
-    if event.status is Status.CANCELLED:
-        badges += '<span class="badge cancelled">cancelled</span>'
-    extras = ""
-    if event.location:
-        extras += f'<p class="where"><strong>Where:</strong> <bdi>{escape(event.location)}</bdi></p>'
-    if event.geo:
-        extras += _on_the_map(event.geo)
-    if event.date_note:
-        extras += f'<p class="note"><strong>About the date:</strong> <bdi>{escape(event.date_note)}</bdi></p>'
-    if event.tags:
-        links = "".join(
-            f'<a href="{escape(timeline.url(f"tags/{tag}.atom"))}">#{escape(tag)}</a>' for tag in event.tags
-        )  # tags are slugs: ASCII letters, digits and hyphens
-        extras += f'<p class="event-tags">{links}</p>'
-    sources = ""
-    for source in event.sources:
-        name = f"<bdi>{escape(prose.source_name(source))}</bdi>"
-        if source.article.url:
-            name = f'<a href="{escape(source.article.url)}">{name}</a>'
-        sources += (
-            f"          <blockquote><bdi>{escape(source.quote)}</bdi></blockquote>\n"
-            f"          <cite>{name}</cite>\n"
-        )
-    if event.image:
-        extras += _figure(event.image)
+    extras, sources = _extras(event, timeline), _sources(event)
     plural = "s" if len(event.sources) > 1 else ""
     identifier = escape(event.id)
     when = (
         f'        <p class="when"><time datetime="{escape(prose.date_json(event.date)["start"])}">'
-        f"{escape(event.date.label())}</time>\n{badges}        </p>\n"
+        f"{escape(event.date.label())}</time>\n{_badges(event)}        </p>\n"
     )
     if own_page:
         return (
@@ -290,6 +261,52 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
         "      </article>\n"
         "    </li>"
     )
+
+
+def _badges(event: Event) -> str:
+    """What the date's line says of the event besides its date: inferred, planned, cancelled."""
+    badges = ""
+    if event.certainty is not Certainty.STATED:
+        badges += f'<span class="badge inferred">{escape(event.certainty.value)}</span>'
+    if event.status is Status.PLANNED:
+        badges += '<span class="badge planned">planned</span>'
+    if event.status is Status.CANCELLED:
+        badges += '<span class="badge cancelled">cancelled</span>'
+    return badges
+
+
+def _extras(event: Event, timeline: Timeline) -> str:
+    """What an event may have besides its title and summary: its place, its point on the map,
+    the note on its date, its tags, its picture."""
+    extras = ""
+    if event.location:
+        extras += f'<p class="where"><strong>Where:</strong> <bdi>{escape(event.location)}</bdi></p>'
+    if event.geo:
+        extras += _on_the_map(event.geo)
+    if event.date_note:
+        extras += f'<p class="note"><strong>About the date:</strong> <bdi>{escape(event.date_note)}</bdi></p>'
+    if event.tags:
+        links = "".join(
+            f'<a href="{escape(timeline.url(f"tags/{tag}.atom"))}">#{escape(tag)}</a>' for tag in event.tags
+        )  # tags are slugs: ASCII letters, digits and hyphens
+        extras += f'<p class="event-tags">{links}</p>'
+    if event.image:
+        extras += _figure(event.image)
+    return extras
+
+
+def _sources(event: Event) -> str:
+    """Each source's quote and the article it is from, linked where the article has an address."""
+    sources = ""
+    for source in event.sources:
+        name = f"<bdi>{escape(prose.source_name(source))}</bdi>"
+        if source.article.url:
+            name = f'<a href="{escape(source.article.url)}">{name}</a>'
+        sources += (
+            f"          <blockquote><bdi>{escape(source.quote)}</bdi></blockquote>\n"
+            f"          <cite>{name}</cite>\n"
+        )
+    return sources
 
 
 def _head(timeline: Timeline, title: str, description: str, canonical: str, up: str, data: str = "") -> str:
