@@ -203,6 +203,24 @@ class TimelineReader(EventPartsReader):
         self.file_order = events
         return events
 
+    def event_id(self, values: dict[str, Node], where: str, first_line: dict[str, int]) -> str | None:
+        """The event's id, unless it is not a slug or another event has it (`first_line`: the
+        line of each id met so far, which this one joins)."""
+        event_id = self.checked(values.get("id"), f"{where}.id", checks.slug("id"), limit=MAX_TEXT["id"])
+        if event_id is None:
+            return None
+        id_node = values["id"]
+        if event_id in first_line:
+            self.problem(
+                id_node,
+                f"{where}.id",
+                f'"{event_id}" is used twice (first at line {first_line[event_id]}); '
+                "give each event its own id, and never change an id once published",
+            )
+            return None
+        first_line[event_id] = id_node.start_mark.line + 1 + self.line_offset
+        return event_id
+
     def event(
         self,
         node: Node,
@@ -214,19 +232,7 @@ class TimelineReader(EventPartsReader):
         values = self.mapping(node, where, EVENT_KEYS, REQUIRED_EVENT_KEYS, "an event")
         if values is None:
             return None
-        event_id = self.checked(values.get("id"), f"{where}.id", checks.slug("id"), limit=MAX_TEXT["id"])
-        if event_id is not None:
-            id_node = values["id"]
-            if event_id in first_line:
-                self.problem(
-                    id_node,
-                    f"{where}.id",
-                    f'"{event_id}" is used twice (first at line {first_line[event_id]}); '
-                    "give each event its own id, and never change an id once published",
-                )
-                event_id = None
-            else:
-                first_line[event_id] = id_node.start_mark.line + 1 + self.line_offset
+        event_id = self.event_id(values, where, first_line)
         if "timezone" in values:
             zone_name = self.checked(
                 values["timezone"], f"{where}.timezone", checks.timezone, limit=MAX_TEXT["timezone"]
