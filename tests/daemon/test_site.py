@@ -34,3 +34,23 @@ def test_a_build_that_fails_unexpectedly_is_a_failed_build_in_healthz(
         "file that caused it"
     ]
     assert status.snapshot.files == served
+
+
+def test_a_stop_while_a_program_holds_the_file_open_to_write_ends_the_build(
+    tmp_path: Path, write_events: Callable[[str], Path]
+) -> None:
+    import threading
+
+    status = Health()
+    source = write_events(event_yaml("one"))
+    site = Site(source, tmp_path / "feeds", status)
+    assert site.rebuild("start")
+    with source.open("a", encoding="utf-8"):  # a save that never ends
+        building = threading.Thread(target=site.rebuild, args=("events file changed",))
+        building.start()
+        building.join(timeout=0.3)
+        assert building.is_alive()  # waiting for the save to end, not building half of it
+        site.stop()
+        building.join(timeout=5)
+        assert not building.is_alive()
+    assert status.report()["last_build"]["result"] == "ok"  # nothing half-read was published

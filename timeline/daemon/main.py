@@ -134,6 +134,10 @@ class Site:
                     stop=self._stopping.is_set, serve=lambda built: self._serve(built, started, reason)
                 )
             except SourceBusy:
+                if self._stopping.is_set():  # the wait ended for the stop, not for the save
+                    raise BuildStopped(
+                        "the daemon is stopping while the events file is being saved"
+                    ) from None
                 continue  # opened for writing between the look and the read: look again
 
     def rebuild(self, reason: str) -> bool:
