@@ -204,7 +204,8 @@ def test_the_daemon_survives_an_unwritable_output_folder_and_recovers(
         daemon.wait_for(
             lambda: not daemon.request("/healthz").json()["stale"], seconds=30, what="the recovery"
         )
-        assert "build (retrying the failed write)" in daemon.log()
+        # Said once the build is done, which is after its outputs are served.
+        daemon.wait_for(lambda: "build (retrying the failed write)" in daemon.log(), what="the retry's line")
         assert b"Tagged" in daemon.request("/timeline.atom").body
         assert daemon.request("/tags/x.atom").status == 200
     finally:
