@@ -143,49 +143,50 @@ class Site:
     def rebuild(self, reason: str) -> bool:
         """Build now; on failure log every problem and keep serving the last good outputs."""
         with self._lock:
-            refused = False
             started = datetime.now(UTC)
             try:
                 result = self._build_whole(started, reason)
             except BuildStopped as error:
                 log.info("build (%s): %s", reason, error)
                 return False
-            except ValidationError as error:
-                errors = tuple(str(problem) for problem in error.problems)
-                self._retry_at = None  # the same file would fail the same way: wait for an edit
-                refused = True  # before writing anything: what is served is still the last build
-            except PublishError as error:
-                errors = (str(error),)
-                self._retry_at = time.monotonic() + RETRY_SECONDS
-            except TimelineError as error:
-                errors = (str(error),)
-                self._retry_at = None
-            except OSError as error:  # out of file descriptors or memory, say: it may pass
-                errors = (f"cannot build now ({error}); trying again in {RETRY_SECONDS:.0f} seconds",)
-                self._retry_at = time.monotonic() + RETRY_SECONDS
-            except Exception as error:  # a bug of ours: a failed build all the same, said as one
-                errors = (_unexpected(error),)
-                self._retry_at = None
-            else:
-                written = ", ".join(result.written) or "nothing changed"
-                if len(result.written) > 8:
-                    written = f"wrote {len(result.written)} files"
-                log.info("build (%s): %d events; %s", reason, len(result.timeline.events), written)
-                return True
-            # A file refused is refused before anything is written: the snapshot is still what the
-            # last build made, and the next build need look only at what it writes.
-            self._snapshot_is_last_build = self._snapshot_is_last_build and refused
-            for line in errors:
-                log.error("%s", line)
-            if not self.status.snapshot.files:
-                # What the last complete build made, if it is all there: never part of a set.
-                self.status.snapshot = Snapshot.from_folder(self.out, record.outputs(self.out) or ())
-            serving = (
-                "still serving the last good outputs" if self.status.snapshot.files else "nothing to serve"
-            )
-            log.error("build (%s) failed with %d problem(s); %s", reason, len(errors), serving)
-            self.status.failed(BuildOutcome(started, False, reason, errors=errors))
-            return False
+            except Exception as error:  # whatever it is, a failed build: said, and served around
+                self._failed(reason, started, error)
+                return False
+            written = ", ".join(result.written) or "nothing changed"
+            if len(result.written) > 8:
+                written = f"wrote {len(result.written)} files"
+            log.info("build (%s): %d events; %s", reason, len(result.timeline.events), written)
+            return True
+
+    def _failed(self, reason: str, started: datetime, error: Exception) -> None:
+        errors, retry, refused = _what_failed(error)
+        self._retry_at = time.monotonic() + RETRY_SECONDS if retry else None
+        # A file refused is refused before anything is written: the snapshot is still what the
+        # last build made, and the next build need look only at what it writes.
+        self._snapshot_is_last_build = self._snapshot_is_last_build and refused
+        for line in errors:
+            log.error("%s", line)
+        if not self.status.snapshot.files:
+            # What the last complete build made, if it is all there: never part of a set.
+            self.status.snapshot = Snapshot.from_folder(self.out, record.outputs(self.out) or ())
+        serving = "still serving the last good outputs" if self.status.snapshot.files else "nothing to serve"
+        log.error("build (%s) failed with %d problem(s); %s", reason, len(errors), serving)
+        self.status.failed(BuildOutcome(started, False, reason, errors=errors))
+
+
+def _what_failed(error: Exception) -> tuple[tuple[str, ...], bool, bool]:
+    """What to say of a failed build, whether to try again in RETRY_SECONDS (a full disk gets
+    space back, a folder its permissions), and whether the file was refused before anything was
+    written (a bad file fails the same way until it is edited)."""
+    if isinstance(error, ValidationError):
+        return tuple(str(problem) for problem in error.problems), False, True
+    if isinstance(error, PublishError):
+        return (str(error),), True, False
+    if isinstance(error, TimelineError):
+        return (str(error),), False, False
+    if isinstance(error, OSError):  # out of file descriptors or memory, say: it may pass
+        return (f"cannot build now ({error}); trying again in {RETRY_SECONDS:.0f} seconds",), True, False
+    return (_unexpected(error),), False, False  # a bug of ours: a failed build all the same
 
 
 def run(options: ServeOptions) -> None:
