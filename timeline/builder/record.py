@@ -37,23 +37,29 @@ def up_to_date(
     only if the last build checked the quotes against articles that have not changed since."""
     try:
         record = json.loads((out / RECORD).read_bytes())
-        if record.get("format") != FORMAT or record["code"] != _code():
-            return None
         day = today or datetime.now(ZoneInfo(record["timezone"])).date()
-        if record["today"] != day.isoformat():
+        made_alike = (
+            record.get("format") == FORMAT
+            and record["code"] == _code()
+            and record["today"] == day.isoformat()
+            and record["source"] == _digest(source)
+            and record["history"] == list(stamp_of(history_file) or ())
+        )
+        if not made_alike or not _as_left(record["outputs"], out):
             return None
-        if record["source"] != _digest(source) or record["history"] != list(stamp_of(history_file) or ()):
-            return None
-        if any(list(stamp_of(out / name) or ()) != stamp for name, stamp in record["outputs"].items()):
-            return None
-        if check_articles and (
-            record["articles"] is None
-            or any(list(stamp_of(Path(path)) or ()) != stamp for path, stamp in record["articles"].items())
-        ):
+        if check_articles and (record["articles"] is None or not _as_left(record["articles"])):
             return None
         return int(record["events"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # no record, an old or damaged one: build
+
+
+def _as_left(stamps: dict[str, list[int]], folder: Path | None = None) -> bool:
+    """Whether every file the record names (inside `folder`, if given) is as it left it."""
+    return all(
+        list(stamp_of(folder / name if folder else Path(name)) or ()) == stamp
+        for name, stamp in stamps.items()
+    )
 
 
 def outputs(out: Path) -> tuple[str, ...] | None:
