@@ -66,14 +66,17 @@ class BeingWritten(OSError):
         super().__init__(f"{path}: is open for writing by another program")
 
 
+# O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+_FOR_READING = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+
+
 def read_regular_file(path: Path, limit: int | None = None, *, follow: bool = True) -> bytes:
     """The bytes of the regular file at `path` (symlinks followed, unless not `follow`), at most
     `limit` of them.
 
     Raises NotRegular, TooLarge, BeingWritten, or the OSError of opening it
     (FileNotFoundError, PermissionError, a symlink loop, a symlink not to follow...)."""
-    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    flags = _FOR_READING | (0 if follow else os.O_NOFOLLOW)
     fd = os.open(path, flags)
     try:
         info = os.fstat(fd)
@@ -105,7 +108,7 @@ def being_written(path: Path) -> bool | None:
     """Whether another program has the regular file at `path` open for writing; None when
     this system cannot tell (see the module's doc)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, _FOR_READING)
     except OSError:
         return None
     try:
@@ -256,7 +259,7 @@ def replace_if_unchanged(path: Path, data: bytes, read: bytes) -> None:
     path = Path(os.path.realpath(path))
     temporary = begin(path, data)
     with _removed_on_failure(temporary, path):
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, _FOR_READING)
         try:
             info = os.fstat(fd)
             if _lease(fd) is False:

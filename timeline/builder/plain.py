@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 from timeline.builder import record, steps
 from timeline.builder.jobs import render_into, unless_stopped
 from timeline.builder.memo import Forgetful
-from timeline.builder.outputs import Collected, Folder, remove_abandoned_temporaries
+from timeline.builder.outputs import Collected, Folder
 from timeline.builder.result import BuildResult
-from timeline.files import folders_locked
 from timeline.history import store, tracking
 from timeline.model import reviewed_only
 from timeline.source import quotes
@@ -54,19 +53,15 @@ def build(
     # each output whole. Builds of one folder take turns: what a build finds half written there
     # was left by one that was killed.
     folder = Folder(out)
-    with steps.writing(out):
-        out.mkdir(parents=True, exist_ok=True)
-        with folders_locked(out, history_file.parent):
-            remove_abandoned_temporaries(out)
-            remove_abandoned_temporaries(history_file.parent, f".{history_file.name}.*.tmp")
-            if history is not previous:
-                steps.write_history(history_file, history)
-            for name, content in rendered.files.items():
-                unless_stopped(stop)
-                folder.put(name, content)
-            folder.settle()
-            # 5. Remove what no build makes any more.
-            steps.remove_outputs_no_longer_made(out, record.named(out) or (), folder.stamps)
+    with steps.publishing(out, history_file):
+        if history is not previous:
+            steps.write_history(history_file, history)
+        for name, content in rendered.files.items():
+            unless_stopped(stop)
+            folder.put(name, content)
+        folder.settle()
+        # 5. Remove what no build makes any more.
+        steps.remove_outputs_no_longer_made(out, record.named(out) or (), folder.stamps)
     # 6. Record what was made from what, last: the daemon serves only a complete build's outputs.
     made_from = record.digest(data)
     events = len(timeline.events)

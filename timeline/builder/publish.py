@@ -19,9 +19,9 @@ from timeline.builder import plain, record, second_core, steps
 from timeline.builder.accelerators import NONE, Accelerators, from_environment
 from timeline.builder.jobs import render_into, render_unless_unchanged, unless_stopped
 from timeline.builder.memo import Forgetful, Memo
-from timeline.builder.outputs import Collected, Folder, remove_abandoned_temporaries
+from timeline.builder.outputs import Collected, Folder
 from timeline.builder.result import BuildResult
-from timeline.files import Stamp, folders_locked, read_or_none, stamp_of
+from timeline.files import Stamp, read_or_none, stamp_of
 from timeline.history import store, tracking
 from timeline.model import History, Timeline, reviewed_only
 from timeline.source.reload import Reloader
@@ -346,27 +346,21 @@ def _write(job: _Job, made: _Loaded) -> Folder:
     made_before = there if there is not None else record.named(out) or ()
     if job.remembered is not None:
         job.remembered.forget()  # until this build is complete
-    with steps.writing(out):
-        out.mkdir(parents=True, exist_ok=True)
-        # Builds of one folder take turns (a `timeline build` beside the daemon's), so that
-        # what one finds half written is abandoned, not another's work in progress.
-        with folders_locked(out, history_file.parent):
-            if there is None:  # what a build of ours left behind, it removed itself
-                remove_abandoned_temporaries(out)
-                remove_abandoned_temporaries(history_file.parent, f".{history_file.name}.*.tmp")
-            # Each output is written as it is made, so that a large timeline's outputs are never
-            # all in memory at once. A daemon builds again and reuses what the second core made.
-            keep = job.memo is not None
-            render_unless_unchanged(
-                folder,
-                made.timeline,
-                current,
-                made.today,
-                made.memo,
-                made.parallel,
-                write_history,
-                keep,
-                job.stop,
-            )
-            steps.remove_outputs_no_longer_made(out, made_before, folder.stamps, look=there is None)
+    # What a build of ours left behind, it removed itself: the folder is cleaned when not known.
+    with steps.publishing(out, history_file, clean=there is None):
+        # Each output is written as it is made, so that a large timeline's outputs are never
+        # all in memory at once. A daemon builds again and reuses what the second core made.
+        keep = job.memo is not None
+        render_unless_unchanged(
+            folder,
+            made.timeline,
+            current,
+            made.today,
+            made.memo,
+            made.parallel,
+            write_history,
+            keep,
+            job.stop,
+        )
+        steps.remove_outputs_no_longer_made(out, made_before, folder.stamps, look=there is None)
     return folder

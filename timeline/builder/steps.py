@@ -9,8 +9,9 @@ import os
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
+from timeline.builder.outputs import remove_abandoned_temporaries
 from timeline.errors import PublishError
-from timeline.files import Stamp
+from timeline.files import Stamp, folders_locked
 from timeline.history import store
 from timeline.model import History
 
@@ -35,7 +36,22 @@ def write_history(history_file: Path, history: History) -> None:
 
 
 @contextlib.contextmanager
-def writing(out: Path) -> Iterator[None]:
+def publishing(out: Path, history_file: Path, *, clean: bool = True) -> Iterator[None]:
+    """Write into `out` and beside `history_file`: builds of one folder take turns (a `timeline
+    build` beside the daemon's), so that what one finds half written there (with `clean`,
+    removed) was left by a build that was killed, not another's work in progress; a failure to
+    write is a PublishError naming the file."""
+    with _writing(out):
+        out.mkdir(parents=True, exist_ok=True)
+        with folders_locked(out, history_file.parent):
+            if clean:
+                remove_abandoned_temporaries(out)
+                remove_abandoned_temporaries(history_file.parent, f".{history_file.name}.*.tmp")
+            yield
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[None]:
     """Turn a failure to write an output into a PublishError naming it."""
     try:
         yield

@@ -36,7 +36,7 @@ _BOM = "\ufeff".encode()
 _CHUNK = 250  # events parsed at a time by either core, when two share a large parse
 # Makes chunks 0 to count - 1 (the second argument reads one) for `size` events of parsing,
 # perhaps on two cores: the builder's timeline.builder.second_core.shared.
-Share = Callable[[int, Callable[[int], "list[Event] | None"], int], "dict[int, list[Event] | None]"]
+Share = Callable[[int, Callable[[int], list[Event] | None], int], dict[int, list[Event] | None]]
 _FEW = 100  # events parsed afresh that are put in order one by one, not by sorting all
 
 
