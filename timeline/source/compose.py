@@ -130,10 +130,7 @@ def _build(loader: _Loader, problems: list[tuple[int, int, str]]) -> Node | None
         kind = event.__class__
         node: Node
         if kind is ScalarEvent:
-            tag = event.tag
-            if tag is None or tag == "!":
-                tag = NULL if event.implicit[0] and event.value in NULLS else STR
-            node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+            node = _scalar(event)
         elif kind is SequenceStartEvent or kind is MappingStartEvent:
             stack.append([_collection(event, kind), None])
             if len(stack) > MAX_DEPTH:
@@ -148,23 +145,39 @@ def _build(loader: _Loader, problems: list[tuple[int, int, str]]) -> Node | None
             break
         else:  # pragma: no cover - libyaml emits nothing else inside a document
             raise AssertionError(f"unexpected YAML event {event!r}")
-        if not stack:
-            root = node
-            continue
-        top = stack[-1]
-        parent = top[0]
-        if isinstance(parent, SequenceNode):
-            parent.value.append(node)
-        elif top[1] is None:
-            top[1] = node
+        if stack:
+            _attach(stack[-1], node)
         else:
-            parent.value.append((top[1], node))
-            top[1] = None
+            root = node
+    _no_second_document(loader, problems)
+    return root
+
+
+def _scalar(event: Any) -> ScalarNode:
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = NULL if event.implicit[0] and event.value in NULLS else STR
+    return ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+
+
+def _attach(top: list[Any], node: Node) -> None:
+    """`node` added to the open collection `top` ([node, pending key]): an item, a key, or the
+    value of the pending key."""
+    parent = top[0]
+    if isinstance(parent, SequenceNode):
+        parent.value.append(node)
+    elif top[1] is None:
+        top[1] = node
+    else:
+        parent.value.append((top[1], node))
+        top[1] = None
+
+
+def _no_second_document(loader: _Loader, problems: list[tuple[int, int, str]]) -> None:
     if loader.check_event(DocumentStartEvent):
         second: Any = loader.peek_event()
         mark = second.start_mark
         problems.append((mark.line + 1, mark.column + 1, "a second YAML document; an events file holds one"))
-    return root
 
 
 def _collection(event: Any, kind: type) -> SequenceNode | MappingNode:

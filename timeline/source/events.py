@@ -32,6 +32,10 @@ _UTC = zoneinfo.ZoneInfo("UTC")
 # The keys whose value is text, read the same way: a new one is a schema entry and its field.
 TEXT_KEYS = tuple(key for key in schema.EVENT if key.kind == "text" and key.field)
 
+_ARTICLE_NAME = (
+    "an article is named by its file name alone, as it is in articles_dir: no folder, no leading dot"
+)
+
 
 @dataclass
 class TimelineReader(EventPartsReader):
@@ -51,28 +55,17 @@ class TimelineReader(EventPartsReader):
         if header is None:
             return None
         title = self.text(header.get("title"), "title", limit=MAX_TEXT["title"])
-        description = self.text(header.get("description"), "description") if "description" in header else None
+        # An optional key left out reads as None (or its default); given but wrong, it is a problem.
+        description = self.text(header.get("description"), "description")
         base_url = self.checked(header.get("base_url"), "base_url", checks.base_url)
         authority = self.checked(header.get("id_authority"), "id_authority", checks.id_authority)
         author = self.author(header.get("author"))
-        language = (
-            self.checked(header.get("language"), "language", checks.language)
-            if "language" in header
-            else "en"
-        )
-        timezone = (
-            self.checked(header.get("timezone"), "timezone", checks.timezone)
-            if "timezone" in header
-            else None
-        )
+        language = self.checked(header.get("language"), "language", checks.language, absent="en")
+        timezone = self.checked(header.get("timezone"), "timezone", checks.timezone)
         refresh = self.integer(header.get("refresh_minutes"), "refresh_minutes", 60, 1)
         feed_entries = self.integer(header.get("feed_entries"), "feed_entries", 100, 1)
         grace = self.integer(header.get("removed_grace_days"), "removed_grace_days", 30, 0)
-        articles_dir = (
-            self.text(header.get("articles_dir"), "articles_dir", limit=MAX_TEXT["articles_dir"])
-            if "articles_dir" in header
-            else None
-        )
+        articles_dir = self.text(header.get("articles_dir"), "articles_dir", limit=MAX_TEXT["articles_dir"])
         articles = self.articles(header.get("articles"))
         hubs = self.urls(header.get("websub_hubs"), "websub_hubs", MAX_HUBS)
         default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
@@ -128,50 +121,45 @@ class TimelineReader(EventPartsReader):
         if values is None:
             return None
         name = self.text(values.get("name"), "author.name", limit=200)
-        email = self.checked(values.get("email"), "author.email", checks.email) if "email" in values else None
-        url = self.checked(values.get("url"), "author.url", checks.url) if "url" in values else None
+        email = self.checked(values.get("email"), "author.email", checks.email)
+        url = self.checked(values.get("url"), "author.url", checks.url)
         return Author(name, email, url) if name else None
 
     def articles(self, node: Node | None) -> dict[str, Article]:
         articles: dict[str, Article] = {}
-        if node is None:
-            return articles
-        values = self.mapping(node, "articles", None, (), "the articles by file name")
+        values = self.mapping(node, "articles", None, (), "the articles by file name") if node else None
         for name, article_node in (values or {}).items():
-            where = f"articles.{name}"
-            if "/" in name or "\\" in name or name.startswith("."):
-                self.problem(
-                    article_node,
-                    where,
-                    "an article is named by its file name alone, as it is in articles_dir: no folder, "
-                    "no leading dot",
-                )
-                continue
-            if isinstance(article_node, ScalarNode) and article_node.tag.endswith(":null"):
-                articles[name] = Article(name)
-                continue
-            fields = self.mapping(article_node, where, ARTICLE_KEYS, (), "an article")
-            if fields is None:
-                continue
-            texts = {
-                key.name: self.text(fields.get(key.name), f"{where}.{key.name}", limit=key.limit or 10_000)
-                for key in schema.ARTICLE
-                if key.kind == "text" and key.name in fields
-            }
-            url = self.checked(fields.get("url"), f"{where}.url", checks.url) if "url" in fields else None
-            published = self.published(fields.get("published"), f"{where}.published")
-            certainty = self.choice(
-                fields.get("published_certainty"), f"{where}.published_certainty", Certainty, Certainty.STATED
-            )
-            self.reasoned(article_node, where, fields, certainty, "published_note", "a publication date")
-            articles[name] = Article(
-                file=name,
-                url=url,
-                published=published,
-                published_certainty=certainty or Certainty.STATED,
-                **texts,
-            )
+            article = self.article(name, article_node)
+            if article is not None:
+                articles[name] = article
         return articles
+
+    def article(self, name: str, node: Node) -> Article | None:
+        where = f"articles.{name}"
+        if "/" in name or "\\" in name or name.startswith("."):
+            self.problem(node, where, _ARTICLE_NAME)
+            return None
+        if isinstance(node, ScalarNode) and node.tag.endswith(":null"):
+            return Article(name)
+        fields = self.mapping(node, where, ARTICLE_KEYS, (), "an article")
+        if fields is None:
+            return None
+        texts = {
+            key.name: self.text(fields.get(key.name), f"{where}.{key.name}", limit=key.limit or 10_000)
+            for key in schema.ARTICLE
+            if key.kind == "text" and key.name in fields
+        }
+        certainty = self.choice(
+            fields.get("published_certainty"), f"{where}.published_certainty", Certainty, Certainty.STATED
+        )
+        self.reasoned(node, where, fields, certainty, "published_note", "a publication date")
+        return Article(
+            file=name,
+            url=self.checked(fields.get("url"), f"{where}.url", checks.url),
+            published=self.published(fields.get("published"), f"{where}.published"),
+            published_certainty=certainty or Certainty.STATED,
+            **texts,
+        )
 
     def published(self, node: Node | None, where: str) -> EventDate | None:
         """An article's publication date: one year, month or day."""
@@ -221,6 +209,21 @@ class TimelineReader(EventPartsReader):
         first_line[event_id] = id_node.start_mark.line + 1 + self.line_offset
         return event_id
 
+    def event_zone(self, values: dict[str, Node], where: str, zone: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
+        """The event's own time zone if it names one, else the timeline's."""
+        given = values.get("timezone")
+        name = self.checked(given, f"{where}.timezone", checks.timezone, limit=MAX_TEXT["timezone"])
+        return zoneinfo.ZoneInfo(name) if name else zone
+
+    def event_texts(self, values: dict[str, Node], where: str) -> dict[str, str | None]:
+        """Every text key the schema declares, each into its field (a missing required one the
+        mapping reported; a missing optional one keeps the field's default)."""
+        return {
+            key.field: self.text(values.get(key.name), f"{where}.{key.name}", limit=key.limit or 10_000)
+            for key in TEXT_KEYS
+            if key.required or key.name in values
+        }
+
     def event(
         self,
         node: Node,
@@ -233,18 +236,8 @@ class TimelineReader(EventPartsReader):
         if values is None:
             return None
         event_id = self.event_id(values, where, first_line)
-        if "timezone" in values:
-            zone_name = self.checked(
-                values["timezone"], f"{where}.timezone", checks.timezone, limit=MAX_TEXT["timezone"]
-            )
-            zone = zoneinfo.ZoneInfo(zone_name) if zone_name else zone
-        # Every text key the schema declares, each into its field (a missing required one the
-        # mapping reported; a missing optional one keeps the field's default).
-        texts = {
-            key.field: self.text(values.get(key.name), f"{where}.{key.name}", limit=key.limit or 10_000)
-            for key in TEXT_KEYS
-            if key.required or key.name in values
-        }
+        zone = self.event_zone(values, where, zone)
+        texts = self.event_texts(values, where)
         when = self.event_date(values.get("date"), f"{where}.date", zone)
         certainty = self.choice(values.get("certainty"), f"{where}.certainty", Certainty, Certainty.STATED)
         status = self.choice(values.get("status"), f"{where}.status", Status, Status.CONFIRMED)

@@ -184,11 +184,20 @@ class NodeReader:
         return value
 
     def checked(
-        self, node: Node | None, where: str, check: Callable[[str], T], *, limit: int = 300
+        self,
+        node: Node | None,
+        where: str,
+        check: Callable[[str], T],
+        *,
+        limit: int = 300,
+        absent: T | None = None,
     ) -> T | None:
-        """Text passed through `check`, which raises ValueError with the reason it is wrong."""
+        """Text passed through `check`, which raises ValueError with the reason it is wrong;
+        `absent` when there is no node (the key left out)."""
+        if node is None:
+            return absent
         value = self.text(node, where, limit=limit)
-        if value is None or node is None:
+        if value is None:
             return None
         try:
             return check(value)

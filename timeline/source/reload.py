@@ -121,15 +121,34 @@ class Reloader:
 
         One event's YAML nodes exist at a time, so a large file is read in bounded memory."""
         split = _split(data)
-        if split is None:
+        if split is None or not self._read_header(split[0]):
             return None
-        header, pieces, starts = split
-        if header != self._header or self._header_timeline is None:
-            try:
-                self._header_timeline = parse_in_order(header + "  []\n", str(self.path))[0]
-            except ValidationError:
-                return None
-            self._header, self._pieces = header, {}
+        assert self._header_timeline is not None
+        events = self._events(data, split[1], split[2], parallel)
+        if events is None:
+            return None
+        ordered, steps = self._ordered(*events)
+        timeline = replace(self._header_timeline, events=ordered)
+        if not self._index_carried(timeline, steps) and _too_many_tags(ordered):
+            return None  # the full parse says which tag is one too many
+        return timeline
+
+    def _read_header(self, header: str) -> bool:
+        """Whether the header's settings could be read (a changed header forgets every event)."""
+        if header == self._header and self._header_timeline is not None:
+            return True
+        try:
+            self._header_timeline = parse_in_order(header + "  []\n", str(self.path))[0]
+        except ValidationError:
+            return False
+        self._header, self._pieces = header, {}
+        return True
+
+    def _events(
+        self, data: bytes, pieces: list[memoryview], starts: list[int], parallel: bool
+    ) -> tuple[list[Event], list[Event]] | None:
+        """Every event in the file's order and those of them parsed afresh; None if a piece has a
+        problem or two events share an id."""
         # Keyed by text alone: an event moved by an edit above it is still the same event. By
         # Python's own hash of the bytes (SipHash, 64 bits, keyed per process: a chance in 10^15
         # that an edit of 10,000 events goes unseen), worked out in C: a BLAKE2b digest each,
@@ -137,29 +156,41 @@ class Reloader:
         digests = list(map(hash, pieces))
         events: list[Event | None] = list(map(self._pieces.get, digests))
         unread = list(compress(count(), map(is_, events, repeat(None))))
-        lines = _first_lines(data, starts, unread)
-        chunks = [unread[at : at + _CHUNK] for at in range(0, len(unread), _CHUNK)]
-        read = self._read_chunks(pieces, chunks, lines, parallel, len(unread))
-        if any(chunk is None for chunk in read.values()):
+        if not self._read_afresh(events, unread, pieces, _first_lines(data, starts, unread), parallel):
             return None
-        for number, chunk in enumerate(chunks):
-            for index, event in zip(chunk, read[number] or (), strict=True):
-                events[index] = event
         read_events = [event for event in events if event is not None]
         if len(set(map(_ID, read_events))) != len(read_events):
             return None  # a repeated id: the full parse says where both are
         self._pieces = dict(zip(digests, read_events, strict=True))
         self.parsed = len(unread)
-        parsed = [new for i in unread if (new := events[i]) is not None]
-        ordered, steps = self._ordered(read_events, parsed)
-        timeline = replace(self._header_timeline, events=ordered)
-        # The last index, amended; carried, it has no new tag, and the last timeline had few enough.
-        carried = (
-            steps is not None and self._timeline is not None and carry_index(self._timeline, timeline, *steps)
-        )
-        if not carried and len(set(chain.from_iterable(map(_TAGS, ordered)))) > MAX_TAGS:
-            return None  # the full parse says which tag is one too many
-        return timeline
+        return read_events, [new for i in unread if (new := events[i]) is not None]
+
+    def _read_afresh(
+        self,
+        events: list[Event | None],
+        unread: list[int],
+        pieces: list[memoryview],
+        lines: dict[int, int],
+        parallel: bool,
+    ) -> bool:
+        """Fills `events` at `unread` with the events parsed from their pieces, a chunk at a
+        time; False if any piece has a problem."""
+        chunks = [unread[at : at + _CHUNK] for at in range(0, len(unread), _CHUNK)]
+        read = self._read_chunks(pieces, chunks, lines, parallel, len(unread))
+        if any(chunk is None for chunk in read.values()):
+            return False
+        for number, chunk in enumerate(chunks):
+            for index, event in zip(chunk, read[number] or (), strict=True):
+                events[index] = event
+        return True
+
+    def _index_carried(
+        self, timeline: Timeline, steps: tuple[list[int], list[tuple[int, Event]]] | None
+    ) -> bool:
+        """Whether the last timeline's index was amended into `timeline`'s; carried, it has no new
+        tag, and the last timeline had few enough."""
+        last = self._timeline
+        return steps is not None and last is not None and carry_index(last, timeline, *steps)
 
     def _ordered(
         self, events: list[Event], parsed: list[Event]
@@ -251,6 +282,10 @@ def _digest(data: bytes | memoryview) -> bytes:
 
 
 _ID, _TAGS = attrgetter("id"), attrgetter("tags")
+
+
+def _too_many_tags(events: tuple[Event, ...]) -> bool:
+    return len(set(chain.from_iterable(map(_TAGS, events)))) > MAX_TAGS
 
 
 def _split(data: bytes) -> tuple[str, list[memoryview], list[int]] | None:
