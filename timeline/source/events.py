@@ -30,7 +30,7 @@ _HEADER_KEYS = schema.names(schema.HEADER)
 ARTICLE_KEYS = schema.names(schema.ARTICLE)
 _UTC = zoneinfo.ZoneInfo("UTC")
 # The keys whose value is text, read the same way: a new one is a schema entry and its field.
-TEXT_KEYS = tuple(key for key in schema.EVENT if key.kind == "text" and key.field)
+TEXT_KEYS = tuple((key, key.field) for key in schema.EVENT if key.kind == "text" and key.field)
 
 _ARTICLE_NAME = (
     "an article is named by its file name alone, as it is in articles_dir: no folder, no leading dot"
@@ -219,8 +219,8 @@ class TimelineReader(EventPartsReader):
         """Every text key the schema declares, each into its field (a missing required one the
         mapping reported; a missing optional one keeps the field's default)."""
         return {
-            key.field: self.text(values.get(key.name), f"{where}.{key.name}", limit=key.limit or 10_000)
-            for key in TEXT_KEYS
+            field: self.text(values.get(key.name), f"{where}.{key.name}", limit=key.limit or 10_000)
+            for key, field in TEXT_KEYS
             if key.required or key.name in values
         }
 

@@ -231,7 +231,7 @@ def _event(values: dict[str, Value], zone: zoneinfo.ZoneInfo, articles: Mapping[
     if "date_note" not in values and certainty is not Certainty.STATED:
         raise _Unread  # the reasoning is missing
     # Every text key of the schema, as the loader reads them (see events.TEXT_KEYS).
-    texts = {key.field: _text(values[key.name], key.name) for key in TEXT_KEYS if key.name in values}
+    texts = {field: _text(values[key.name], key.name) for key, field in TEXT_KEYS if key.name in values}
     return Event(
         id=event_id,
         date=_date(values["date"], zone),
