@@ -242,7 +242,7 @@ def _event(values: dict[str, Value], zone: zoneinfo.ZoneInfo, articles: Mapping[
         reviewed=_boolean(values.get("reviewed"), True),
         image=_image(values["image"]) if "image" in values else None,
         geo=_geo(values["geo"]) if "geo" in values else None,
-        **texts,  # type: ignore[arg-type]
+        **texts,
     )
 
 
