@@ -147,16 +147,19 @@ class Memo:
                 kept.append(place[key])
             elif key in self._outer or (isinstance(value, str | bytes | tuple) and key not in run_items):
                 items.append((key, value))
-        handed = {key for key, _ in items}
-        parts = {
-            key: (
-                [place[part] for part in self._current_parts[key] if part in place],
-                [part for part in self._current_parts[key] if part in handed and part not in place],
-            )
-            for key in handed
-            if key in self._current_parts
-        }
-        return items, parts, kept
+        return items, self._parts_handed({key for key, _ in items}, place), kept
+
+    def _parts_handed(
+        self, handed: set[Hashable], place: dict[Hashable, int]
+    ) -> dict[Hashable, tuple[list[int], list[Hashable]]]:
+        """What each fragment handed back is made of: the last build's parts by their place in
+        it, and the parts handed back with it."""
+        parts = {}
+        for key in handed & self._current_parts.keys():
+            made_of = self._current_parts[key]
+            old = [place[part] for part in made_of if part in place]
+            parts[key] = (old, [part for part in made_of if part in handed and part not in place])
+        return parts
 
     def adopt(self, made: Made) -> None:
         """Take fragments made elsewhere (by a forked worker) as if this build had made them,

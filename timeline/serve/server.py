@@ -80,15 +80,7 @@ class App:
         if path == "/healthz":
             await self._health(send, method, _on_this_machine(scope))
             return
-        snapshot = self.status.snapshot
-        representation = snapshot.files.get(path)
-        if representation is None and path == "/":
-            representation = snapshot.files.get("/index.html")
-        if representation is not None and not representation.loaded:
-            try:  # read when first asked for; off the event loop, a calendar is megabytes
-                await asyncio.to_thread(representation.load)
-            except OSError:
-                representation = None  # gone, or something else put in its place
+        representation = await self._representation(path)
         if representation is None:
             await _plain(send, 404, "not found\n", [], head=method == "HEAD")
             return
@@ -100,6 +92,17 @@ class App:
                 await _plain(send, 400, f"{error}\n", [], head=method == "HEAD")
                 return
         await self._file(send, method, _headers(scope), representation)
+
+    async def _representation(self, path: str) -> Representation | None:
+        """The output at `path` (the index at /), its bytes read; None if there is none."""
+        files = self.status.snapshot.files
+        representation = files.get(path) or (files.get("/index.html") if path == "/" else None)
+        if representation is not None and not representation.loaded:
+            try:  # read when first asked for; off the event loop, a calendar is megabytes
+                await asyncio.to_thread(representation.load)
+            except OSError:
+                return None  # gone, or something else put in its place
+        return representation
 
     async def _filtered(self, path: str, query: str, full: Representation) -> Representation:
         """The output at `path` filtered by `query`, rendered once per filter and publish."""

@@ -104,13 +104,25 @@ class NodeReader:
             if len(known) == len(node.value) and all(key in known for key in required):
                 return known
         values, unknown = self._keyed(node, where, keys)
-        # A misspelt key was already reported with its correction; do not report it missing too.
-        corrected = {close for key in unknown for close in difflib.get_close_matches(key, keys or (), n=1)}
+        self._missing(node, where, required, values, unknown, keys or ())
+        return values
+
+    def _missing(
+        self,
+        node: Node,
+        where: str,
+        required: tuple[str, ...],
+        values: dict[str, Node],
+        unknown: list[str],
+        keys: tuple[str, ...],
+    ) -> None:
+        """Reports each required key missing, but one an unknown key misspells: that was reported
+        with its correction."""
+        corrected = {close for key in unknown for close in difflib.get_close_matches(key, keys, n=1)}
         for key in required:
             if key not in values and key not in corrected:
                 hint = _REQUIRED_HINTS.get(key, "")
                 self.problem(node, where or "the file", f'missing required key "{key}"{hint}')
-        return values
 
     def _keyed(
         self, node: MappingNode, where: str, keys: tuple[str, ...] | None

@@ -251,30 +251,32 @@ def _node(
     root: Node | None, place: tuple[str | int, ...], at_key: bool, places: dict[str | None, int]
 ) -> tuple[Node | None, str]:
     """The node at `place` and its name in messages ("events[2].sources[0].quote"); events are
-    found by their id, as the file lists them."""
+    found by their id, as the file lists them. Where a step finds nothing, the node reached."""
     node, where = root, ""
     for step_number, step in enumerate(place):
-        last = step_number == len(place) - 1
+        key = at_key and step_number == len(place) - 1
         if isinstance(node, MappingNode) and isinstance(step, str):
-            pairs = [
-                (key, value) for key, value in node.value if isinstance(key, ScalarNode) and key.value == step
-            ]
             where += f".{step}" if where else step
-            if not pairs:
-                return node, where
-            node = pairs[0][0] if last and at_key else pairs[0][1]
-        elif isinstance(node, SequenceNode) and isinstance(step, str):  # an event, by its id
-            index = places.get(step)
-            if index is None:
-                return node, where
-            where += f"[{index}]"
-            node = node.value[index]
-        elif isinstance(node, SequenceNode) and isinstance(step, int) and step < len(node.value):
-            where += f"[{step}]"
-            node = node.value[step]
-        else:
+        taken = _step(node, step, key, places)
+        if taken is None:
             return node, where
+        node, part = taken
+        where += part
     return node, where
+
+
+def _step(
+    node: Node | None, step: str | int, key: bool, places: dict[str | None, int]
+) -> tuple[Node, str] | None:
+    """The node one step below `node` (its key's node with `key`) and the step's name after the
+    first: a mapping's value by its key, an event by its id, a list's item by its index."""
+    if isinstance(node, MappingNode) and isinstance(step, str):
+        pairs = [pair for pair in node.value if isinstance(pair[0], ScalarNode) and pair[0].value == step]
+        return (pairs[0][0] if key else pairs[0][1], "") if pairs else None
+    index = places.get(step) if isinstance(step, str) else step
+    if isinstance(node, SequenceNode) and index is not None and index < len(node.value):
+        return node.value[index], f"[{index}]"
+    return None
 
 
 def _event_id(node: Node) -> str | None:
