@@ -1,7 +1,10 @@
 """`timeline extract` measured against hand annotations: of the seed articles, and of a corpus of
 public news and press texts it was not built on. Article by article, and in total.
 
-    .venv/bin/python -m bench.extract_quality [--development]
+    .venv/bin/python -m bench.extract_quality [--development] [--timing]
+
+With --timing, it also times `timeline extract` from the command line on a 50 KB article (the
+corpus twice over), beside a bare interpreter's start, rounds alternating, with the load average.
 
 With --development, the held-out third of the corpus is printed only as its total: its failures
 are not read while rules are written (tests/data/extract-corpus/annotations.yaml says which).
@@ -24,6 +27,12 @@ exact or coarser candidate, over all of them.
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,14 +267,48 @@ def corpus_table(development: bool = False) -> str:
     return "\n".join(rows)
 
 
+def timing_table(rounds: int = 5) -> str:
+    """Seconds for `timeline extract` on a 50 KB article, start-up included, against the 2 s the
+    issue sets and beside `python -c pass` in the same rounds."""
+    text = "\n\n".join(articles.read(CORPUS / name).text for name in CORPUS_ANNOTATIONS) * 2
+    timeline = Path(sys.executable).with_name("timeline")
+    with tempfile.TemporaryDirectory() as folder:
+        article_file = Path(folder) / "fifty.txt"
+        article_file.write_text(text, encoding="utf-8")
+        extract = [str(timeline), "extract", str(article_file), "--published", "2021-06-21",
+                   "--source", str(Path(folder) / "none.yaml")]  # fmt: skip
+        bare = [sys.executable, "-c", "pass"]
+        times: dict[str, list[float]] = {"extract": [], "bare": []}
+        loads = []
+        for _ in range(rounds):
+            for name, command in (("extract", extract), ("bare", bare)):
+                started = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True)
+                times[name].append(time.perf_counter() - started)
+            loads.append(os.getloadavg()[0])
+    extract_s, bare_s = statistics.median(times["extract"]), statistics.median(times["bare"])
+    return "\n".join(
+        [
+            "| article | median s | / bare start | / 2 s target | load average (1 min) |",
+            "|---|---:|---:|---:|---:|",
+            f"| {len(text.encode()) / 1000:.0f} KB, {rounds} rounds | {extract_s:.2f} "
+            f"| {extract_s / bare_s:.1f}x | {extract_s / 2:.2f} | {min(loads):.2f}-{max(loads):.2f} |",
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--development", action="store_true", help="the held-out texts as a total only")
+    parser.add_argument("--timing", action="store_true", help="time the command on a 50 KB article")
     options = parser.parse_args()
     print("Seed articles\n")
     print(seed_table())
     print("\nCorpus (tests/data/extract-corpus)\n")
     print(corpus_table(options.development))
+    if options.timing:
+        print("\n`timeline extract` from the command line\n")
+        print(timing_table())
 
 
 if __name__ == "__main__":

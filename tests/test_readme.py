@@ -44,13 +44,13 @@ def test_the_readmes_own_timeline_lines_make_a_timeline_a_reader_and_a_calendar_
         ["bash", "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
-    assert "3 events, all valid; 3 drafts not published until reviewed" in done.stdout
+    assert "5 events, all valid; 5 drafts not published until reviewed" in done.stdout
     site = tmp_path / "my-timeline"
     feed = feedparser.parse((site / "feeds" / "timeline.atom").read_bytes())
     assert feed.bozo == 0 and feed.feed.title == "IOM and Viet Nam, my way"
-    assert len(feed.entries) == 3
+    assert len(feed.entries) == 5
     assert any("Dec. 5-7" in entry.summary for entry in feed.entries)
     calendar = site / "feeds" / "timeline.ics"
-    assert len(list(icalendar.Calendar.from_ical(calendar.read_bytes()).walk("VEVENT"))) == 3
+    assert len(list(icalendar.Calendar.from_ical(calendar.read_bytes()).walk("VEVENT"))) == 5
     checked = subprocess.run([libical_check, str(calendar)], capture_output=True, text=True, timeout=60)
-    assert (checked.returncode, checked.stdout) == (0, "events 3\nerrors 0\n")
+    assert (checked.returncode, checked.stdout) == (0, "events 5\nerrors 0\n")

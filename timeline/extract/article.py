@@ -17,8 +17,28 @@ def sentences(text: str) -> list[str]:
     found = []
     for paragraph in _PARAGRAPH.split(text):
         for piece in _pieces(" ".join(paragraph.split())):
-            found += [" ".join(s.split()) for s in segmenter.segment(piece) if s.strip()]
+            found += _rejoined([" ".join(s.split()) for s in segmenter.segment(piece) if s.strip()])
     return found
+
+
+# pysbd ends a sentence at "a.m." or "p.m." followed by a capital: "at 5:26 p.m. | EDT Friday,
+# March 18, ..." and "at about 12:55 a.m. | Saturday, March 19, when ...". A time's own words go
+# on: a time zone, a weekday, a month, a lowercase word.
+_TIME_ENDS = re.compile(r"\b\d{1,2}(?::\d\d)?\s*[ap]\.m\.$")
+_TIME_GOES_ON = re.compile(
+    r"^(?:[A-Z]{2,4}T\b|GMT\b|UTC\b|ET\b|PT\b|local\b|on\b|[a-z(]"
+    r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b)"
+)
+
+
+def _rejoined(pieces: list[str]) -> list[str]:
+    joined: list[str] = []
+    for piece in pieces:
+        if joined and _TIME_ENDS.search(joined[-1]) and _TIME_GOES_ON.match(piece):
+            joined[-1] = f"{joined[-1]} {piece}"
+        else:
+            joined.append(piece)
+    return joined
 
 
 # pysbd's time grows with the square of what it is given (BENCHMARKS.md, "timeline extract on

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from timeline.errors import TimelineError
-from timeline.extract import article
-from timeline.extract.dates import Found, dates_in
+from timeline.extract import article, story
+from timeline.extract.dates import Found
 from timeline.model import Certainty, EventDate, Precision
 from timeline.source import articles
 from timeline.source.load import load
@@ -25,8 +25,6 @@ from timeline.source.quotes import normalised
 _WORD = re.compile(r"[a-z0-9]+")
 _WIDTH = 100
 _PART = 20  # characters of a quote below which it is not taken for a sentence's part ("IOM")
-# What marks a sentence as about something still to come.
-_PLANNED = re.compile(r"\b(?:will|would be|is to be|are to be|later this year|plans? to)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -49,17 +47,17 @@ def candidates(
     already = [normalised(quote) for quote in quoted]
     ids = set(taken)
     drafted: list[Candidate] = []
-    for sentence in sentences:
+    for sentence, dates in story.dated(sentences, published):
         plain = normalised(sentence)
         # Quoted already, whole or in part (a part long enough to be the point of a sentence).
         if any(plain in quote or (len(quote) >= _PART and quote in plain) for quote in already):
             continue
-        for found in dates_in(sentence, published):
+        for found in dates:
             if len(drafted) == MAX_DRAFTS:
                 return drafted
             quote = _around(sentence, found.words)
             title = _title(quote)
-            drafted.append(Candidate(_unique(_slug(title, found), ids), title, quote, found, _planned(quote)))
+            drafted.append(Candidate(_unique(_slug(title, found), ids), title, quote, found, found.planned))
     return drafted
 
 
@@ -104,10 +102,6 @@ def draft_from(
     quoted = [s.quote for e in timeline.events for s in e.sources] if timeline else []
     taken = [e.id for e in timeline.events] if timeline else []
     return candidates(article.sentences(text.text), published, quoted, taken), published
-
-
-def _planned(sentence: str) -> bool:
-    return bool(_PLANNED.search(sentence))
 
 
 def _title(sentence: str) -> str:
