@@ -146,28 +146,38 @@ def _year_range(match: re.Match[str], reading: _Reading) -> Found | None:
     return _stated(match, EventDate(date(start, 1, 1), Precision.YEAR, date(end, 1, 1)))
 
 
+_MONTHS_OF_YEAR = re.compile(rf"\b(?:the\s+)?(first|last)\s+(\w+)\s+months\s+of\s+({_YEAR})\b")
+
+
+def _months_of_year(match: re.Match[str], reading: _Reading) -> Found | None:
+    """ "the first 3 months of 2025", "the last six months of 2019": those months."""
+    which, count, year = match.groups()
+    months = NUMBERS.get(count) or (int(count) if count.isdigit() else 0)
+    if not 0 < months < 12:
+        return None
+    first = 1 if which == "first" else 13 - months
+    return _stated(
+        match, EventDate(date(int(year), first, 1), Precision.MONTH, date(int(year), first + months - 1, 1))
+    )
+
+
 _PART_OF_YEAR = re.compile(
-    rf"\b(?:the\s+)?(first|last|second|third|fourth)\s+(?:(\w+)\s+months|(half|quarter))\s+of\s+({_YEAR})\b"
+    rf"\b(?:the\s+)?(first|second|third|fourth|last)\s+(half|quarter)\s+of\s+({_YEAR})\b"
 )
-_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": 0}
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4}
 
 
 def _part_of_year(match: re.Match[str], reading: _Reading) -> Found | None:
-    """ "the first 3 months of 2025", "the second half of 2020", "the last quarter of 2019"."""
-    which, count, part, year = match.groups()
-    months = NUMBERS.get(count, int(count) if count and count.isdigit() else 0) if count else 0
-    if part:
-        months = 6 if part == "half" else 3
-        number = _ORDINAL[which] or (2 if part == "half" else 4)
-        if number * months > 12:
-            return None
-        first = (number - 1) * months + 1
-    elif which in ("first", "last") and 0 < months < 12:
-        first = 1 if which == "first" else 13 - months
-    else:
+    """ "the second half of 2020", "the last quarter of 2019": its months."""
+    which, part, year = match.groups()
+    months = 6 if part == "half" else 3
+    number = _ORDINAL.get(which, 12 // months)  # "last": the second half, the fourth quarter
+    if number * months > 12:
         return None
-    start, end = date(int(year), first, 1), date(int(year), first + months - 1, 1)
-    return _stated(match, EventDate(start, Precision.MONTH, end))
+    first = (number - 1) * months + 1
+    return _stated(
+        match, EventDate(date(int(year), first, 1), Precision.MONTH, date(int(year), first + months - 1, 1))
+    )
 
 
 _DAY_RANGE = re.compile(
@@ -413,6 +423,7 @@ RULES: tuple[tuple[re.Pattern[str], _Rule], ...] = (
     (_DAY_RANGE, _day_range),
     (_FULL_DATE, _full_date),
     (_YEAR_RANGE, _year_range),
+    (_MONTHS_OF_YEAR, _months_of_year),
     (_PART_OF_YEAR, _part_of_year),
     (_MONTH_YEAR, _month_year),
     (_SEASON_YEAR, _season_year),

@@ -60,18 +60,17 @@ def month(published: EventDate | None, number: int, way: Way, tense: Tense) -> d
         return None
     side = _side(way, tense)
     if published.precision is Precision.YEAR:
-        known = way is Way.THIS or (way is Way.BY_TENSE and tense is not Tense.UNKNOWN)
+        known = way is Way.THIS or (way is Way.BY_TENSE and side is not Way.BY_TENSE)
         return date(published.start.year, number, 1) if known else None
-    year, current = published.start.year, published.start.month
+    if side is Way.BY_TENSE:
+        return None
+    current = published.start.month
     if side is Way.THIS:
-        return date(year, number, 1)
-    if side is Way.LAST:
-        before = number < current or (number == current and way is Way.BY_TENSE)
-        return date(year if before else year - 1, number, 1)
-    if side is Way.NEXT:
-        after = number > current or (number == current and way is Way.BY_TENSE)
-        return date(year if after else year + 1, number, 1)
-    return None
+        return months_from(published, number - current)
+    apart = (current - number if side is Way.LAST else number - current) % 12
+    if apart == 0 and way is not Way.BY_TENSE:
+        apart = 12  # "last June" in June is a year before
+    return months_from(published, -apart if side is Way.LAST else apart)
 
 
 def month_day(

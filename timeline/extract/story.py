@@ -37,17 +37,28 @@ def dated(sentences: Iterable[str], published: EventDate | None) -> Iterator[tup
             continue
         references = [m for m in _REFERENCE.finditer(sentence) if m[1].lower() in dated_before]
         if found:
-            # What this sentence names and dates itself is what "the ..." refers to from now on.
-            referring = [range(*m.span()) for m in references]
-            for named in _NAMED.finditer(sentence):
-                if not any(named.start() in span for span in referring):
-                    dated_before[named[1].lower()] = (found[0], sentence)
+            _remember(sentence, found[0], references, dated_before)
         # A reference the sentence dates already adds nothing ("targeting Saturday, Feb. 20, for
         # the launch").
         own = {f.date for f in found}
         referred = [(m.start(), r) for m in references if (r := _referred(m, dated_before)).date not in own]
-        at = {id(f): sentence.find(f.words) for f in found}
-        yield sentence, [f for _, f in sorted([(at[id(f)], f) for f in found] + referred, key=_first)]
+        yield sentence, _in_order(sentence, found, referred)
+
+
+def _remember(
+    sentence: str, first: Found, references: list[re.Match[str]], dated_before: dict[str, tuple[Found, str]]
+) -> None:
+    """What this sentence names and dates itself is what "the ..." refers to from now on (what it
+    only refers to is not named anew)."""
+    referring = [range(*m.span()) for m in references]
+    for named in _NAMED.finditer(sentence):
+        if not any(named.start() in span for span in referring):
+            dated_before[named[1].lower()] = (first, sentence)
+
+
+def _in_order(sentence: str, found: list[Found], referred: list[tuple[int, Found]]) -> list[Found]:
+    placed = [(sentence.find(f.words), f) for f in found] + referred
+    return [f for _, f in sorted(placed, key=_first)]
 
 
 def _first(pair: tuple[int, Found]) -> int:
