@@ -66,10 +66,10 @@ def test_the_wheel_runs_every_command_in_a_clean_environment(tmp_path: Path) -> 
         site,
     )
     events = site / "events.yaml"
-    events.write_text(
-        events.read_text(encoding="utf-8").replace("    reviewed: false\n", ""), encoding="utf-8"
-    )
-    assert "3 events -> feeds/" in run([timeline, "build"], site)
+    drafts = events.read_text(encoding="utf-8")
+    events.write_text(drafts.replace("    reviewed: false\n", ""), encoding="utf-8")
+    assert drafts.count("    reviewed: false\n") >= 3
+    assert f"{drafts.count('    reviewed: false')} events -> feeds/" in run([timeline, "build"], site)
     for name in ("index.html", "style.css", "feed.xsl", "timeline.atom", "timeline.ics"):
         assert (site / "feeds" / name).stat().st_size > 0, name
     assert run([timeline, "schema"], site) == (site / "events.schema.json").read_text(encoding="utf-8")
