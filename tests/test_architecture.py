@@ -19,6 +19,7 @@ FLOORS = [
     "render",
     "extract",
     "builder",
+    "bucket",
     "serve",
     "daemon",
     "cli",
@@ -35,6 +36,7 @@ LIBRARIES = {
     "apscheduler": "daemon/scheduler.py",
     "watchfiles": "daemon/watch.py",
     "click": "cli.py",
+    "boto3": "bucket/s3.py",
 }
 
 

@@ -6,13 +6,18 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from timeline.errors import TimelineError, ValidationError
 from timeline.model import Certainty, Status, Timeline
+
+if TYPE_CHECKING:  # the builder is imported only by the commands that build
+    from timeline.builder.result import BuildResult
 
 SOURCE = click.option(
     "--source",
@@ -204,12 +209,11 @@ def schema() -> None:
 @NO_ARTICLE_CHECK
 def build(source: Path, out: Path, check: bool, today: datetime | None, no_article_check: bool) -> None:
     """Render every output into OUT, rewriting only the files that changed."""
-    from timeline.builder.accelerators import NONE, from_environment
+    from timeline.builder.accelerators import from_environment
     from timeline.builder.record import up_to_date
     from timeline.history import history_path
 
     day = today.date() if today else None
-    plain_build = from_environment() == NONE  # TIMELINE_PLAIN=1: timeline/builder/plain.py
     skip = from_environment().skip_unchanged_builds
     checked = not no_article_check
     if (
@@ -221,29 +225,68 @@ def build(source: Path, out: Path, check: bool, today: datetime | None, no_artic
         # and no renderer imported to find that out.
         click.echo(f"{events} events -> {out}/: wrote nothing (all up to date).")
         return
-    from timeline.builder import plain, publish
-
     with _user_errors():
-        if plain_build and not check:
-            result = plain.build(source, out, today=day, check_articles=checked)
-        else:
-            result = publish.build(source, out, check=check, today=day, check_articles=checked)
+        result = _built(source, out, check=check, today=day, check_articles=checked)
     if not checked:
         click.echo(_quotes_said(result.timeline, checked) + ".", err=True)
-    _ENDS_WITH_THE_PROCESS.append(result)
     if check:
         if result.stale:
             click.echo(f"stale: {', '.join(result.stale)}; run `timeline build`", err=True)
             sys.exit(1)
         click.echo(f"{out}: up to date ({len(result.files)} files).")
         return
-    if not result.written:
-        written = "nothing (all up to date)"
-    elif len(result.written) > 8:
-        written = f"{len(result.written)} files"
+    click.echo(f"{len(result.timeline.events)} events -> {out}/: wrote {_written(result.written)}.")
+
+
+def _built(source: Path, out: Path, *, check: bool, today: date | None, check_articles: bool) -> BuildResult:
+    """A build (or, with `check`, a look at what a build would change), by the plain function
+    under TIMELINE_PLAIN=1."""
+    from timeline.builder import plain, publish
+    from timeline.builder.accelerators import NONE, from_environment
+
+    if from_environment() == NONE and not check:
+        result = plain.build(source, out, today=today, check_articles=check_articles)
     else:
-        written = ", ".join(result.written)
-    click.echo(f"{len(result.timeline.events)} events -> {out}/: wrote {written}.")
+        result = publish.build(source, out, check=check, today=today, check_articles=check_articles)
+    _ENDS_WITH_THE_PROCESS.append(result)
+    return result
+
+
+def _written(names: tuple[str, ...]) -> str:
+    if not names:
+        return "nothing (all up to date)"
+    return f"{len(names)} files" if len(names) > 8 else ", ".join(names)
+
+
+@cli.command()
+@SOURCE
+@OUT
+@click.option("--to", "to", required=True, metavar="s3://BUCKET[/PREFIX]", help="The bucket to publish to.")
+@click.option(
+    "--max-age",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds a cache or CDN may keep a feed or page (archive pages: a week).",
+)
+@NO_ARTICLE_CHECK
+def publish(source: Path, out: Path, to: str, max_age: int, no_article_check: bool) -> None:
+    """Build, then upload to an S3-compatible bucket what changed since its last publish.
+
+    The endpoint and keys are boto3's: AWS_ENDPOINT_URL (for any S3-compatible store),
+    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION or a profile. New pages go up
+    first, feeds after, deletions last; a publish stopped midway is finished by the next one.
+    """
+    from timeline.bucket import s3
+
+    with _user_errors():
+        target = s3.Target.parse(to)
+        result = _built(source, out, check=False, today=None, check_articles=not no_article_check)
+        click.echo(f"{len(result.timeline.events)} events -> {out}/: wrote {_written(result.written)}.")
+        sent = s3.publish(out, target, max_age=max_age)
+    click.echo(
+        f"{target}: uploaded {len(sent.uploaded)}, deleted {len(sent.deleted)}, {sent.unchanged} unchanged."
+    )
 
 
 @cli.command(name="list")
@@ -291,6 +334,18 @@ def list_events(source: Path) -> None:
 @click.option(
     "--access-log", is_flag=True, help="Log every request (measured here: it halves the requests per second)."
 )
+@click.option(
+    "--publish-to",
+    metavar="s3://BUCKET[/PREFIX]",
+    help="Also publish every build to this bucket (see `timeline publish`); WebSub hubs are told after.",
+)
+@click.option(
+    "--publish-max-age",
+    default=60,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds a cache or CDN may keep a feed or page published to the bucket.",
+)
 @NO_ARTICLE_CHECK
 def serve(
     source: Path,
@@ -300,6 +355,8 @@ def serve(
     watch_interval: float,
     rebuild_cron: str,
     access_log: bool,
+    publish_to: str | None,
+    publish_max_age: int,
     no_article_check: bool,
 ) -> None:
     """Build, then keep OUT current and serve it over HTTP until stopped.
@@ -316,7 +373,8 @@ def serve(
         raise click.BadParameter(str(error), param_hint="--rebuild-cron") from None
     with _user_errors():
         checked = not no_article_check
-        run(ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log, checked))
+        options = ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log, checked)
+        run(replace(options, publish_to=publish_to, publish_max_age=publish_max_age))
 
 
 # What a build made (the timeline and its history, a million objects for a large timeline): the

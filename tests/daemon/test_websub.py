@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -35,10 +35,13 @@ HUBS = ("https://hub.example.org/", "https://other-hub.example.org/websub")
 
 class Hub:
     """A WebSub hub on loopback that records every publish ping; it answers `answers` in turn
-    (the last one from then on)."""
+    (the last one from then on), after `on_ping` (what a hub does when told: fetch the feed)."""
 
-    def __init__(self, answers: tuple[int, ...] = (204,)) -> None:
+    def __init__(
+        self, answers: tuple[int, ...] = (204,), on_ping: Callable[[], object] | None = None
+    ) -> None:
         self.pings: list[dict[str, list[str]]] = []
+        self.on_ping = on_ping
         self.answers = list(answers)
         self.lock = threading.Lock()
         hub = self
@@ -47,6 +50,8 @@ class Hub:
             def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
                 form = parse_qs(self.rfile.read(length).decode())
+                if hub.on_ping is not None:
+                    hub.on_ping()
                 with hub.lock:
                     assert self.headers["Content-Type"] == "application/x-www-form-urlencoded"
                     hub.pings.append(form)

@@ -20,10 +20,12 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from timeline.bucket.s3 import Target
 from timeline.builder import record
 from timeline.builder.publish import Publisher
 from timeline.builder.result import BuildResult
 from timeline.daemon import websub
+from timeline.daemon.mirror import Mirror
 from timeline.daemon.scheduler import Scheduler
 from timeline.daemon.watch import SourceWatcher, Wakeup
 from timeline.errors import BuildStopped, PublishError, SourceBusy, TimelineError, ValidationError
@@ -48,6 +50,8 @@ class ServeOptions:
     rebuild_cron: str = "5 0 * * *"
     access_log: bool = False
     check_articles: bool = True  # each quote against its article (timeline.source.quotes)
+    publish_to: str | None = None  # s3://BUCKET/PREFIX: every build is published there too
+    publish_max_age: int = 60  # seconds a cache or CDN may keep what was published there
 
 
 class Site:
@@ -61,9 +65,10 @@ class Site:
         *,
         check_articles: bool = True,
         pusher: websub.Pusher | None = None,
+        mirror: Mirror | None = None,
     ) -> None:
         self.source, self.out, self.status = source, out, status
-        self.pusher = pusher
+        self.pusher, self.mirror = pusher, mirror
         self.watcher = SourceWatcher(source)
         # Remembers parses and renders between builds.
         self.publisher = Publisher(source, out, check_articles=check_articles)
@@ -119,9 +124,12 @@ class Site:
             started, True, reason, events=len(result.timeline.events), written=result.written
         )
         self.status.published(snapshot, outcome, (result.timeline, result.history))
-        if self.pusher is not None and result.timeline.websub_hubs:
+        topics = websub.topics(result.timeline, result.written)
+        if self.mirror is not None:  # the hubs are told once the bucket holds the new feeds
+            self.mirror.built(result.timeline.websub_hubs, topics)
+        elif self.pusher is not None and result.timeline.websub_hubs:
             # Once the new feeds are served: a hub fetches them when told.
-            self.pusher.publish(result.timeline.websub_hubs, websub.topics(result.timeline, result.written))
+            self.pusher.publish(result.timeline.websub_hubs, topics)
 
     def _build_whole(self, started: datetime, reason: str) -> BuildResult:
         """Build once the events file is whole: a save under way is waited for, never built."""
@@ -156,6 +164,8 @@ class Site:
             if len(result.written) > 8:
                 written = f"wrote {len(result.written)} files"
             log.info("build (%s): %d events; %s", reason, len(result.timeline.events), written)
+            if self.mirror is not None and not self.mirror.publish(self.out):
+                self._retry_at = time.monotonic() + RETRY_SECONDS
             return True
 
     def _failed(self, reason: str, started: datetime, error: Exception) -> None:
@@ -195,7 +205,11 @@ def run(options: ServeOptions) -> None:
     status = Health()
     pusher = websub.Pusher()
     status.websub = pusher.report
-    site = Site(options.source, options.out, status, check_articles=options.check_articles, pusher=pusher)
+    mirror = None
+    if options.publish_to is not None:
+        mirror = Mirror(Target.parse(options.publish_to), options.publish_max_age, status, pusher)
+    checked = options.check_articles
+    site = Site(options.source, options.out, status, check_articles=checked, pusher=pusher, mirror=mirror)
     if not site.rebuild("start") and not status.snapshot.files:
         raise TimelineError(
             f"cannot start: {options.source} does not build and {options.out} has no complete set of "

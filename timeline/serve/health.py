@@ -35,6 +35,8 @@ class Health:
         self.model: tuple[Timeline, History] | None = None
         # What the WebSub hubs were told (timeline.daemon.websub), when the daemon tells any.
         self.websub: Callable[[], list[dict[str, Any]]] | None = None
+        # The last publish to a bucket (`serve --publish-to`), when the daemon publishes to one.
+        self.bucket: dict[str, Any] | None = None
 
     def published(self, snapshot: Snapshot, outcome: BuildOutcome, model: tuple[Timeline, History]) -> None:
         self.model = model
@@ -66,7 +68,13 @@ class Health:
             "last_build": _outcome(last, details),
             "last_good_build": _outcome(good, details),
             "websub": self._hubs(details),
+            "bucket": self._bucket(details),
         }
+
+    def _bucket(self, details: bool) -> dict[str, Any] | None:
+        if self.bucket is None or details:
+            return self.bucket
+        return {key: value for key, value in self.bucket.items() if key != "error"}
 
     def _hubs(self, details: bool) -> list[dict[str, Any]]:
         hubs = self.websub() if self.websub is not None else []
