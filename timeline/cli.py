@@ -43,6 +43,17 @@ NO_ARTICLE_CHECK = click.option(
 )
 
 
+def _max_age(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The option saying how long a cache or CDN in front of a bucket may keep what it is sent."""
+    return click.option(
+        name,
+        default=60,
+        show_default=True,
+        type=click.IntRange(min=1),
+        help="Seconds a cache or CDN may keep a feed or page sent to the bucket (archive pages: a week).",
+    )
+
+
 def _quotes_said(timeline: Timeline, checked: bool) -> str:
     """What a command says of the quotes: checked, not asked to be, or nothing to check them by."""
     if timeline.articles_dir is None:
@@ -262,13 +273,7 @@ def _written(names: tuple[str, ...]) -> str:
 @SOURCE
 @OUT
 @click.option("--to", "to", required=True, metavar="s3://BUCKET[/PREFIX]", help="The bucket to publish to.")
-@click.option(
-    "--max-age",
-    default=60,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Seconds a cache or CDN may keep a feed or page (archive pages: a week).",
-)
+@_max_age("--max-age")
 @NO_ARTICLE_CHECK
 def publish(source: Path, out: Path, to: str, max_age: int, no_article_check: bool) -> None:
     """Build, then upload to an S3-compatible bucket what changed since its last publish.
@@ -339,13 +344,7 @@ def list_events(source: Path) -> None:
     metavar="s3://BUCKET[/PREFIX]",
     help="Also publish every build to this bucket (see `timeline publish`); WebSub hubs are told after.",
 )
-@click.option(
-    "--publish-max-age",
-    default=60,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Seconds a cache or CDN may keep a feed or page published to the bucket.",
-)
+@_max_age("--publish-max-age")
 @NO_ARTICLE_CHECK
 def serve(
     source: Path,

@@ -164,13 +164,20 @@ def build(source: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def published(server: S3Server, prefix: str, folder: Path) -> tuple[Path, s3.Target, Path]:
+    """The shipped timeline built in `folder` and published under `prefix`: its events file, the
+    bucket and the outputs."""
+    source = copy_shipped(folder)
+    build(source)
+    target, out = s3.Target(BUCKET, prefix + "/"), folder / "feeds"
+    s3.publish(out, target, max_age=60, client=server.client())
+    return source, target, out
+
+
 def test_pages_go_up_before_the_feeds_that_link_them_and_deletions_come_last(
     server: S3Server, prefix: str, tmp_path: Path
 ) -> None:
-    source = copy_shipped(tmp_path)
-    build(source)
-    target, out = s3.Target(BUCKET, prefix + "/"), tmp_path / "feeds"
-    s3.publish(out, target, max_age=60, client=server.client())
+    source, target, out = published(server, prefix, tmp_path)
     there_before = set(record.outputs(out) or ())
     text = source.read_text(encoding="utf-8")
     start = text.index("  - id: iom-present-in-vietnam")
@@ -203,11 +210,8 @@ def test_pages_go_up_before_the_feeds_that_link_them_and_deletions_come_last(
 def test_a_publish_cut_off_midway_is_finished_by_the_next_one(
     server: S3Server, prefix: str, tmp_path: Path
 ) -> None:
-    source = copy_shipped(tmp_path)
-    build(source)
-    target, out = s3.Target(BUCKET, prefix + "/"), tmp_path / "feeds"
+    source, target, out = published(server, prefix, tmp_path)
     client = server.client()
-    s3.publish(out, target, max_age=60, client=client)
     text = source.read_text(encoding="utf-8")
     retitled = text.replace(
         "title: Vietnam holds observer status in IOM", "title: Viet Nam holds observer status in IOM"
