@@ -48,14 +48,14 @@ def test_build_then_build_again_writes_nothing_the_second_time(write_events: Cal
     first = run("build", "--source", str(source), "--out", str(out))
     assert first == (
         0,
-        f"1 events -> {out}/: wrote 17 files.\n",
+        f"1 events -> {out}/: wrote 18 files.\n",
         "",
     )
     second = run("build", "--source", str(source), "--out", str(out))
     assert second == (0, f"1 events -> {out}/: wrote nothing (all up to date).\n", "")
     assert run("build", "--source", str(source), "--out", str(out), "--check") == (
         0,
-        f"{out}: up to date (17 files).\n",
+        f"{out}: up to date (18 files).\n",
         "",
     )
 
@@ -68,8 +68,8 @@ def test_build_check_exits_1_when_stale(write_events: Callable[[str], Path]) -> 
     code, _, err = run("build", "--source", str(source), "--out", str(out), "--check")
     assert code == 1
     assert err == (
-        "stale: changes.atom, changes.json, events/one.html, events/one.ics, index.html, timeline.atom, "
-        "timeline.ics, timeline.json, timeline.rss, years/2011.html, events.history.json; "
+        "stale: changes.atom, changes.json, embed.html, events/one.html, events/one.ics, index.html, "
+        "timeline.atom, timeline.ics, timeline.json, timeline.rss, years/2011.html, events.history.json; "
         "run `timeline build`\n"
     )
 
@@ -147,7 +147,7 @@ def built(source: Path, *extra: str) -> str:
 
 def test_a_build_with_nothing_to_do_imports_no_renderer(write_events: Callable[[str], Path]) -> None:
     source = write_events(event_yaml("one"))
-    assert built(source) == "17 files."
+    assert built(source) == "18 files."
     command = [sys.executable, "-X", "importtime", "-m", "timeline", "build", "--source", str(source)]
     command += ["--out", str(source.parent / "feeds")]
     finished = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -192,7 +192,7 @@ def test_the_console_script_ends_a_build_with_its_messages_and_exit_code(
     finished = subprocess.run(command, capture_output=True, text=True, check=False)
     assert (finished.returncode, finished.stdout, finished.stderr) == (
         0,
-        f"1 events -> {out}/: wrote 17 files.\n",
+        f"1 events -> {out}/: wrote 18 files.\n",
         "",
     )
     (out / "timeline.atom").write_text("edited by hand", encoding="utf-8")

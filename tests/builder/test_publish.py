@@ -24,9 +24,10 @@ from timeline.files import write_atomic
 from timeline.render import feeds
 
 FEEDS = ["timeline.atom", "timeline.ics", "timeline.json", "timeline.rss", "timeline.opml"]
-# The site: the timeline's page and its style sheets (the pages', the feeds'), the event's page,
-# its year's page.
-PAGES = ["index.html", "style.css", "feed.xsl", "events/one.html", "events/one.ics", "years/2011.html"]
+# The site: the timeline's page and its style sheets (the pages', the feeds'), the page to embed,
+# the event's page, its year's page.
+PAGES = ["index.html", "style.css", "feed.xsl", "embed.html"]
+PAGES += ["events/one.html", "events/one.ics", "years/2011.html"]
 OTHERS = [
     "changes.atom",
     "changes.json",
@@ -46,6 +47,7 @@ AFTER_A_TITLE_EDIT = sorted(
     [
         "changes.atom",
         "changes.json",
+        "embed.html",
         "events/one.html",
         "events/one.ics",
         "index.html",

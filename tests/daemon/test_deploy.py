@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import FEATURES, ROOT, event_yaml
 from tests.daemons import Daemon, free_port, start
 from timeline.render.formats import VIEW_FORMATS
-from timeline.serve.server import EVERY_ANSWER
+from timeline.serve.server import EVERY_ANSWER, FRAMEABLE_ANSWER
 
 pytestmark = pytest.mark.interop
 DEPLOY = ROOT / "deploy"
@@ -278,6 +278,25 @@ def test_every_kind_of_answer_carries_every_header_through_nginx_and_from_the_da
         assert answers["OPTIONS"][1]["access-control-max-age"] == "86400"
         assert "allow" not in answers["200"][1], server
         assert answers["/healthz"][1]["cache-control"] == "no-store", server
+
+
+def test_only_the_embed_page_may_be_framed_and_by_any_site_through_nginx_and_from_the_daemon(
+    daemon_behind_nginx: tuple[Daemon, int],
+) -> None:
+    daemon, nginx = daemon_behind_nginx
+    framed = {name.decode(): value.decode() for name, value in FRAMEABLE_ANSWER}
+    assert framed["content-security-policy"] == "frame-ancestors *; base-uri 'none'; form-action 'none'"
+    for server, port in (("daemon", daemon.port), ("nginx", nginx)):
+        status, headers = _answer(port, "GET", "/embed.html")
+        etag = headers["etag"]
+        again, revalidated = _answer(port, "GET", "/embed.html", {"If-None-Match": etag})
+        for answer in (headers, revalidated):
+            assert "x-frame-options" not in answer, server
+            assert {name: answer.get(name) for name in framed} == framed, server
+        assert (status, again) == (200, 304), server
+        _, page = _answer(port, "GET", "/index.html")
+        assert page["x-frame-options"] == "DENY", server
+        assert "frame-ancestors 'none'" in page["content-security-policy"], server
 
 
 def _answer(

@@ -438,9 +438,9 @@ def test_healthz_shows_paths_and_errors_only_to_this_machine_not_through_a_proxy
     assert (report["status"], report["last_build"]["problems"], report["serving"]["files"]) == (
         "stale",
         1,
-        # 12 feeds, calendars and lists; the page and its two style sheets (the page's, the
-        # feeds'); two events, a page and a calendar each; their year
-        19,
+        # 12 feeds, calendars and lists; the page, the page to embed and the two style sheets
+        # (the pages', the feeds'); two events, a page and a calendar each; their year
+        20,
     )
     assert "errors" not in report["last_build"] and str(daemon.source.parent) not in proxied.body.decode()
 

@@ -210,7 +210,8 @@ def test_the_shipped_site_is_committed_and_current() -> None:
     # The pages depend on the events and their history, never on the clock.
     site = render_all(timeline, h)
     pages = [name for name in site if name.endswith((".html", ".css"))]
-    assert len(pages) == 1 + 1 + len(timeline.events) + len(
+    # The timeline's page, the page to embed, the style sheet, a page an event, a page a year.
+    assert len(pages) == 1 + 1 + 1 + len(timeline.events) + len(
         {e.date.first_day().year for e in timeline.events}
     )
     for name in pages:

@@ -16,7 +16,7 @@ from timeline.builder.outputs import Folder, Gated, Outputs, holds, holds_one
 from timeline.errors import BuildStopped
 from timeline.files import Stamp
 from timeline.model import History, Timeline, event_path
-from timeline.render import channel, feeds, formats, html, ical, jsonfeed, news, opml, pages
+from timeline.render import channel, embed, feeds, formats, html, ical, jsonfeed, news, opml, pages
 from timeline.render.fragments import Key, lent
 from timeline.render.pieces import Content, Pieces
 
@@ -294,6 +294,7 @@ def _render_on_this_day(
 
 def _render_page(outputs: Outputs, *, timeline: Timeline, history: History, memo: Memo) -> None:
     _publish(outputs, memo, html.key(timeline, history), partial(html.render, timeline, history))
+    _publish(outputs, memo, embed.key(timeline, history), partial(embed.render, timeline, history))
 
 
 def _render_calendars(

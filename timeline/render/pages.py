@@ -102,7 +102,7 @@ def event_page(event: Event, timeline: Timeline, period: Period, year: Period | 
     title = f"{prose.isolated(event.headline())} · {prose.isolated(timeline.title)}"
     data = f'<script type="application/ld+json">\n{event_links.json_ld(event, timeline)}\n</script>\n'
     data += event_links.open_graph(event, timeline)
-    head = _head(timeline, title, event.summary, timeline.event_url(event.id), up, data)
+    head = page_head(timeline, title, event.summary, timeline.event_url(event.id), up, data)
     body = article(event, timeline, up, own_page=True)
     return (
         f"{head}<body>\n"
@@ -142,7 +142,8 @@ def removed_page(revision: Revision, timeline: Timeline) -> bytes:
     up = "../"
     when = revision.removed.strftime("%-d %B %Y") if revision.removed is not None else ""
     title = f"Removed: {prose.isolated(revision.title)} · {prose.isolated(timeline.title)}"
-    head = _head(timeline, title, f"Removed from {timeline.title}", timeline.event_url(revision.event_id), up)
+    canonical = timeline.event_url(revision.event_id)
+    head = page_head(timeline, title, f"Removed from {timeline.title}", canonical, up)
     return (
         f"{head}<body>\n"
         f'<nav class="crumbs" aria-label="Where this is"><a href="{up}index.html">'
@@ -172,7 +173,7 @@ def period_page(
     title = f"{period.label} · {prose.isolated(timeline.title)}"
     count = period.size
     description = f"{count} event{'' if count == 1 else 's'} of {timeline.title} in {period.label}"
-    head = _head(timeline, title, description, timeline.url(period.path), up)
+    head = page_head(timeline, title, description, timeline.url(period.path), up)
     months = ""
     if period.months:
         links = "".join(
@@ -240,7 +241,7 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
     identifier = escape(event.id)
     when = (
         f'        <p class="when"><time datetime="{escape(prose.date_json(event.date)["start"])}">'
-        f"{escape(event.date.label())}</time>\n{_badges(event)}        </p>\n"
+        f"{escape(event.date.label())}</time>\n{badges(event)}        </p>\n"
     )
     if own_page:
         return (
@@ -263,7 +264,7 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
     )
 
 
-def _badges(event: Event) -> str:
+def badges(event: Event) -> str:
     """What the date's line says of the event besides its date: inferred, planned, cancelled."""
     badges = ""
     if event.certainty is not Certainty.STATED:
@@ -309,7 +310,9 @@ def _sources(event: Event) -> str:
     return sources
 
 
-def _head(timeline: Timeline, title: str, description: str, canonical: str, up: str, data: str = "") -> str:
+def page_head(
+    timeline: Timeline, title: str, description: str, canonical: str, up: str, data: str = ""
+) -> str:
     opening, alternates = remembered(timeline, "_page_head", _site_head)
     return (
         f"{opening}<title>{escape(title)}</title>\n"

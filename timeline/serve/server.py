@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from timeline.render import formats
+from timeline.render.embed import EMBED
 from timeline.serve import filters
 from timeline.serve.filters import FilterError
 from timeline.serve.health import Health
@@ -41,6 +42,15 @@ EVERY_ANSWER = [
     (b"x-frame-options", b"DENY"),
     (b"content-security-policy", b"frame-ancestors 'none'; base-uri 'none'; form-action 'none'"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
+]
+# The one output another site may frame (timeline/render/embed.py): the same list, with framing
+# allowed from any origin and nothing else loosened; deploy/nginx.conf says the same of it.
+FRAMEABLE = "/" + EMBED
+_FRAMED_BY_ANY = b"frame-ancestors *; base-uri 'none'; form-action 'none'"
+FRAMEABLE_ANSWER = [
+    (name, _FRAMED_BY_ANY if name == b"content-security-policy" else value)
+    for name, value in EVERY_ANSWER
+    if name != b"x-frame-options"
 ]
 # The answer to a CORS preflight: a page elsewhere may ask again conditionally.
 _PREFLIGHT = [
@@ -91,7 +101,8 @@ class App:
             except FilterError as error:
                 await _plain(send, 400, f"{error}\n", [], head=method == "HEAD")
                 return
-        await self._file(send, method, _headers(scope), representation)
+        answer = FRAMEABLE_ANSWER if path == FRAMEABLE else EVERY_ANSWER
+        await self._file(send, method, _headers(scope), representation, answer)
 
     async def _representation(self, path: str) -> Representation | None:
         """The output at `path` (the index at /), its bytes read; None if there is none."""
@@ -130,7 +141,14 @@ class App:
             self._cache_bytes -= _size(self._cache.pop(next(iter(self._cache))))
         return cached
 
-    async def _file(self, send: Send, method: str, headers: dict[bytes, bytes], rep: Representation) -> None:
+    async def _file(
+        self,
+        send: Send,
+        method: str,
+        headers: dict[bytes, bytes],
+        rep: Representation,
+        answer: list[tuple[bytes, bytes]],
+    ) -> None:
         use_gzip = rep.gzip_etag is not None and _accepts_gzip(headers.get(b"accept-encoding", b""))
         etag = rep.gzip_etag if use_gzip else rep.etag
         assert etag is not None
@@ -146,7 +164,7 @@ class App:
             (b"last-modified", rep.http_date.encode()),
             (b"cache-control", self.cache_control.encode()),
             (b"vary", vary),
-            *EVERY_ANSWER,  # a cross-origin conditional fetch reads its 304 too
+            *answer,  # a cross-origin conditional fetch reads its 304 too
         ]
         if _not_modified(headers, etag, rep.last_modified):
             await send({"type": "http.response.start", "status": 304, "headers": common})

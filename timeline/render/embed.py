@@ -1,0 +1,54 @@
+"""`embed.html`: the timeline's latest events on a compact page another site may frame.
+
+The one output served with `frame-ancestors *` (timeline/serve/server.py and deploy/nginx.conf
+say so for this name alone; every other answer forbids framing). It runs no script and loads
+nothing but the site's style sheet, as every page but the timeline's; its links open in a new
+tab, so that a reader following one leaves the framing page where it was.
+"""
+
+from __future__ import annotations
+
+from timeline.model import Event, History, Timeline, event_path
+from timeline.render import pages
+from timeline.render.fragments import Key
+from timeline.render.pieces import Content
+
+EMBED = "embed.html"
+LATEST = 10  # events shown, newest first
+_AWAY = ' target="_blank" rel="noopener"'
+
+
+def key(timeline: Timeline, history: History) -> Key:
+    """Everything the page shows: its events' versions, the count, the title and the links."""
+    shown = timeline.events[-LATEST:]
+    return Key(("embed", history.versions_of(shown), len(timeline.events)))
+
+
+def render(timeline: Timeline, history: History) -> dict[str, Content]:
+    events = timeline.events
+    title = f"{timeline.title}: the latest events"
+    head = pages.page_head(timeline, title, title, timeline.url(EMBED), "")
+    items = "".join(_item(timeline, event) for event in reversed(events[-LATEST:]))
+    escape = pages.escape
+    feed, calendar = timeline.url("timeline.atom"), pages.webcal(timeline, "timeline.ics")
+    body = (
+        f'<body class="embedded">\n<main>\n<h1><a href="{escape(timeline.url("index.html"))}"{_AWAY}>'
+        f"<bdi>{escape(timeline.title)}</bdi></a></h1>\n"
+        f'<ol class="embedded-events" reversed>\n{items}</ol>\n'
+        f'<p class="embedded-more"><a href="{escape(timeline.url("index.html"))}"{_AWAY}>'
+        f"All {len(events):,} events</a> · "
+        f'<a href="{escape(feed)}"{_AWAY}>Atom feed</a> · <a href="{escape(calendar)}">Calendar</a></p>\n'
+        "</main>\n</body>\n</html>\n"
+    )
+    return {EMBED: (head + body).encode()}
+
+
+def _item(timeline: Timeline, event: Event) -> str:
+    escape = pages.escape
+    when = escape(event.date.label())
+    marks = pages.badges(event)
+    link = escape(timeline.url(event_path(event.id)))
+    return (
+        f'<li><span class="when">{when}</span> <a href="{link}"{_AWAY}>'
+        f"<bdi>{escape(event.title)}</bdi></a>{marks}</li>\n"
+    )
