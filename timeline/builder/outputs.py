@@ -131,12 +131,14 @@ class Folder:
 
     _THREADS = 4
 
-    def __init__(self, out: Path, *, keep_written: bool = False) -> None:
+    def __init__(self, out: Path, *, keep_written: Callable[[str], bool] | None = None) -> None:
         self.out = out
         self.stamps: dict[str, Stamp] = {}  # every output of this build, as it left the file
         self.written: set[str] = set()  # those whose bytes changed
-        # With keep_written, their bytes, for the daemon to serve without reading them back.
-        self.kept: dict[str, Content] | None = {} if keep_written else None
+        # With keep_written, the bytes of those written it names, for the daemon to serve
+        # without reading them back.
+        self.kept: dict[str, Content] | None = {} if keep_written is not None else None
+        self._keep = keep_written or (lambda name: False)
         self._threads_of = 0  # the process that put the pending ones: a forked worker has its own
         self._pending: list[tuple[Path, Path]] = []  # written, to be renamed into place by settle()
         self._folders: set[str] = set()  # made or found by _put_unsynced
@@ -149,9 +151,7 @@ class Folder:
             temporary = _begin_with_later_mtime(path, data)
             stamp = stamp_of(temporary)  # the file's own: a rename keeps its inode and mtime
             self._place(temporary, path)
-            self.written.add(name)
-            if self.kept is not None:
-                self.kept[name] = data
+            self._written(name, data)
         else:
             stamp = stamp_of(path)
         assert stamp is not None
@@ -173,14 +173,17 @@ class Folder:
                 self._folders.add(folder)
         if previous is None or _differs(Path(path), data, previous.st_size):
             stat = replace_unsynced(path, data, previous.st_mtime_ns if previous is not None else None)
-            self.written.add(name)
-            if self.kept is not None:
-                self.kept[name] = data
+            self._written(name, data)
         else:
             stat = previous
         stamp = stamp_from(stat)
         self.stamps[name] = stamp
         return stamp
+
+    def _written(self, name: str, data: Content) -> None:
+        self.written.add(name)
+        if self.kept is not None and self._keep(name):
+            self.kept[name] = data
 
     def _place(self, temporary: Path, path: Path) -> None:
         if self._threads_of != os.getpid():

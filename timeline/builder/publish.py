@@ -74,8 +74,10 @@ class Publisher:
         today: date | None = None,
         stop: Callable[[], bool] = lambda: False,
         serve: Callable[[BuildResult], None] | None = None,
+        hand_over: Callable[[str], bool] = lambda name: True,
     ) -> BuildResult:
-        """Build; `serve` (see build()) is given the result as soon as every output is in place."""
+        """Build; `serve` and `hand_over` as build()'s (`serve` is given the result as soon as
+        every output is in place)."""
         if self.accelerators == NONE:  # the plain build: nothing kept from one build to the next
             result = plain.build(
                 self.source, self.out, now=now, today=today, check_articles=self.check_articles, stop=stop
@@ -96,7 +98,7 @@ class Publisher:
                 history_reader=self._read_history,
                 stop=stop,
                 accelerators=self.accelerators,
-                hand_over=True,
+                hand_over=hand_over,
                 remembered=self.remembered,
                 serve=serve,
             )
@@ -163,7 +165,7 @@ def build(
     stop: Callable[[], bool] = lambda: False,
     accelerators: Accelerators | None = None,
     check_articles: bool = True,
-    hand_over: bool = False,
+    hand_over: Callable[[str], bool] | None = None,
     remembered: record.Remembered | None = None,
     serve: Callable[[BuildResult], None] | None = None,
 ) -> BuildResult:
@@ -176,7 +178,8 @@ def build(
     (default: from the environment, see timeline.builder.accelerators) may be switched off: the bytes
     are the same. Without `check_articles`, the quotes are not checked against the articles
     (timeline.source.quotes); a given `reloader` says for itself. With `hand_over`, the result
-    keeps the bytes of what was written (BuildResult.made), for the daemon to serve; with
+    keeps the bytes of the outputs written that it names (BuildResult.made), for the daemon to
+    serve; with
     `remembered`, what the last build left in `out` is known without looking (record.Remembered).
     `serve` is given the result once every output is in place, before the record is written:
     the daemon serves the outputs without waiting for what only the next build reads.
@@ -243,7 +246,7 @@ class _Job:
     parallel: bool
     stop: Callable[[], bool]
     accelerators: Accelerators
-    hand_over: bool
+    hand_over: Callable[[str], bool] | None
     remembered: record.Remembered | None
     serve: Callable[[BuildResult], None] | None
 

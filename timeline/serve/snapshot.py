@@ -35,6 +35,19 @@ class Representation:
     (built()), or from a file to read when first asked for (in_file()): `loaded` says whether
     the bytes and their ETag are ready; load() makes them so, off the event loop."""
 
+    # A site has two outputs an event: no dict for each.
+    __slots__ = (
+        "_body",
+        "_etag",
+        "_gzip",
+        "_lock",
+        "_path",
+        "_pending",
+        "last_modified",
+        "media_type",
+        "size_key",
+    )
+
     def __init__(self, media_type: str, last_modified: datetime, size_key: tuple[int, int]) -> None:
         self.media_type = media_type
         self.last_modified = last_modified.replace(microsecond=0)
@@ -153,6 +166,13 @@ class Snapshot:
         self.loaded_at = loaded_at
         # The outputs' names as the build gave them, sorted (from_folder's): None if not made so.
         self.names = names
+
+    def asked_for(self, name: str) -> bool:
+        """Whether a client has asked for the output `name` (its bytes are held): a new version
+        of it is worth handing over by the build that makes it, the others are read from the
+        folder when first asked for (most pages never are)."""
+        held = self.files.get("/" + name)
+        return held is not None and held.loaded
 
     def newest_modification(self) -> datetime | None:
         return max((r.last_modified for r in self.files.values()), default=None)
