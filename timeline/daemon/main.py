@@ -24,7 +24,7 @@ from timeline.bucket.s3 import Target
 from timeline.builder import record
 from timeline.builder.publish import Publisher
 from timeline.builder.result import BuildResult
-from timeline.daemon import websub
+from timeline.daemon import memory, websub
 from timeline.daemon.mirror import Mirror
 from timeline.daemon.scheduler import Scheduler
 from timeline.daemon.watch import SourceWatcher, Wakeup
@@ -139,7 +139,9 @@ class Site:
             self.watcher.seen()
             try:
                 return self.publisher.build(
-                    stop=self._stopping.is_set, serve=lambda built: self._serve(built, started, reason)
+                    stop=self._stopping.is_set,
+                    serve=lambda built: self._serve(built, started, reason),
+                    hand_over=lambda name: self.status.snapshot.asked_for(name),
                 )
             except SourceBusy:
                 if self._stopping.is_set():  # the wait ended for the stop, not for the save
@@ -150,6 +152,12 @@ class Site:
 
     def rebuild(self, reason: str) -> bool:
         """Build now; on failure log every problem and keep serving the last good outputs."""
+        try:
+            return self._rebuild(reason)
+        finally:
+            memory.give_back()  # what the build made and dropped, not kept at its peak
+
+    def _rebuild(self, reason: str) -> bool:
         with self._lock:
             started = datetime.now(UTC)
             try:
