@@ -199,3 +199,32 @@ def test_the_console_script_ends_a_build_with_its_messages_and_exit_code(
     finished = subprocess.run([*command, "--check"], capture_output=True, text=True, check=False)
     assert (finished.returncode, finished.stdout) == (1, "")
     assert finished.stderr == "stale: timeline.atom; run `timeline build`\n"
+
+
+def test_build_folder_builds_every_timeline_into_its_own_feeds_and_one_that_fails_stops_no_other(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import MINIMAL
+
+    for name, events in (
+        ("alpha", event_yaml("one")),
+        ("beta", "  - id: [broken\n"),
+        ("gamma", event_yaml("two")),
+    ):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "events.yaml").write_text(MINIMAL + events, encoding="utf-8")
+    (tmp_path / "Misnamed").mkdir()
+    (tmp_path / "Misnamed" / "events.yaml").write_text(MINIMAL + event_yaml("three"), encoding="utf-8")
+    (tmp_path / "notes").mkdir()  # no events.yaml: not a timeline
+    code, out, err = run("build", "--folder", str(tmp_path))
+    assert code == 1
+    assert out.startswith(f"alpha:\n1 events -> {tmp_path}/alpha/feeds/: wrote 18 files.\nbeta:\ngamma:\n")
+    assert f"{tmp_path}/beta/events.yaml:8:1: YAML syntax" in err and "1 of 3 timelines failed: beta" in err
+    assert f"{tmp_path}/Misnamed: skipped: a timeline's folder name is its address" in err
+    assert (tmp_path / "gamma" / "feeds" / "timeline.atom").is_file()
+    assert not (tmp_path / "beta" / "feeds").exists() and not (tmp_path / "Misnamed" / "feeds").exists()
+    assert run("build", "--folder", str(tmp_path / "notes")) == (
+        1,
+        "",
+        f"error: {tmp_path}/notes: no subfolder holds an events.yaml; nothing to build\n",
+    )

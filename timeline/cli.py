@@ -36,6 +36,13 @@ OUT = click.option(
     help="The folder the outputs are written to.",
 )
 
+FOLDER = click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of timelines, one a subfolder holding its events.yaml: every one of them "
+    "(their feeds in each subfolder's feeds/). -s and -o are then not used.",
+)
 NO_ARTICLE_CHECK = click.option(
     "--no-article-check",
     is_flag=True,
@@ -217,16 +224,49 @@ def schema() -> None:
     default=None,
     help="Build the dated outputs (on this day) for this day instead of today.",
 )
+@FOLDER
 @NO_ARTICLE_CHECK
-def build(source: Path, out: Path, check: bool, today: datetime | None, no_article_check: bool) -> None:
-    """Render every output into OUT, rewriting only the files that changed."""
+def build(
+    source: Path, out: Path, check: bool, today: datetime | None, folder: Path | None, no_article_check: bool
+) -> None:
+    """Render every output into OUT, rewriting only the files that changed.
+
+    With --folder, every timeline of the folder, each into its own feeds/: one that fails
+    does not stop the others (the exit code says whether any did)."""
+    day = today.date() if today else None
+    checked = not no_article_check
+    if folder is None:
+        _build_one(source, out, check, day, checked)
+        return
+    from timeline.source.folder import EVENTS, OUT, misnamed_message, timelines_in
+
+    with _user_errors():
+        if not folder.is_dir():
+            raise TimelineError(f"{folder}: not a folder of timelines")
+        names, misnamed = timelines_in(folder)
+        for name in misnamed:
+            click.echo(misnamed_message(folder, name), err=True)
+        if not names:
+            raise TimelineError(f"{folder}: no subfolder holds an {EVENTS}; nothing to build")
+    failed = []
+    for name in names:
+        click.echo(f"{name}:")
+        try:
+            _build_one(folder / name / EVENTS, folder / name / OUT, check, day, checked)
+        except SystemExit as end:
+            if end.code:
+                failed.append(name)
+    if failed:
+        click.echo(f"{len(failed)} of {len(names)} timelines failed: {', '.join(failed)}", err=True)
+        sys.exit(1)
+
+
+def _build_one(source: Path, out: Path, check: bool, day: date | None, checked: bool) -> None:
     from timeline.builder.accelerators import from_environment
     from timeline.builder.record import up_to_date
     from timeline.history import history_path
 
-    day = today.date() if today else None
     skip = from_environment().skip_unchanged_builds
-    checked = not no_article_check
     if (
         not check
         and skip
@@ -345,6 +385,7 @@ def list_events(source: Path) -> None:
     help="Also publish every build to this bucket (see `timeline publish`); WebSub hubs are told after.",
 )
 @_max_age("--publish-max-age")
+@FOLDER
 @NO_ARTICLE_CHECK
 def serve(
     source: Path,
@@ -356,13 +397,17 @@ def serve(
     access_log: bool,
     publish_to: str | None,
     publish_max_age: int,
+    folder: Path | None,
     no_article_check: bool,
 ) -> None:
     """Build, then keep OUT current and serve it over HTTP until stopped.
 
     Rebuilds when the events file changes, on the cron schedule, and on SIGHUP; SIGTERM or
-    SIGINT stop it cleanly. A bad edit is logged and the last good outputs stay served.
+    SIGINT stop it cleanly. A bad edit is logged and the last good outputs stay served. With
+    --folder, every timeline of the folder (a subfolder holding an events.yaml), each under
+    /<subfolder>/, the cron schedule in UTC.
     """
+    from timeline.daemon.folder import run_folder
     from timeline.daemon.main import ServeOptions, run
     from timeline.daemon.scheduler import valid_cron
 
@@ -370,10 +415,18 @@ def serve(
         valid_cron(rebuild_cron, "UTC")
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--rebuild-cron") from None
+    if folder is not None and publish_to is not None:
+        raise click.BadParameter(
+            "a folder of timelines is not published to a bucket yet", param_hint="--publish-to"
+        )
     with _user_errors():
         checked = not no_article_check
         options = ServeOptions(source, out, host, port, watch_interval, rebuild_cron, access_log, checked)
-        run(replace(options, publish_to=publish_to, publish_max_age=publish_max_age))
+        options = replace(options, publish_to=publish_to, publish_max_age=publish_max_age, folder=folder)
+        if folder is not None:
+            run_folder(options)
+        else:
+            run(options)
 
 
 # What a build made (the timeline and its history, a million objects for a large timeline): the

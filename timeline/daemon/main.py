@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,7 @@ class ServeOptions:
     check_articles: bool = True  # each quote against its article (timeline.source.quotes)
     publish_to: str | None = None  # s3://BUCKET/PREFIX: every build is published there too
     publish_max_age: int = 60  # seconds a cache or CDN may keep what was published there
+    folder: Path | None = None  # a folder of timelines, served together (daemon/folder.py)
 
 
 class Site:
@@ -66,8 +68,10 @@ class Site:
         check_articles: bool = True,
         pusher: websub.Pusher | None = None,
         mirror: Mirror | None = None,
+        name: str = "",
     ) -> None:
         self.source, self.out, self.status = source, out, status
+        self.said = f"{name}: " if name else ""  # what its log lines begin with, one of several
         self.pusher, self.mirror = pusher, mirror
         self.watcher = SourceWatcher(source)
         # Remembers parses and renders between builds.
@@ -163,7 +167,7 @@ class Site:
             try:
                 result = self._build_whole(started, reason)
             except BuildStopped as error:
-                log.info("build (%s): %s", reason, error)
+                log.info("%sbuild (%s): %s", self.said, reason, error)
                 return False
             except Exception as error:  # whatever it is, a failed build: said, and served around
                 self._failed(reason, started, error)
@@ -171,7 +175,7 @@ class Site:
             written = ", ".join(result.written) or "nothing changed"
             if len(result.written) > 8:
                 written = f"wrote {len(result.written)} files"
-            log.info("build (%s): %d events; %s", reason, len(result.timeline.events), written)
+            log.info("%sbuild (%s): %d events; %s", self.said, reason, len(result.timeline.events), written)
             if self.mirror is not None and not self.mirror.publish(self.out):
                 self._retry_at = time.monotonic() + RETRY_SECONDS
             return True
@@ -183,12 +187,12 @@ class Site:
         # last build made, and the next build need look only at what it writes.
         self._snapshot_is_last_build = self._snapshot_is_last_build and refused
         for line in errors:
-            log.error("%s", line)
+            log.error("%s%s", self.said, line)
         if not self.status.snapshot.files:
             # What the last complete build made, if it is all there: never part of a set.
             self.status.snapshot = Snapshot.from_folder(self.out, record.outputs(self.out) or ())
         serving = "still serving the last good outputs" if self.status.snapshot.files else "nothing to serve"
-        log.error("build (%s) failed with %d problem(s); %s", reason, len(errors), serving)
+        log.error("%sbuild (%s) failed with %d problem(s); %s", self.said, reason, len(errors), serving)
         self.status.failed(BuildOutcome(started, False, reason, errors=errors))
 
 
@@ -227,9 +231,32 @@ def run(options: ServeOptions) -> None:
     scheduler.start(site.watch, options.watch_seconds, site.rebuild, options.rebuild_cron)
     wakeup = Wakeup(options.source, scheduler.wake)
     wakeup.start()
+    base = f"http://{_url_host(options.host)}:{options.port}"
+    webcal = "webcal://" + base.removeprefix("http://")
+    log.info("the timeline page: %s/", base)
+    for output in VIEW_FORMATS:
+        if output.calendar:
+            path = f"timeline.{output.suffix}"
+            log.info("%s: %s/%s (subscribe), %s/%s (download)", output.title, webcal, path, base, path)
+        else:
+            log.info("%s: %s/timeline.%s", output.title, base, output.suffix)
+    log.info("%d files served in all; the page lists every feed and calendar", len(status.snapshot.files))
+    app = server.App(status, cache_seconds=int(options.watch_seconds))
+    try:
+        listen_until_stopped(app, options, site.ask)
+    finally:
+        site.stop()
+        wakeup.stop()
+        scheduler.shutdown()
+        pusher.stop()
+        log.info("stopped")
+
+
+def listen_until_stopped(app: Any, options: ServeOptions, ask: Callable[[str], None]) -> None:
+    """Serve `app` until SIGTERM or SIGINT; SIGHUP asks for a rebuild (`ask`)."""
 
     def on_hangup(signum: int, frame: FrameType | None) -> None:
-        site.ask("SIGHUP")
+        ask("SIGHUP")
 
     def after_shutdown(signum: int, frame: FrameType | None) -> None:
         # uvicorn re-raises the signal that stopped it once it has shut down; by then the
@@ -245,30 +272,7 @@ def run(options: ServeOptions) -> None:
             "HTTP; to publish them, put nginx in front (deploy/nginx.conf) and keep the daemon on 127.0.0.1",
             "every address of this machine" if options.host in ("0.0.0.0", "::", "") else options.host,
         )
-    base = f"http://{_url_host(options.host)}:{options.port}"
-    webcal = "webcal://" + base.removeprefix("http://")
-    log.info("the timeline page: %s/", base)
-    for output in VIEW_FORMATS:
-        if output.calendar:
-            path = f"timeline.{output.suffix}"
-            log.info("%s: %s/%s (subscribe), %s/%s (download)", output.title, webcal, path, base, path)
-        else:
-            log.info("%s: %s/timeline.%s", output.title, base, output.suffix)
-    log.info("%d files served in all; the page lists every feed and calendar", len(status.snapshot.files))
-    try:
-        listen.run(
-            server.App(status, cache_seconds=int(options.watch_seconds)),
-            options.host,
-            options.port,
-            log_config(),
-            access_log=options.access_log,
-        )
-    finally:
-        site.stop()
-        wakeup.stop()
-        scheduler.shutdown()
-        pusher.stop()
-        log.info("stopped")
+    listen.run(app, options.host, options.port, log_config(), access_log=options.access_log)
 
 
 def _unexpected(error: Exception) -> str:

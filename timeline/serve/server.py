@@ -81,25 +81,27 @@ class App:
             return
         method = scope["method"]
         if method == "OPTIONS":
-            await _send(send, 204, b"", b"text/plain; charset=utf-8", _PREFLIGHT, head=True)
+            await small_answer(send, 204, b"", b"text/plain; charset=utf-8", _PREFLIGHT, head=True)
             return
         if method not in ("GET", "HEAD"):
-            await _plain(send, 405, "only GET and HEAD are allowed\n", [(b"allow", b"GET, HEAD, OPTIONS")])
+            await plain_answer(
+                send, 405, "only GET and HEAD are allowed\n", [(b"allow", b"GET, HEAD, OPTIONS")]
+            )
             return
         path = scope["path"]
         if path == "/healthz":
-            await self._health(send, method, _on_this_machine(scope))
+            await self._health(send, method, on_this_machine(scope))
             return
         representation = await self._representation(path)
         if representation is None:
-            await _plain(send, 404, "not found\n", [], head=method == "HEAD")
+            await plain_answer(send, 404, "not found\n", [], head=method == "HEAD")
             return
         query = scope.get("query_string", b"").decode("latin-1")
         if query and representation.media_type != "text/html; charset=utf-8":
             try:
                 representation = await self._filtered(path, query, representation)
             except FilterError as error:
-                await _plain(send, 400, f"{error}\n", [], head=method == "HEAD")
+                await plain_answer(send, 400, f"{error}\n", [], head=method == "HEAD")
                 return
         answer = FRAMEABLE_ANSWER if path == FRAMEABLE else EVERY_ANSWER
         await self._file(send, method, _headers(scope), representation, answer)
@@ -190,7 +192,7 @@ class App:
         report = self.status.report(details=details)
         body = (json.dumps(report, indent=2) + "\n").encode()
         code = 200 if report["serving"]["files"] else 503
-        await _send(
+        await small_answer(
             send, code, body, b"application/json", [(b"cache-control", b"no-store")], method == "HEAD"
         )
 
@@ -200,7 +202,7 @@ def _size(representation: Representation) -> int:
     return representation.size * 2  # with the gzip it may come to hold (never more than the body)
 
 
-def _on_this_machine(scope: Scope) -> bool:
+def on_this_machine(scope: Scope) -> bool:
     """Whether the client is on this machine and not a proxy's client: /healthz then shows its
     details (paths, error texts, every file's ETag), which are nobody else's business."""
     client = scope.get("client")
@@ -258,10 +260,10 @@ def _not_modified(headers: dict[bytes, bytes], etag: str, last_modified: datetim
     return last_modified <= since
 
 
-async def _plain(
+async def plain_answer(
     send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]], head: bool = False
 ) -> None:
-    await _send(send, status, text.encode(), b"text/plain; charset=utf-8", extra, head)
+    await small_answer(send, status, text.encode(), b"text/plain; charset=utf-8", extra, head)
 
 
 def _is_a_browser(accept: bytes) -> bool:
@@ -271,7 +273,7 @@ def _is_a_browser(accept: bytes) -> bool:
     return b"text/html" in accept and b"atom+xml" not in accept and b"rss+xml" not in accept
 
 
-async def _send(
+async def small_answer(
     send: Send, status: int, body: bytes, media_type: bytes, extra: list[tuple[bytes, bytes]], head: bool
 ) -> None:
     """A small answer made on the spot (errors, /healthz): not cached, no validators."""
