@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FEATURES, ROOT, event_yaml
+from tests.conftest import FEATURES, MINIMAL, ROOT, event_yaml
 from tests.daemons import Daemon, free_port, start
 from timeline.render.formats import VIEW_FORMATS
 from timeline.serve.server import EVERY_ANSWER, FRAMEABLE_ANSWER
@@ -50,6 +50,69 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     assert result.returncode == 0 and problems == [], result.stderr
 
 
+def test_systemd_accepts_the_unit_with_the_folder_drop_in(tmp_path: Path) -> None:
+    analyze = program("systemd-analyze")
+    unit = (DEPLOY / "timeline.service").read_text(encoding="utf-8")
+    drop_in = (DEPLOY / "folder.conf").read_text(encoding="utf-8")
+    (start,) = [line for line in drop_in.splitlines() if line.startswith("ExecStart=/")]
+    assert "serve --folder /srv/timelines " in start and "\nReadWritePaths=/srv/timelines\n" in drop_in
+    # The drop-in applied: its ExecStart (after the reset) in place of the unit's, its paths added.
+    unit = re.sub(r"(?m)^ExecStart=.*$", start, unit).replace(
+        "ReadWritePaths=/srv/timeline\n", "ReadWritePaths=/srv/timeline\nReadWritePaths=/srv/timelines\n"
+    )
+    path = tmp_path / "timeline.service"
+    path.write_text(unit.replace("/srv/timeline/.venv/bin/timeline", sys.executable), encoding="utf-8")
+    result = subprocess.run(
+        [analyze, "verify", "--man=no", str(path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0 and "timeline.service" not in result.stderr, result.stderr
+
+
+def test_nginx_passes_several_timelines_through_as_the_daemon_answers(tmp_path: Path) -> None:
+    timelines = tmp_path / "timelines"
+    for name in ("alpha", "beta"):
+        (timelines / name).mkdir(parents=True)
+        (timelines / name / "events.yaml").write_text(
+            MINIMAL.replace("/t/", f"/{name}/") + event_yaml("one", title=f"In {name}"), encoding="utf-8"
+        )
+    daemon = start(timelines / "unused.yaml", timelines / "unused", "--folder", str(timelines))
+    try:
+        daemon.wait_for(lambda: daemon.request("/healthz").status == 200, what="both built")
+        nginx = _nginx(tmp_path, timelines, daemon.port, site_file="nginx-folder.conf")
+        try:
+            _same_through_nginx(next(nginx), daemon)
+        finally:
+            next(nginx, None)  # stops nginx
+    finally:
+        daemon.stop()
+
+
+def _same_through_nginx(port: int, daemon: Daemon) -> None:
+    for path in (
+        "/",
+        "/timelines.opml",
+        "/alpha/timeline.atom",
+        "/beta/timeline.ics",
+        "/beta",
+        "/nothing",
+    ):
+        status, headers, body = get(port, path)
+        direct = daemon.request(path, headers={"Accept": "application/xml"})
+        assert (status, body) == (direct.status, direct.body), path
+        for name in ("etag", "cache-control", "x-frame-options", "location"):
+            assert headers.get(name) == direct.headers.get(name), (path, name)
+    assert b"In alpha" in get(port, "/alpha/timeline.atom")[2]
+    etag = get(port, "/alpha/timeline.atom")[1]["etag"]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request("GET", "/alpha/timeline.atom", headers={"If-None-Match": etag})
+    assert connection.getresponse().status == 304
+    connection.close()
+    # Through the proxy, /healthz names no path and no error.
+    report = json.loads(get(port, "/healthz")[2])
+    assert set(report["timelines"]) == {"alpha", "beta"}
+    assert isinstance(report["timelines"]["alpha"]["serving"]["files"], int)
+
+
 @pytest.fixture
 def nginx(tmp_path: Path) -> Iterator[int]:
     feeds = tmp_path / "feeds"
@@ -68,10 +131,12 @@ def nginx_before_a_daemon(tmp_path: Path, write_events: Callable[[str], Path]) -
         daemon.stop()
 
 
-def _nginx(tmp_path: Path, feeds: Path, daemon_port: int = 8000) -> Iterator[int]:
+def _nginx(
+    tmp_path: Path, feeds: Path, daemon_port: int = 8000, site_file: str = "nginx.conf"
+) -> Iterator[int]:
     binary = program("nginx")
     port = free_port()
-    site = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    site = (DEPLOY / site_file).read_text(encoding="utf-8")
     site = site.replace("listen 80;", f"listen 127.0.0.1:{port};").replace("/srv/timeline/feeds", str(feeds))
     site = site.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{daemon_port}")
     config = tmp_path / "nginx.conf"
