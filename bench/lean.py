@@ -130,7 +130,9 @@ def naive_build(top: Path, source: Path, *, sample: bool = False) -> Ran:
 @contextlib.contextmanager
 def one_core_busy() -> Iterator[None]:
     """A process spinning on one of the two cores, as another tenant's job would."""
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    # It ends when the bench does, however the bench ends (a killed bench leaves no spinner).
+    spin = "import os\nparent = os.getppid()\nwhile os.getppid() == parent: pass"
+    spinner = subprocess.Popen([sys.executable, "-c", spin])
     try:
         time.sleep(0.5)
         yield
