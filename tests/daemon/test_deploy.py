@@ -280,7 +280,10 @@ QUERIES = [
 ]  # fmt: skip
 VIEW_SUFFIXES = [f.suffix for f in VIEW_FORMATS]  # a filter is served in every view format
 FILTERED = [f"/timeline.{suffix}?{query}" for suffix in VIEW_SUFFIXES for query in QUERIES]
-OTHER_QUERIES = ["/tags/range.atom?limit=1", "/?utm_source=x", "/index.html?x=1", "/nope?tag=range"]
+OTHER_QUERIES = [
+    "/tags/range.atom?limit=1", "/?utm_source=x", "/index.html?x=1", "/nope?tag=range",
+    "/embed.html?tag=range&limit=2", "/embed.html?tag=nope",
+]  # fmt: skip
 
 
 def test_every_address_with_a_query_gets_through_nginx_what_the_daemon_answers(

@@ -98,3 +98,30 @@ def test_chromium_shows_the_embed_page_inside_a_page_of_another_origin_and_refus
     # was first asked for, and nothing else asked for these.
     files = daemon.request("/healthz").json()["serving"]["files"]
     assert files["/embed.html"]["etag"] is not None and files["/style.css"]["etag"] is not None
+
+
+def test_the_daemon_embeds_a_filtered_set_whose_links_subscribe_to_the_same_filter(tmp_path: Path) -> None:
+    daemon = daemons.start(copy_shipped(tmp_path), tmp_path / "feeds")
+    try:
+        answer = daemon.request("/embed.html?limit=2&tag=iom-council")
+        assert answer.status == 200
+        # Framed by any site, as the unfiltered page: the answer is the embed page's.
+        assert "x-frame-options" not in answer.headers
+        assert "frame-ancestors *" in answer.headers["content-security-policy"]
+        page = lxml_html.fromstring(answer.body)
+        timeline = load(copy_shipped(tmp_path))
+        tagged = [e for e in timeline.events if "iom-council" in e.tags][-2:]
+        items = page.xpath("//ol[@class='embedded-events']/li/a/@href")
+        assert items == [timeline.url(f"events/{e.id}.html") for e in reversed(tagged)]
+        links = page.xpath("//p[@class='embedded-more']/a/@href")
+        assert links[1:] == [
+            timeline.url("timeline.atom?limit=2&tag=iom-council"),
+            timeline.url("timeline.ics?limit=2&tag=iom-council").replace("http://", "webcal://"),
+        ]
+        # One filter, one answer, whatever order it is written in.
+        again = daemon.request("/embed.html?tag=iom-council&limit=2")
+        assert again.body == answer.body and again.headers["etag"] == answer.headers["etag"]
+        refused = daemon.request("/embed.html?tag=nope")
+        assert refused.status == 400 and b'unknown tag "nope"' in refused.body
+    finally:
+        daemon.stop()

@@ -398,7 +398,7 @@ def test_filters_keep_the_ids_and_uids_of_the_full_outputs(daemon: Daemon, path:
         ("/timeline.ics?limit=-1", '"limit" must be a whole number from 1 to 1000\n'),
         (
             "/tags/range.atom?limit=1",
-            "filters apply to /timeline.atom, /timeline.rss, /timeline.json and /timeline.ics\n",
+            "filters apply to /timeline.atom, /timeline.rss, /timeline.json, /timeline.ics and /embed.html\n",
         ),
     ],
 )

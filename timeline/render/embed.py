@@ -24,19 +24,25 @@ def key(timeline: Timeline, history: History) -> Key:
     return Key(("embed", history.versions_of(shown), len(timeline.events)))
 
 
-def render(timeline: Timeline, history: History) -> dict[str, Content]:
+def render(timeline: Timeline, history: History, query: str = "", shown: int = LATEST) -> dict[str, Content]:
+    """The page of the `shown` latest events. `timeline` may be a filtered view of the timeline
+    (`query`, canonical, is its filter: the daemon renders `embed.html?tag=…` on request), and
+    the page's feed and calendar then subscribe to the same filter."""
     events = timeline.events
+    asked = f"?{query}" if query else ""
     title = f"{timeline.title}: the latest events"
-    head = pages.page_head(timeline, title, title, timeline.url(EMBED), "")
-    items = "".join(_item(timeline, event) for event in reversed(events[-LATEST:]))
+    head = pages.page_head(timeline, title, title, timeline.url(EMBED) + asked, "")
+    items = "".join(_item(timeline, event) for event in reversed(events[-shown:]))
     escape = pages.escape
-    feed, calendar = timeline.url("timeline.atom"), pages.webcal(timeline, "timeline.ics")
+    feed = timeline.url("timeline.atom") + asked
+    calendar = pages.webcal(timeline, "timeline.ics") + asked
+    everything = f"All {len(events):,} events" if not query else "The whole timeline"
     body = (
         f'<body class="embedded">\n<main>\n<h1><a href="{escape(timeline.url("index.html"))}"{_AWAY}>'
         f"<bdi>{escape(timeline.title)}</bdi></a></h1>\n"
         f'<ol class="embedded-events" reversed>\n{items}</ol>\n'
         f'<p class="embedded-more"><a href="{escape(timeline.url("index.html"))}"{_AWAY}>'
-        f"All {len(events):,} events</a> · "
+        f"{everything}</a> · "
         f'<a href="{escape(feed)}"{_AWAY}>Atom feed</a> · <a href="{escape(calendar)}">Calendar</a></p>\n'
         "</main>\n</body>\n</html>\n"
     )

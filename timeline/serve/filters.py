@@ -13,6 +13,7 @@ from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
 from timeline.model import History, Timeline
+from timeline.render import embed
 from timeline.render.channel import View
 from timeline.render.formats import BY_SUFFIX, VIEW_FORMATS, ViewToRender
 from timeline.render.pieces import whole
@@ -80,8 +81,12 @@ def _limit(value: str) -> int:
 
 
 def render(timeline: Timeline, history: History, chosen: Filter, extension: str) -> bytes:
-    """The filtered document in one format: the same ids and UIDs as the full outputs."""
+    """The filtered document in one format (or, for "html", the page to embed, embed.html):
+    the same ids and UIDs as the full outputs."""
     view = View("timeline", chosen.tag, chosen.start, chosen.end, chosen.limit, chosen.canonical)
+    if extension == "html":
+        shown = chosen.limit or embed.LATEST
+        return whole(embed.render(view.select(timeline), history, chosen.canonical, shown)[embed.EMBED])
     render = BY_SUFFIX[extension].render_view
     assert render is not None  # FORMATS are the view formats
     return whole(render(ViewToRender(timeline, history, view, view.select(timeline))))

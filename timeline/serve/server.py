@@ -97,7 +97,7 @@ class App:
             await plain_answer(send, 404, "not found\n", [], head=method == "HEAD")
             return
         query = scope.get("query_string", b"").decode("latin-1")
-        if query and representation.media_type != "text/html; charset=utf-8":
+        if query and (path == FRAMEABLE or representation.media_type != "text/html; charset=utf-8"):
             try:
                 representation = await self._filtered(path, query, representation)
             except FilterError as error:
@@ -121,8 +121,9 @@ class App:
         """The output at `path` filtered by `query`, rendered once per filter and publish."""
         extension = path.rsplit(".", 1)[-1]
         model = self.status.model
-        if not path.startswith("/timeline.") or extension not in filters.FORMATS or model is None:
-            addresses = [f"/timeline.{suffix}" for suffix in filters.FORMATS]
+        filtered = path == FRAMEABLE or (path.startswith("/timeline.") and extension in filters.FORMATS)
+        if not filtered or model is None:
+            addresses = [f"/timeline.{suffix}" for suffix in filters.FORMATS] + [FRAMEABLE]
             raise FilterError(f"filters apply to {', '.join(addresses[:-1])} and {addresses[-1]}")
         chosen = filters.parse(query, model[0])
         if self._cache_model is not model:  # a new publish: every filtered output may have changed
