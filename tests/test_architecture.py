@@ -37,6 +37,7 @@ LIBRARIES = {
     "watchfiles": "daemon/watch.py",
     "click": "cli.py",
     "boto3": "bucket/s3.py",
+    "babel": "model/languages.py",
 }
 
 

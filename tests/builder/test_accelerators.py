@@ -153,6 +153,8 @@ HEADER_EDITS: dict[str, tuple[str, str]] = {
     "id_authority": ("id_authority: example.org,2026\n", "id_authority: example.net,2026\n"),
     "author": ("events:\n", "author: {name: Someone, email: someone@example.org}\nevents:\n"),
     "language": ("events:\n", "language: fr\nevents:\n"),
+    # Every output again under vi/, from a history of its own; each event's words the default's.
+    "languages": ("events:\n", "languages: [fr, vi]\nevents:\n"),
     "timezone": ("timezone: Asia/Ho_Chi_Minh\n", "timezone: Europe/Paris\n"),
     "refresh_minutes": ("events:\n", "refresh_minutes: 15\nevents:\n"),
     "removed_grace_days": ("events:\n", "removed_grace_days: 400\nevents:\n"),

@@ -11,11 +11,12 @@ from datetime import date
 from functools import partial
 
 from timeline.builder import second_core
-from timeline.builder.memo import NOTHING_MADE, Made, Memo
-from timeline.builder.outputs import Folder, Gated, Outputs, holds, holds_one
+from timeline.builder.memo import NOTHING_MADE, Forgetful, Made, Memo
+from timeline.builder.outputs import Folder, Gated, Outputs, Prefixed, holds, holds_one
 from timeline.errors import BuildStopped
 from timeline.files import Stamp
 from timeline.model import History, Timeline, event_path
+from timeline.model.languages import in_language
 from timeline.render import channel, embed, feeds, formats, html, ical, jsonfeed, news, opml, pages
 from timeline.render.fragments import Key, lent
 from timeline.render.pieces import Content, Pieces
@@ -43,6 +44,36 @@ def render_into(
     The renderers reuse the fragments the memo remembers (timeline.render.fragments)."""
     with lent(memo):
         _render_into(outputs, timeline, history, today, memo, parallel, first, keep, stop)
+    for language in timeline.languages[1:]:
+        _render_language(outputs, timeline, history, today, language, stop)
+
+
+def _render_language(
+    outputs: Outputs,
+    timeline: Timeline,
+    history: History,
+    today: date | None,
+    language: str,
+    stop: Callable[[], bool],
+) -> None:
+    """Every output of the timeline as published in another of its languages, under its folder
+    (`vi/`), from that language's history. Without the memo, whose fragments are the default
+    language's: a timeline's other languages are made whole each build (its own fragments
+    are a later step)."""
+    forgetful = Forgetful()
+    with lent(forgetful):
+        projected = in_language(timeline, language)
+        _render_into(
+            Prefixed(outputs, f"{language}/"),
+            projected,
+            history.in_language(language),
+            today,
+            forgetful,
+            False,
+            None,
+            False,
+            stop,
+        )
 
 
 def _render_into(

@@ -53,11 +53,7 @@ def read(path: Path) -> History:
         document = json.loads(data)
         if document.get("version") != FORMAT_VERSION:
             raise ValueError(f"unknown format version {document.get('version')!r}")
-        revisions = tuple(_revision(event_id, item) for event_id, item in document["events"].items())
-        published = {r.event_id: r for r in revisions if r.removed is None}
-        changes = tuple(_change(item, published) for item in document.get("changes", []))
-        forgotten = tuple(sorted((str(k), int(v)) for k, v in document.get("forgotten", {}).items()))
-        notices = tuple(str(name) for name in document.get("notices", []))
+        history = _history(document)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise HistoryError(
             f"{path}: the history store is damaged ({error}). Restore it from version control "
@@ -65,7 +61,17 @@ def read(path: Path) -> History:
             "calendar UIDs stay the same, but every event will show the next build's time as "
             "first published."
         ) from None
-    return History(revisions, changes, forgotten, notices)
+    return history
+
+
+def _history(document: dict[str, Any]) -> History:
+    revisions = tuple(_revision(event_id, item) for event_id, item in document["events"].items())
+    published = {r.event_id: r for r in revisions if r.removed is None}
+    changes = tuple(_change(item, published) for item in document.get("changes", []))
+    forgotten = tuple(sorted((str(k), int(v)) for k, v in document.get("forgotten", {}).items()))
+    notices = tuple(str(name) for name in document.get("notices", []))
+    languages = tuple((str(name), _history(kept)) for name, kept in document.get("languages", {}).items())
+    return History(revisions, changes, forgotten, notices, languages)
 
 
 def dumps(history: History) -> bytes:
@@ -89,7 +95,13 @@ def _pieces(history: History) -> list[bytes]:
         tail += f',\n "forgotten": {json.dumps(dict(history.forgotten), ensure_ascii=False)}'
     if history.notices:  # the same: only once a notice was given
         tail += f',\n "notices": {json.dumps(list(history.notices))}'
-    return [head, *events, f"{tail}\n}}\n".encode()]
+    pieces = [head, *events, tail.encode()]
+    if history.languages:  # each other language's history, the same way
+        for number, (language, kept) in enumerate(history.languages):
+            opening = ',\n "languages": {' if number == 0 else ", "
+            pieces += [f"{opening}{_quote(language)}: ".encode(), *_pieces(kept)[:-1], b"\n}"]
+        pieces.append(b"}")
+    return [*pieces, b"\n}\n"]
 
 
 def _change_line(change: Change) -> str:

@@ -27,10 +27,12 @@ from timeline.model import (
     Revision,
     Source,
     Timeline,
+    Translation,
     event_path,
     marked_label,
     remembered,
 )
+from timeline.model.languages import in_language
 
 MAX_CHANGES = 1000  # the change log keeps this many; the changes feed shows the newest
 
@@ -74,7 +76,7 @@ def _canonical(value: object) -> object:
     if isinstance(value, Source):
         article = value.article
         return [article.file, article.title, article.publisher, article.url, value.quote]
-    if isinstance(value, Image | Geo):
+    if isinstance(value, Image | Geo | Translation):
         return [_canonical(part) for part in value.__dict__.values()]
     if value is None or isinstance(value, str | int | float):
         return value
@@ -102,6 +104,24 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",
 
 
 def update(history: History, timeline: Timeline, now: datetime) -> History:
+    """The history after publishing `timeline` at `now`, in each of its languages (see
+    _update; the default language's of the timeline without its translations, so that a
+    translation moves only its own language's times)."""
+    main = _update(history, in_language(timeline, timeline.language), now)
+    others = timeline.languages[1:]
+    if not others and not history.languages:
+        return main
+    languages = tuple(
+        (language, _update(history.in_language(language), in_language(timeline, language), now))
+        for language in others
+    )
+    same = [(name, id(kept)) for name, kept in languages] == [(n, id(k)) for n, k in history.languages]
+    if main is history and same:
+        return history  # nothing new in any language: the very same object
+    return replace(main, languages=languages)
+
+
+def _update(history: History, timeline: Timeline, now: datetime) -> History:
     """The history after publishing `timeline` at `now`: new, changed and removed events get
     fresh times; unchanged ones keep theirs; removals older than the grace period are forgotten.
 

@@ -226,6 +226,18 @@ def degrees(value: float) -> str:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """An event's words in another of the timeline's languages, marked as a translation: `by`
+    says who made it, or how. A text it does not give is the default language's."""
+
+    language: str
+    by: str
+    title: str | None = None
+    summary: str | None = None
+    date_note: str | None = None
+
+
+@dataclass(frozen=True)
 class Event:
     """One dated fact."""
 
@@ -244,6 +256,8 @@ class Event:
     # False for an event drafted by `timeline extract` that no person has checked yet: it is
     # validated like any other but not published (see reviewed_only).
     reviewed: bool = True
+    # Its words in the timeline's other languages (see timeline.model.languages).
+    translations: tuple[Translation, ...] = ()
 
     def chronological_key(self) -> tuple[DateOrder, str]:
         """The timeline's order, which every output keeps: by date (see
@@ -305,6 +319,8 @@ class Timeline:
     articles_dir: str | None = None
     # WebSub hubs: named in every feed, and told when one changes (timeline.daemon.websub).
     websub_hubs: tuple[str, ...] = ()
+    # Every language it is published in, `language` (the default) first; () when only that one.
+    languages: tuple[str, ...] = ()
 
     @property
     def id_domain(self) -> str:
@@ -314,6 +330,14 @@ class Timeline:
     def tag_uri(self, specific: str) -> str:
         """A permanent RFC 4151 tag: URI under this timeline's authority."""
         return f"tag:{self.id_authority}:{specific}"
+
+    def own_tag_uri(self, specific: str) -> str:
+        """The tag of what is this language's own: a feed, a change-log entry. An event's entry
+        and calendar event are the same event in every language (tag_uri: one id, one UID),
+        but a feed in Vietnamese is not the English feed, nor is what its change log says."""
+        if self.languages and self.language != self.languages[0]:
+            return self.tag_uri(f"{self.language}/{specific}")
+        return self.tag_uri(specific)
 
     def url(self, path: str) -> str:
         """An absolute URL under the timeline's base URL."""

@@ -65,6 +65,13 @@ class History:
     # (event id, last sequence) of removed events forgotten after the grace period
     forgotten: tuple[tuple[str, int], ...] = ()
     notices: tuple[str, ...] = ()  # the notices given (see history.tracking.NOTICES)
+    # The history of each of the timeline's other languages, by language: what was published
+    # in it, and when (see timeline.model.languages).
+    languages: tuple[tuple[str, History], ...] = ()
+
+    def in_language(self, language: str) -> History:
+        """The history of the timeline as published in `language`, one of its other languages."""
+        return next((kept for name, kept in self.languages if name == language), _EMPTY)
 
     def get(self, event_id: str) -> Revision:
         return self._by_id[event_id]
@@ -135,3 +142,6 @@ class History:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+_EMPTY = History()

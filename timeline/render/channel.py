@@ -185,7 +185,7 @@ def events_channel(
     links = (("prev-archive", f"archive/{pages}"),) if pages else ()
     return Channel(
         stem=view.stem,
-        id=timeline.tag_uri(view.stem + (f"?{view.query}" if view.query else "")),
+        id=timeline.own_tag_uri(view.stem + (f"?{view.query}" if view.query else "")),
         query=view.query,
         title=selected.title,
         description=timeline.description,
@@ -244,7 +244,7 @@ def _archive_channel(
 ) -> Channel:
     return Channel(
         stem=stem,
-        id=timeline.tag_uri(stem),
+        id=timeline.own_tag_uri(stem),
         title=title,
         description=timeline.description,
         updated=updated,

@@ -42,7 +42,7 @@ def changes_channel(timeline: Timeline, history: History) -> Channel:
         items = "".join(f"<li>{escape(detail)}</li>" for detail in details)
         entries.append(
             Entry(
-                id=timeline.tag_uri(
+                id=timeline.own_tag_uri(
                     f"changes/notices/{change.notice}"
                     if change.notice
                     else f"changes/{change.event_id}/{change.sequence}"
@@ -63,7 +63,7 @@ def changes_channel(timeline: Timeline, history: History) -> Channel:
         )
     return Channel(
         stem="changes",
-        id=timeline.tag_uri("changes"),
+        id=timeline.own_tag_uri("changes"),
         title=f"{timeline.title}: changes",
         description=f"Every event added to, corrected in or removed from {timeline.title}.",
         updated=max((c.at for c in history.changes), default=history.newest_change()),
@@ -138,7 +138,7 @@ def on_this_day_channel(
         stamp = midnight + timedelta(seconds=index)  # distinct times, in timeline order
         entries.append(
             Entry(
-                id=timeline.tag_uri(f"on-this-day/{event.id}/{day.year}"),
+                id=timeline.own_tag_uri(f"on-this-day/{event.id}/{day.year}"),
                 title=title,
                 url=timeline.event_url(event.id),
                 summary=event.summary,
@@ -153,7 +153,7 @@ def on_this_day_channel(
     today_midnight = datetime.combine(today, time(), zone).astimezone(UTC)
     return Channel(
         stem="on-this-day",
-        id=timeline.tag_uri("on-this-day"),
+        id=timeline.own_tag_uri("on-this-day"),
         title=f"{timeline.title}: on this day",
         description=f"Anniversaries of the events in {timeline.title}.",
         updated=max((e.updated for e in entries), default=today_midnight),

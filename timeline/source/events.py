@@ -23,6 +23,7 @@ from timeline.source.compose import Node, ScalarNode, SequenceNode
 from timeline.source.parts import MAX_TEXT, EventPartsReader
 
 MAX_HUBS = schema.find(schema.HEADER, "websub_hubs").most or 0
+MAX_LANGUAGES = schema.find(schema.HEADER, "languages").most or 0
 
 EVENT_KEYS = schema.names(schema.EVENT)
 REQUIRED_EVENT_KEYS = schema.required(schema.EVENT)
@@ -60,7 +61,9 @@ class TimelineReader(EventPartsReader):
         base_url = self.checked(header.get("base_url"), "base_url", checks.base_url)
         authority = self.checked(header.get("id_authority"), "id_authority", checks.id_authority)
         author = self.author(header.get("author"))
-        language = self.checked(header.get("language"), "language", checks.language, absent="en")
+        languages = self.language_list(header.get("languages"), header.get("language"))
+        first = languages[0] if languages else "en"
+        language = self.checked(header.get("language"), "language", checks.language, absent=first)
         timezone = self.checked(header.get("timezone"), "timezone", checks.timezone)
         refresh = self.integer(header.get("refresh_minutes"), "refresh_minutes", 60, 1)
         feed_entries = self.integer(header.get("feed_entries"), "feed_entries", 100, 1)
@@ -70,7 +73,7 @@ class TimelineReader(EventPartsReader):
         hubs = self.urls(header.get("websub_hubs"), "websub_hubs", MAX_HUBS)
         default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
         events = self.events(header.get("events"), articles, default_zone)
-        if None in (title, base_url, authority, language, events, hubs):
+        if None in (title, base_url, authority, language, events, hubs, languages):
             return None
         assert title and base_url and authority and language and events is not None and hubs is not None
         return Timeline(
@@ -88,7 +91,42 @@ class TimelineReader(EventPartsReader):
             removed_grace_days=grace,
             articles_dir=articles_dir,
             websub_hubs=hubs,
+            languages=languages or (),
         )
+
+    def language_list(self, node: Node | None, language: Node | None) -> tuple[str, ...] | None:
+        """The header's languages, the default first (agreeing with `language` when it is
+        given); `self.languages` from then on, for the events' translations."""
+        if node is None:
+            return ()
+        items = self.sequence(node, "languages", "language tags")
+        if len(items) > MAX_LANGUAGES:
+            self.problem(node, "languages", f"lists {len(items)} languages, more than {MAX_LANGUAGES}")
+            return None
+        tags: list[str] = []
+        ok = isinstance(node, SequenceNode)
+        for index, item in enumerate(items):
+            tag = self.checked(item, f"languages[{index}]", checks.language)
+            if tag is not None and tag in tags:
+                self.problem(item, f"languages[{index}]", f'"{tag}" is listed twice; keep one')
+                tag = None
+            if tag is None:
+                ok = False
+            else:
+                tags.append(tag)
+        if not ok or not tags:
+            return None if not ok else ()
+        said = language.value.strip() if isinstance(language, ScalarNode) else None
+        if said is not None and said != tags[0]:
+            self.problem(
+                node,
+                "languages",
+                f'begins with "{tags[0]}" but `language` is "{said}": the first is the default '
+                "language; make them agree, or leave `language` out",
+            )
+            return None
+        self.languages = tuple(tags)
+        return self.languages
 
     def urls(self, node: Node | None, where: str, most: int) -> tuple[str, ...] | None:
         """A list of distinct absolute http(s) URLs, at most `most`."""
@@ -247,8 +285,15 @@ class TimelineReader(EventPartsReader):
         reviewed = self.boolean(values.get("reviewed"), f"{where}.reviewed", True)
         image = self.image(values["image"], f"{where}.image") if "image" in values else None
         geo = self.geo(values["geo"], f"{where}.geo") if "geo" in values else None
+        translations = (
+            self.translations(values["translations"], f"{where}.translations")
+            if "translations" in values
+            else ()
+        )
         # An optional part given but wrong is refused with the event (its problem said).
-        wrong = ("image" in values and image is None) or ("geo" in values and geo is None)
+        wrong = (
+            ("image" in values and image is None) or ("geo" in values and geo is None) or translations is None
+        )
         if wrong or None in (event_id, when, certainty, status, tags, sources, reviewed, *texts.values()):
             return None
         assert event_id and when and certainty and status
@@ -263,5 +308,6 @@ class TimelineReader(EventPartsReader):
             reviewed=bool(reviewed),
             image=image,
             geo=geo,
+            translations=translations or (),
             **texts,  # type: ignore[arg-type]
         )

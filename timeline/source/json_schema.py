@@ -21,6 +21,7 @@ from timeline.source.schema import (
     IMAGE,
     RANGE,
     SOURCE,
+    TRANSLATION,
     Key,
     required,
 )
@@ -108,6 +109,18 @@ _KINDS: dict[str, Callable[[Key], dict[str, Any]]] = {
     "email": _string(checks.EMAIL),
     "authority": _string(checks.ID_AUTHORITY),
     "language": _string(checks.LANGUAGE),
+    "languages": lambda key: {
+        "type": "array", "items": _string(checks.LANGUAGE)(key), "minItems": 1, "maxItems": key.most,
+        "uniqueItems": True,
+    },
+    "translations": lambda key: {
+        "type": "object",
+        "title": "translations by language tag",
+        "propertyNames": _string(checks.LANGUAGE)(key),
+        "additionalProperties": {
+            **_mapping(TRANSLATION, "a translation"), "minProperties": 2,
+        },
+    },
     "timezone": lambda key: {"type": "string", "minLength": 1, "maxLength": 300},
     "count": lambda key: {
         "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]

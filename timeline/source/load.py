@@ -116,7 +116,7 @@ def parse_event(
         root, structure = compose(text)
     except (YamlSyntaxError, StructureError):
         raise ValidationError([Problem(path, line, 1, f"events[{index}]", "not one event")]) from None
-    reader = TimelineReader(path, index_offset=index, line_offset=line - 1)
+    reader = TimelineReader(path, index_offset=index, line_offset=line - 1, languages=header.languages)
     articles = {article.file: article for article in header.articles}
     events = reader.events(root, articles, zoneinfo.ZoneInfo(header.timezone), first_line)
     if structure or reader.problems or not events or len(events) != 1:

@@ -56,6 +56,8 @@ class NodeReader:
     line_offset: int = 0  # lines of the file before the text read
     file_order: list[Event] = field(default_factory=list)  # the events as written, unsorted
     timeline_tags: set[str] = field(default_factory=set)  # every tag of the events read so far
+    # The header's languages, the default first: what an event's translations may be in.
+    languages: tuple[str, ...] = ()
 
     def problem(self, node: Node, where: str, message: str) -> None:
         mark = node.start_mark

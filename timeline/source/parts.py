@@ -7,7 +7,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 
-from timeline.model import Article, Certainty, EventDate, Geo, Image, Precision, Source
+from timeline.model import Article, Certainty, EventDate, Geo, Image, Precision, Source, Translation
 from timeline.source import checks, schema
 from timeline.source.checks import DATE_FORMS, shorten
 from timeline.source.compose import MappingNode, Node, SequenceNode
@@ -20,6 +20,8 @@ MAX_SOURCES_PER_EVENT = schema.find(schema.EVENT, "sources").most or 0
 MAX_TAGS = schema.MAX_TAGS
 IMAGE_KEYS, REQUIRED_IMAGE_KEYS = schema.names(schema.IMAGE), schema.required(schema.IMAGE)
 GEO_KEYS, REQUIRED_GEO_KEYS = schema.names(schema.GEO), schema.required(schema.GEO)
+TRANSLATION_KEYS = schema.names(schema.TRANSLATION)
+REQUIRED_TRANSLATION_KEYS = schema.required(schema.TRANSLATION)
 
 
 @dataclass
@@ -185,6 +187,57 @@ class EventPartsReader(NodeReader):
         if lat is None or lon is None or certainty is None or note is None:
             return None
         return Geo(lat, lon, certainty, note or None)
+
+    def translations(self, node: Node, where: str) -> tuple[Translation, ...] | None:
+        """The event's words in the header's other languages, each marked by whom (or how)."""
+        values = self.mapping(node, where, None, (), "translations by language tag")
+        if values is None:
+            return None
+        made, ok = [], True
+        for language, words in values.items():
+            translation = self.translation(language, words, f"{where}.{language}")
+            if translation is None:
+                ok = False
+            else:
+                made.append(translation)
+        return tuple(made) if ok else None
+
+    def translation(self, language: str, node: Node, where: str) -> Translation | None:
+        default, others = (self.languages or ("en",))[0], self.languages[1:]
+        if language not in others:
+            listed = (
+                f"the header's languages list {', '.join(others)}"
+                if others
+                else "the header lists no other language"
+            )
+            said = (
+                f'"{language}" is the default language: its words are the event\'s own'
+                if language == default
+                else f'"{language}" is not one of the timeline\'s other languages ({listed}); add it '
+                "to `languages` in the header, or remove this translation"
+            )
+            self.problem(node, where, said)
+            return None
+        before = len(self.problems)
+        values = self.mapping(node, where, TRANSLATION_KEYS, REQUIRED_TRANSLATION_KEYS, "a translation")
+        if values is None or len(self.problems) > before:  # a key misspelt is said once, as that
+            return None
+        texts = {
+            key: self.text(values[key], f"{where}.{key}", limit=MAX_TEXT[key]) if key in values else ""
+            for key in TRANSLATION_KEYS
+        }
+        if None in texts.values():
+            return None
+        if not (texts["title"] or texts["summary"] or texts["date_note"]):
+            self.problem(node, where, "gives no words: give the title, summary or date_note in that language")
+            return None
+        return Translation(
+            language,
+            texts["by"] or "",
+            texts["title"] or None,
+            texts["summary"] or None,
+            texts["date_note"] or None,
+        )
 
     def degrees(self, node: Node | None, where: str, most: int) -> float | None:
         value = self.text(node, where, limit=20) if node is not None else None

@@ -39,7 +39,9 @@ Value = str | list["Value"] | dict[str, "Value"]
 
 Choice = TypeVar("Choice", bound=Enum)
 
-_ALLOWED = frozenset(EVENT_KEYS)
+# An event with translations is read the full way: they are checked against the header's
+# languages, which this reader does not know.
+_ALLOWED = frozenset(EVENT_KEYS) - {"translations"}
 _REQUIRED = frozenset(REQUIRED_EVENT_KEYS)
 # Characters left to libyaml wherever they occur: tabs, carriage returns, the line breaks YAML
 # knows beyond \n (U+0085, U+2028, U+2029), the byte order mark, and every character YAML does
@@ -242,7 +244,7 @@ def _event(values: dict[str, Value], zone: zoneinfo.ZoneInfo, articles: Mapping[
         reviewed=_boolean(values.get("reviewed"), True),
         image=_image(values["image"]) if "image" in values else None,
         geo=_geo(values["geo"]) if "geo" in values else None,
-        **texts,
+        **texts,  # type: ignore[arg-type]
     )
 
 

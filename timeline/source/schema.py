@@ -40,6 +40,8 @@ KINDS: dict[str, str] = {
     "authority": "a domain you own and a year: `timeline.example.org,2026`",
     "author": "a name, or `{name, email, url}`",
     "language": "a language tag: `en`, `vi`",
+    "languages": "a list of language tags, the default first: `[en, vi]`",
+    "translations": "by language: `{by, title, summary, date_note}`, `by` saying who translated it or how",
     "timezone": "an IANA time zone name: `Asia/Ho_Chi_Minh`",
     "count": "a whole number",
     "articles": "file name: `{title, publisher, url, published, …}` (each optional)",
@@ -79,6 +81,12 @@ HEADER = (
     ),
     Key("author", "author", "who keeps the timeline", default="the title"),
     Key("language", "language", "the language of the text", default="en"),
+    Key(
+        "languages",
+        "languages",
+        "every language it is published in, `language` first; each other one under `<base_url><tag>/`",
+        most=20,
+    ),
     Key("timezone", "timezone", "for times written without an offset", default="UTC"),
     Key("refresh_minutes", "count", "how often calendars and readers should poll (at least 1)", default="60"),
     Key(
@@ -168,6 +176,12 @@ EVENT = (
         field="reviewed",
     ),
     Key(
+        "translations",
+        "translations",
+        "its words in the timeline's other languages; a text not given is the default language's",
+        field="translations",
+    ),
+    Key(
         "sources",
         "sources",
         "at least one, at most 50",
@@ -246,6 +260,20 @@ GEO = (
     ),
 )
 
+TRANSLATION = (
+    Key(
+        "by",
+        "text",
+        "who translated it, or how: a person, or a machine translation not yet reviewed",
+        required=True,
+        limit=300,
+        hint='who translated it, or how, like "machine translation, not reviewed"',
+    ),
+    Key("title", "text", "the title in that language", limit=300),
+    Key("summary", "text", "the summary in that language", limit=20_000),
+    Key("date_note", "text", "the date's reasoning in that language", limit=5_000),
+)
+
 RANGE = (
     Key("start", "point", "", required=True, hint="the first year, month or day of the range"),
     Key("end", "point", "", required=True, hint="the last year, month or day of the range (inclusive)"),
@@ -273,7 +301,11 @@ def required(keys: tuple[Key, ...]) -> tuple[str, ...]:
 
 def limits() -> dict[str, int]:
     """Each text's limit in characters, by key name ("tag" for each tag)."""
-    found = {key.name: key.limit for key in (*HEADER, *EVENT, *SOURCE, *IMAGE, *GEO) if key.limit is not None}
+    found = {
+        key.name: key.limit
+        for key in (*HEADER, *EVENT, *SOURCE, *IMAGE, *GEO, *TRANSLATION)
+        if key.limit is not None
+    }
     found["tag"] = found.pop("tags")
     return found
 
@@ -281,7 +313,7 @@ def limits() -> dict[str, int]:
 def hints() -> dict[str, str]:
     """What to write, by key name, where a required key is missing ("; give it a short title")."""
     found: dict[str, str] = {}
-    for key in (*HEADER, *EVENT, *SOURCE, *IMAGE, *GEO, *RANGE, *AUTHOR):
+    for key in (*HEADER, *EVENT, *SOURCE, *IMAGE, *GEO, *TRANSLATION, *RANGE, *AUTHOR):
         if key.required:
             found.setdefault(key.name, f"; {key.hint}" if key.hint else "")
     return found
@@ -293,7 +325,13 @@ def readme_table() -> str:
     for key in EVENT:
         required_ = "yes" if key.required else ""
         lines.append(f"| `{key.name}` | {required_} | {KINDS[key.kind]} | {key.default or ''} | {key.doc} |")
-    parts = (("image key", IMAGE), ("geo key", GEO), ("header key", HEADER), ("article key", ARTICLE))
+    parts = (
+        ("image key", IMAGE),
+        ("geo key", GEO),
+        ("translation key", TRANSLATION),
+        ("header key", HEADER),
+        ("article key", ARTICLE),
+    )
     for what, keys in parts:
         lines += ["", f"| {what} | required | value | default | what it is |", "|---|---|---|---|---|"]
         for key in keys:
