@@ -12,8 +12,9 @@ from pathlib import Path
 import feedparser
 from icalendar import Calendar
 
-from tests.builder.test_accelerators import Step, folder, walk_both_ways
+from tests.builder.test_accelerators import folder, walk_both_ways
 from tests.conftest import MINIMAL, T0, event_yaml
+from tests.history.test_stored_entries import Step
 from timeline.builder.plain import build
 
 HEADER = MINIMAL.replace("title: Test timeline\n", "title: Test timeline\nlanguages: [en, vi]\n")
@@ -74,7 +75,7 @@ def test_a_translation_moves_only_its_languages_entries(tmp_path: Path) -> None:
     for files in made[1:3]:
         calendar = Calendar.from_ical(files["feeds/vi/timeline.ics"])
         events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
-        sequences.append(int(events["one@example.org"]["SEQUENCE"]))
-    assert sequences[1] == sequences[0] + 1
+        sequences.append(str(events["one@example.org"]["SEQUENCE"]))
+    assert int(sequences[1]) == int(sequences[0]) + 1
     history = json.loads((tmp_path / "events.history.json").read_text(encoding="utf-8"))
     assert set(history["languages"]) == {"vi"} and set(history["languages"]["vi"]["events"]) == {"one", "two"}
