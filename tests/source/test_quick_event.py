@@ -44,7 +44,7 @@ def _header(text: str) -> Timeline | None:
 
 def _quick(piece: str, header: Timeline) -> Event | None:
     articles = {article.file: article for article in header.articles}
-    return quick_event.read(piece, zoneinfo.ZoneInfo(header.timezone), articles)
+    return quick_event.read(piece, zoneinfo.ZoneInfo(header.timezone), articles, header.languages)
 
 
 def _full(piece: str, header: Timeline) -> Event | None:

@@ -39,8 +39,16 @@ def test_an_event_gives_its_words_in_another_language_marked_by_whom() -> None:
     )
 
 
-def test_the_fast_reader_leaves_translations_to_the_loader_which_knows_the_languages() -> None:
-    assert quick_event.read(TRANSLATED, ZoneInfo("UTC"), {}) is None
+def test_the_fast_reader_reads_translations_as_the_loader_does_or_leaves_them_to_it() -> None:
+    (full,) = parse((HEADER + TRANSLATED).encode(), "events.yaml").events
+    fast = quick_event.read_many(
+        [TRANSLATED], ZoneInfo("UTC"), {"a.txt": full.sources[0].article}, ("en", "vi")
+    )
+    assert fast == [full] and fast[0] is not None and fast[0].translations == full.translations
+    # A language the header does not list: left to the loader, which says where.
+    assert quick_event.read_many(
+        [TRANSLATED], ZoneInfo("UTC"), {"a.txt": full.sources[0].article}, ("en",)
+    ) == [None]
 
 
 @pytest.mark.parametrize(

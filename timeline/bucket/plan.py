@@ -94,6 +94,8 @@ def _rank(name: str, there_before: bool) -> int:
 
 
 def _is_entry(name: str) -> bool:
-    """A feed, a calendar, the timeline page or the OPML: what links out to the pages."""
+    """A feed, a calendar, the timeline page (in any of its languages: `vi/index.html`) or the
+    OPML: what links out to the pages."""
     output = BY_SUFFIX[name.rsplit(".", 1)[-1]]
-    return output.feed or output.calendar or output.suffix == "opml" or name in _ENTRY_PAGES
+    page = name.rsplit("/", 1)[-1]
+    return output.feed or output.calendar or output.suffix == "opml" or page in _ENTRY_PAGES

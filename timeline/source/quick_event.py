@@ -27,7 +27,18 @@ from typing import TypeVar
 import ryml
 from ryml import _ryml
 
-from timeline.model import Article, Certainty, Event, EventDate, Geo, Image, Precision, Source, Status
+from timeline.model import (
+    Article,
+    Certainty,
+    Event,
+    EventDate,
+    Geo,
+    Image,
+    Precision,
+    Source,
+    Status,
+    Translation,
+)
 from timeline.source import checks, schema
 from timeline.source.compose import NULLS
 from timeline.source.events import EVENT_KEYS, REQUIRED_EVENT_KEYS, TEXT_KEYS
@@ -39,9 +50,8 @@ Value = str | list["Value"] | dict[str, "Value"]
 
 Choice = TypeVar("Choice", bound=Enum)
 
-# An event with translations is read the full way: they are checked against the header's
-# languages, which this reader does not know.
-_ALLOWED = frozenset(EVENT_KEYS) - {"translations"}
+_ALLOWED = frozenset(EVENT_KEYS)
+_TRANSLATION_KEYS = frozenset(schema.names(schema.TRANSLATION))
 _REQUIRED = frozenset(REQUIRED_EVENT_KEYS)
 # Characters left to libyaml wherever they occur: tabs, carriage returns, the line breaks YAML
 # knows beyond \n (U+0085, U+2028, U+2029), the byte order mark, and every character YAML does
@@ -99,14 +109,20 @@ class _Unread(Exception):
     """The text has something the loader would report, or that is left to it."""
 
 
-def read(text: str, zone: zoneinfo.ZoneInfo, articles: Mapping[str, Article]) -> Event | None:
+def read(
+    text: str, zone: zoneinfo.ZoneInfo, articles: Mapping[str, Article], languages: Sequence[str] = ()
+) -> Event | None:
     """The event one item of the events list (`text`, from its "- " on) describes, or None when
-    it has a problem or something left to the full reader; `zone` and `articles` are the file's."""
-    return read_many([text], zone, articles)[0]
+    it has a problem or something left to the full reader; `zone`, `articles` and `languages`
+    (the default first) are the file's."""
+    return read_many([text], zone, articles, languages)[0]
 
 
 def read_many(
-    texts: Sequence[str], zone: zoneinfo.ZoneInfo, articles: Mapping[str, Article]
+    texts: Sequence[str],
+    zone: zoneinfo.ZoneInfo,
+    articles: Mapping[str, Article],
+    languages: Sequence[str] = (),
 ) -> list[Event | None]:
     """read() of each of `texts`, items of one events list, parsed at once: one call into
     rapidyaml for all of them costs less than one each. If that fails (one of them is not YAML,
@@ -115,12 +131,12 @@ def read_many(
     items = _items(joined) if len(texts) > 1 else None
     if items is None or len(items[1]) != len(texts):
         if len(texts) > 1:
-            return [read(text, zone, articles) for text in texts]
+            return [read(text, zone, articles, languages) for text in texts]
         items = _items(joined)
         if items is None or len(items[1]) != 1:
             return [None]
     tree, nodes = items
-    return [_item_event(tree, node, zone, articles) for node in nodes]
+    return [_item_event(tree, node, zone, articles, languages) for node in nodes]
 
 
 def _items(text: str) -> tuple[ryml.Tree, list[int]] | None:
@@ -148,7 +164,11 @@ def _items(text: str) -> tuple[ryml.Tree, list[int]] | None:
 
 
 def _item_event(
-    tree: ryml.Tree, item: int, zone: zoneinfo.ZoneInfo, articles: Mapping[str, Article]
+    tree: ryml.Tree,
+    item: int,
+    zone: zoneinfo.ZoneInfo,
+    articles: Mapping[str, Article],
+    languages: Sequence[str],
 ) -> Event | None:
     kind = tree.type(item)
     if not kind & _MAP or kind & _UNREAD:
@@ -157,7 +177,7 @@ def _item_event(
         values = _mapping(tree, item)  # the item's own anchor or tag: see kind above
         if next(iter(values), None) != "id":
             return None  # the caller takes the id's line to be the item's (see reload)
-        return _event(values, zone, articles)
+        return _event(values, zone, articles, languages)
     except _Unread:
         return None
 
@@ -220,7 +240,12 @@ def _mapping(tree: ryml.Tree, node: int) -> dict[str, Value]:
 # -- the event ---------------------------------------------------------------------------------
 
 
-def _event(values: dict[str, Value], zone: zoneinfo.ZoneInfo, articles: Mapping[str, Article]) -> Event:
+def _event(
+    values: dict[str, Value],
+    zone: zoneinfo.ZoneInfo,
+    articles: Mapping[str, Article],
+    languages: Sequence[str],
+) -> Event:
     """The event the values describe, checked as the loader checks them."""
     if not values.keys() <= _ALLOWED or not values.keys() >= _REQUIRED:
         raise _Unread
@@ -244,8 +269,25 @@ def _event(values: dict[str, Value], zone: zoneinfo.ZoneInfo, articles: Mapping[
         reviewed=_boolean(values.get("reviewed"), True),
         image=_image(values["image"]) if "image" in values else None,
         geo=_geo(values["geo"]) if "geo" in values else None,
-        **texts,  # type: ignore[arg-type]
+        translations=_translations(values["translations"], languages[1:]) if "translations" in values else (),
+        **texts,
     )
+
+
+def _translations(value: Value, others: Sequence[str]) -> tuple[Translation, ...]:
+    """An event's translations, as the loader reads them: each in one of the timeline's other
+    languages, saying by whom, giving some of its words."""
+    if not isinstance(value, dict) or not value:
+        raise _Unread
+    made = []
+    for language, words in value.items():
+        if language not in others or not isinstance(words, dict) or not words.keys() <= _TRANSLATION_KEYS:
+            raise _Unread
+        if "by" not in words or words.keys() == {"by"}:
+            raise _Unread
+        texts = {key: _text(words[key], key) for key in _TRANSLATION_KEYS if key in words}
+        made.append(Translation(language, texts.pop("by"), **texts))
+    return tuple(made)
 
 
 def _boolean(value: Value | None, default: bool) -> bool:

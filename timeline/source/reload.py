@@ -247,7 +247,7 @@ class Reloader:
             quick: list[Event | None] = [None] * len(texts)
             if self.quick:
                 with quick_event.quietly():
-                    quick = quick_event.read_many(texts, zone, articles)
+                    quick = quick_event.read_many(texts, zone, articles, header.languages)
             for i, text, event in zip(indexes, texts, quick, strict=True):
                 if event is None or event.id in ids:
                     event = parse_event(text, path, lines[i], i, header, ids)
