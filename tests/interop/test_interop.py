@@ -18,6 +18,7 @@ from tests.conftest import GOLDEN, ROOT, copy_shipped
 from tests.daemons import start
 from tests.interop.clients import KHAL_CONFIG, program, run
 from timeline.builder.publish import build
+from timeline.model.languages import in_language
 from timeline.source.load import load
 
 pytestmark = pytest.mark.interop
@@ -148,6 +149,41 @@ def test_khal_imports_timed_events_in_their_zones(tmp_path: Path) -> None:
         "khal", "-c", str(config), "list", "--format", "{start-time}-{end-time} {title}", "2011-12-06", "1d"
     ).stdout
     assert "13:00-16:30 An afternoon in Geneva" in out  # 14:00-17:30 in Zurich (UTC+1) is 13:00-16:30 UTC
+
+
+# -- the same in Vietnamese ---------------------------------------------------------------------
+
+VIETNAMESE = in_language(SHIPPED, "vi")
+SESSION_VI = next(e.title for e in VIETNAMESE.events if e.id == "iom-council-100th-session")
+
+
+@pytest.mark.parametrize("name", ["timeline.atom", "timeline.rss"])
+def test_newsboat_shows_every_event_once_with_its_vietnamese_title(name: str, tmp_path: Path) -> None:
+    items = newsboat_items(FEEDS / "vi" / name, tmp_path)
+    expected = sorted((VIETNAMESE.tag_uri(e.id), f"{e.date_label()}: {e.title}") for e in VIETNAMESE.events)
+    assert items == expected
+    assert (
+        "tag:timeline.example.org,2026:iom-present-in-vietnam",
+        "1987: IOM bắt đầu hoạt động tại Việt Nam",
+    ) in items
+
+
+def test_calcurse_imports_the_vietnamese_calendar_and_shows_its_titles_on_their_days(tmp_path: Path) -> None:
+    report = calcurse_import(FEEDS / "vi" / "timeline.ics", tmp_path)
+    assert f"0 apps / {len(SHIPPED.events)} events / 0 todos / 0 skipped" in report
+    for day in ("12/05/2011", "12/07/2011"):
+        assert any(line.startswith(SESSION_VI) for line in calcurse_day(tmp_path, day)), calcurse_day(
+            tmp_path, day
+        )
+    assert not any(line.startswith(SESSION_VI) for line in calcurse_day(tmp_path, "12/08/2011"))
+
+
+def test_khal_imports_the_vietnamese_calendar_and_shows_its_titles_on_their_days(tmp_path: Path) -> None:
+    config = khal_import(FEEDS / "vi" / "timeline.ics", tmp_path)
+    assert len(list((tmp_path / "cal").glob("*.ics"))) == len(SHIPPED.events)
+    for day in ("2011-12-05", "2011-12-06", "2011-12-07"):
+        assert any(title.startswith(SESSION_VI) for title in khal_day(config, day))
+    assert not any(title.startswith(SESSION_VI) for title in khal_day(config, "2011-12-08"))
 
 
 # -- over HTTP, from the daemon ---------------------------------------------------------------

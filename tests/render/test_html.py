@@ -210,10 +210,10 @@ def test_the_shipped_site_is_committed_and_current() -> None:
     # The pages depend on the events and their history, never on the clock.
     site = render_all(timeline, h)
     pages = [name for name in site if name.endswith((".html", ".css"))]
-    # The timeline's page, the page to embed, the style sheet, a page an event, a page a year.
-    assert len(pages) == 1 + 1 + 1 + len(timeline.events) + len(
-        {e.date.first_day().year for e in timeline.events}
-    )
+    # The timeline's page, the page to embed, the style sheet, a page an event, a page a year;
+    # in each of its languages.
+    years = {e.date.first_day().year for e in timeline.events}
+    assert len(pages) == (1 + 1 + 1 + len(timeline.events) + len(years)) * len(timeline.languages or "x")
     for name in pages:
         assert site[name] == (ROOT / "feeds" / name).read_bytes(), name
 
@@ -348,6 +348,31 @@ def test_chromium_screenshots_at_desktop_and_phone_width(tmp_path: Path, name: s
     data = target.read_bytes()
     assert data.startswith(b"\x89PNG")
     assert int.from_bytes(data[16:20], "big") == width  # the page was laid out at that width
+
+
+@pytest.mark.interop
+def test_chromium_shows_the_vietnamese_page_in_vietnamese_and_screenshots_it(tmp_path: Path) -> None:
+    browser = chromium()
+    page = ROOT / "feeds" / "vi" / "index.html"
+    common = [browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    shown = subprocess.run(
+        [*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
+    dom = lxml_html.fromstring(shown)
+    assert dom.get("lang") == "vi"
+    assert "IOM bắt đầu hoạt động tại Việt Nam" in dom.text_content()
+    assert "thg 12, 2011" in shown  # the dates as CLDR writes them in Vietnamese ("5 – 7 thg 12, 2011")
+    shots = ROOT / "build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    target = shots / "timeline-vi-desktop.png"
+    target.unlink(missing_ok=True)
+    subprocess.run(
+        [*common, "--window-size=1280,2400", f"--screenshot={target}", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert target.read_bytes().startswith(b"\x89PNG")
 
 
 @given(st.text())
