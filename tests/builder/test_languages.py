@@ -79,3 +79,24 @@ def test_a_translation_moves_only_its_languages_entries(tmp_path: Path) -> None:
     assert int(sequences[1]) == int(sequences[0]) + 1
     history = json.loads((tmp_path / "events.history.json").read_text(encoding="utf-8"))
     assert set(history["languages"]) == {"vi"} and set(history["languages"]["vi"]["events"]) == {"one", "two"}
+
+
+def test_each_language_links_the_others_both_ways_pages_and_feeds(tmp_path: Path) -> None:
+    source, out = tmp_path / "events.yaml", tmp_path / "feeds"
+    source.write_text(WALK[1].text, encoding="utf-8")
+    build(source, out, now=T0)
+    for page in ("index.html", "events/one.html", "years/1987.html"):
+        for site in ("", "vi/"):
+            head = (out / site / page).read_text(encoding="utf-8").split("</head>")[0]
+            assert f'<link rel="alternate" hreflang="en" href="https://example.org/t/{page}">' in head
+            assert f'<link rel="alternate" hreflang="vi" href="https://example.org/t/vi/{page}">' in head
+            assert f'<link rel="alternate" hreflang="x-default" href="https://example.org/t/{page}">' in head
+    english, vietnamese = (
+        feedparser.parse((out / site / "timeline.atom").read_bytes()) for site in ("", "vi/")
+    )
+    assert [(link.href, link.hreflang) for link in english.feed.links if "hreflang" in link] == [
+        ("https://example.org/t/vi/timeline.atom", "vi")
+    ]
+    assert [(link.href, link.hreflang) for link in vietnamese.feed.links if "hreflang" in link] == [
+        ("https://example.org/t/timeline.atom", "en")
+    ]

@@ -339,6 +339,14 @@ class Timeline:
             return self.tag_uri(f"{self.language}/{specific}")
         return self.tag_uri(specific)
 
+    def url_in(self, language: str, path: str) -> str:
+        """The address of `path` as published in `language`, one of the timeline's languages
+        (each other one under `<the default's base_url><language>/`)."""
+        root = self.base_url
+        if self.languages and self.language != self.languages[0]:
+            root = root.removesuffix(f"{self.language}/")
+        return root + ("" if language == (self.languages or (self.language,))[0] else f"{language}/") + path
+
     def url(self, path: str) -> str:
         """An absolute URL under the timeline's base URL."""
         return self.base_url + path.lstrip("/")

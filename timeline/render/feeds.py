@@ -113,6 +113,11 @@ def _builder(channel: Channel, extension: str) -> FeedGenerator:
     if extension == "atom":  # RSS's are written by _marks()
         for rel, stem in channel.links:
             feed.link(href=channel.link(stem, "atom"), rel=rel, type=_MEDIA_TYPES["atom"])
+        if not channel.query:  # the same feed in the timeline's other languages
+            for language in timeline.languages:
+                if language != timeline.language:
+                    href = timeline.url_in(language, f"{channel.stem}.atom")
+                    feed.link(href=href, rel="alternate", type=_MEDIA_TYPES["atom"], hreflang=language)
     feed.link(href=timeline.base_url, rel="alternate", type="text/html")
     feed.language(timeline.language)
     feed.generator("timeline", uri="https://pypi.org/project/feedgen/")

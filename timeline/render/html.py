@@ -79,6 +79,7 @@ def render(timeline: Timeline, history: History) -> dict[str, Content]:
         axis=Markup(axis.svg(timeline)),
         updated=history.newest_change(),
         alternates=alternates,
+        translations=pages.in_languages(timeline, "index.html"),
         subscribe=subscribe,
         tags=tags,
         tag_feed_suffix=OUTLINED.suffix,

@@ -314,12 +314,26 @@ def page_head(
     timeline: Timeline, title: str, description: str, canonical: str, up: str, data: str = ""
 ) -> str:
     opening, alternates = remembered(timeline, "_page_head", _site_head)
+    path = canonical.removeprefix(timeline.base_url)
+    languages = "".join(
+        f'<link rel="alternate" hreflang="{escape(language)}" href="{escape(url)}">\n'
+        for language, url in in_languages(timeline, path)
+    )
     return (
         f"{opening}<title>{escape(title)}</title>\n"
         f'<meta name="description" content="{escape(description)}">\n'
         f'<link rel="canonical" href="{escape(canonical)}">\n'
-        f'<link rel="stylesheet" href="{up}{STYLE}">\n{alternates}{data}</head>\n'
+        f'<link rel="stylesheet" href="{up}{STYLE}">\n{alternates}{languages}{data}</head>\n'
     )
+
+
+def in_languages(timeline: Timeline, path: str) -> list[tuple[str, str]]:
+    """(language, address) of the page at `path` in each of the timeline's languages, and
+    "x-default" for the default one's: none for a timeline of one language."""
+    if len(timeline.languages) < 2:
+        return []
+    found = [(language, timeline.url_in(language, path)) for language in timeline.languages]
+    return [*found, ("x-default", found[0][1])]
 
 
 def _site_head(timeline: Timeline) -> tuple[str, str]:
