@@ -13,9 +13,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import feedparser
 import pytest
 
-from tests.conftest import FEATURES, MINIMAL, ROOT, event_yaml
+from tests.conftest import FEATURES, MINIMAL, ROOT, copy_shipped, event_yaml
 from tests.daemons import Daemon, free_port, start
 from timeline.render.formats import VIEW_FORMATS
 from timeline.serve.server import EVERY_ANSWER, FRAMEABLE_ANSWER
@@ -365,6 +366,30 @@ def test_only_the_embed_page_may_be_framed_and_by_any_site_through_nginx_and_fro
         _, page = _answer(port, "GET", "/index.html")
         assert page["x-frame-options"] == "DENY", server
         assert "frame-ancestors 'none'" in page["content-security-policy"], server
+
+
+def test_each_language_is_filtered_and_its_embed_page_framed_as_the_default_ones(tmp_path: Path) -> None:
+    source = copy_shipped(tmp_path, history=True)
+    daemon = start(source, tmp_path / "feeds")
+    try:
+        for port in _nginx(tmp_path, tmp_path / "feeds", daemon.port):
+            for path in ("/vi/embed.html", "/vi/embed.html?tag=iom-council&limit=2"):
+                for server in (daemon.port, port):
+                    status, headers = _answer(server, "GET", path)
+                    assert status == 200 and "x-frame-options" not in headers, (server, path)
+                    assert "frame-ancestors *" in headers["content-security-policy"], (server, path)
+            filtered = "/vi/timeline.atom?tag=iom-council"
+            direct, through = get(daemon.port, filtered), get(port, filtered)
+            assert (direct[0], direct[2]) == (through[0], through[2]) and direct[0] == 200
+            feed = feedparser.parse(direct[2])
+            assert feed.feed.language == "vi" and "Khóa họp lần thứ 100 của Hội đồng IOM" in [
+                entry.title.split(": ", 1)[1] for entry in feed.entries
+            ]
+            english = feedparser.parse(get(daemon.port, "/timeline.atom?tag=iom-council")[2])
+            assert {e.id for e in feed.entries} == {e.id for e in english.entries}
+            assert _answer(daemon.port, "GET", "/vi/index.html")[1]["x-frame-options"] == "DENY"
+    finally:
+        daemon.stop()
 
 
 def _answer(

@@ -231,10 +231,12 @@ def test_a_hub_that_refuses_is_not_asked_again_and_one_unreachable_is_given_up_o
 def test_only_changed_feeds_are_topics_and_never_an_archive_page() -> None:
     timeline = parse(MINIMAL + event_yaml("one"))
     written = ["timeline.atom", "tags/a.rss", "timeline.ics", "index.html", "archive/1.atom", "changes.json"]
+    written += ["vi/timeline.atom", "vi/archive/1.atom"]  # another language's, the same way
     assert websub.topics(timeline, written) == [
         "https://example.org/t/timeline.atom",
         "https://example.org/t/tags/a.rss",
         "https://example.org/t/changes.json",
+        "https://example.org/t/vi/timeline.atom",
     ]
 
 

@@ -36,11 +36,9 @@ _FEEDS = tuple(f".{f.suffix}" for f in FEEDS)  # what a hub carries: the registr
 
 
 def topics(timeline: Timeline, written: Iterable[str]) -> list[str]:
-    """The addresses of the feeds among the outputs written that name the hubs: every feed but
-    the archive pages, which never change once full."""
-    return [
-        timeline.url(name) for name in written if name.endswith(_FEEDS) and not name.startswith("archive/")
-    ]
+    """The addresses of the feeds among the outputs written that name the hubs: every feed, in
+    every language (`vi/timeline.atom`), but the archive pages, which never change once full."""
+    return [timeline.url(name) for name in written if name.endswith(_FEEDS) and "/archive/" not in f"/{name}"]
 
 
 @dataclass

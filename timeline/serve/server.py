@@ -11,6 +11,8 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from timeline.model import History, Timeline
+from timeline.model.languages import in_language
 from timeline.render import formats
 from timeline.render.embed import EMBED
 from timeline.serve import filters
@@ -69,7 +71,7 @@ class App:
     def __init__(self, status: Health, cache_seconds: int) -> None:
         self.status = status
         self.cache_control = f"public, max-age={max(cache_seconds, 1)}"
-        self._cache: dict[tuple[str, str], Representation] = {}  # oldest first
+        self._cache: dict[tuple[str | None, str, str], Representation] = {}  # oldest first
         self._cache_bytes = 0
         self._cache_model: object = None
 
@@ -97,13 +99,14 @@ class App:
             await plain_answer(send, 404, "not found\n", [], head=method == "HEAD")
             return
         query = scope.get("query_string", b"").decode("latin-1")
-        if query and (path == FRAMEABLE or representation.media_type != "text/html; charset=utf-8"):
+        language, inner = self._site_of(path)
+        if query and (inner == FRAMEABLE or representation.media_type != "text/html; charset=utf-8"):
             try:
-                representation = await self._filtered(path, query, representation)
+                representation = await self._filtered(language, inner, query, representation)
             except FilterError as error:
                 await plain_answer(send, 400, f"{error}\n", [], head=method == "HEAD")
                 return
-        answer = FRAMEABLE_ANSWER if path == FRAMEABLE else EVERY_ANSWER
+        answer = FRAMEABLE_ANSWER if inner == FRAMEABLE else EVERY_ANSWER
         await self._file(send, method, _headers(scope), representation, answer)
 
     async def _representation(self, path: str) -> Representation | None:
@@ -117,8 +120,20 @@ class App:
                 return None  # gone, or something else put in its place
         return representation
 
-    async def _filtered(self, path: str, query: str, full: Representation) -> Representation:
-        """The output at `path` filtered by `query`, rendered once per filter and publish."""
+    def _site_of(self, path: str) -> tuple[str | None, str]:
+        """The language `path` is published in (None: the default) and the path within that
+        language's site: ("vi", "/timeline.atom") for "/vi/timeline.atom"."""
+        model = self.status.model
+        first, _, rest = path[1:].partition("/")
+        if rest and model is not None and first in model[0].languages[1:]:
+            return first, "/" + rest
+        return None, path
+
+    async def _filtered(
+        self, language: str | None, path: str, query: str, full: Representation
+    ) -> Representation:
+        """The output at `path` of the site in `language` (None: the default's) filtered by
+        `query`, rendered once per filter and publish."""
         extension = path.rsplit(".", 1)[-1]
         model = self.status.model
         filtered = path == FRAMEABLE or (path.startswith("/timeline.") and extension in filters.FORMATS)
@@ -130,11 +145,11 @@ class App:
             self._cache.clear()
             self._cache_bytes = 0
             self._cache_model = model
-        key = (extension, chosen.canonical)
+        key = (language, extension, chosen.canonical)
         cached = self._cache.pop(key, None)
         if cached is None:
             # Off the event loop: rendering a large timeline takes a while.
-            body = await asyncio.to_thread(filters.render, model[0], model[1], chosen, extension)
+            body = await asyncio.to_thread(_render_filtered, model, language, chosen, extension)
             cached = Representation.of(body, full.media_type, full.last_modified)
             if self._cache_model is not model:
                 return cached  # published meanwhile: not for the new cache
@@ -196,6 +211,15 @@ class App:
         await small_answer(
             send, code, body, b"application/json", [(b"cache-control", b"no-store")], method == "HEAD"
         )
+
+
+def _render_filtered(
+    model: tuple[Timeline, History], language: str | None, chosen: filters.Filter, extension: str
+) -> bytes:
+    timeline, history = model
+    if language is not None:  # the site in another of its languages
+        timeline, history = in_language(timeline, language), history.in_language(language)
+    return filters.render(timeline, history, chosen, extension)
 
 
 def _size(representation: Representation) -> int:
