@@ -66,43 +66,13 @@ class Outputs(Protocol):
         """Wait until every output put is in place; raise the first failure to put one."""
 
 
-class Prefixed:
-    """Outputs put into another's under a folder: a language's, `vi/timeline.atom`."""
+class _Passed:
+    """Outputs that pass everything on to others (Prefixed and Gated change a part)."""
 
-    def __init__(self, outputs: Outputs, folder: str) -> None:
-        self.outputs, self.folder = outputs, folder
-
-    def put(self, name: str, data: Content) -> Stamp | None:
-        return self.outputs.put(self.folder + name, data)
-
-    def current(self, name: str, stamp: Stamp | None) -> bool:
-        return self.outputs.current(self.folder + name, stamp)
-
-    def assume(self, name: str, stamp: Stamp) -> None:
-        self.outputs.assume(self.folder + name, stamp)
-
-    def handover(self) -> object:
-        return self.outputs.handover()
-
-    def take(self, handed: object) -> None:
-        self.outputs.take(handed)
-
-    def settle(self) -> None:
-        self.outputs.settle()
-
-
-class Gated:
-    """Outputs that put nothing until `wait()` returns: a forked worker's, held until the parent
-    has written the history (see timeline.builder.second_core.Gate)."""
-
-    def __init__(self, outputs: Outputs, wait: Callable[[], None]) -> None:
-        self.outputs, self._wait = outputs, wait
-        self._waited = False
+    def __init__(self, outputs: Outputs) -> None:
+        self.outputs = outputs
 
     def put(self, name: str, data: Content) -> Stamp | None:
-        if not self._waited:
-            self._wait()
-            self._waited = True
         return self.outputs.put(name, data)
 
     def current(self, name: str, stamp: Stamp | None) -> bool:
@@ -119,6 +89,39 @@ class Gated:
 
     def settle(self) -> None:
         self.outputs.settle()
+
+
+class Prefixed(_Passed):
+    """Outputs put into another's under a folder: a language's, `vi/timeline.atom`."""
+
+    def __init__(self, outputs: Outputs, folder: str) -> None:
+        super().__init__(outputs)
+        self.folder = folder
+
+    def put(self, name: str, data: Content) -> Stamp | None:
+        return self.outputs.put(self.folder + name, data)
+
+    def current(self, name: str, stamp: Stamp | None) -> bool:
+        return self.outputs.current(self.folder + name, stamp)
+
+    def assume(self, name: str, stamp: Stamp) -> None:
+        self.outputs.assume(self.folder + name, stamp)
+
+
+class Gated(_Passed):
+    """Outputs that put nothing until `wait()` returns: a forked worker's, held until the parent
+    has written the history (see timeline.builder.second_core.Gate)."""
+
+    def __init__(self, outputs: Outputs, wait: Callable[[], None]) -> None:
+        super().__init__(outputs)
+        self._wait = wait
+        self._waited = False
+
+    def put(self, name: str, data: Content) -> Stamp | None:
+        if not self._waited:
+            self._wait()
+            self._waited = True
+        return self.outputs.put(name, data)
 
 
 class Collected:

@@ -4,6 +4,7 @@ checked as the schema says."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from timeline.errors import Problem
@@ -99,23 +100,9 @@ class TimelineReader(EventPartsReader):
         given); `self.languages` from then on, for the events' translations."""
         if node is None:
             return ()
-        items = self.sequence(node, "languages", "language tags")
-        if len(items) > MAX_LANGUAGES:
-            self.problem(node, "languages", f"lists {len(items)} languages, more than {MAX_LANGUAGES}")
-            return None
-        tags: list[str] = []
-        ok = isinstance(node, SequenceNode)
-        for index, item in enumerate(items):
-            tag = self.checked(item, f"languages[{index}]", checks.language)
-            if tag is not None and tag in tags:
-                self.problem(item, f"languages[{index}]", f'"{tag}" is listed twice; keep one')
-                tag = None
-            if tag is None:
-                ok = False
-            else:
-                tags.append(tag)
-        if not ok or not tags:
-            return None if not ok else ()
+        tags = self.distinct(node, "languages", "language tags", MAX_LANGUAGES, checks.language)
+        if not tags:
+            return tags
         said = language.value.strip() if isinstance(language, ScalarNode) else None
         if said is not None and said != tags[0]:
             self.problem(
@@ -132,22 +119,28 @@ class TimelineReader(EventPartsReader):
         """A list of distinct absolute http(s) URLs, at most `most`."""
         if node is None:
             return ()
-        items = self.sequence(node, where, "URLs")
+        return self.distinct(node, where, "URLs", most, checks.url)
+
+    def distinct(
+        self, node: Node, where: str, what: str, most: int, check: Callable[[str], str]
+    ) -> tuple[str, ...] | None:
+        """A list of at most `most` distinct values, each as `check` has it."""
+        items = self.sequence(node, where, what)
         if len(items) > most:
-            self.problem(node, where, f"lists {len(items)} URLs, more than {most}; keep those you use")
+            self.problem(node, where, f"lists {len(items)} {what}, more than {most}; keep those you use")
             return None
-        urls: dict[str, None] = {}  # a set that keeps the order written
+        found: dict[str, None] = {}  # a set that keeps the order written
         ok = isinstance(node, SequenceNode)
         for index, item in enumerate(items):
-            url = self.checked(item, f"{where}[{index}]", checks.url)
-            if url is not None and url in urls:
-                self.problem(item, f"{where}[{index}]", f'"{url}" is listed twice; keep one')
-                url = None
-            if url is None:
+            value = self.checked(item, f"{where}[{index}]", check)
+            if value is not None and value in found:
+                self.problem(item, f"{where}[{index}]", f'"{value}" is listed twice; keep one')
+                value = None
+            if value is None:
                 ok = False
             else:
-                urls[url] = None
-        return tuple(urls) if ok else None
+                found[value] = None
+        return tuple(found) if ok else None
 
     def author(self, node: Node | None) -> Author | None:
         if node is None:
