@@ -155,6 +155,7 @@ HEADER_EDITS: dict[str, tuple[str, str]] = {
     "language": ("events:\n", "language: fr\nevents:\n"),
     # Every output again under vi/, from a history of its own; each event's words the default's.
     "languages": ("events:\n", "languages: [fr, vi]\nevents:\n"),
+    "translations": ("events:\n", "translations: {vi: {by: a person, title: Dòng thời gian}}\nevents:\n"),
     "timezone": ("timezone: Asia/Ho_Chi_Minh\n", "timezone: Europe/Paris\n"),
     "refresh_minutes": ("events:\n", "refresh_minutes: 15\nevents:\n"),
     "removed_grace_days": ("events:\n", "removed_grace_days: 400\nevents:\n"),

@@ -125,3 +125,21 @@ def test_a_translation_leaves_the_default_languages_content_hash_as_it_was() -> 
     assert content_hash(in_language(translated, "vi").events[0]) != content_hash(
         in_language(plain, "vi").events[0]
     )
+
+
+def test_the_timelines_title_and_description_in_another_language_and_its_mistakes() -> None:
+    header = HEADER.replace(
+        "events:\n",
+        "translations:\n  vi: {by: a person, title: Dòng thời gian, description: Về IOM.}\nevents:\n",
+    )
+    timeline = parse((header + event_yaml("one")).encode(), "events.yaml")
+    vietnamese, english = in_language(timeline, "vi"), in_language(timeline, "en")
+    assert (vietnamese.title, vietnamese.description) == ("Dòng thời gian", "Về IOM.")
+    assert (english.title, english.description) == ("Test timeline", "Test timeline")
+    assert not vietnamese.translations and not english.translations
+    wrong = HEADER.replace("events:\n", "translations:\n  fr: {by: a person, title: Chronologie}\nevents:\n")
+    (said,) = _problems(wrong + event_yaml("one"))
+    assert 'translations.fr: "fr" is not one of the timeline\'s other languages' in said
+    empty = HEADER.replace("events:\n", "translations:\n  vi: {by: a person}\nevents:\n")
+    (said,) = _problems(empty + event_yaml("one"))
+    assert "translations.vi: gives no words: give the title or description in that language" in said

@@ -238,6 +238,17 @@ class Translation:
 
 
 @dataclass(frozen=True)
+class TitleTranslation:
+    """The timeline's title and description in another of its languages, marked as the
+    events' translations are."""
+
+    language: str
+    by: str
+    title: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Event:
     """One dated fact."""
 
@@ -321,6 +332,8 @@ class Timeline:
     websub_hubs: tuple[str, ...] = ()
     # Every language it is published in, `language` (the default) first; () when only that one.
     languages: tuple[str, ...] = ()
+    # Its title and description in the other languages (see timeline.model.languages).
+    translations: tuple[TitleTranslation, ...] = ()
 
     @property
     def id_domain(self) -> str:

@@ -63,14 +63,23 @@ def in_language(timeline: Timeline, language: str) -> Timeline:
     each event's words in that language where it gives them (the default language's where it
     does not), its address under the default one's: `<base_url><language>/`."""
     if language == timeline.language:
-        if not any(event.translations for event in timeline.events):
+        if not timeline.translations and not any(event.translations for event in timeline.events):
             return timeline
         events = tuple(replace(e, translations=()) if e.translations else e for e in timeline.events)
-        return replace(timeline, events=events)
+        return replace(timeline, events=events, translations=())
     if language not in timeline.languages:
         raise ValueError(f"{language} is not one of the timeline's languages")
     events = tuple(_translated(event, language) for event in timeline.events)
-    return replace(timeline, events=events, language=language, base_url=f"{timeline.base_url}{language}/")
+    words = next((t for t in timeline.translations if t.language == language), None)
+    return replace(
+        timeline,
+        events=events,
+        language=language,
+        base_url=f"{timeline.base_url}{language}/",
+        title=words.title or timeline.title if words else timeline.title,
+        description=words.description or timeline.description if words else timeline.description,
+        translations=(),
+    )
 
 
 def _translated(event: Event, language: str) -> Event:

@@ -18,6 +18,7 @@ from timeline.model import (
     Precision,
     Status,
     Timeline,
+    TitleTranslation,
 )
 from timeline.source import checks, schema
 from timeline.source.compose import Node, ScalarNode, SequenceNode
@@ -29,6 +30,7 @@ MAX_LANGUAGES = schema.find(schema.HEADER, "languages").most or 0
 EVENT_KEYS = schema.names(schema.EVENT)
 REQUIRED_EVENT_KEYS = schema.required(schema.EVENT)
 _HEADER_KEYS = schema.names(schema.HEADER)
+_TITLE_KEYS = schema.names(schema.TITLE_TRANSLATION)
 ARTICLE_KEYS = schema.names(schema.ARTICLE)
 _UTC = zoneinfo.ZoneInfo("UTC")
 # The keys whose value is text, read the same way: a new one is a schema entry and its field.
@@ -63,6 +65,8 @@ class TimelineReader(EventPartsReader):
         authority = self.checked(header.get("id_authority"), "id_authority", checks.id_authority)
         author = self.author(header.get("author"))
         languages = self.language_list(header.get("languages"), header.get("language"))
+        translated = header.get("translations")
+        translations = self.title_translations(translated) if translated is not None else ()
         first = languages[0] if languages else "en"
         language = self.checked(header.get("language"), "language", checks.language, absent=first)
         timezone = self.checked(header.get("timezone"), "timezone", checks.timezone)
@@ -74,7 +78,7 @@ class TimelineReader(EventPartsReader):
         hubs = self.urls(header.get("websub_hubs"), "websub_hubs", MAX_HUBS)
         default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
         events = self.events(header.get("events"), articles, default_zone)
-        if None in (title, base_url, authority, language, events, hubs, languages):
+        if None in (title, base_url, authority, language, events, hubs, languages, translations):
             return None
         assert title and base_url and authority and language and events is not None and hubs is not None
         return Timeline(
@@ -93,7 +97,40 @@ class TimelineReader(EventPartsReader):
             articles_dir=articles_dir,
             websub_hubs=hubs,
             languages=languages or (),
+            translations=translations or (),
         )
+
+    def title_translations(self, node: Node) -> tuple[TitleTranslation, ...] | None:
+        """The timeline's title and description in its other languages, each saying by whom."""
+        values = self.mapping(node, "translations", None, (), "translations by language tag")
+        if values is None:
+            return None
+        made: list[TitleTranslation] = []
+        for language, words in values.items():
+            where = f"translations.{language}"
+            if not self.another_language(language, words, where):
+                continue
+            before = len(self.problems)
+            given = self.mapping(words, where, _TITLE_KEYS, ("by",), "a translation")
+            if given is None or len(self.problems) > before:
+                continue
+            texts = {
+                key.name: self.text(given[key.name], f"{where}.{key.name}", limit=key.limit or 300)
+                if key.name in given
+                else ""
+                for key in schema.TITLE_TRANSLATION
+            }
+            if None in texts.values():
+                continue
+            if not (texts["title"] or texts["description"]):
+                self.problem(words, where, "gives no words: give the title or description in that language")
+                continue
+            made.append(
+                TitleTranslation(
+                    language, texts["by"] or "", texts["title"] or None, texts["description"] or None
+                )
+            )
+        return tuple(made) if len(made) == len(values) else None
 
     def language_list(self, node: Node | None, language: Node | None) -> tuple[str, ...] | None:
         """The header's languages, the default first (agreeing with `language` when it is

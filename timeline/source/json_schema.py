@@ -21,6 +21,7 @@ from timeline.source.schema import (
     IMAGE,
     RANGE,
     SOURCE,
+    TITLE_TRANSLATION,
     TRANSLATION,
     Key,
     required,
@@ -113,14 +114,8 @@ _KINDS: dict[str, Callable[[Key], dict[str, Any]]] = {
         "type": "array", "items": _string(checks.LANGUAGE)(key), "minItems": 1, "maxItems": key.most,
         "uniqueItems": True,
     },
-    "translations": lambda key: {
-        "type": "object",
-        "title": "translations by language tag",
-        "propertyNames": _string(checks.LANGUAGE)(key),
-        "additionalProperties": {
-            **_mapping(TRANSLATION, "a translation"), "minProperties": 2,
-        },
-    },
+    "translations": lambda key: _by_language(TRANSLATION),
+    "title translations": lambda key: _by_language(TITLE_TRANSLATION),
     "timezone": lambda key: {"type": "string", "minLength": 1, "maxLength": 300},
     "count": lambda key: {
         "anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^[0-9]+$"}]
@@ -145,6 +140,16 @@ _KINDS: dict[str, Callable[[Key], dict[str, Any]]] = {
         "type": "array", "items": {**_mapping(EVENT, "an event"), **_reasoned("certainty", "date_note")}
     },
 }  # fmt: skip
+
+
+def _by_language(keys: tuple[Key, ...]) -> dict[str, Any]:
+    """Translations by language tag, each saying by whom and giving some words."""
+    return {
+        "type": "object",
+        "title": "translations by language tag",
+        "propertyNames": _string(checks.LANGUAGE)(keys[0]),
+        "additionalProperties": {**_mapping(keys, "a translation"), "minProperties": 2},
+    }
 
 
 def _reasoned(certainty: str, note: str) -> dict[str, Any]:

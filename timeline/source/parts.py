@@ -202,21 +202,23 @@ class EventPartsReader(NodeReader):
                 made.append(translation)
         return tuple(made) if ok else None
 
-    def translation(self, language: str, node: Node, where: str) -> Translation | None:
+    def another_language(self, language: str, node: Node, where: str) -> bool:
+        """Whether `language` is one of the timeline's other languages; a problem if not."""
         default, others = (self.languages or ("en",))[0], self.languages[1:]
-        if language not in others:
-            listed = (
-                f"the header's languages list {', '.join(others)}"
-                if others
-                else "the header lists no other language"
-            )
-            said = (
-                f'"{language}" is the default language: its words are the event\'s own'
-                if language == default
-                else f'"{language}" is not one of the timeline\'s other languages ({listed}); add it '
-                "to `languages` in the header, or remove this translation"
-            )
-            self.problem(node, where, said)
+        if language in others:
+            return True
+        listed = f"the header lists {', '.join(others)}" if others else "the header lists no other language"
+        said = (
+            f'"{language}" is the default language: its words are the event\'s own'
+            if language == default
+            else f'"{language}" is not one of the timeline\'s other languages ({listed}); add it '
+            "to `languages` in the header, or remove this translation"
+        )
+        self.problem(node, where, said)
+        return False
+
+    def translation(self, language: str, node: Node, where: str) -> Translation | None:
+        if not self.another_language(language, node, where):
             return None
         before = len(self.problems)
         values = self.mapping(node, where, TRANSLATION_KEYS, REQUIRED_TRANSLATION_KEYS, "a translation")

@@ -42,6 +42,7 @@ KINDS: dict[str, str] = {
     "language": "a language tag: `en`, `vi`",
     "languages": "a list of language tags, the default first: `[en, vi]`",
     "translations": "by language: `{by, title, summary, date_note}`, `by` saying who translated it or how",
+    "title translations": "by language: `{by, title, description}`, `by` saying who translated it or how",
     "timezone": "an IANA time zone name: `Asia/Ho_Chi_Minh`",
     "count": "a whole number",
     "articles": "file name: `{title, publisher, url, published, …}` (each optional)",
@@ -86,6 +87,11 @@ HEADER = (
         "languages",
         "every language it is published in, `language` first; each other one under `<base_url><tag>/`",
         most=20,
+    ),
+    Key(
+        "translations",
+        "title translations",
+        "the title and description in the other languages; one not given is the default language's",
     ),
     Key("timezone", "timezone", "for times written without an offset", default="UTC"),
     Key("refresh_minutes", "count", "how often calendars and readers should poll (at least 1)", default="60"),
@@ -274,6 +280,12 @@ TRANSLATION = (
     Key("date_note", "text", "the date's reasoning in that language", limit=5_000),
 )
 
+TITLE_TRANSLATION = (
+    TRANSLATION[0],  # by
+    Key("title", "text", "the timeline's title in that language", limit=300),
+    Key("description", "text", "its description in that language", limit=20_000),
+)
+
 RANGE = (
     Key("start", "point", "", required=True, hint="the first year, month or day of the range"),
     Key("end", "point", "", required=True, hint="the last year, month or day of the range (inclusive)"),
@@ -329,6 +341,7 @@ def readme_table() -> str:
         ("image key", IMAGE),
         ("geo key", GEO),
         ("translation key", TRANSLATION),
+        ("title translation key", TITLE_TRANSLATION),
         ("header key", HEADER),
         ("article key", ARTICLE),
     )
