@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import partial
 
 from babel.dates import format_date, format_interval, format_skeleton
 
 from timeline.model.events import Event, EventDate, Precision, Timeline
-from timeline.model.kept import kept
+from timeline.model.kept import kept, remembered
 
 # CLDR skeletons by precision: a year, a month of a year, a day.
 _SKELETON = {Precision.YEAR: "y", Precision.MONTH: "yMMMM", Precision.DAY: "yMMMMd", Precision.TIME: "yMMMMd"}
@@ -61,7 +62,12 @@ def _point(value: date, precision: Precision, locale: str) -> str:
 def in_language(timeline: Timeline, language: str) -> Timeline:
     """The timeline as published in `language`, one of its languages: without translations,
     each event's words in that language where it gives them (the default language's where it
-    does not), its address under the default one's: `<base_url><language>/`."""
+    does not), its address under the default one's: `<base_url><language>/`. Made once a
+    timeline and language (the history and the renderers both ask)."""
+    return remembered(timeline, f"_in_language_{language}", partial(_projected, language=language))
+
+
+def _projected(timeline: Timeline, language: str) -> Timeline:
     if language == timeline.language:
         if not timeline.translations and not any(event.translations for event in timeline.events):
             return timeline
