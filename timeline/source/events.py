@@ -30,7 +30,6 @@ MAX_LANGUAGES = schema.find(schema.HEADER, "languages").most or 0
 EVENT_KEYS = schema.names(schema.EVENT)
 REQUIRED_EVENT_KEYS = schema.required(schema.EVENT)
 _HEADER_KEYS = schema.names(schema.HEADER)
-_TITLE_KEYS = schema.names(schema.TITLE_TRANSLATION)
 ARTICLE_KEYS = schema.names(schema.ARTICLE)
 _UTC = zoneinfo.ZoneInfo("UTC")
 # The keys whose value is text, read the same way: a new one is a schema entry and its field.
@@ -102,35 +101,7 @@ class TimelineReader(EventPartsReader):
 
     def title_translations(self, node: Node) -> tuple[TitleTranslation, ...] | None:
         """The timeline's title and description in its other languages, each saying by whom."""
-        values = self.mapping(node, "translations", None, (), "translations by language tag")
-        if values is None:
-            return None
-        made: list[TitleTranslation] = []
-        for language, words in values.items():
-            where = f"translations.{language}"
-            if not self.another_language(language, words, where):
-                continue
-            before = len(self.problems)
-            given = self.mapping(words, where, _TITLE_KEYS, ("by",), "a translation")
-            if given is None or len(self.problems) > before:
-                continue
-            texts = {
-                key.name: self.text(given[key.name], f"{where}.{key.name}", limit=key.limit or 300)
-                if key.name in given
-                else ""
-                for key in schema.TITLE_TRANSLATION
-            }
-            if None in texts.values():
-                continue
-            if not (texts["title"] or texts["description"]):
-                self.problem(words, where, "gives no words: give the title or description in that language")
-                continue
-            made.append(
-                TitleTranslation(
-                    language, texts["by"] or "", texts["title"] or None, texts["description"] or None
-                )
-            )
-        return tuple(made) if len(made) == len(values) else None
+        return self.by_language(node, "translations", schema.TITLE_TRANSLATION, _title_translation)
 
     def language_list(self, node: Node | None, language: Node | None) -> tuple[str, ...] | None:
         """The header's languages, the default first (agreeing with `language` when it is
@@ -341,3 +312,7 @@ class TimelineReader(EventPartsReader):
             translations=translations or (),
             **texts,  # type: ignore[arg-type]
         )
+
+
+def _title_translation(language: str, texts: dict[str, str]) -> TitleTranslation:
+    return TitleTranslation(language, texts["by"], texts["title"] or None, texts["description"] or None)

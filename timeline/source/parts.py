@@ -4,8 +4,10 @@ its place, each checked as the schema says."""
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from timeline.model import Article, Certainty, EventDate, Geo, Image, Precision, Source, Translation
 from timeline.source import checks, schema
@@ -14,14 +16,13 @@ from timeline.source.compose import MappingNode, Node, SequenceNode
 from timeline.source.nodes import NodeReader
 
 MAX_TEXT = schema.limits()
+Made = TypeVar("Made")  # what a translation is read into: an event's or the header's
 
 MAX_TAGS_PER_EVENT = schema.find(schema.EVENT, "tags").most or 0
 MAX_SOURCES_PER_EVENT = schema.find(schema.EVENT, "sources").most or 0
 MAX_TAGS = schema.MAX_TAGS
 IMAGE_KEYS, REQUIRED_IMAGE_KEYS = schema.names(schema.IMAGE), schema.required(schema.IMAGE)
 GEO_KEYS, REQUIRED_GEO_KEYS = schema.names(schema.GEO), schema.required(schema.GEO)
-TRANSLATION_KEYS = schema.names(schema.TRANSLATION)
-REQUIRED_TRANSLATION_KEYS = schema.required(schema.TRANSLATION)
 
 
 @dataclass
@@ -190,17 +191,53 @@ class EventPartsReader(NodeReader):
 
     def translations(self, node: Node, where: str) -> tuple[Translation, ...] | None:
         """The event's words in the header's other languages, each marked by whom (or how)."""
+        return self.by_language(node, where, schema.TRANSLATION, _translation)
+
+    def by_language(
+        self,
+        node: Node,
+        where: str,
+        keys: tuple[schema.Key, ...],
+        make: Callable[[str, dict[str, str]], Made],
+    ) -> tuple[Made, ...] | None:
+        """Translations by language tag (an event's, the header's): each in one of the
+        timeline's other languages, saying by whom, giving some of the words `keys` name;
+        `make(language, texts)` the model's ("" for a text not given). None if any is wrong."""
         values = self.mapping(node, where, None, (), "translations by language tag")
         if values is None:
             return None
-        made, ok = [], True
-        for language, words in values.items():
-            translation = self.translation(language, words, f"{where}.{language}")
-            if translation is None:
-                ok = False
-            else:
-                made.append(translation)
-        return tuple(made) if ok else None
+        found = {
+            language: self.words(language, words, f"{where}.{language}", keys)
+            for language, words in values.items()
+        }
+        if any(texts is None for texts in found.values()):
+            return None
+        return tuple(make(language, texts) for language, texts in found.items() if texts is not None)
+
+    def words(
+        self, language: str, node: Node, where: str, keys: tuple[schema.Key, ...]
+    ) -> dict[str, str] | None:
+        """One translation's texts by key ("" for one not given); None, said, if it is wrong."""
+        if not self.another_language(language, node, where):
+            return None
+        before = len(self.problems)
+        values = self.mapping(node, where, schema.names(keys), schema.required(keys), "a translation")
+        if values is None or len(self.problems) > before:  # a key misspelt is said once, as that
+            return None
+        texts = {
+            key.name: self.text(values[key.name], f"{where}.{key.name}", limit=key.limit or 300)
+            if key.name in values
+            else ""
+            for key in keys
+        }
+        if None in texts.values():
+            return None
+        given = [key.name for key in keys if not key.required]
+        if not any(texts[name] for name in given):
+            either = f"{', '.join(given[:-1])} or {given[-1]}"
+            self.problem(node, where, f"gives no words: give the {either} in that language")
+            return None
+        return {name: text or "" for name, text in texts.items()}
 
     def another_language(self, language: str, node: Node, where: str) -> bool:
         """Whether `language` is one of the timeline's other languages; a problem if not."""
@@ -209,37 +246,13 @@ class EventPartsReader(NodeReader):
             return True
         listed = f"the header lists {', '.join(others)}" if others else "the header lists no other language"
         said = (
-            f'"{language}" is the default language: its words are the event\'s own'
+            f'"{language}" is the default language: its words are those written outside translations'
             if language == default
             else f'"{language}" is not one of the timeline\'s other languages ({listed}); add it '
             "to `languages` in the header, or remove this translation"
         )
         self.problem(node, where, said)
         return False
-
-    def translation(self, language: str, node: Node, where: str) -> Translation | None:
-        if not self.another_language(language, node, where):
-            return None
-        before = len(self.problems)
-        values = self.mapping(node, where, TRANSLATION_KEYS, REQUIRED_TRANSLATION_KEYS, "a translation")
-        if values is None or len(self.problems) > before:  # a key misspelt is said once, as that
-            return None
-        texts = {
-            key: self.text(values[key], f"{where}.{key}", limit=MAX_TEXT[key]) if key in values else ""
-            for key in TRANSLATION_KEYS
-        }
-        if None in texts.values():
-            return None
-        if not (texts["title"] or texts["summary"] or texts["date_note"]):
-            self.problem(node, where, "gives no words: give the title, summary or date_note in that language")
-            return None
-        return Translation(
-            language,
-            texts["by"] or "",
-            texts["title"] or None,
-            texts["summary"] or None,
-            texts["date_note"] or None,
-        )
 
     def degrees(self, node: Node | None, where: str, most: int) -> float | None:
         value = self.text(node, where, limit=20) if node is not None else None
@@ -251,3 +264,9 @@ class EventPartsReader(NodeReader):
             assert node is not None
             self.problem(node, where, str(error))
             return None
+
+
+def _translation(language: str, texts: dict[str, str]) -> Translation:
+    return Translation(
+        language, texts["by"], texts["title"] or None, texts["summary"] or None, texts["date_note"] or None
+    )
