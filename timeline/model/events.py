@@ -344,21 +344,29 @@ class Timeline:
         """A permanent RFC 4151 tag: URI under this timeline's authority."""
         return f"tag:{self.id_authority}:{specific}"
 
+    @property
+    def default_language(self) -> str:
+        """The language its words are written in outside translations (`language`, unless this
+        is the timeline as published in another of its languages)."""
+        return self.languages[0] if self.languages else self.language
+
     def own_tag_uri(self, specific: str) -> str:
         """The tag of what is this language's own: a feed, a change-log entry. An event's entry
         and calendar event are the same event in every language (tag_uri: one id, one UID),
         but a feed in Vietnamese is not the English feed, nor is what its change log says."""
-        if self.languages and self.language != self.languages[0]:
+        if self.language != self.default_language:
             return self.tag_uri(f"{self.language}/{specific}")
         return self.tag_uri(specific)
 
     def url_in(self, language: str, path: str) -> str:
         """The address of `path` as published in `language`, one of the timeline's languages
         (each other one under `<the default's base_url><language>/`)."""
-        root = self.base_url
-        if self.languages and self.language != self.languages[0]:
-            root = root.removesuffix(f"{self.language}/")
-        return root + ("" if language == (self.languages or (self.language,))[0] else f"{language}/") + path
+        root = (
+            self.base_url.removesuffix(f"{self.language}/")
+            if self.language != self.default_language
+            else self.base_url
+        )
+        return root + ("" if language == self.default_language else f"{language}/") + path
 
     def url(self, path: str) -> str:
         """An absolute URL under the timeline's base URL."""
