@@ -61,18 +61,8 @@ def _item(name: str, timeline: Timeline | None) -> str:
 
 
 def _outline(timelines: Sequence[Listed]) -> str:
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<opml version="2.0">',
-        "  <head>",
-        f"    <title>{TITLE}</title>",
-        "  </head>",
-        "  <body>",
-    ]
-    for _, timeline in timelines:
-        if timeline is None:
-            continue
-        attributes = {
+    outlines = [
+        {
             "type": "rss",  # OPML's word for any feed, Atom included
             "text": timeline.title,
             "title": timeline.title,
@@ -80,8 +70,7 @@ def _outline(timelines: Sequence[Listed]) -> str:
             "htmlUrl": timeline.base_url,
             "language": timeline.language,
         }
-        lines.append(
-            "    <outline " + " ".join(f"{k}={opml.quoteattr(v)}" for k, v in attributes.items()) + "/>"
-        )
-    lines += ["  </body>", "</opml>", ""]
-    return "\n".join(lines)
+        for _, timeline in timelines
+        if timeline is not None
+    ]
+    return opml.outline(TITLE, None, outlines)

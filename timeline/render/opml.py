@@ -15,26 +15,31 @@ def render(
     """The outline: the full timeline's feed, each tag's, and `extra` (stem, title) feeds, in the
     registry's outlined format (Atom)."""
     feeds = [(view.stem, view.title(timeline)) for view in views] + list(extra)
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<opml version="2.0">',
-        "  <head>",
-        f"    <title>{_text(timeline.title)}</title>",
-        f"    <ownerName>{_text(timeline.author.name)}</ownerName>",
-        "  </head>",
-        "  <body>",
-    ]
-    for stem, title in feeds:
-        attributes = {
+    outlines = [
+        {
             "type": "rss",  # OPML's word for any feed, Atom included
             "text": title,
             "title": title,
             "xmlUrl": timeline.url(f"{stem}.{OUTLINED.suffix}"),
             "htmlUrl": timeline.base_url,
         }
+        for stem, title in feeds
+    ]
+    return {OPML: outline(timeline.title, timeline.author.name, outlines).encode()}
+
+
+def outline(title: str, owner: str | None, outlines: list[dict[str, str]]) -> str:
+    """An OPML 2.0 document: its title, its owner's name if given, an outline of each
+    attributes (a feed, each)."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">', "  <head>"]
+    lines.append(f"    <title>{_text(title)}</title>")
+    if owner is not None:
+        lines.append(f"    <ownerName>{_text(owner)}</ownerName>")
+    lines += ["  </head>", "  <body>"]
+    for attributes in outlines:
         lines.append("    <outline " + " ".join(f"{k}={quoteattr(v)}" for k, v in attributes.items()) + "/>")
     lines += ["  </body>", "</opml>", ""]
-    return {OPML: "\n".join(lines).encode()}
+    return "\n".join(lines)
 
 
 def _text(value: str) -> str:
