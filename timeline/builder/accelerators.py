@@ -27,9 +27,13 @@ class Accelerators:
     # Remember what the last build left in the folder, for the next build of the same process
     # (timeline.builder.record.Remembered).
     remembered_folder: bool = True
+    # A large timeline's daemon leaves each event's own page and calendar to be made when first
+    # asked for, instead of writing two files an event before it serves (Publisher's
+    # pages_on_request; `timeline build` and `publish` always write them).
+    pages_on_request: bool = True
 
 
-NONE = Accelerators(False, False, False, False, False, False)
+NONE = Accelerators(False, False, False, False, False, False, False)
 
 
 def from_environment() -> Accelerators:

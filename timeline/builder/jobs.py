@@ -17,7 +17,7 @@ from timeline.errors import BuildStopped
 from timeline.files import Stamp
 from timeline.model import History, Timeline, event_path
 from timeline.model.languages import in_language
-from timeline.render import channel, embed, feeds, formats, html, ical, jsonfeed, news, opml, pages
+from timeline.render import channel, embed, feeds, formats, html, ical, jsonfeed, news, opml, own_pages, pages
 from timeline.render.fragments import Key, lent
 from timeline.render.pieces import Content, Pieces
 
@@ -33,6 +33,7 @@ def render_into(
     first: Callable[[], None] | None = None,
     keep: bool = True,
     stop: Callable[[], bool] = lambda: False,
+    with_own_pages: bool = True,
 ) -> None:
     """Make every output and put it into `outputs`, skipping those the memo says are made and
     `outputs` still holds; `first` is done before any output is put. With `parallel`, a second
@@ -40,12 +41,14 @@ def render_into(
     here; the bytes are the same. Without `keep`, what the second core made is not handed
     back to the memo: a build that ends the process (`timeline build`) has no use for it.
     Between outputs, BuildStopped is raised once `stop()` says so (a second core is stopped).
+    Without `with_own_pages`, the events' own pages and calendars are left to be made when
+    asked for (timeline.render.own_pages).
 
     The renderers reuse the fragments the memo remembers (timeline.render.fragments)."""
     with lent(memo):
-        _render_into(outputs, timeline, history, today, memo, parallel, first, keep, stop)
+        _render_into(outputs, timeline, history, today, memo, parallel, first, keep, stop, with_own_pages)
     for language in timeline.languages[1:]:
-        _render_language(outputs, timeline, history, today, language, stop)
+        _render_language(outputs, timeline, history, today, language, stop, with_own_pages)
 
 
 def _render_language(
@@ -55,6 +58,7 @@ def _render_language(
     today: date | None,
     language: str,
     stop: Callable[[], bool],
+    with_own_pages: bool,
 ) -> None:
     """Every output of the timeline as published in another of its languages, under its folder
     (`vi/`), from that language's history. Without the memo, whose fragments are the default
@@ -73,6 +77,7 @@ def _render_language(
             None,
             False,
             stop,
+            with_own_pages,
         )
 
 
@@ -86,8 +91,9 @@ def _render_into(
     first: Callable[[], None] | None,
     keep: bool,
     stop: Callable[[], bool],
+    with_own_pages: bool,
 ) -> None:
-    jobs = _jobs(timeline, history, today, memo, stop)
+    jobs = _jobs(timeline, history, today, memo, stop, with_own_pages)
     if not (parallel and second_core.available()):
         try:
             if first is not None:
@@ -139,11 +145,17 @@ def unless_stopped(stop: Callable[[], bool]) -> None:
 
 
 def _jobs(
-    timeline: Timeline, history: History, today: date | None, memo: Memo, stop: Callable[[], bool]
+    timeline: Timeline,
+    history: History,
+    today: date | None,
+    memo: Memo,
+    stop: Callable[[], bool],
+    with_own_pages: bool,
 ) -> list[Callable[[Outputs], None]]:
     """The outputs to make, in groups that share no fragment with each other, the largest first
     (the second core starts on the first while this one writes the history)."""
     archive = channel.archive_pages(timeline, history)
+    periods = _period_parts(timeline, history, with_own_pages)
     return [
         # All views and then the anniversaries: a tag's calendar and feeds reuse the VEVENTs and
         # entries of the whole, and an anniversary was made with its event's VEVENT.
@@ -151,7 +163,7 @@ def _jobs(
         partial(_render_page, timeline=timeline, history=history, memo=memo),
         partial(_render_news, timeline=timeline, history=history, today=today, memo=memo),
         *(partial(_render_archive, page=page, memo=memo) for page in archive),
-        *(partial(_render_period, part=part, memo=memo) for part in _period_parts(timeline, history)),
+        *(partial(_render_period, part=part, memo=memo) for part in periods),
         partial(_render_removed, timeline=timeline, history=history, memo=memo),
     ]
 
@@ -166,6 +178,7 @@ class _PeriodPart:
     year: pages.Period | None  # the year a month belongs to
     before: pages.Period | None
     after: pages.Period | None
+    with_own_pages: bool  # its events' own pages and calendars too (else made when asked for)
 
     @property
     def key(self) -> Key:
@@ -175,34 +188,33 @@ class _PeriodPart:
         months = tuple((month.name, month.label, len(month.places)) for month in self.period.months)
         # The VTIMEZONEs of the events' own calendars cover the timeline's years.
         years = ical.timezone_years(self.timeline)
-        return Key(("period", self.period.name, years, around, months, versions))
+        return Key(("period", self.period.name, years, around, months, versions, self.with_own_pages))
 
     def render(self) -> dict[str, Content]:
         timeline, period, events = self.timeline, self.period, self.timeline.events
         made: dict[str, Content] = {}
-        for place in period.places:
-            event = events[place]
-            made[event_path(event.id)] = pages.event_page(event, timeline, period, self.year)
-            made[pages.calendar_path(event.id)] = ical.event_calendar(timeline, self.history, event)
+        for place in period.places if self.with_own_pages else ():
+            made.update(own_pages.outputs(timeline, self.history, own_pages.Place(place, period, self.year)))
         listed = [pages.article(events[place], timeline, "../").encode() for place in period.places]
         page = pages.period_page(period, timeline, listed, self.before, self.after, self.year)
         made[period.path] = Pieces(page)
         return made
 
 
-def _period_parts(timeline: Timeline, history: History) -> list[_PeriodPart]:
-    """Each page by period (a year, or a month of a split year) with its neighbours."""
+def _period_parts(timeline: Timeline, history: History, with_own_pages: bool) -> list[_PeriodPart]:
+    """Each page by period (a year, or a month of a split year) with its neighbours, and with
+    its events' own pages unless those are made when asked for."""
     years = pages.periods(timeline)
     parts = []
     for number, year in enumerate(years):
         before = years[number - 1] if number else None
         after = years[number + 1] if number + 1 < len(years) else None
-        parts.append(_PeriodPart(timeline, history, year, None, before, after))
+        parts.append(_PeriodPart(timeline, history, year, None, before, after, with_own_pages))
         months = year.months
         for at, month in enumerate(months):
             earlier = months[at - 1] if at else None
             later = months[at + 1] if at + 1 < len(months) else None
-            parts.append(_PeriodPart(timeline, history, month, year, earlier, later))
+            parts.append(_PeriodPart(timeline, history, month, year, earlier, later, with_own_pages))
     return parts
 
 
@@ -251,6 +263,7 @@ def render_unless_unchanged(
     first: Callable[[], None],
     keep: bool,
     stop: Callable[[], bool],
+    with_own_pages: bool,
 ) -> None:
     """render_into(), `first` first, unless this very timeline and history were published for
     `today` by the last build and every output is still as it left it: then a rebuild costs a
@@ -258,7 +271,16 @@ def render_unless_unchanged(
 
     def render() -> tuple[Timeline, History, dict[str, Stamp]]:
         render_into(
-            folder, timeline, history, today, memo, parallel=parallel, first=first, keep=keep, stop=stop
+            folder,
+            timeline,
+            history,
+            today,
+            memo,
+            parallel=parallel,
+            first=first,
+            keep=keep,
+            stop=stop,
+            with_own_pages=with_own_pages,
         )
         return timeline, history, dict(folder.stamps)
 
@@ -268,7 +290,7 @@ def render_unless_unchanged(
 
     # Keyed by identity: the reloader and update() hand back the very same objects when nothing
     # changed, and the value holds them, so no other object can have their ids meanwhile.
-    memo.get(("build", id(timeline), id(history), today), render, valid=unchanged)
+    memo.get(("build", id(timeline), id(history), today, with_own_pages), render, valid=unchanged)
 
 
 def _render_view(

@@ -26,6 +26,10 @@ from timeline.history import store, tracking
 from timeline.model import History, Timeline, reviewed_only
 from timeline.source.reload import Reloader
 
+# Events from which a daemon's build may leave their own pages to be made when asked for: below,
+# writing two files an event costs less than a second (BENCHMARKS.md "Pages on request").
+PAGES_ON_REQUEST_FROM = 2_000
+
 
 def render_all(
     timeline: Timeline,
@@ -58,8 +62,13 @@ class Publisher:
         accelerators: Accelerators | None = None,
         *,
         check_articles: bool = True,
+        pages_on_request: bool = False,
     ) -> None:
+        """With `pages_on_request`, a timeline of PAGES_ON_REQUEST_FROM events or more is built
+        without its events' own pages and calendars, which whoever serves it makes when asked
+        for (BuildResult.pages_on_request says so): a bucket, which cannot, needs them all."""
         self.source, self.out, self.check_articles = source, out, check_articles
+        self.pages_on_request = pages_on_request
         self.articles: Mapping[Path, Stamp | None] | None = None  # checked by the last build
         self.accelerators = accelerators or from_environment()
         self.memo = _memo(self.accelerators)
@@ -101,6 +110,7 @@ class Publisher:
                 hand_over=hand_over,
                 remembered=self.remembered,
                 serve=serve,
+                pages_on_request=self.pages_on_request,
             )
         except BaseException:
             self.memo.keep_all()
@@ -168,6 +178,7 @@ def build(
     hand_over: Callable[[str], bool] | None = None,
     remembered: record.Remembered | None = None,
     serve: Callable[[BuildResult], None] | None = None,
+    pages_on_request: bool = False,
 ) -> BuildResult:
     """Build `out` from `source`. With `check`, write nothing and report which files are stale.
 
@@ -182,7 +193,8 @@ def build(
     serve; with
     `remembered`, what the last build left in `out` is known without looking (record.Remembered).
     `serve` is given the result once every output is in place, before the record is written:
-    the daemon serves the outputs without waiting for what only the next build reads.
+    the daemon serves the outputs without waiting for what only the next build reads. With
+    `pages_on_request` (see Publisher), a large timeline's events' own pages are not made.
     """
     speed = accelerators or from_environment()
     job = _Job(
@@ -200,6 +212,7 @@ def build(
         hand_over,
         remembered,
         serve,
+        pages_on_request and speed.pages_on_request,
     )
     with _without_cycle_collection():
         return _stale(job) if check else _published(job)
@@ -249,12 +262,14 @@ class _Job:
     hand_over: Callable[[str], bool] | None
     remembered: record.Remembered | None
     serve: Callable[[BuildResult], None] | None
+    pages_on_request: bool
 
 
 @dataclass(frozen=True)
 class _Loaded:
     """What a build works from once the file is read: the timeline, the history before and
-    after it, the day, the memo scoped by its settings, and whether to share with a second core."""
+    after it, the day, the memo scoped by its settings, whether to share with a second core, and
+    whether to leave the events' own pages to be made when asked for."""
 
     timeline: Timeline
     previous: History
@@ -262,6 +277,7 @@ class _Loaded:
     today: date
     memo: Memo
     parallel: bool
+    pages_on_request: bool
 
 
 def _load(job: _Job) -> _Loaded:
@@ -279,7 +295,9 @@ def _load(job: _Job) -> _Loaded:
     # nothing is remembered, thousands of changed events after. An edit of a few takes the
     # rest from the memo, and handing a worker's fragments back would cost more than it saves.
     to_make = _changed_events(previous, current) if memo.remembers() else len(timeline.events)
-    return _Loaded(timeline, previous, current, today, memo, job.parallel and to_make >= second_core.WORTH_IT)
+    parallel = job.parallel and to_make >= second_core.WORTH_IT
+    on_request = job.pages_on_request and len(timeline.events) >= PAGES_ON_REQUEST_FROM
+    return _Loaded(timeline, previous, current, today, memo, parallel, on_request)
 
 
 def _stale(job: _Job) -> BuildResult:
@@ -309,6 +327,7 @@ def _published(job: _Job) -> BuildResult:
         written=tuple(sorted(folder.written)),
         made=folder.kept or {},
         stamps=folder.stamps,
+        pages_on_request=made.pages_on_request,
     )
     if job.serve is not None:
         job.serve(result)
@@ -326,6 +345,7 @@ def _published(job: _Job) -> BuildResult:
         folder.stamps,
         job.reloader.file_digest,  # of the bytes built from: the file may have changed since
         job.reloader.checked_articles,
+        pages_on_request=made.pages_on_request,
     )
     if job.remembered is not None:
         job.remembered.learn(job.out, folder.stamps)
@@ -364,6 +384,7 @@ def _write(job: _Job, made: _Loaded) -> Folder:
             write_history,
             keep,
             job.stop,
+            not made.pages_on_request,
         )
         steps.remove_outputs_no_longer_made(out, made_before, folder.stamps, look=there is None)
     return folder

@@ -44,6 +44,7 @@ def up_to_date(
             and record["today"] == day.isoformat()
             and record["source"] == _digest(source)
             and record["history"] == list(stamp_of(history_file) or ())
+            and not record.get("pages_on_request")
         )
         if not made_alike or not _as_left(record["outputs"], out):
             return None
@@ -98,12 +99,16 @@ def write(
     stamps: Mapping[str, Stamp],
     source_digest: str | None = None,
     articles: Mapping[Path, Stamp | None] | None = None,
+    *,
+    pages_on_request: bool = False,
 ) -> None:
     """Record what a build just made `out` from, and the stamps it left its outputs with.
 
     `source_digest` is that of the bytes the build read (see digest()): the file may have
     changed since, and the next build must then see it as changed. `articles` are the stamps
-    of the articles its quotes were checked against, None if they were not checked."""
+    of the articles its quotes were checked against, None if they were not checked.
+    `pages_on_request`: the build left the events' own pages out (a daemon's): a `timeline
+    build` after it has them to write."""
     record = {
         "format": FORMAT,
         "code": _code(),
@@ -117,6 +122,8 @@ def write(
         if articles is None
         else {str(path): list(stamp or ()) for path, stamp in sorted(articles.items())},
     }
+    if pages_on_request:  # only then: the records of the builds that write every page keep their bytes
+        record["pages_on_request"] = True
     data = json.dumps(record, sort_keys=True).encode()
     with contextlib.suppress(OSError):  # only a shortcut for the next build: never an error
         if (out / RECORD).read_bytes() == data:

@@ -27,6 +27,9 @@ class BuildResult:
     stamps: Mapping[str, Stamp] = field(default_factory=dict)  # each output as the build left it
     # The articles the quotes were checked against, with their stamps; None: not checked.
     articles: Mapping[Path, Stamp | None] | None = None
+    # Whether the events' own pages and calendars were left to be made when asked for
+    # (timeline.render.own_pages): none of them is among `files`.
+    pages_on_request: bool = False
 
     @property
     def unchanged(self) -> tuple[str, ...]:

@@ -74,8 +74,10 @@ class Site:
         self.said = f"{name}: " if name else ""  # what its log lines begin with, one of several
         self.pusher, self.mirror = pusher, mirror
         self.watcher = SourceWatcher(source)
-        # Remembers parses and renders between builds.
-        self.publisher = Publisher(source, out, check_articles=check_articles)
+        # Remembers parses and renders between builds. A large timeline's events' own pages are
+        # made when asked for, unless they go to a bucket, which cannot make them.
+        on_request = mirror is None
+        self.publisher = Publisher(source, out, check_articles=check_articles, pages_on_request=on_request)
         self.timezone = "UTC"
         self._lock = threading.Lock()
         self._retry_at: float | None = None
@@ -121,6 +123,7 @@ class Site:
             made=result.made,
             changed=changed,
             stamps=result.stamps,
+            pages_on_request=result.pages_on_request,
         )
         self._snapshot_is_last_build = True
         _wait_until(snapshot.newest_modification())

@@ -7,13 +7,13 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from timeline.model import History, Timeline
 from timeline.model.languages import in_language
-from timeline.render import formats
+from timeline.render import formats, own_pages
 from timeline.render.embed import EMBED
 from timeline.serve import filters
 from timeline.serve.filters import FilterError
@@ -31,6 +31,9 @@ log = logging.getLogger("timeline.serve.server")
 # events a filter that selects everything is a calendar of megabytes, and anyone may ask for
 # hundreds of distinct ones.
 FILTER_CACHE_BYTES = 64 * 1024 * 1024
+# The events' own pages a large timeline's daemon makes when asked for (Snapshot.pages_on_request),
+# kept the same way: a page is a few kilobytes, and most are asked for rarely if ever.
+PAGE_CACHE_BYTES = 32 * 1024 * 1024
 # What every answer carries, whatever it is (200, 304, an error, a preflight, a refusal by the
 # listener; deploy/nginx.conf sends the same, and a test compares them). The outputs are public:
 # a web page on any origin (a browser-based reader, a widget showing the JSON Feed) may read
@@ -74,6 +77,9 @@ class App:
         self._cache: dict[tuple[str | None, str, str], Representation] = {}  # oldest first
         self._cache_bytes = 0
         self._cache_model: object = None
+        # The events' own pages made when asked for, by path, with the model each is made from.
+        self._pages: dict[str, tuple[object, Representation]] = {}  # oldest first
+        self._pages_bytes = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -111,14 +117,50 @@ class App:
 
     async def _representation(self, path: str) -> Representation | None:
         """The output at `path` (the index at /), its bytes read; None if there is none."""
-        files = self.status.snapshot.files
+        snapshot = self.status.snapshot
+        files = snapshot.files
         representation = files.get(path) or (files.get("/index.html") if path == "/" else None)
+        if representation is None and snapshot.pages_on_request:
+            return await self._own_page(path)
         if representation is not None and not representation.loaded:
             try:  # read when first asked for; off the event loop, a calendar is megabytes
                 await asyncio.to_thread(representation.load)
             except OSError:
                 return None  # gone, or something else put in its place
         return representation
+
+    async def _own_page(self, path: str) -> Representation | None:
+        """The event's own page or calendar at `path`, made when first asked for after each
+        publish; None if no event published has one there. The one made before is served on
+        while its bytes stay the same, its validators with it."""
+        model = self.status.model
+        if model is None:
+            return None
+        kept = self._pages.pop(path, None)
+        if kept is not None:
+            self._pages_bytes -= _size(kept[1])
+            if kept[0] is model:
+                return self._keep_page(path, model, kept[1])
+        language, inner = self._site_of(path)
+        # Off the event loop: a timeline's first page works out where every event's page sits.
+        body = await asyncio.to_thread(_render_own_page, model, language, inner[1:])
+        if body is None:
+            return None
+        if kept is not None and kept[1].body == body:
+            return self._keep_page(path, model, kept[1])
+        # Last-Modified: now, never earlier than the change it shows (a client asking with
+        # If-Modified-Since alone must not be told that a changed page is not).
+        made = Representation.of(body, formats.media_type(inner), datetime.now(UTC))
+        return self._keep_page(path, model, made)
+
+    def _keep_page(self, path: str, model: object, page: Representation) -> Representation:
+        if self.status.model is not model:
+            return page  # published meanwhile: made from the old model, not to be kept
+        self._pages[path] = (model, page)  # the most recently asked last
+        self._pages_bytes += _size(page)
+        while self._pages_bytes > PAGE_CACHE_BYTES:
+            self._pages_bytes -= _size(self._pages.pop(next(iter(self._pages)))[1])
+        return page
 
     def _site_of(self, path: str) -> tuple[str | None, str]:
         """The language `path` is published in (None: the default) and the path within that
@@ -216,10 +258,19 @@ class App:
 def _render_filtered(
     model: tuple[Timeline, History], language: str | None, chosen: filters.Filter, extension: str
 ) -> bytes:
+    return filters.render(*_in_language(model, language), chosen, extension)
+
+
+def _render_own_page(model: tuple[Timeline, History], language: str | None, name: str) -> bytes | None:
+    return own_pages.output(*_in_language(model, language), name)
+
+
+def _in_language(model: tuple[Timeline, History], language: str | None) -> tuple[Timeline, History]:
+    """The model as published in `language` (None: the default one)."""
     timeline, history = model
-    if language is not None:  # the site in another of its languages
-        timeline, history = in_language(timeline, language), history.in_language(language)
-    return filters.render(timeline, history, chosen, extension)
+    if language is None:
+        return timeline, history
+    return in_language(timeline, language), history.in_language(language)
 
 
 def _size(representation: Representation) -> int:

@@ -161,11 +161,15 @@ class Snapshot:
         files: dict[str, Representation] | None = None,
         loaded_at: datetime | None = None,
         names: tuple[str, ...] | None = None,
+        pages_on_request: bool = False,
     ) -> None:
         self.files = files if files is not None else {}
         self.loaded_at = loaded_at
         # The outputs' names as the build gave them, sorted (from_folder's): None if not made so.
         self.names = names
+        # Whether the events' own pages are not among the files but made when asked for
+        # (timeline.render.own_pages), from the model published with the snapshot.
+        self.pages_on_request = pages_on_request
 
     def asked_for(self, name: str) -> bool:
         """Whether a client has asked for the output `name` (its bytes are held): a new version
@@ -186,6 +190,7 @@ class Snapshot:
         made: Mapping[str, Content] | None = None,
         changed: Collection[str] | None = None,
         stamps: Mapping[str, Stamp] | None = None,
+        pages_on_request: bool = False,
     ) -> Snapshot:
         """The outputs `names` (a complete build's) in `folder`, reusing what `previous` holds of
         unchanged ones and taking the bytes of those `made` (what the build wrote) as they are,
@@ -195,7 +200,7 @@ class Snapshot:
         With `changed` (what the build wrote, when `previous` is what the build before it made),
         the others are taken from `previous` without a look at the folder: an edit costs what it
         changed, not a stat a file. With `stamps` (the build's, as it left each file), no file is
-        looked at at all."""
+        looked at at all. `pages_on_request`: the build left the events' own pages out."""
         names = tuple(sorted(names))
         if changed is not None and previous is not None and previous.names == names:
             # The same outputs as the last build: only those it wrote are new (an edit's dozen).
@@ -213,7 +218,7 @@ class Snapshot:
                 files.pop(url, None)
             else:
                 files[url] = found
-        return cls(files, datetime.now(UTC), names)
+        return cls(files, datetime.now(UTC), names, pages_on_request)
 
 
 def _representation(
