@@ -44,17 +44,13 @@
         <section class="about-feed" id="what-is-this">
           <h2>This is a feed</h2>
           <p>
-            A feed lets a feed reader follow this timeline for you: it shows each new or
-            corrected event as it is published. To subscribe, copy this address into your feed
-            reader (newsboat, Thunderbird, NetNewsWire, Feedly, Inoreader, ...):
+            A feed lets a feed reader follow this timeline for you: it shows each new or corrected event as it is published. To subscribe, copy this address into your feed reader (newsboat, Thunderbird, NetNewsWire, Feedly, Inoreader, ...):
           </p>
           <p><span class="address"><xsl:value-of select="$self"/></span></p>
           <p>
             <xsl:if test="/a:feed/fh:archive | /rss/channel/fh:archive">
-              This page is an archive of older entries: it does not change, so there is no need
-              to subscribe to it. </xsl:if>
-            <a href="{$page}">The timeline's own page</a> shows every event, how to subscribe
-            to its calendar, and a feed for each tag.
+              This page is an archive of older entries: it does not change, so there is no need to subscribe to it. </xsl:if>
+            <a href="{$page}">The timeline's own page</a> shows every event, how to subscribe to its calendar, and a feed for each tag.
           </p>
         </section>
         <h2>In this feed</h2>

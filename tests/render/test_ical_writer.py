@@ -18,6 +18,7 @@ from timeline import history
 from timeline.model import Event, History, Precision, Revision, Timeline
 from timeline.render import prose
 from timeline.render.ical import vevent
+from timeline.render.words import words
 from timeline.source.load import load, parse
 
 STATUS = {"confirmed": "CONFIRMED", "planned": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -43,7 +44,7 @@ def reference(event: Event, revision: Revision, timeline: Timeline) -> bytes:
     if event.date.precision in (Precision.YEAR, Precision.MONTH):
         summary += f" ({event.date.label()})"
     component.add("summary", summary)
-    component.add("description", prose.text(event))
+    component.add("description", prose.text(event, words(timeline.language)))
     if event.location:
         component.add("location", event.location)
     if event.geo:
@@ -60,11 +61,13 @@ def reference(event: Event, revision: Revision, timeline: Timeline) -> bytes:
 def check(timeline: Timeline, revisions: History) -> None:
     for event in timeline.events:
         revision = revisions.get(event.id)
-        ours = vevent(event, revision, timeline.base_url, timeline.id_domain).encode()
+        say = words(timeline.language)
+        ours = vevent(event, revision, timeline.base_url, timeline.id_domain, say).encode()
         assert ours == reference(event, revision, timeline), event.id
         parsed: Any = icalendar.Event.from_ical(ours)
         assert str(parsed["SUMMARY"]).startswith(event.title)
-        assert str(parsed["DESCRIPTION"]) == prose.text(event).replace("\r\n", "\n").replace("\r", "\n")
+        described = prose.text(event, say).replace("\r\n", "\n").replace("\r", "\n")
+        assert str(parsed["DESCRIPTION"]) == described
 
 
 def test_every_feature_is_written_as_icalendar_writes_it() -> None:
@@ -104,6 +107,7 @@ def test_a_backslash_the_user_wrote_stays_a_backslash() -> None:
 
     timeline = parse(MINIMAL + event_yaml("one", title='"C:\\\\New folder"'))
     revision = history.update(History(), timeline, T0).get("one")
-    written = vevent(timeline.events[0], revision, timeline.base_url, timeline.id_domain)
+    say = words(timeline.language)
+    written = vevent(timeline.events[0], revision, timeline.base_url, timeline.id_domain, say)
     assert "SUMMARY:C:\\\\New folder (2011)\r\n" in written
     assert str(icalendar.Event.from_ical(written)["SUMMARY"]) == "C:\\New folder (2011)"

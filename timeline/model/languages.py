@@ -50,6 +50,14 @@ class DateIn(EventDate):
         return format_interval(start, end, _SKELETON[self.precision], locale=locale)
 
 
+def day_in(timeline: Timeline, day: date) -> str:
+    """A day as the timeline's own words write it ("7 December 2026"; in another of its
+    languages, as CLDR writes it there, as its events' dates are)."""
+    if timeline.language == timeline.default_language:
+        return day.strftime("%-d %B %Y")
+    return format_date(day, "long", locale=timeline.language.replace("-", "_"))
+
+
 def _point(value: date, precision: Precision, locale: str) -> str:
     if precision is Precision.DAY or precision is Precision.TIME:
         day = format_date(value if not isinstance(value, datetime) else value.date(), "long", locale=locale)

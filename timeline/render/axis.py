@@ -20,6 +20,7 @@ from operator import itemgetter
 from timeline.model import Certainty, Event, Precision, Status, Timeline, event_index, event_path
 from timeline.render.fragments import Key, fragment
 from timeline.render.prose import isolated
+from timeline.render.words import words
 
 WIDTH = 1000
 MARGIN = 24
@@ -78,10 +79,15 @@ def svg(timeline: Timeline) -> str:
     lanes = max((m.lane for m in marks), default=0) + 1 + (1 if clusters else 0)
     height = lanes * LANE_HEIGHT + AXIS_HEIGHT + 8
     axis_y = lanes * LANE_HEIGHT + 8
+    drawn = words(timeline.language).plural(
+        "{count} event from {first} to {last}, drawn to scale",
+        "{count} events from {first} to {last}, drawn to scale",
+        len(events), first=first, last=end.year - 1,
+    )  # fmt: skip
     out = [
         f'<svg class="axis" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-labelledby="axis-title" preserveAspectRatio="xMinYMin meet">',
-        f'<title id="axis-title">{len(events)} events from {first} to {end.year - 1}, drawn to scale</title>',
+        f'<title id="axis-title">{drawn}</title>',
         f'<line class="axis-line" x1="{MARGIN}" y1="{axis_y}" x2="{WIDTH - MARGIN}" y2="{axis_y}"/>',
     ]
     step = _step(end.year - first)

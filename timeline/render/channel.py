@@ -27,6 +27,7 @@ from timeline.model import (
 )
 from timeline.render import prose
 from timeline.render.fragments import fragment
+from timeline.render.words import words
 
 
 @dataclass(frozen=True)
@@ -310,7 +311,7 @@ def _event_entry(
         url=timeline.event_url(event.id),
         summary=event.summary,
         content_html=prose.html(event, timeline),
-        content_text=prose.text(event),
+        content_text=prose.text(event, words(timeline.language)),
         published=revision.first_published,
         updated=revision.last_changed,
         tags=event.tags,

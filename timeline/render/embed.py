@@ -12,6 +12,7 @@ from timeline.model import Event, History, Timeline, event_path
 from timeline.render import pages
 from timeline.render.fragments import Key
 from timeline.render.pieces import Content
+from timeline.render.words import words
 
 EMBED = "embed.html"
 LATEST = 10  # events shown, newest first
@@ -29,21 +30,26 @@ def render(timeline: Timeline, history: History, query: str = "", shown: int = L
     (`query`, canonical, is its filter: the daemon renders `embed.html?tag=…` on request), and
     the page's feed and calendar then subscribe to the same filter."""
     events = timeline.events
+    say = words(timeline.language)
     asked = f"?{query}" if query else ""
-    title = f"{timeline.title}: the latest events"
+    title = say("{timeline}: the latest events", timeline=timeline.title)
     head = pages.page_head(timeline, title, title, timeline.url(EMBED) + asked, "")
     items = "".join(_item(timeline, event) for event in reversed(events[-shown:]))
     escape = pages.escape
     feed = timeline.url("timeline.atom") + asked
     calendar = pages.webcal(timeline, "timeline.ics") + asked
-    everything = f"All {len(events):,} events" if not query else "The whole timeline"
+    everything = say("The whole timeline")
+    if not query:
+        count = len(events)
+        everything = say.plural("All {count} event", "All {count} events", count, count=f"{count:,}")
     body = (
         f'<body class="embedded">\n<main>\n<h1><a href="{escape(timeline.url("index.html"))}"{_AWAY}>'
         f"<bdi>{escape(timeline.title)}</bdi></a></h1>\n"
         f'<ol class="embedded-events" reversed>\n{items}</ol>\n'
         f'<p class="embedded-more"><a href="{escape(timeline.url("index.html"))}"{_AWAY}>'
         f"{everything}</a> · "
-        f'<a href="{escape(feed)}"{_AWAY}>Atom feed</a> · <a href="{escape(calendar)}">Calendar</a></p>\n'
+        f'<a href="{escape(feed)}"{_AWAY}>{say("Atom feed")}</a> · '
+        f'<a href="{escape(calendar)}">{say("Calendar")}</a></p>\n'
         "</main>\n</body>\n</html>\n"
     )
     return {EMBED: (head + body).encode()}
@@ -52,7 +58,7 @@ def render(timeline: Timeline, history: History, query: str = "", shown: int = L
 def _item(timeline: Timeline, event: Event) -> str:
     escape = pages.escape
     when = escape(event.date.label())
-    marks = pages.badges(event)
+    marks = pages.badges(event, words(timeline.language))
     link = escape(timeline.url(event_path(event.id)))
     return (
         f'<li><span class="when">{when}</span> <a href="{link}"{_AWAY}>'

@@ -17,6 +17,7 @@ from timeline.model import History, Timeline
 from timeline.render import feeds, ical, jsonfeed
 from timeline.render.channel import Channel, View, events_channel
 from timeline.render.pieces import Content
+from timeline.render.words import Words, marked
 
 
 @dataclass
@@ -84,7 +85,7 @@ FORMATS = (
     Format(
         "atom",
         "application/atom+xml; charset=utf-8",
-        "Atom feed",
+        marked("Atom feed"),
         "Atom",
         _atom,
         feed=True,
@@ -92,10 +93,18 @@ FORMATS = (
         for_browsers=_XML,
     ),
     Format(
-        "rss", "application/rss+xml; charset=utf-8", "RSS feed", "RSS", _rss, feed=True, for_browsers=_XML
+        "rss",
+        "application/rss+xml; charset=utf-8",
+        marked("RSS feed"),
+        "RSS",
+        _rss,
+        feed=True,
+        for_browsers=_XML,
     ),
     Format("json", "application/feed+json; charset=utf-8", "JSON Feed", "JSON Feed", _json, feed=True),
-    Format("ics", "text/calendar; charset=utf-8", "calendar", "calendar", _ics, calendar=True),
+    Format(
+        "ics", "text/calendar; charset=utf-8", marked("calendar"), marked("calendar"), _ics, calendar=True
+    ),
     Format("html", "text/html; charset=utf-8", "page", "page"),
     Format("css", "text/css; charset=utf-8", "style sheet", "style sheet"),
     Format("xsl", "application/xslt+xml; charset=utf-8", "feed style sheet", "feed style sheet"),
@@ -111,18 +120,22 @@ FEEDS = tuple(f for f in FORMATS if f.feed)
 
 
 def subscriptions(
-    stem: str, url: Callable[[str], str], webcal: Callable[[str], str]
+    stem: str, url: Callable[[str], str], webcal: Callable[[str], str], say: Words
 ) -> list[tuple[str, str]]:
-    """(what it is, address) of a view's document in each view format, as the page lists them:
-    a calendar twice, to subscribe to (webcal://) and to download."""
+    """(what it is, address) of a view's document in each view format, as the page lists them
+    (in the words of `say`): a calendar twice, to subscribe to (webcal://) and to download."""
     listed = []
     for output in VIEW_FORMATS:
         name = f"{stem}.{output.suffix}"
+        title = say(output.title)
         if output.calendar:
-            title = output.title.capitalize()
-            listed += [(f"{title} (subscribe)", webcal(name)), (f"{title} (download)", url(name))]
+            title = title[:1].upper() + title[1:]
+            listed += [
+                (say("{calendar} (subscribe)", calendar=title), webcal(name)),
+                (say("{calendar} (download)", calendar=title), url(name)),
+            ]
         else:
-            listed.append((output.title, url(name)))
+            listed.append((title, url(name)))
     return listed
 
 

@@ -6,12 +6,14 @@ import base64
 import hashlib
 import re
 from collections.abc import Hashable
+from functools import cache
 from itertools import groupby
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from timeline.model import History, Timeline
+from timeline.model.languages import day_in
 from timeline.render import axis, feeds, pages
 from timeline.render.channel import views
 from timeline.render.formats import OUTLINED, VIEW_FORMATS, subscriptions
@@ -19,16 +21,29 @@ from timeline.render.fragments import Key
 from timeline.render.ical import ANNIVERSARIES
 from timeline.render.opml import OPML
 from timeline.render.pieces import Content
+from timeline.render.words import words
 
 PAGE = "index.html"
 
-_environment = Environment(
-    loader=PackageLoader("timeline", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+
+@cache
+def _in_language(language: str) -> Environment:
+    """The templates with their words in `language` (timeline.render.words), through Jinja2's
+    i18n extension: `_()`, `ngettext()` and `{% trans %}`, their values escaped. An environment
+    a language: a template is compiled for the gettext it is given."""
+    environment = Environment(
+        loader=PackageLoader("timeline", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(words(language).translations, newstyle=True)  # type: ignore[attr-defined]
+    return environment
+
+
+_environment = _in_language("en")  # the templates' own text, as written
 
 
 def _content_security_policy() -> str:
@@ -63,36 +78,47 @@ def render(timeline: Timeline, history: History) -> dict[str, Content]:
         for decade, within in groupby(found, key=lambda period: int(period.name) // 10 * 10)
     ]
     alternates = [(f.essence, f.short, timeline.url(f"timeline.{f.suffix}")) for f in VIEW_FORMATS]
-    subscribe = subscriptions("timeline", timeline.url, lambda name: pages.webcal(timeline, name))
+    say = words(timeline.language)
+    subscribe = subscriptions("timeline", timeline.url, lambda name: pages.webcal(timeline, name), say)
     subscribe += [
-        ("Anniversaries", pages.webcal(timeline, ANNIVERSARIES)),
-        ("What changed", timeline.url("changes.atom")),
-        ("On this day", timeline.url("on-this-day.atom")),
-        ("All feeds (OPML)", timeline.url(OPML)),
+        (say("Anniversaries"), pages.webcal(timeline, ANNIVERSARIES)),
+        (say("What changed"), timeline.url("changes.atom")),
+        (say("On this day"), timeline.url("on-this-day.atom")),
+        (say("All feeds (OPML)"), timeline.url(OPML)),
     ]
     tags = [view.tag for view in views(timeline) if view.tag]
-    page = _environment.get_template("timeline.html.j2").render(
-        timeline=timeline,
-        latest=[Markup(made) for made in latest],  # escaped by pages.article
-        decades=decades,
-        # Built by axis.svg from escaped parts only.
-        axis=Markup(axis.svg(timeline)),
-        updated=history.newest_change(),
-        alternates=alternates,
-        translations=pages.in_languages(timeline, "index.html"),
-        subscribe=subscribe,
-        tags=tags,
-        tag_feed_suffix=OUTLINED.suffix,
-        style=pages.STYLE,
-        calendar_url=timeline.url("timeline.ics"),
-        webcal_url=pages.webcal(timeline, "timeline.ics"),
-        feed_url=timeline.url(f"timeline.{OUTLINED.suffix}"),
-        opml_url=timeline.url(OPML),
-        content_security_policy=CONTENT_SECURITY_POLICY,
+    page = (
+        _in_language(timeline.language)
+        .get_template("timeline.html.j2")
+        .render(
+            timeline=timeline,
+            latest=[Markup(made) for made in latest],  # escaped by pages.article
+            decades=decades,
+            # Built by axis.svg from escaped parts only.
+            axis=Markup(axis.svg(timeline)),
+            updated=history.newest_change(),
+            updated_label=day_in(timeline, history.newest_change()),
+            alternates=alternates,
+            translations=pages.in_languages(timeline, "index.html"),
+            subscribe=subscribe,
+            tags=tags,
+            tag_feed_suffix=OUTLINED.suffix,
+            style=pages.STYLE,
+            calendar_url=timeline.url("timeline.ics"),
+            webcal_url=pages.webcal(timeline, "timeline.ics"),
+            feed_url=timeline.url(f"timeline.{OUTLINED.suffix}"),
+            opml_url=timeline.url(OPML),
+            content_security_policy=CONTENT_SECURITY_POLICY,
+        )
     )
-    return {PAGE: page.encode(), pages.STYLE: _STYLE, feeds.STYLESHEET: _FEED_STYLE}
+    return {PAGE: page.encode(), pages.STYLE: _STYLE, feeds.STYLESHEET: _feed_style(timeline.language)}
 
 
 LATEST = 10  # events the timeline's page shows, newest first
 _STYLE = _environment.loader.get_source(_environment, pages.STYLE)[0].encode()  # type: ignore[union-attr]
-_FEED_STYLE = _environment.loader.get_source(_environment, feeds.STYLESHEET)[0].encode()  # type: ignore[union-attr]
+
+
+@cache
+def _feed_style(language: str) -> bytes:
+    """The style sheet a browser shows a feed with, its words in `language`: made once."""
+    return _in_language(language).get_template(feeds.STYLESHEET).render().encode()

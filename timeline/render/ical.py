@@ -35,6 +35,7 @@ from timeline.render.channel import View
 from timeline.render.fragments import Key, each, fragment
 from timeline.render.ical_lines import component, escaped, utc, ymd
 from timeline.render.pieces import Content, Pieces
+from timeline.render.words import Words, words
 
 PRODID = "-//timeline//timeline event feeds//EN"
 _END = b"END:VCALENDAR\r\n"
@@ -63,12 +64,13 @@ def render(
     head_key = ("calendar head", path, zones, years)
     head = fragment(head_key, partial(_head, timeline, path, zones, years))
     base, domain = timeline.base_url, timeline.id_domain
+    say = words(timeline.language)
     events = timeline.events
     versions = history.versions_of(events)
 
     def one(place: int) -> bytes:
         event = events[place]
-        make = partial(_vevent_fragment, event, history.get(event.id), base, domain)
+        make = partial(_vevent_fragment, event, history.get(event.id), base, domain, say)
         return fragment(("vevent", versions[place]), make)
 
     # In the timeline's order, which is the calendar's: some clients show events as they come.
@@ -100,7 +102,8 @@ def event_calendar(timeline: Timeline, history: History, event: Event) -> bytes:
     """A calendar of the one event, to import from its page: its VEVENT as timeline.ics has it
     (the same UID, SEQUENCE and times), and the VTIMEZONE its times need."""
     base, domain, years = timeline.base_url, timeline.id_domain, timezone_years(timeline)
-    make = partial(_vevent_fragment, event, history.get(event.id), base, domain)
+    say = words(timeline.language)
+    make = partial(_vevent_fragment, event, history.get(event.id), base, domain, say)
     vevent = fragment(("vevent", history.versions()[event.id]), make)
     name = escaped(event.title)
     # No METHOD: iTIP's PUBLISH would ask for an ORGANIZER the timeline has not (libical says so).
@@ -114,9 +117,9 @@ def _revision_order(revision: Revision) -> tuple[DateOrder, str]:
     return (revision.date.chronological_key(), revision.event_id)
 
 
-def _vevent_fragment(event: Event, revision: Revision, base_url: str, domain: str) -> bytes:
+def _vevent_fragment(event: Event, revision: Revision, base_url: str, domain: str, say: Words) -> bytes:
     # Remembered as UTF-8: half the memory of Python's text for Vietnamese, and joined as is.
-    return vevent(event, revision, base_url, domain).encode()
+    return vevent(event, revision, base_url, domain, say).encode()
 
 
 def timezone_years(timeline: Timeline) -> tuple[date, date] | None:
@@ -179,9 +182,10 @@ def _timezone(zone: str, first: date, last: date) -> icalendar.Timezone:
     return timezone
 
 
-def vevent(event: Event, revision: Revision, base_url: str, domain: str) -> str:
-    """One event's VEVENT, written directly: icalendar's object model and line folding take two
-    thirds of a build at scale. The tests check every line against icalendar, byte for byte."""
+def vevent(event: Event, revision: Revision, base_url: str, domain: str, say: Words) -> str:
+    """One event's VEVENT, its words in `say`'s language, written directly: icalendar's object
+    model and line folding take two thirds of a build at scale. The tests check every line
+    against icalendar, byte for byte."""
     lines = [
         "BEGIN:VEVENT",
         "SUMMARY:" + _summary(event.title, event.date),
@@ -191,7 +195,7 @@ def vevent(event: Event, revision: Revision, base_url: str, domain: str) -> str:
     if event.tags:
         lines.append("CATEGORIES:" + ",".join(escaped(tag) for tag in event.tags))
     lines.append("CREATED:" + utc(revision.first_published))
-    lines.append("DESCRIPTION:" + escaped(prose.text(event)))
+    lines.append("DESCRIPTION:" + escaped(prose.text(event, say)))
     if event.geo:
         lines.append(f"GEO:{degrees(event.geo.lat)};{degrees(event.geo.lon)}")
     if event.image:  # RFC 7986; a URI is not TEXT: nothing escaped
@@ -296,7 +300,8 @@ def anniversaries(timeline: Timeline, history: History) -> dict[str, Content]:
     An anniversary shows its event's description, the longest line of both: it is not written
     again but read from the event's VEVENT, which a build's cache holds anyway (50 MB less at 100,000
     events); only the lines around it are remembered for the anniversary, run by run."""
-    calendar = _calendar(timeline, f"{timeline.title}: anniversaries", ANNIVERSARIES)
+    say = words(timeline.language)
+    calendar = _calendar(timeline, say("{timeline}: anniversaries", timeline=timeline.title), ANNIVERSARIES)
     base, domain = timeline.base_url, timeline.id_domain
     events = _dated_to_the_day(timeline)
     versions = history.versions_of(events)
@@ -304,12 +309,12 @@ def anniversaries(timeline: Timeline, history: History) -> dict[str, Content]:
     def one(place: int) -> _Anniversary:
         event = events[place]
         revision = history.get(event.id)
-        make = partial(_vevent_fragment, event, revision, base, domain)
+        make = partial(_vevent_fragment, event, revision, base, domain, say)
         vevent = fragment(("vevent", versions[place]), make)
         start = vevent.index(b"\r\nDESCRIPTION:") + 2
         # A folded line goes on after "\r\n ", so this is where the description ends.
         end = vevent.index(b"\r\nLAST-MODIFIED:", start) + 2
-        return (*_anniversary_around(event, revision, base, domain), vevent, start, end)
+        return (*_anniversary_around(event, revision, base, domain, say), vevent, start, end)
 
     body: list[bytes | memoryview] = []
     for before, after, vevent, start, end in each("anniversary runs", versions, one):
@@ -323,7 +328,9 @@ def anniversaries(timeline: Timeline, history: History) -> dict[str, Content]:
 _Anniversary = tuple[bytes, bytes, bytes, int, int]
 
 
-def _anniversary_around(event: Event, revision: Revision, base_url: str, domain: str) -> tuple[bytes, bytes]:
+def _anniversary_around(
+    event: Event, revision: Revision, base_url: str, domain: str, say: Words
+) -> tuple[bytes, bytes]:
     """An anniversary's lines before its description (its event's, read from the VEVENT), and
     after."""
     day = event.date.first_day()
@@ -334,7 +341,7 @@ def _anniversary_around(event: Event, revision: Revision, base_url: str, domain:
     rule = "FREQ=YEARLY;BYMONTHDAY=-1;BYMONTH=2" if (day.month, day.day) == (2, 29) else "FREQ=YEARLY"
     before = [
         "BEGIN:VEVENT",
-        "SUMMARY:" + escaped(f"Anniversary: {event.title} ({day.year})"),
+        "SUMMARY:" + escaped(say("Anniversary: {title} ({year})", title=event.title, year=day.year)),
         f"DTSTART;VALUE=DATE:{ymd(day)}",
         f"DTEND;VALUE=DATE:{ymd(day + timedelta(days=1))}",
         *stamps,

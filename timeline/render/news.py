@@ -18,26 +18,28 @@ from timeline.model import (
 )
 from timeline.render import prose
 from timeline.render.channel import Channel, Entry
+from timeline.render.words import Words, marked, words
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
 
 
 _CHANGE_VERBS = {
-    "added": "Added",
-    "changed": "Updated",
-    "removed": "Removed",
-    "restored": "Restored",
-    "notice": "About this timeline",
+    "added": marked("Added"),
+    "changed": marked("Updated"),
+    "removed": marked("Removed"),
+    "restored": marked("Restored"),
+    "notice": marked("About this timeline"),
 }
 
 
 def changes_channel(timeline: Timeline, history: History) -> Channel:
     """One entry per real change to the timeline, newest first, saying what changed."""
     entries = []
+    say = words(timeline.language)
     # Each entry says what the change recorded, not what the event says now (see Change).
     for change in reversed(history.changes[-CHANGES_SHOWN:]):
         name = change.name
-        details = change.details or (_CHANGE_NOTES[change.kind],)
+        details = change.details or (say(_CHANGE_NOTES[change.kind]),)
         url = timeline.url(change.link)
         items = "".join(f"<li>{escape(detail)}</li>" for detail in details)
         entries.append(
@@ -47,7 +49,7 @@ def changes_channel(timeline: Timeline, history: History) -> Channel:
                     if change.notice
                     else f"changes/{change.event_id}/{change.sequence}"
                 ),
-                title=f"{_CHANGE_VERBS[change.kind]}: {name}",
+                title=say("{change}: {name}", change=say(_CHANGE_VERBS[change.kind]), name=name),
                 url=url,
                 summary="; ".join(details),
                 content_html=f'<ul>{items}</ul><p><a href="{escape(url)}">{escape(name)}</a></p>',
@@ -64,8 +66,10 @@ def changes_channel(timeline: Timeline, history: History) -> Channel:
     return Channel(
         stem="changes",
         id=timeline.own_tag_uri("changes"),
-        title=f"{timeline.title}: changes",
-        description=f"Every event added to, corrected in or removed from {timeline.title}.",
+        title=say("{timeline}: changes", timeline=timeline.title),
+        description=say(
+            "Every event added to, corrected in or removed from {timeline}.", timeline=timeline.title
+        ),
         updated=max((c.at for c in history.changes), default=history.newest_change()),
         entries=tuple(entries),
         timeline=timeline,
@@ -74,10 +78,10 @@ def changes_channel(timeline: Timeline, history: History) -> Channel:
 
 
 _CHANGE_NOTES = {
-    "added": "added to the timeline",
-    "changed": "details revised",
-    "removed": "removed from the timeline",
-    "restored": "put back in the timeline",
+    "added": marked("added to the timeline"),
+    "changed": marked("details revised"),
+    "removed": marked("removed from the timeline"),
+    "restored": marked("put back in the timeline"),
     "notice": "",
 }
 
@@ -126,15 +130,13 @@ def on_this_day_channel(
 ) -> Channel:
     """The anniversaries announced on `today` (see anniversaries_announced) as a feed."""
     zone = ZoneInfo(timeline.timezone)
+    say = words(timeline.language)
     entries: list[Entry] = []
     if announced is None:
         announced = anniversaries_announced(timeline, today)
     for day, index, event, years in announced:
         midnight = datetime.combine(day, time(), zone).astimezone(UTC)
-        when = {"day": "today", "time": "today", "month": "this month", "year": "this year"}[
-            event.date.precision
-        ]
-        title = f"{years} year{'s' if years != 1 else ''} ago {when}: {event.title} ({event.date_label()})"
+        title = _anniversary_title(event, years, say)
         stamp = midnight + timedelta(seconds=index)  # distinct times, in timeline order
         entries.append(
             Entry(
@@ -143,7 +145,7 @@ def on_this_day_channel(
                 url=timeline.event_url(event.id),
                 summary=event.summary,
                 content_html=prose.html(event, timeline),
-                content_text=prose.text(event),
+                content_text=prose.text(event, say),
                 published=stamp,
                 updated=stamp,
                 tags=event.tags,
@@ -154,8 +156,8 @@ def on_this_day_channel(
     return Channel(
         stem="on-this-day",
         id=timeline.own_tag_uri("on-this-day"),
-        title=f"{timeline.title}: on this day",
-        description=f"Anniversaries of the events in {timeline.title}.",
+        title=say("{timeline}: on this day", timeline=timeline.title),
+        description=say("Anniversaries of the events in {timeline}.", timeline=timeline.title),
         updated=max((e.updated for e in entries), default=today_midnight),
         entries=tuple(entries),
         timeline=timeline,
@@ -187,3 +189,25 @@ def _anniversary(event: Event, day: date) -> int:
     if precision is Precision.MONTH:
         return years if (day.month, day.day) == (start.month, 1) else 0
     return years if (day.month, day.day) == (1, 1) else 0
+
+
+def _anniversary_title(event: Event, years: int, say: Words) -> str:
+    """ "25 years ago today: <title> (<date>)": today for a day, this month or year for one."""
+    label, title = event.date_label(), event.title
+    if event.date.precision is Precision.MONTH:
+        return say.plural(
+            "{count} year ago this month: {title} ({date})",
+            "{count} years ago this month: {title} ({date})",
+            years, title=title, date=label,
+        )  # fmt: skip
+    if event.date.precision is Precision.YEAR:
+        return say.plural(
+            "{count} year ago this year: {title} ({date})",
+            "{count} years ago this year: {title} ({date})",
+            years, title=title, date=label,
+        )  # fmt: skip
+    return say.plural(
+        "{count} year ago today: {title} ({date})",
+        "{count} years ago today: {title} ({date})",
+        years, title=title, date=label,
+    )  # fmt: skip

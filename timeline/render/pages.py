@@ -29,8 +29,10 @@ from timeline.model import (
     event_path,
     remembered,
 )
+from timeline.model.languages import day_in
 from timeline.render import event_links, prose
 from timeline.render.formats import VIEW_FORMATS
+from timeline.render.words import Words, words
 
 PERIOD_LIMIT = 200  # events on one period page: a year with more is shown month by month
 STYLE = "style.css"
@@ -95,6 +97,7 @@ def event_page(event: Event, timeline: Timeline, period: Period, year: Period | 
     every source with its quote, under a trail back to its period (`year`: the year a month
     belongs to) and the timeline."""
     up = "../"
+    say = words(timeline.language)
     crumbs = [f'<a href="{up}index.html"><bdi>{escape(timeline.title)}</bdi></a>']
     if year is not None:
         crumbs.append(f'<a href="{up}{year.path}">{escape(year.label)}</a>')
@@ -106,8 +109,8 @@ def event_page(event: Event, timeline: Timeline, period: Period, year: Period | 
     body = article(event, timeline, up, own_page=True)
     return (
         f"{head}<body>\n"
-        f'<nav class="crumbs" aria-label="Where this is">{_TRAIL.join(crumbs)}</nav>\n'
-        f"<main>\n{body}\n{_add_to_calendar(event, timeline)}</main>\n{_FOOTER}"
+        f'<nav class="crumbs" aria-label="{say("Where this is")}">{_TRAIL.join(crumbs)}</nav>\n'
+        f"<main>\n{body}\n{_add_to_calendar(event, timeline)}</main>\n{footer(timeline)}"
     ).encode()
 
 
@@ -122,15 +125,17 @@ def webcal(timeline: Timeline, path: str) -> str:
 
 
 def _add_to_calendar(event: Event, timeline: Timeline) -> str:
+    say = words(timeline.language)
     links = [
-        (f"{event.id}.ics", "Download this event (.ics)", ' download=""'),
-        (event_links.google_calendar(event, timeline), "Add to Google Calendar", ' rel="noopener"'),
-        (event_links.outlook(event, timeline), "Add to Outlook", ' rel="noopener"'),
-        (webcal(timeline, "timeline.ics"), "Subscribe to the whole timeline", ""),
+        (f"{event.id}.ics", say("Download this event (.ics)"), ' download=""'),
+        (event_links.google_calendar(event, timeline), say("Add to Google Calendar"), ' rel="noopener"'),
+        (event_links.outlook(event, timeline), say("Add to Outlook"), ' rel="noopener"'),
+        (webcal(timeline, "timeline.ics"), say("Subscribe to the whole timeline"), ""),
     ]
     items = "".join(f'<li><a href="{escape(url)}"{extra}>{name}</a></li>' for url, name, extra in links)
+    heading = say("Add to your calendar")
     return (
-        '<section class="add" aria-labelledby="add-title">\n<h2 id="add-title">Add to your calendar</h2>\n'
+        f'<section class="add" aria-labelledby="add-title">\n<h2 id="add-title">{heading}</h2>\n'
         f'<ul class="add-links">{items}</ul>\n</section>\n'
     )
 
@@ -140,18 +145,23 @@ def removed_page(revision: Revision, timeline: Timeline) -> bytes:
     cancelled (see Timeline.removed_grace_days): what it was and when it went, so that a link a
     reader kept does not end in an error."""
     up = "../"
-    when = revision.removed.strftime("%-d %B %Y") if revision.removed is not None else ""
-    title = f"Removed: {prose.isolated(revision.title)} · {prose.isolated(timeline.title)}"
+    say = words(timeline.language)
+    when = day_in(timeline, revision.removed) if revision.removed is not None else ""
+    title = say("Removed: {title}", title=prose.isolated(revision.title))
+    title += f" · {prose.isolated(timeline.title)}"
     canonical = timeline.event_url(revision.event_id)
-    head = page_head(timeline, title, f"Removed from {timeline.title}", canonical, up)
+    description = say("Removed from {timeline}", timeline=timeline.title)
+    head = page_head(timeline, title, description, canonical, up)
     return (
         f"{head}<body>\n"
-        f'<nav class="crumbs" aria-label="Where this is"><a href="{up}index.html">'
+        f'<nav class="crumbs" aria-label="{say("Where this is")}"><a href="{up}index.html">'
         f"<bdi>{escape(timeline.title)}</bdi></a></nav>\n"
         f'<main>\n<article class="event removed" id="{escape(revision.event_id)}">\n'
-        f'<p class="when">{escape(revision.date.label())}<span class="badge cancelled">removed</span></p>\n'
+        f'<p class="when">{escape(revision.date.label())}'
+        f'<span class="badge cancelled">{say("removed")}</span></p>\n'
         f"<h1><bdi>{escape(revision.title)}</bdi></h1>\n"
-        f"<p>This event was removed from the timeline on {when}.</p>\n</article>\n</main>\n{_FOOTER}"
+        f"<p>{say('This event was removed from the timeline on {day}.', day=when)}</p>\n</article>\n</main>\n"
+        f"{footer(timeline)}"
     ).encode()
 
 
@@ -167,12 +177,18 @@ def period_page(
     months of a split year, links to the periods `before` and `after` it; `year` is the year a
     month belongs to."""
     up = "../"
+    say = words(timeline.language)
     crumbs = [f'<a href="{up}index.html"><bdi>{escape(timeline.title)}</bdi></a>']
     if year is not None:
         crumbs.append(f'<a href="{year.name}.html">{escape(year.label)}</a>')
     title = f"{period.label} · {prose.isolated(timeline.title)}"
-    count = period.size
-    description = f"{count} event{'' if count == 1 else 's'} of {timeline.title} in {period.label}"
+    description = say.plural(
+        "{count} event of {timeline} in {period}",
+        "{count} events of {timeline} in {period}",
+        period.size,
+        timeline=timeline.title,
+        period=period.label,
+    )
     head = page_head(timeline, title, description, timeline.url(period.path), up)
     months = ""
     if period.months:
@@ -181,9 +197,9 @@ def period_page(
             f'<span class="count">({len(month.places)})</span></li>'
             for month in period.months
         )
-        months = f'<h2>By month</h2>\n<ul class="periods">{links}</ul>\n'
+        months = f'<h2>{say("By month")}</h2>\n<ul class="periods">{links}</ul>\n'
         if period.places:
-            months += "<h2>In the year as a whole</h2>\n"
+            months += f"<h2>{say('In the year as a whole')}</h2>\n"
     pager = ""
     for rel, other, arrow in (("prev", before, "← "), ("next", after, "")):
         if other is not None:
@@ -194,12 +210,13 @@ def period_page(
     return [
         (
             f"{head}<body>\n"
-            f'<nav class="crumbs" aria-label="Where this is">{_TRAIL.join(crumbs)}</nav>\n'
+            f'<nav class="crumbs" aria-label="{say("Where this is")}">{_TRAIL.join(crumbs)}</nav>\n'
             f"<main>\n<h1>{escape(period.label)}</h1>\n"
             f'<p class="count">{escape(description)}</p>\n{months}<ol class="events">\n'
         ).encode(),
         *(piece for made in articles for piece in (made, b"\n")),
-        f'</ol>\n<nav class="pager" aria-label="Other periods">{pager}</nav>\n</main>\n{_FOOTER}'.encode(),
+        f'</ol>\n<nav class="pager" aria-label="{say("Other periods")}">{pager}</nav>\n</main>\n'
+        f"{footer(timeline)}".encode(),
     ]
 
 
@@ -209,19 +226,21 @@ def osm_link(geo: Geo) -> str:
     return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=12/{lat}/{lon}"
 
 
-def _on_the_map(geo: Geo) -> str:
+def _on_the_map(geo: Geo, say: Words) -> str:
     how = ""
     if geo.certainty is not Certainty.STATED:
-        how = f' <span class="badge inferred">{escape(geo.certainty.value)}</span>'
+        how = f' <span class="badge inferred">{certainty_word(geo.certainty, say)}</span>'
     note = f" <bdi>{escape(geo.note)}</bdi>" if geo.note else ""
     return (
-        f'<p class="map"><strong>On the map:</strong> <a href="{escape(osm_link(geo))}">'
+        f'<p class="map"><strong>{say("On the map:")}</strong> <a href="{escape(osm_link(geo))}">'
         f"{degrees(geo.lat)}, {degrees(geo.lon)}</a>{how}{note}</p>"
     )
 
 
-def _figure(image: Image) -> str:
-    credit = f"<figcaption>Picture: <bdi>{escape(image.credit)}</bdi></figcaption>" if image.credit else ""
+def _figure(image: Image, say: Words) -> str:
+    credit = ""
+    if image.credit:
+        credit = f"<figcaption>{say('Picture:')} <bdi>{escape(image.credit)}</bdi></figcaption>"
     return (
         f'<figure><img src="{escape(image.url)}" alt="{escape(image.alt)}" loading="lazy" '
         f'decoding="async">{credit}</figure>'
@@ -232,23 +251,24 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
     """One event as a page lists it (<li> and <article>, its heading a link to its page, its
     sources folded), or as its own page shows it (own_page: an <h1>, every source open). `up`
     leads from the page it is on to the site's top ("" or "../")."""
+    say = words(timeline.language)
     inferred = event.certainty is not Certainty.STATED
     classes = (
         "event" + (" inferred" if inferred else "") + (" planned" if event.status is Status.PLANNED else "")
     )
-    extras, sources = _extras(event, timeline), _sources(event)
-    plural = "s" if len(event.sources) > 1 else ""
+    extras, sources = _extras(event, timeline, say), _sources(event)
+    count = len(event.sources)
     identifier = escape(event.id)
     when = (
         f'        <p class="when"><time datetime="{escape(prose.date_json(event.date)["start"])}">'
-        f"{escape(event.date.label())}</time>\n{badges(event)}        </p>\n"
+        f"{escape(event.date.label())}</time>\n{badges(event, say)}        </p>\n"
     )
     if own_page:
         return (
             f'<article class="{classes}" id="{identifier}">\n{when}'
             f"        <h1><bdi>{escape(event.title)}</bdi></h1>\n"
             f"        <p><bdi>{escape(event.summary)}</bdi></p>\n{extras}"
-            f"        <h2>Source{plural}</h2>\n{sources}</article>"
+            f"        <h2>{say.plural('Source', 'Sources', count)}</h2>\n{sources}</article>"
         )
     return (
         "    <li>\n"
@@ -256,7 +276,7 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
         f'        <h3><a href="{up}{event_path(identifier)}"><bdi>{escape(event.title)}</bdi></a></h3>\n'
         f"        <p><bdi>{escape(event.summary)}</bdi></p>\n"
         f"{extras}        <details>\n"
-        f"          <summary>Source{plural} ({len(event.sources)})</summary>\n"
+        f"          <summary>{say.plural('Source ({count})', 'Sources ({count})', count)}</summary>\n"
         f"{sources}"
         "        </details>\n"
         "      </article>\n"
@@ -264,35 +284,41 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
     )
 
 
-def badges(event: Event) -> str:
+def badges(event: Event, say: Words) -> str:
     """What the date's line says of the event besides its date: inferred, planned, cancelled."""
     badges = ""
     if event.certainty is not Certainty.STATED:
-        badges += f'<span class="badge inferred">{escape(event.certainty.value)}</span>'
+        badges += f'<span class="badge inferred">{certainty_word(event.certainty, say)}</span>'
     if event.status is Status.PLANNED:
-        badges += '<span class="badge planned">planned</span>'
+        badges += f'<span class="badge planned">{say("planned")}</span>'
     if event.status is Status.CANCELLED:
-        badges += '<span class="badge cancelled">cancelled</span>'
+        badges += f'<span class="badge cancelled">{say("cancelled")}</span>'
     return badges
 
 
-def _extras(event: Event, timeline: Timeline) -> str:
+def certainty_word(certainty: Certainty, say: Words) -> str:
+    """How a date or a place not stated by the articles is marked."""
+    return say("inferred") if certainty is Certainty.INFERRED else say("approximate")
+
+
+def _extras(event: Event, timeline: Timeline, say: Words) -> str:
     """What an event may have besides its title and summary: its place, its point on the map,
     the note on its date, its tags, its picture."""
     extras = ""
     if event.location:
-        extras += f'<p class="where"><strong>Where:</strong> <bdi>{escape(event.location)}</bdi></p>'
+        extras += f'<p class="where"><strong>{say("Where:")}</strong> <bdi>{escape(event.location)}</bdi></p>'
     if event.geo:
-        extras += _on_the_map(event.geo)
+        extras += _on_the_map(event.geo, say)
     if event.date_note:
-        extras += f'<p class="note"><strong>About the date:</strong> <bdi>{escape(event.date_note)}</bdi></p>'
+        note = escape(event.date_note)
+        extras += f'<p class="note"><strong>{say("About the date:")}</strong> <bdi>{note}</bdi></p>'
     if event.tags:
         links = "".join(
             f'<a href="{escape(timeline.url(f"tags/{tag}.atom"))}">#{escape(tag)}</a>' for tag in event.tags
         )  # tags are slugs: ASCII letters, digits and hyphens
         extras += f'<p class="event-tags">{links}</p>'
     if event.image:
-        extras += _figure(event.image)
+        extras += _figure(event.image, say)
     return extras
 
 
@@ -346,18 +372,22 @@ def _site_head(timeline: Timeline) -> tuple[str, str]:
         f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
         '<meta name="referrer" content="strict-origin-when-cross-origin">\n'
     )
+    say = words(timeline.language)
     alternates = "".join(
-        f'<link rel="alternate" type="{f.essence}" title="{escape(timeline.title)} ({f.short})" '
+        f'<link rel="alternate" type="{f.essence}" title="{escape(timeline.title)} ({say(f.short)})" '
         f'href="{escape(timeline.url(f"timeline.{f.suffix}"))}">\n'
         for f in VIEW_FORMATS
     )
     return opening, alternates
 
 
-_FOOTER = (
-    "<footer>\n  <p>Made with timeline. Every date says how precisely it is known; dates the sources "
-    "do not state are marked and explained.</p>\n</footer>\n</body>\n</html>\n"
-)
+def footer(timeline: Timeline) -> str:
+    """What every page but the timeline's ends with."""
+    said = words(timeline.language)(
+        "Made with timeline. Every date says how precisely it is known; dates the sources do not "
+        "state are marked and explained."
+    )
+    return f"<footer>\n  <p>{said}</p>\n</footer>\n</body>\n</html>\n"
 
 
 def escape(text: str) -> str:

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from html import escape
 
 from timeline.model import Certainty, Event, EventDate, Precision, Source, Status, Timeline
+from timeline.render.words import Words, marked, words
 
 _PRECISION = {
-    Precision.YEAR: "known to the year",
-    Precision.MONTH: "known to the month",
-    Precision.DAY: "known to the day",
-    Precision.TIME: "known to the minute",
+    Precision.YEAR: marked("known to the year"),
+    Precision.MONTH: marked("known to the month"),
+    Precision.DAY: marked("known to the day"),
+    Precision.TIME: marked("known to the minute"),
 }
 
 
@@ -21,23 +22,25 @@ def isolated(text: str) -> str:
     return f"\u2068{text}\u2069"
 
 
-def date_line(event: Event) -> str:
+def date_line(event: Event, say: Words) -> str:
     """The date with its precision and how sure it is, e.g. "1987 (known to the year)"."""
-    kind = "range, " if event.date.is_range else ""
-    line = f"{event.date.label()} ({kind}{_PRECISION[event.date.precision]})"
+    precision = say(_PRECISION[event.date.precision])
+    kind = say("range, {precision}", precision=precision) if event.date.is_range else precision
+    line = f"{event.date.label()} ({kind})"
     if event.certainty is not Certainty.STATED:
-        line += f"; {event.certainty.value}: {event.date_note}"
+        certainty = say("inferred") if event.certainty is Certainty.INFERRED else say("approximate")
+        line += f"; {certainty}: {event.date_note}"
     elif event.date_note:
         line += f"; {event.date_note}"
     return line
 
 
-def status_line(event: Event) -> str | None:
+def status_line(event: Event, say: Words) -> str | None:
     if event.status is Status.CONFIRMED:
         return None
-    return {"planned": "Planned: this had not happened when reported.", "cancelled": "Cancelled."}[
-        event.status.value
-    ]
+    if event.status is Status.PLANNED:
+        return say("Planned: this had not happened when reported.")
+    return say("Cancelled.")
 
 
 def source_name(source: Source) -> str:
@@ -48,36 +51,38 @@ def source_name(source: Source) -> str:
 
 def html(event: Event, timeline: Timeline) -> str:
     """The entry content for Atom, RSS and JSON Feed. Every user string is escaped."""
-    out = [f"<p><strong>Date:</strong> {escape(date_line(event))}</p>"]
-    status = status_line(event)
+    say = words(timeline.language)
+    out = [f"<p><strong>{say('Date:')}</strong> {escape(date_line(event, say))}</p>"]
+    status = status_line(event, say)
     if status:
         out.append(f"<p><strong>{escape(status)}</strong></p>")
     out.append(f"<p>{escape(event.summary)}</p>")
     if event.location:
-        out.append(f"<p><strong>Where:</strong> {escape(event.location)}</p>")
+        out.append(f"<p><strong>{say('Where:')}</strong> {escape(event.location)}</p>")
     if event.tags:
-        out.append(f"<p><strong>Tags:</strong> {escape(', '.join(event.tags))}</p>")
-    out.append("<p><strong>Sources:</strong></p><ul>")
+        out.append(f"<p><strong>{say('Tags:')}</strong> {escape(', '.join(event.tags))}</p>")
+    out.append(f"<p><strong>{say('Sources:')}</strong></p><ul>")
     for source in event.sources:
         name = escape(source_name(source))
         if source.article.url:
             name = f'<a href="{escape(source.article.url)}">{name}</a>'
         out.append(f"<li><blockquote>{escape(source.quote)}</blockquote>{name}</li>")
     out.append("</ul>")
-    out.append(f'<p><a href="{escape(timeline.event_url(event.id))}">Its page in the timeline</a></p>')
+    page = say("Its page in the timeline")
+    out.append(f'<p><a href="{escape(timeline.event_url(event.id))}">{page}</a></p>')
     return "\n".join(out)
 
 
-def text(event: Event) -> str:
+def text(event: Event, say: Words) -> str:
     """The same content as plain text, for calendar descriptions and JSON content_text."""
-    out = [f"Date: {date_line(event)}"]
-    status = status_line(event)
+    out = [f"{say('Date:')} {date_line(event, say)}"]
+    status = status_line(event, say)
     if status:
         out.append(status)
     out += ["", event.summary]
     if event.location:
-        out += ["", f"Where: {event.location}"]
-    out += ["", "Sources:"]
+        out += ["", f"{say('Where:')} {event.location}"]
+    out += ["", say("Sources:")]
     for source in event.sources:
         out.append(f"- “{source.quote}” ({source_name(source)})")
     return "\n".join(out)

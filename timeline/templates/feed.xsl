@@ -20,7 +20,7 @@
       <head>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <meta name="robots" content="noindex"/>
-        <title><xsl:value-of select="$title"/> (feed)</title>
+        <title><xsl:value-of select="$title"/> ({{ _("feed") }})</title>
         <style>
           body { font: 1rem/1.5 system-ui, sans-serif; max-width: 46rem; margin: 1.5rem auto; padding: 0 1rem; color: #1b1b1b; background: #fff; }
           .about-feed { background: #eef4fb; border-radius: 6px; padding: .8rem 1rem; }
@@ -42,27 +42,23 @@
         <h1><bdi><xsl:value-of select="$title"/></bdi></h1>
         <p><bdi><xsl:value-of select="$about"/></bdi></p>
         <section class="about-feed" id="what-is-this">
-          <h2>This is a feed</h2>
+          <h2>{{ _("This is a feed") }}</h2>
           <p>
-            A feed lets a feed reader follow this timeline for you: it shows each new or
-            corrected event as it is published. To subscribe, copy this address into your feed
-            reader (newsboat, Thunderbird, NetNewsWire, Feedly, Inoreader, ...):
+            {{ _("A feed lets a feed reader follow this timeline for you: it shows each new or corrected event as it is published. To subscribe, copy this address into your feed reader (newsboat, Thunderbird, NetNewsWire, Feedly, Inoreader, ...):") }}
           </p>
           <p><span class="address"><xsl:value-of select="$self"/></span></p>
           <p>
             <xsl:if test="/a:feed/fh:archive | /rss/channel/fh:archive">
-              This page is an archive of older entries: it does not change, so there is no need
-              to subscribe to it. </xsl:if>
-            <a href="{$page}">The timeline's own page</a> shows every event, how to subscribe
-            to its calendar, and a feed for each tag.
+              {{ _("This page is an archive of older entries: it does not change, so there is no need to subscribe to it.") }} </xsl:if>
+            {%+ trans %}<a href="{$page}">The timeline's own page</a> shows every event, how to subscribe to its calendar, and a feed for each tag.{% endtrans +%}
           </p>
         </section>
-        <h2>In this feed</h2>
+        <h2>{{ _("In this feed") }}</h2>
         <ol>
           <xsl:apply-templates select="/a:feed/a:entry | /rss/channel/item"/>
         </ol>
         <xsl:if test="$older">
-          <p><a href="{$older}">Older entries</a></p>
+          <p><a href="{$older}">{{ _("Older entries") }}</a></p>
         </xsl:if>
       </body>
     </html>
@@ -71,7 +67,7 @@
   <xsl:template match="a:entry">
     <li>
       <h3><a href="{a:link/@href}"><bdi><xsl:value-of select="a:title"/></bdi></a></h3>
-      <p class="when">Updated <time datetime="{a:updated}"><xsl:value-of select="a:updated"/></time></p>
+      <p class="when">{{ _("Updated") }} <time datetime="{a:updated}"><xsl:value-of select="a:updated"/></time></p>
       <p><bdi><xsl:value-of select="a:summary"/></bdi></p>
     </li>
   </xsl:template>
@@ -79,7 +75,7 @@
   <xsl:template match="item">
     <li>
       <h3><a href="{link}"><bdi><xsl:value-of select="title"/></bdi></a></h3>
-      <p class="when">Published <xsl:value-of select="pubDate"/></p>
+      <p class="when">{{ _("Published") }} <xsl:value-of select="pubDate"/></p>
       <!-- RSS's description is HTML: the plain summary with <, > and & escaped, shown as text. -->
       <p><bdi><xsl:call-template name="unescaped"><xsl:with-param name="text" select="description"/></xsl:call-template></bdi></p>
     </li>
