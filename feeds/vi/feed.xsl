@@ -1,7 +1,4 @@
 <?xml version="1.0" encoding="UTF-8"?>
-<!-- What a browser shows for an Atom or RSS feed of the timeline: a page that says what a feed
-     is, how to subscribe and what it holds, instead of raw XML. Feed readers never read this:
-     they take the feed itself. XSLT 1.0, the version browsers run. -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:a="http://www.w3.org/2005/Atom"
@@ -20,7 +17,7 @@
       <head>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
         <meta name="robots" content="noindex"/>
-        <title><xsl:value-of select="$title"/> (feed)</title>
+        <title><xsl:value-of select="$title"/> (nguồn tin)</title>
         <style>
           body { font: 1rem/1.5 system-ui, sans-serif; max-width: 46rem; margin: 1.5rem auto; padding: 0 1rem; color: #1b1b1b; background: #fff; }
           .about-feed { background: #eef4fb; border-radius: 6px; padding: .8rem 1rem; }
@@ -42,23 +39,23 @@
         <h1><bdi><xsl:value-of select="$title"/></bdi></h1>
         <p><bdi><xsl:value-of select="$about"/></bdi></p>
         <section class="about-feed" id="what-is-this">
-          <h2>This is a feed</h2>
+          <h2>Đây là một nguồn tin</h2>
           <p>
-            A feed lets a feed reader follow this timeline for you: it shows each new or corrected event as it is published. To subscribe, copy this address into your feed reader (newsboat, Thunderbird, NetNewsWire, Feedly, Inoreader, ...):
+            Nguồn tin giúp một trình đọc tin theo dõi dòng thời gian này thay bạn: nó hiện từng sự kiện mới hoặc được sửa chữa ngay khi được đăng. Để đăng ký theo dõi, hãy sao chép địa chỉ này vào trình đọc tin của bạn (newsboat, Thunderbird, NetNewsWire, Feedly, Inoreader, ...):
           </p>
           <p><span class="address"><xsl:value-of select="$self"/></span></p>
           <p>
             <xsl:if test="/a:feed/fh:archive | /rss/channel/fh:archive">
-              This page is an archive of older entries: it does not change, so there is no need to subscribe to it. </xsl:if>
-            <a href="{$page}">The timeline's own page</a> shows every event, how to subscribe to its calendar, and a feed for each tag.
+              Trang này lưu các mục cũ hơn: nó không thay đổi, nên không cần đăng ký theo dõi. </xsl:if>
+            <a href="{$page}">Trang riêng của dòng thời gian</a> có mọi sự kiện, cách đăng ký theo dõi lịch của nó, và một nguồn tin cho mỗi thẻ.
           </p>
         </section>
-        <h2>In this feed</h2>
+        <h2>Trong nguồn tin này</h2>
         <ol>
           <xsl:apply-templates select="/a:feed/a:entry | /rss/channel/item"/>
         </ol>
         <xsl:if test="$older">
-          <p><a href="{$older}">Older entries</a></p>
+          <p><a href="{$older}">Các mục cũ hơn</a></p>
         </xsl:if>
       </body>
     </html>
@@ -67,7 +64,7 @@
   <xsl:template match="a:entry">
     <li>
       <h3><a href="{a:link/@href}"><bdi><xsl:value-of select="a:title"/></bdi></a></h3>
-      <p class="when">Updated <time datetime="{a:updated}"><xsl:value-of select="a:updated"/></time></p>
+      <p class="when">Cập nhật <time datetime="{a:updated}"><xsl:value-of select="a:updated"/></time></p>
       <p><bdi><xsl:value-of select="a:summary"/></bdi></p>
     </li>
   </xsl:template>
@@ -75,16 +72,11 @@
   <xsl:template match="item">
     <li>
       <h3><a href="{link}"><bdi><xsl:value-of select="title"/></bdi></a></h3>
-      <p class="when">Published <xsl:value-of select="pubDate"/></p>
-      <!-- RSS's description is HTML: the plain summary with <, > and & escaped, shown as text. -->
+      <p class="when">Đăng lúc <xsl:value-of select="pubDate"/></p>
       <p><bdi><xsl:call-template name="unescaped"><xsl:with-param name="text" select="description"/></xsl:call-template></bdi></p>
     </li>
   </xsl:template>
 
-  <!-- The text with its &amp;amp; &amp;lt; &amp;gt; read back as & < >. A long text is cut in two,
-       never inside an entity (at most five characters, "&amp;amp;"), and each half read so: the depth
-       of the calls grows with the text's length in halvings, not in its ampersands (libxslt stops
-       at a depth of a few thousand, and a thousand escaped characters left a blank page). -->
   <xsl:template name="unescaped">
     <xsl:param name="text"/>
     <xsl:variable name="length" select="string-length($text)"/>

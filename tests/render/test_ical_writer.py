@@ -16,9 +16,9 @@ from tests.conftest import FEATURES, ROOT, T0
 from tests.render.test_properties import documents
 from timeline import history
 from timeline.model import Event, History, Precision, Revision, Timeline
+from timeline.model.languages import words
 from timeline.render import prose
 from timeline.render.ical import vevent
-from timeline.render.words import words
 from timeline.source.load import load, parse
 
 STATUS = {"confirmed": "CONFIRMED", "planned": "TENTATIVE", "cancelled": "CANCELLED"}

@@ -130,6 +130,11 @@ class EventDate:
         "December 2011", "5–7 December 2011"."""
         return self._label
 
+    def certainty_word(self, certainty: Certainty) -> str:
+        """How a label marks a date not stated as such: "inferred" (in another language, see
+        timeline.model.languages.DateIn)."""
+        return certainty.value
+
     @kept
     def _label(self) -> str:
         if self.end is None:
@@ -269,6 +274,9 @@ class Event:
     reviewed: bool = True
     # Its words in the timeline's other languages (see timeline.model.languages).
     translations: tuple[Translation, ...] = ()
+    # In the timeline as published in another language, the language its words are in when it
+    # gives none (or not all) in that one: the default language's, which the page says.
+    words_in: str | None = None
 
     def chronological_key(self) -> tuple[DateOrder, str]:
         """The timeline's order, which every output keeps: by date (see
@@ -294,7 +302,7 @@ def marked_label(when: EventDate, certainty: Certainty) -> str:
     label = when.label()
     if certainty is Certainty.STATED:
         return label
-    return f"{label} ({certainty.value})"
+    return f"{label} ({when.certainty_word(certainty)})"
 
 
 # Event.chronological_key() as a sort key read in C: sorting 100,000 events by the method took

@@ -18,9 +18,9 @@ from itertools import groupby
 from operator import itemgetter
 
 from timeline.model import Certainty, Event, Precision, Status, Timeline, event_index, event_path
+from timeline.model.languages import words
 from timeline.render.fragments import Key, fragment
 from timeline.render.prose import isolated
-from timeline.render.words import words
 
 WIDTH = 1000
 MARGIN = 24

@@ -25,9 +25,9 @@ from timeline.model import (
     Timeline,
     event_index,
 )
+from timeline.model.languages import words
 from timeline.render import prose
 from timeline.render.fragments import fragment
-from timeline.render.words import words
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ tab, so that a reader following one leaves the framing page where it was.
 from __future__ import annotations
 
 from timeline.model import Event, History, Timeline, event_path
+from timeline.model.languages import words
 from timeline.render import pages
 from timeline.render.fragments import Key
 from timeline.render.pieces import Content
-from timeline.render.words import words
 
 EMBED = "embed.html"
 LATEST = 10  # events shown, newest first
@@ -41,15 +41,15 @@ def render(timeline: Timeline, history: History, query: str = "", shown: int = L
     everything = say("The whole timeline")
     if not query:
         count = len(events)
-        everything = say.plural("All {count} event", "All {count} events", count, count=f"{count:,}")
+        everything = say.plural("All {count} event", "All {count} events", count, count=format(count, ","))
+    atom, subscribe = say("Atom feed"), say("Calendar")
     body = (
         f'<body class="embedded">\n<main>\n<h1><a href="{escape(timeline.url("index.html"))}"{_AWAY}>'
         f"<bdi>{escape(timeline.title)}</bdi></a></h1>\n"
         f'<ol class="embedded-events" reversed>\n{items}</ol>\n'
         f'<p class="embedded-more"><a href="{escape(timeline.url("index.html"))}"{_AWAY}>'
         f"{everything}</a> · "
-        f'<a href="{escape(feed)}"{_AWAY}>{say("Atom feed")}</a> · '
-        f'<a href="{escape(calendar)}">{say("Calendar")}</a></p>\n'
+        f'<a href="{escape(feed)}"{_AWAY}>{atom}</a> · <a href="{escape(calendar)}">{subscribe}</a></p>\n'
         "</main>\n</body>\n</html>\n"
     )
     return {EMBED: (head + body).encode()}

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from timeline.model import History, Timeline
+from timeline.model.languages import Words, marked
 from timeline.render import feeds, ical, jsonfeed
 from timeline.render.channel import Channel, View, events_channel
 from timeline.render.pieces import Content
-from timeline.render.words import Words, marked
 
 
 @dataclass

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from timeline.model import History, Timeline
-from timeline.model.languages import day_in
+from timeline.model.languages import day_in, words
 from timeline.render import axis, feeds, pages
 from timeline.render.channel import views
 from timeline.render.formats import OUTLINED, VIEW_FORMATS, subscriptions
@@ -21,7 +21,6 @@ from timeline.render.fragments import Key
 from timeline.render.ical import ANNIVERSARIES
 from timeline.render.opml import OPML
 from timeline.render.pieces import Content
-from timeline.render.words import words
 
 PAGE = "index.html"
 

@@ -30,12 +30,12 @@ from timeline.model import (
     event_path,
     remembered,
 )
+from timeline.model.languages import Words, words
 from timeline.render import prose
 from timeline.render.channel import View
 from timeline.render.fragments import Key, each, fragment
 from timeline.render.ical_lines import component, escaped, utc, ymd
 from timeline.render.pieces import Content, Pieces
-from timeline.render.words import Words, words
 
 PRODID = "-//timeline//timeline event feeds//EN"
 _END = b"END:VCALENDAR\r\n"

@@ -16,9 +16,9 @@ from timeline.model import (
     Timeline,
     remembered,
 )
+from timeline.model.languages import Words, marked, words
 from timeline.render import prose
 from timeline.render.channel import Channel, Entry
-from timeline.render.words import Words, marked, words
 
 CHANGES_SHOWN = 100  # entries in the changes feed; the history keeps more
 

@@ -29,10 +29,9 @@ from timeline.model import (
     event_path,
     remembered,
 )
-from timeline.model.languages import day_in
+from timeline.model.languages import Words, day_in, language_name, words
 from timeline.render import event_links, prose
 from timeline.render.formats import VIEW_FORMATS
-from timeline.render.words import Words, words
 
 PERIOD_LIMIT = 200  # events on one period page: a year with more is shown month by month
 STYLE = "style.css"
@@ -107,9 +106,10 @@ def event_page(event: Event, timeline: Timeline, period: Period, year: Period | 
     data += event_links.open_graph(event, timeline)
     head = page_head(timeline, title, event.summary, timeline.event_url(event.id), up, data)
     body = article(event, timeline, up, own_page=True)
+    trail = say("Where this is")
     return (
         f"{head}<body>\n"
-        f'<nav class="crumbs" aria-label="{say("Where this is")}">{_TRAIL.join(crumbs)}</nav>\n'
+        f'<nav class="crumbs" aria-label="{trail}">{_TRAIL.join(crumbs)}</nav>\n'
         f"<main>\n{body}\n{_add_to_calendar(event, timeline)}</main>\n{footer(timeline)}"
     ).encode()
 
@@ -152,15 +152,17 @@ def removed_page(revision: Revision, timeline: Timeline) -> bytes:
     canonical = timeline.event_url(revision.event_id)
     description = say("Removed from {timeline}", timeline=timeline.title)
     head = page_head(timeline, title, description, canonical, up)
+    trail, removed = say("Where this is"), say("removed")
+    gone = say("This event was removed from the timeline on {day}.", day=when)
     return (
         f"{head}<body>\n"
-        f'<nav class="crumbs" aria-label="{say("Where this is")}"><a href="{up}index.html">'
+        f'<nav class="crumbs" aria-label="{trail}"><a href="{up}index.html">'
         f"<bdi>{escape(timeline.title)}</bdi></a></nav>\n"
         f'<main>\n<article class="event removed" id="{escape(revision.event_id)}">\n'
         f'<p class="when">{escape(revision.date.label())}'
-        f'<span class="badge cancelled">{say("removed")}</span></p>\n'
+        f'<span class="badge cancelled">{removed}</span></p>\n'
         f"<h1><bdi>{escape(revision.title)}</bdi></h1>\n"
-        f"<p>{say('This event was removed from the timeline on {day}.', day=when)}</p>\n</article>\n</main>\n"
+        f"<p>{gone}</p>\n</article>\n</main>\n"
         f"{footer(timeline)}"
     ).encode()
 
@@ -197,9 +199,10 @@ def period_page(
             f'<span class="count">({len(month.places)})</span></li>'
             for month in period.months
         )
-        months = f'<h2>{say("By month")}</h2>\n<ul class="periods">{links}</ul>\n'
+        by_month, whole_year = say("By month"), say("In the year as a whole")
+        months = f'<h2>{by_month}</h2>\n<ul class="periods">{links}</ul>\n'
         if period.places:
-            months += f"<h2>{say('In the year as a whole')}</h2>\n"
+            months += f"<h2>{whole_year}</h2>\n"
     pager = ""
     for rel, other, arrow in (("prev", before, "← "), ("next", after, "")):
         if other is not None:
@@ -207,15 +210,16 @@ def period_page(
             pager += f'<a rel="{rel}" href="{other.name}.html">{label}</a>'
         else:
             pager += "<span></span>"
+    trail, other_periods = say("Where this is"), say("Other periods")
     return [
         (
             f"{head}<body>\n"
-            f'<nav class="crumbs" aria-label="{say("Where this is")}">{_TRAIL.join(crumbs)}</nav>\n'
+            f'<nav class="crumbs" aria-label="{trail}">{_TRAIL.join(crumbs)}</nav>\n'
             f"<main>\n<h1>{escape(period.label)}</h1>\n"
             f'<p class="count">{escape(description)}</p>\n{months}<ol class="events">\n'
         ).encode(),
         *(piece for made in articles for piece in (made, b"\n")),
-        f'</ol>\n<nav class="pager" aria-label="{say("Other periods")}">{pager}</nav>\n</main>\n'
+        f'</ol>\n<nav class="pager" aria-label="{other_periods}">{pager}</nav>\n</main>\n'
         f"{footer(timeline)}".encode(),
     ]
 
@@ -231,8 +235,9 @@ def _on_the_map(geo: Geo, say: Words) -> str:
     if geo.certainty is not Certainty.STATED:
         how = f' <span class="badge inferred">{certainty_word(geo.certainty, say)}</span>'
     note = f" <bdi>{escape(geo.note)}</bdi>" if geo.note else ""
+    on_the_map = say("On the map:")
     return (
-        f'<p class="map"><strong>{say("On the map:")}</strong> <a href="{escape(osm_link(geo))}">'
+        f'<p class="map"><strong>{on_the_map}</strong> <a href="{escape(osm_link(geo))}">'
         f"{degrees(geo.lat)}, {degrees(geo.lon)}</a>{how}{note}</p>"
     )
 
@@ -240,7 +245,8 @@ def _on_the_map(geo: Geo, say: Words) -> str:
 def _figure(image: Image, say: Words) -> str:
     credit = ""
     if image.credit:
-        credit = f"<figcaption>{say('Picture:')} <bdi>{escape(image.credit)}</bdi></figcaption>"
+        credit = say("Picture:")
+        credit = f"<figcaption>{credit} <bdi>{escape(image.credit)}</bdi></figcaption>"
     return (
         f'<figure><img src="{escape(image.url)}" alt="{escape(image.alt)}" loading="lazy" '
         f'decoding="async">{credit}</figure>'
@@ -263,25 +269,44 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
         f'        <p class="when"><time datetime="{escape(prose.date_json(event.date)["start"])}">'
         f"{escape(event.date.label())}</time>\n{badges(event, say)}        </p>\n"
     )
+    # An event not (wholly) translated into the page's language: its words in theirs, said so.
+    lang = f' lang="{escape(event.words_in)}"' if event.words_in else ""
+    summary = (
+        f"        <p{lang}><bdi>{escape(event.summary)}</bdi></p>\n{_untranslated(event, timeline, say)}"
+    )
     if own_page:
+        heading = say.plural("Source", "Sources", count)
         return (
             f'<article class="{classes}" id="{identifier}">\n{when}'
-            f"        <h1><bdi>{escape(event.title)}</bdi></h1>\n"
-            f"        <p><bdi>{escape(event.summary)}</bdi></p>\n{extras}"
-            f"        <h2>{say.plural('Source', 'Sources', count)}</h2>\n{sources}</article>"
+            f"        <h1{lang}><bdi>{escape(event.title)}</bdi></h1>\n"
+            f"{summary}{extras}"
+            f"        <h2>{heading}</h2>\n{sources}</article>"
         )
+    folded = say.plural("Source ({count})", "Sources ({count})", count)
+    link = f'<a href="{up}{event_path(identifier)}"><bdi>{escape(event.title)}</bdi></a>'
     return (
         "    <li>\n"
         f'      <article class="{classes}" id="{identifier}">\n{when}'
-        f'        <h3><a href="{up}{event_path(identifier)}"><bdi>{escape(event.title)}</bdi></a></h3>\n'
-        f"        <p><bdi>{escape(event.summary)}</bdi></p>\n"
+        f"        <h3{lang}>{link}</h3>\n"
+        f"{summary}"
         f"{extras}        <details>\n"
-        f"          <summary>{say.plural('Source ({count})', 'Sources ({count})', count)}</summary>\n"
+        f"          <summary>{folded}</summary>\n"
         f"{sources}"
         "        </details>\n"
         "      </article>\n"
         "    </li>"
     )
+
+
+def _untranslated(event: Event, timeline: Timeline, say: Words) -> str:
+    """The note on an event whose words the page's language lacks, shown as written."""
+    if not event.words_in:
+        return ""
+    note = say(
+        "Not yet translated: shown as written, in {original}.",
+        original=language_name(event.words_in, timeline.language),
+    )
+    return f'        <p class="untranslated">{escape(note)}</p>\n'
 
 
 def badges(event: Event, say: Words) -> str:
@@ -290,9 +315,9 @@ def badges(event: Event, say: Words) -> str:
     if event.certainty is not Certainty.STATED:
         badges += f'<span class="badge inferred">{certainty_word(event.certainty, say)}</span>'
     if event.status is Status.PLANNED:
-        badges += f'<span class="badge planned">{say("planned")}</span>'
+        badges += '<span class="badge planned">' + say("planned") + "</span>"
     if event.status is Status.CANCELLED:
-        badges += f'<span class="badge cancelled">{say("cancelled")}</span>'
+        badges += '<span class="badge cancelled">' + say("cancelled") + "</span>"
     return badges
 
 
@@ -306,12 +331,13 @@ def _extras(event: Event, timeline: Timeline, say: Words) -> str:
     the note on its date, its tags, its picture."""
     extras = ""
     if event.location:
-        extras += f'<p class="where"><strong>{say("Where:")}</strong> <bdi>{escape(event.location)}</bdi></p>'
+        where = say("Where:")
+        extras += f'<p class="where"><strong>{where}</strong> <bdi>{escape(event.location)}</bdi></p>'
     if event.geo:
         extras += _on_the_map(event.geo, say)
     if event.date_note:
-        note = escape(event.date_note)
-        extras += f'<p class="note"><strong>{say("About the date:")}</strong> <bdi>{note}</bdi></p>'
+        note, about = escape(event.date_note), say("About the date:")
+        extras += f'<p class="note"><strong>{about}</strong> <bdi>{note}</bdi></p>'
     if event.tags:
         links = "".join(
             f'<a href="{escape(timeline.url(f"tags/{tag}.atom"))}">#{escape(tag)}</a>' for tag in event.tags
@@ -372,9 +398,9 @@ def _site_head(timeline: Timeline) -> tuple[str, str]:
         f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">\n'
         '<meta name="referrer" content="strict-origin-when-cross-origin">\n'
     )
-    say = words(timeline.language)
+    words_of = words(timeline.language)  # the formats' short names, marked in the registry
     alternates = "".join(
-        f'<link rel="alternate" type="{f.essence}" title="{escape(timeline.title)} ({say(f.short)})" '
+        f'<link rel="alternate" type="{f.essence}" title="{escape(timeline.title)} ({words_of(f.short)})" '
         f'href="{escape(timeline.url(f"timeline.{f.suffix}"))}">\n'
         for f in VIEW_FORMATS
     )

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from html import escape
 
 from timeline.model import Certainty, Event, EventDate, Precision, Source, Status, Timeline
-from timeline.render.words import Words, marked, words
+from timeline.model.languages import Words, marked, words
 
 _PRECISION = {
     Precision.YEAR: marked("known to the year"),
@@ -52,16 +52,17 @@ def source_name(source: Source) -> str:
 def html(event: Event, timeline: Timeline) -> str:
     """The entry content for Atom, RSS and JSON Feed. Every user string is escaped."""
     say = words(timeline.language)
-    out = [f"<p><strong>{say('Date:')}</strong> {escape(date_line(event, say))}</p>"]
+    on, where, tags, sources = say("Date:"), say("Where:"), say("Tags:"), say("Sources:")
+    out = [f"<p><strong>{on}</strong> {escape(date_line(event, say))}</p>"]
     status = status_line(event, say)
     if status:
         out.append(f"<p><strong>{escape(status)}</strong></p>")
     out.append(f"<p>{escape(event.summary)}</p>")
     if event.location:
-        out.append(f"<p><strong>{say('Where:')}</strong> {escape(event.location)}</p>")
+        out.append(f"<p><strong>{where}</strong> {escape(event.location)}</p>")
     if event.tags:
-        out.append(f"<p><strong>{say('Tags:')}</strong> {escape(', '.join(event.tags))}</p>")
-    out.append(f"<p><strong>{say('Sources:')}</strong></p><ul>")
+        out.append(f"<p><strong>{tags}</strong> {escape(', '.join(event.tags))}</p>")
+    out.append(f"<p><strong>{sources}</strong></p><ul>")
     for source in event.sources:
         name = escape(source_name(source))
         if source.article.url:
@@ -75,13 +76,13 @@ def html(event: Event, timeline: Timeline) -> str:
 
 def text(event: Event, say: Words) -> str:
     """The same content as plain text, for calendar descriptions and JSON content_text."""
-    out = [f"{say('Date:')} {date_line(event, say)}"]
+    out = [say("Date:") + " " + date_line(event, say)]
     status = status_line(event, say)
     if status:
         out.append(status)
     out += ["", event.summary]
     if event.location:
-        out += ["", f"{say('Where:')} {event.location}"]
+        out += ["", say("Where:") + " " + event.location]
     out += ["", say("Sources:")]
     for source in event.sources:
         out.append(f"- “{source.quote}” ({source_name(source)})")

@@ -1,7 +1,7 @@
 <?xml version="1.0" encoding="UTF-8"?>
-<!-- What a browser shows for an Atom or RSS feed of the timeline: a page that says what a feed
+{# What a browser shows for an Atom or RSS feed of the timeline: a page that says what a feed
      is, how to subscribe and what it holds, instead of raw XML. Feed readers never read this:
-     they take the feed itself. XSLT 1.0, the version browsers run. -->
+     they take the feed itself. XSLT 1.0, the version browsers run. #}
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:a="http://www.w3.org/2005/Atom"
@@ -76,15 +76,15 @@
     <li>
       <h3><a href="{link}"><bdi><xsl:value-of select="title"/></bdi></a></h3>
       <p class="when">{{ _("Published") }} <xsl:value-of select="pubDate"/></p>
-      <!-- RSS's description is HTML: the plain summary with <, > and & escaped, shown as text. -->
+      {# RSS's description is HTML: the plain summary with <, > and & escaped, shown as text. #}
       <p><bdi><xsl:call-template name="unescaped"><xsl:with-param name="text" select="description"/></xsl:call-template></bdi></p>
     </li>
   </xsl:template>
 
-  <!-- The text with its &amp;amp; &amp;lt; &amp;gt; read back as & < >. A long text is cut in two,
+  {# The text with its &amp; &lt; &gt; read back as & < >. A long text is cut in two,
        never inside an entity (at most five characters, "&amp;amp;"), and each half read so: the depth
        of the calls grows with the text's length in halvings, not in its ampersands (libxslt stops
-       at a depth of a few thousand, and a thousand escaped characters left a blank page). -->
+       at a depth of a few thousand, and a thousand escaped characters left a blank page). #}
   <xsl:template name="unescaped">
     <xsl:param name="text"/>
     <xsl:variable name="length" select="string-length($text)"/>
