@@ -10,12 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import feedparser
+import pytest
 from icalendar import Calendar
 
 from tests.builder.test_accelerators import folder, walk_both_ways
 from tests.conftest import MINIMAL, T0, event_yaml
 from tests.history.test_stored_entries import Step
 from timeline.builder.plain import build
+from timeline.model import Event, Timeline
 
 HEADER = MINIMAL.replace("title: Test timeline\n", "title: Test timeline\nlanguages: [en, vi]\n")
 EVENTS = event_yaml("one", title="IOM opens an office", date="1987") + event_yaml("two", date="2011-12-05")
@@ -100,3 +102,39 @@ def test_each_language_links_the_others_both_ways_pages_and_feeds(tmp_path: Path
     assert [(link.href, link.hreflang) for link in vietnamese.feed.links if "hreflang" in link] == [
         ("https://example.org/t/timeline.atom", "en")
     ]
+
+
+def test_an_edit_makes_again_only_what_it_changed_in_every_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daemon's builder keeps each language's fragments from build to build, as the default
+    one's: an edit renders its event's entries again, not every event's in every language."""
+    from timeline.builder.publish import Publisher
+    from timeline.render import prose
+
+    events = "".join(
+        event_yaml(f"e{n}", title=f"Event {n}", date=f"{1950 + n}").replace(
+            "    sources:", f"    translations:\n      vi: {{by: a person, title: Sự kiện {n}}}\n    sources:"
+        )
+        for n in range(60)
+    )
+    source = tmp_path / "events.yaml"
+    source.write_text(HEADER + events, encoding="utf-8")
+    made: list[str] = []
+    rendering = prose.html
+
+    def counted(event: Event, timeline: Timeline) -> str:
+        made.append(timeline.language)
+        return rendering(event, timeline)
+
+    monkeypatch.setattr(prose, "html", counted)
+    publisher = Publisher(source, tmp_path / "feeds")
+    publisher.build(now=T0)
+    assert made.count("vi") >= 60 and made.count("en") >= 60
+    made.clear()
+    source.write_text(HEADER + events.replace("Sự kiện 7}", "Sự kiện bảy}"), encoding="utf-8")
+    publisher.build(now=T0 + timedelta(hours=1))
+    # The edited event's entry in the Vietnamese feeds that list it (the whole and its archive
+    # page); nothing in English, whose bytes the translation does not touch.
+    assert 0 < made.count("vi") <= 4 and made.count("en") == 0
+    assert "Sự kiện bảy" in (tmp_path / "feeds" / "vi" / "events" / "e7.html").read_text(encoding="utf-8")

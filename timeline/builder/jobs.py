@@ -6,12 +6,12 @@ folder still holds."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from functools import partial
 
 from timeline.builder import second_core
-from timeline.builder.memo import NOTHING_MADE, Forgetful, Made, Memo
+from timeline.builder.memo import NOTHING_MADE, Made, Memo
 from timeline.builder.outputs import Folder, Gated, Outputs, Prefixed, holds, holds_one
 from timeline.errors import BuildStopped
 from timeline.files import Stamp
@@ -48,7 +48,7 @@ def render_into(
     with lent(memo):
         _render_into(outputs, timeline, history, today, memo, parallel, first, keep, stop, with_own_pages)
     for language in timeline.languages[1:]:
-        _render_language(outputs, timeline, history, today, language, stop, with_own_pages)
+        _render_language(outputs, timeline, history, today, memo, language, stop, with_own_pages)
 
 
 def _render_language(
@@ -56,29 +56,40 @@ def _render_language(
     timeline: Timeline,
     history: History,
     today: date | None,
+    memo: Memo,
     language: str,
     stop: Callable[[], bool],
     with_own_pages: bool,
 ) -> None:
     """Every output of the timeline as published in another of its languages, under its folder
-    (`vi/`), from that language's history. Without the memo, whose fragments are the default
-    language's: a timeline's other languages are made whole each build (its own fragments
-    are a later step)."""
-    forgetful = Forgetful()
-    with lent(forgetful):
-        projected = in_language(timeline, language)
+    (`vi/`), from that language's history, with that language's memo (on one core: a second
+    language is half the work of a cold build, not worth a fork of its own)."""
+    projected = in_language(timeline, language)
+    spoken = memo.in_language(language)
+    spoken.within(settings(projected))
+    with lent(spoken):
         _render_into(
             Prefixed(outputs, f"{language}/"),
             projected,
             history.in_language(language),
             today,
-            forgetful,
+            spoken,
             False,
             None,
-            False,
+            True,
             stop,
             with_own_pages,
         )
+
+
+def settings(timeline: Timeline) -> tuple[object, ...]:
+    """Every setting of the timeline's header: what every fragment is made under. The events
+    and the articles are not settings: a fragment's key names the events it is made from, and
+    an article reaches a renderer only through its events' sources."""
+    return tuple(getattr(timeline, name) for name in _SETTINGS)
+
+
+_SETTINGS = tuple(field.name for field in fields(Timeline) if field.name not in ("events", "articles"))
 
 
 def _render_into(

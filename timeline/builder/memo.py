@@ -36,6 +36,7 @@ class Memo:
         self._outer: set[Hashable] = set()  # the keys this build asked for not while making another
         self._run_items: set[Hashable] = set()  # the keys asked for while making a run
         self._scope: Hashable = None  # what every fragment remembered was made under (see within)
+        self._languages: dict[str, Memo] = {}  # the timeline's other languages' (see in_language)
 
     def get(self, key: Hashable, make: Callable[[], T], valid: Callable[[T], bool] | None = None) -> T:
         """The fragment for `key`, made only if neither this build nor the last one made it, or
@@ -183,6 +184,15 @@ class Memo:
         otherwise make every fragment again."""
         self._current = {**self._previous, **self._current}
         self._current_parts = {**self._previous_parts, **self._current_parts}
+        for memo in self._languages.values():
+            memo.keep_all()
+
+    def in_language(self, language: str) -> Memo:
+        """The memo of the timeline as published in another of its languages: its fragments
+        are that language's, kept from build to build with this one's."""
+        if language not in self._languages:
+            self._languages[language] = type(self)()
+        return self._languages[language]
 
     def within(self, scope: Hashable) -> None:
         """Say what this build's fragments are all made under (the timeline's settings, see
@@ -197,6 +207,8 @@ class Memo:
         self._previous, self._current = self._current, {}
         self._previous_parts, self._current_parts = self._current_parts, {}
         self._outer, self._run_items = set(), set()
+        for memo in self._languages.values():
+            memo.next_build()
 
 
 class Forgetful(Memo):

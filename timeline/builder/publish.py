@@ -10,14 +10,14 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from timeline.builder import plain, record, second_core, steps
 from timeline.builder.accelerators import NONE, Accelerators, from_environment
-from timeline.builder.jobs import render_into, render_unless_unchanged, unless_stopped
+from timeline.builder.jobs import render_into, render_unless_unchanged, settings, unless_stopped
 from timeline.builder.memo import Forgetful, Memo
 from timeline.builder.outputs import Collected, Folder
 from timeline.builder.result import BuildResult
@@ -218,16 +218,6 @@ def build(
         return _stale(job) if check else _published(job)
 
 
-def _settings(timeline: Timeline) -> tuple[object, ...]:
-    """Every setting of the timeline's header: what every fragment is made under. The events
-    and the articles are not settings: a fragment's key names the events it is made from, and
-    an article reaches a renderer only through its events' sources."""
-    return tuple(getattr(timeline, name) for name in _SETTINGS)
-
-
-_SETTINGS = tuple(field.name for field in fields(Timeline) if field.name not in ("events", "articles"))
-
-
 def _memo(accelerators: Accelerators) -> Memo:
     return Memo() if accelerators.fragment_cache else Forgetful()
 
@@ -289,7 +279,7 @@ def _load(job: _Job) -> _Loaded:
     now = job.now or datetime.now(UTC)
     current = tracking.update(previous, timeline, now)
     memo = job.memo or _memo(job.accelerators)
-    memo.within(_settings(timeline))
+    memo.within(settings(timeline))
     today = job.today or now.astimezone(ZoneInfo(timeline.timezone)).date()
     # Worth a second core when much is to be made: every fragment of a large timeline when
     # nothing is remembered, thousands of changed events after. An edit of a few takes the

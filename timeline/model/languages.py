@@ -102,7 +102,11 @@ def _projected(timeline: Timeline, language: str) -> Timeline:
         return replace(timeline, events=events, translations=())
     if language not in timeline.languages:
         raise ValueError(f"{language} is not one of the timeline's languages")
-    events = tuple(_translated(event, language, timeline.language) for event in timeline.events)
+    # Each event's projection kept on it: the reloader hands an unchanged event on to the next
+    # build as it is, and its projection with it (its date's label is Babel's work).
+    kept_as = f"_in_{language}_from_{timeline.language}"
+    translate = partial(_translated, language=language, default=timeline.language)
+    events = tuple(remembered(event, kept_as, translate) for event in timeline.events)
     given = next((t for t in timeline.translations if t.language == language), None)
     return replace(
         timeline,
