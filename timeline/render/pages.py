@@ -213,9 +213,9 @@ def period_page(
     trail, other_periods = say("Where this is"), say("Other periods")
     return [
         (
-            f"{head}<body>\n"
+            f'{head}<body class="h-feed">\n'
             f'<nav class="crumbs" aria-label="{trail}">{_TRAIL.join(crumbs)}</nav>\n'
-            f"<main>\n<h1>{escape(period.label)}</h1>\n"
+            f'<main>\n<h1 class="p-name">{escape(period.label)}</h1>\n'
             f'<p class="count">{escape(description)}</p>\n{months}<ol class="events">\n'
         ).encode(),
         *(piece for made in articles for piece in (made, b"\n")),
@@ -262,32 +262,41 @@ def article(event: Event, timeline: Timeline, up: str, *, own_page: bool = False
     classes = (
         "event" + (" inferred" if inferred else "") + (" planned" if event.status is Status.PLANNED else "")
     )
+    classes += " h-entry h-event"  # microformats2: IndieWeb readers and Bridgy Fed read events so
     extras, sources = _extras(event, timeline, say), _sources(event)
     count = len(event.sources)
     identifier = escape(event.id)
+    dated = prose.date_json(event.date)
+    end = f'<data class="dt-end" value="{escape(dated["end"])}"></data>' if "end" in dated else ""
     when = (
-        f'        <p class="when"><time datetime="{escape(prose.date_json(event.date)["start"])}">'
-        f"{escape(event.date.label())}</time>\n{badges(event, say)}        </p>\n"
+        f'        <p class="when"><time class="dt-start" datetime="{escape(dated["start"])}">'
+        f"{escape(event.date.label())}</time>{end}\n{badges(event, say)}        </p>\n"
     )
     # An event not (wholly) translated into the page's language: its words in theirs, said so.
     lang = f' lang="{escape(event.words_in)}"' if event.words_in else ""
-    summary = (
-        f"        <p{lang}><bdi>{escape(event.summary)}</bdi></p>\n{_untranslated(event, timeline, say)}"
+    summary = f'        <p class="p-summary"{lang}><bdi>{escape(event.summary)}</bdi></p>\n' + _untranslated(
+        event, timeline, say
     )
     if own_page:
         heading = say.plural("Source", "Sources", count)
+        # Its address and who publishes it, for a reader of microformats (shown nowhere).
+        site, name = escape(timeline.url("")), escape(timeline.title)
+        own = (
+            f'        <data class="u-url u-uid" value="{escape(timeline.event_url(event.id))}"></data>'
+            f'<a class="p-author h-card" href="{site}" hidden>{name}</a>\n'
+        )
         return (
             f'<article class="{classes}" id="{identifier}">\n{when}'
-            f"        <h1{lang}><bdi>{escape(event.title)}</bdi></h1>\n"
-            f"{summary}{extras}"
+            f'        <h1 class="p-name"{lang}><bdi>{escape(event.title)}</bdi></h1>\n'
+            f"{own}{summary}{extras}"
             f"        <h2>{heading}</h2>\n{sources}</article>"
         )
     folded = say.plural("Source ({count})", "Sources ({count})", count)
-    link = f'<a href="{up}{event_path(identifier)}"><bdi>{escape(event.title)}</bdi></a>'
+    link = f'<a class="u-url" href="{up}{event_path(identifier)}"><bdi>{escape(event.title)}</bdi></a>'
     return (
         "    <li>\n"
         f'      <article class="{classes}" id="{identifier}">\n{when}'
-        f"        <h3{lang}>{link}</h3>\n"
+        f'        <h3 class="p-name"{lang}>{link}</h3>\n'
         f"{summary}"
         f"{extras}        <details>\n"
         f"          <summary>{folded}</summary>\n"
@@ -332,20 +341,25 @@ def _extras(event: Event, timeline: Timeline, say: Words) -> str:
     extras = ""
     if event.location:
         where = say("Where:")
-        extras += f'<p class="where"><strong>{where}</strong> <bdi>{escape(event.location)}</bdi></p>'
+        place = f'<bdi class="p-location">{escape(event.location)}</bdi>'
+        extras += f'<p class="where"><strong>{where}</strong> {place}</p>'
     if event.geo:
         extras += _on_the_map(event.geo, say)
     if event.date_note:
         note, about = escape(event.date_note), say("About the date:")
         extras += f'<p class="note"><strong>{about}</strong> <bdi>{note}</bdi></p>'
     if event.tags:
-        links = "".join(
-            f'<a href="{escape(timeline.url(f"tags/{tag}.atom"))}">#{escape(tag)}</a>' for tag in event.tags
-        )  # tags are slugs: ASCII letters, digits and hyphens
+        links = "".join(_category(tag, timeline) for tag in event.tags)
         extras += f'<p class="event-tags">{links}</p>'
     if event.image:
         extras += _figure(event.image, say)
     return extras
+
+
+def _category(tag: str, timeline: Timeline) -> str:
+    """A tag, linked to its feed."""
+    feed = escape(timeline.url(f"tags/{tag}.atom"))
+    return f'<a href="{feed}">#<span class="p-category">{escape(tag)}</span></a>'
 
 
 def _sources(event: Event) -> str:
