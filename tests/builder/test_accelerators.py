@@ -164,6 +164,7 @@ HEADER_EDITS: dict[str, tuple[str, str]] = {
     "articles_dir": ("events:\n", "articles_dir: articles\nevents:\n"),
     "articles": ("publisher: A paper", "publisher: Another paper"),
     "websub_hubs": ("events:\n", "websub_hubs: [https://hub.example.org/]\nevents:\n"),
+    "fediverse": ("events:\n", "fediverse: {account: walk}\nevents:\n"),
     "events": (
         "events:\n",
         "events:\n  - {id: late, title: Late, summary: s, date: 2012,\n"

@@ -338,6 +338,9 @@ class Timeline:
     articles_dir: str | None = None
     # WebSub hubs: named in every feed, and told when one changes (timeline.daemon.websub).
     websub_hubs: tuple[str, ...] = ()
+    # The account it is followed as from the fediverse (the daemon's, timeline.fediverse): None,
+    # not followable.
+    fediverse_account: str | None = None
     # Every language it is published in, `language` (the default) first; () when only that one.
     languages: tuple[str, ...] = ()
     # Its title and description in the other languages (see timeline.model.languages).

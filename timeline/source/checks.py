@@ -137,6 +137,19 @@ def id_authority(value: str) -> str:
     return value
 
 
+ACCOUNT = re.compile(r"[a-z0-9_]{1,30}\Z")
+
+
+def account(value: str) -> str:
+    """A fediverse account's name, as Mastodon accepts one: `@<account>@<host>`."""
+    if not ACCOUNT.match(value):
+        raise ValueError(
+            f'"{shorten(value)}" is not an account name; use up to 30 lowercase letters, digits and '
+            'underscores, like "iom_vietnam"'
+        )
+    return value
+
+
 def language(value: str) -> str:
     if not LANGUAGE.match(value):
         raise ValueError(f'"{shorten(value)}" is not a language tag, like "en" or "vi"')

@@ -75,6 +75,7 @@ class TimelineReader(EventPartsReader):
         articles_dir = self.text(header.get("articles_dir"), "articles_dir", limit=MAX_TEXT["articles_dir"])
         articles = self.articles(header.get("articles"))
         hubs = self.urls(header.get("websub_hubs"), "websub_hubs", MAX_HUBS)
+        account = self.fediverse(header.get("fediverse"))
         default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
         events = self.events(header.get("events"), articles, default_zone)
         if None in (title, base_url, authority, language, events, hubs, languages, translations):
@@ -97,6 +98,7 @@ class TimelineReader(EventPartsReader):
             websub_hubs=hubs,
             languages=languages or (),
             translations=translations or (),
+            fediverse_account=account,
         )
 
     def title_translations(self, node: Node) -> tuple[TitleTranslation, ...] | None:
@@ -163,6 +165,15 @@ class TimelineReader(EventPartsReader):
         email = self.checked(values.get("email"), "author.email", checks.email)
         url = self.checked(values.get("url"), "author.url", checks.url)
         return Author(name, email, url) if name else None
+
+    def fediverse(self, node: Node | None) -> str | None:
+        """The account the daemon is followed as from the fediverse, if the header names one."""
+        if node is None:
+            return None
+        values = self.mapping(node, "fediverse", ("account",), ("account",), "the fediverse account")
+        if values is None:
+            return None
+        return self.checked(values.get("account"), "fediverse.account", checks.account)
 
     def articles(self, node: Node | None) -> dict[str, Article]:
         articles: dict[str, Article] = {}

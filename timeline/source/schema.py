@@ -39,6 +39,8 @@ KINDS: dict[str, str] = {
     "email": "an email address",
     "authority": "a domain you own and a year: `timeline.example.org,2026`",
     "author": "a name, or `{name, email, url}`",
+    "fediverse": "`{account}`",
+    "account": "up to 30 lowercase letters, digits and underscores",
     "language": "a language tag: `en`, `vi`",
     "languages": "a list of language tags, the default first: `[en, vi]`",
     "translations": "by language: `{by, title, summary, date_note}`, `by` saying who translated it or how",
@@ -114,6 +116,11 @@ HEADER = (
         "urls",
         "WebSub hubs, told of every change to a feed, so that readers subscribed there get it at once",
         most=10,
+    ),
+    Key(
+        "fediverse",
+        "fediverse",
+        "followable from Mastodon and the fediverse as `@<account>@<host>` (served by the daemon)",
     ),
     Key("events", "events", "the events, in any order", required=True, hint="list the events under it"),
 )
@@ -292,6 +299,7 @@ RANGE = (
 )
 
 AUTHOR = (Key("name", "text", "", required=True), Key("email", "email", ""), Key("url", "url", ""))
+FEDIVERSE = (Key("account", "account", "the account's name: `@<account>@<host>`", required=True),)
 
 
 # Each tag is four more outputs (its feeds and calendar), made and written by every build that
