@@ -20,6 +20,7 @@ FLOORS = [
     "extract",
     "builder",
     "bucket",
+    "fediverse",
     "serve",
     "daemon",
     "cli",
@@ -38,6 +39,7 @@ LIBRARIES = {
     "click": "cli.py",
     "boto3": "bucket/s3.py",
     "babel": "model/languages.py",
+    "cryptography": "fediverse/keys.py",
 }
 
 

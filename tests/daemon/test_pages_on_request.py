@@ -5,7 +5,6 @@ disk for nginx to serve stale; and every page written for a bucket or by `timeli
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench import generate
+from tests.asgi import get
 from tests.conftest import ROOT, copy_shipped
 from tests.daemon.test_deploy import _nginx
 from tests.daemons import start
@@ -25,7 +25,7 @@ from timeline.builder import publish, record
 from timeline.daemon.main import Site
 from timeline.daemon.mirror import Mirror
 from timeline.serve.health import Health
-from timeline.serve.server import App, Message
+from timeline.serve.server import App
 
 SHIPPED = ROOT / "feeds"
 
@@ -34,28 +34,6 @@ SHIPPED = ROOT / "feeds"
 def large(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every timeline counts as large: the shipped one, with its two languages, is enough."""
     monkeypatch.setattr(publish, "PAGES_ON_REQUEST_FROM", 1)
-
-
-def get(app: App, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    """One request to the ASGI app, as the listener makes it."""
-    sent: list[Message] = []
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": path,
-        "query_string": b"",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
-    }
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    asyncio.run(app(scope, receive, send))
-    start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
-    return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body
 
 
 @pytest.fixture

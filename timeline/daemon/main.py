@@ -30,9 +30,10 @@ from timeline.daemon.mirror import Mirror
 from timeline.daemon.scheduler import Scheduler
 from timeline.daemon.watch import SourceWatcher, Wakeup
 from timeline.errors import BuildStopped, PublishError, SourceBusy, TimelineError, ValidationError
+from timeline.fediverse.keys import key_pair, key_path
 from timeline.render.formats import VIEW_FORMATS
 from timeline.serve import listen, server
-from timeline.serve.health import BuildOutcome, Health
+from timeline.serve.health import BuildOutcome, Followable, Health
 from timeline.serve.snapshot import Snapshot
 
 log = logging.getLogger("timeline")
@@ -131,12 +132,25 @@ class Site:
             started, True, reason, events=len(result.timeline.events), written=result.written
         )
         self.status.published(snapshot, outcome, (result.timeline, result.history))
+        if result.timeline.fediverse_account and self.status.followable is None:
+            self._become_followable()
         topics = websub.topics(result.timeline, result.written)
         if self.mirror is not None:  # the hubs are told once the bucket holds the new feeds
             self.mirror.built(result.timeline.websub_hubs, topics)
         elif self.pusher is not None and result.timeline.websub_hubs:
             # Once the new feeds are served: a hub fetches them when told.
             self.pusher.publish(result.timeline.websub_hubs, topics)
+
+    def _become_followable(self) -> None:
+        """Answer as the timeline's fediverse actor, with its key pair (made on the first start)."""
+        path = key_path(self.source)
+        try:
+            pair = key_pair(path)
+        except TimelineError as error:
+            log.error("%s%s; not followable from the fediverse until it is mended", self.said, error)
+            return
+        self.status.followable = Followable(pair.public_pem)
+        log.info("%sfollowable from the fediverse, its key in %s", self.said, path)
 
     def _build_whole(self, started: datetime, reason: str) -> BuildResult:
         """Build once the events file is whole: a save under way is waited for, never built."""

@@ -13,6 +13,14 @@ from timeline.serve.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
+class Followable:
+    """What the server needs to answer as the timeline's fediverse actor (timeline.fediverse)."""
+
+    public_key_pem: str
+    followers: int = 0
+
+
+@dataclass(frozen=True)
 class BuildOutcome:
     """The result of one build attempt."""
 
@@ -37,6 +45,8 @@ class Health:
         self.websub: Callable[[], list[dict[str, Any]]] | None = None
         # The last publish to a bucket (`serve --publish-to`), when the daemon publishes to one.
         self.bucket: dict[str, Any] | None = None
+        # Set once a published timeline names a fediverse account: the server then answers as it.
+        self.followable: Followable | None = None
 
     def published(self, snapshot: Snapshot, outcome: BuildOutcome, model: tuple[Timeline, History]) -> None:
         self.model = model

@@ -10,10 +10,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 from timeline.model import History, Timeline
 from timeline.model.languages import in_language
-from timeline.render import formats, own_pages
+from timeline.render import activitypub, formats, own_pages
 from timeline.render.embed import EMBED
 from timeline.serve import filters
 from timeline.serve.filters import FilterError
@@ -100,11 +101,20 @@ class App:
         if path == "/healthz":
             await self._health(send, method, on_this_machine(scope))
             return
+        query = scope.get("query_string", b"").decode("latin-1")
+        headers = _headers(scope)
+        if self.status.followable is not None and self.status.model is not None:
+            handled, actor_answer = self._as_actor(path, query, headers.get(b"accept", b""))
+            if handled:
+                if actor_answer is None:
+                    await plain_answer(send, 404, "not found\n", [], head=method == "HEAD")
+                else:
+                    await self._file(send, method, headers, actor_answer, EVERY_ANSWER, vary=b"Accept")
+                return
         representation = await self._representation(path)
         if representation is None:
             await plain_answer(send, 404, "not found\n", [], head=method == "HEAD")
             return
-        query = scope.get("query_string", b"").decode("latin-1")
         language, inner = self._site_of(path)
         if query and (inner == FRAMEABLE or representation.media_type != "text/html; charset=utf-8"):
             try:
@@ -113,7 +123,9 @@ class App:
                 await plain_answer(send, 400, f"{error}\n", [], head=method == "HEAD")
                 return
         answer = FRAMEABLE_ANSWER if inner == FRAMEABLE else EVERY_ANSWER
-        await self._file(send, method, _headers(scope), representation, answer)
+        # An event's page is its Note too, to a client that asks for ActivityPub (see _as_actor).
+        followed = self.status.followable is not None and inner.startswith("/events/")
+        await self._file(send, method, headers, representation, answer, vary=b"Accept" if followed else None)
 
     async def _representation(self, path: str) -> Representation | None:
         """The output at `path` (the index at /), its bytes read; None if there is none."""
@@ -128,6 +140,35 @@ class App:
             except OSError:
                 return None  # gone, or something else put in its place
         return representation
+
+    def _as_actor(self, path: str, query: str, accept: bytes) -> tuple[bool, Representation | None]:
+        """The timeline as a fediverse actor (render/activitypub.py): (True, the answer) for its
+        addresses (WebFinger, the actor, its outbox and followers) and, to a client that asks for
+        ActivityPub, an event's page as its Note; (True, None) for such an address that names
+        nothing here; (False, None) for any other address."""
+        model, followable = self.status.model, self.status.followable
+        assert model is not None and followable is not None
+        timeline, history = model
+        wants_activity = _asks_for_activity(accept)
+        if path == "/.well-known/webfinger":
+            resources = [v for k, v in parse_qsl(query) if k == "resource"]
+            made, media = (
+                activitypub.webfinger(timeline, resources[0]) if resources else None,
+                activitypub.JRD,
+            )
+        elif path == "/" + activitypub.ACTOR:
+            made, media = activitypub.actor(timeline, followable.public_key_pem), activitypub.MEDIA_TYPE
+        elif path == "/" + activitypub.OUTBOX:
+            made, media = activitypub.outbox(timeline, history), activitypub.MEDIA_TYPE
+        elif path == "/" + activitypub.FOLLOWERS:
+            made, media = activitypub.followers(timeline, followable.followers), activitypub.MEDIA_TYPE
+        elif wants_activity and path.startswith("/events/"):
+            made, media = activitypub.note_document(timeline, history, path[1:]), activitypub.MEDIA_TYPE
+        else:
+            return False, None
+        if made is None:
+            return True, None
+        return True, Representation.of(made, media, self.status.snapshot.loaded_at or datetime.now(UTC))
 
     async def _own_page(self, path: str) -> Representation | None:
         """The event's own page or calendar at `path`, made when first asked for after each
@@ -208,12 +249,14 @@ class App:
         headers: dict[bytes, bytes],
         rep: Representation,
         answer: list[tuple[bytes, bytes]],
+        vary: bytes | None = None,
     ) -> None:
+        """`vary`: a request header besides Accept-Encoding that chose this answer."""
         use_gzip = rep.gzip_etag is not None and _accepts_gzip(headers.get(b"accept-encoding", b""))
         etag = rep.gzip_etag if use_gzip else rep.etag
         assert etag is not None
         media_type = rep.media_type
-        vary = b"Accept-Encoding"
+        vary = vary + b", Accept-Encoding" if vary else b"Accept-Encoding"
         for_browsers = formats.FOR_BROWSERS.get(media_type)
         if for_browsers is not None:  # a feed: a browser is sent it as XML, to show it styled
             vary = b"Accept, Accept-Encoding"
@@ -340,6 +383,15 @@ async def plain_answer(
     send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]], head: bool = False
 ) -> None:
     await small_answer(send, status, text.encode(), b"text/plain; charset=utf-8", extra, head)
+
+
+def _asks_for_activity(accept: bytes) -> bool:
+    """Whether a client asks for ActivityPub (application/activity+json, or JSON-LD with the
+    ActivityStreams profile), as fediverse servers do when they look an address up."""
+    accept = accept.lower()
+    return b"application/activity+json" in accept or (
+        b"application/ld+json" in accept and b"https://www.w3.org/ns/activitystreams" in accept
+    )
 
 
 def _is_a_browser(accept: bytes) -> bool:
