@@ -11,8 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from timeline.errors import TimelineError
 
@@ -23,6 +24,10 @@ _BITS = 2048  # what Mastodon makes for its own actors
 class KeyPair:
     private: rsa.RSAPrivateKey
 
+    def sign(self, data: bytes) -> bytes:
+        """RSASSA-PKCS1-v1_5 with SHA-256 of `data`: what an HTTP signature's rsa-sha256 is."""
+        return self.private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
     @property
     def public_pem(self) -> str:
         """The public key as the actor document gives it (SubjectPublicKeyInfo, PEM)."""
@@ -31,6 +36,26 @@ class KeyPair:
             .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
             .decode("ascii")
         )
+
+
+class NotAKey(ValueError):
+    """A public key that cannot be read, or is not RSA."""
+
+
+def signed_by(public_key_pem: str, signature: bytes, data: bytes) -> bool:
+    """Whether `signature` is RSASSA-PKCS1-v1_5 with SHA-256 of `data` by the key's owner;
+    NotAKey if the key is no RSA public key in PEM."""
+    try:
+        key = serialization.load_pem_public_key(public_key_pem.encode())
+    except (ValueError, TypeError):
+        raise NotAKey("the key cannot be read") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise NotAKey("the key is not an RSA key")
+    try:
+        key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True
 
 
 def key_path(source: Path) -> Path:
