@@ -11,25 +11,23 @@ each post has TIMEOUT_SECONDS in all, and nothing a hub sends ends its thread.
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
+from timeline.fediverse import remote
 from timeline.model import Timeline
 from timeline.render.formats import FEEDS
 from timeline.serve.health import moment_text
 
 log = logging.getLogger("timeline.websub")
 
-TIMEOUT_SECONDS = 10.0  # for one post, from connecting to the end of the answer
+TIMEOUT_SECONDS = remote.TIMEOUT_SECONDS  # for one post, from connecting to the end of the answer
 FIRST_RETRY_SECONDS = 5.0  # then twice as long each time
 TRIES = 6  # about five minutes of a hub being down, then the change is given up on
 _FEEDS = tuple(f".{f.suffix}" for f in FEEDS)  # what a hub carries: the registry's feeds
@@ -175,29 +173,8 @@ def _post(url: str, body: bytes) -> int:
     """POST `body` to `url` and return the status, within TIMEOUT_SECONDS in all: a hub that
     sends its answer a byte at a time is cut off then. A redirect is not followed (a hub that
     answers one has not taken the ping)."""
-    parts = urlsplit(url)
-    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(parts.hostname or "", parts.port, timeout=TIMEOUT_SECONDS)
-    cut_off = threading.Timer(TIMEOUT_SECONDS, _cut_off, (connection,))
-    cut_off.start()
-    try:
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "User-Agent": "timeline (WebSub publisher)",
-        }
-        connection.request("POST", target, body, headers)
-        response = connection.getresponse()
-        response.read(65536)  # a hub's answer says nothing we need: read a little, drop it
-        return int(response.status)
-    finally:
-        cut_off.cancel()
-        connection.close()
-
-
-def _cut_off(connection: http.client.HTTPConnection) -> None:
-    """End a post that has run out of time: a read waiting on the socket returns at once."""
-    sock = connection.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):  # closed already
-            sock.shutdown(socket.SHUT_RDWR)
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "User-Agent": "timeline (WebSub publisher)",
+    }
+    return remote.post(url, body, headers, timeout=TIMEOUT_SECONDS)
