@@ -5,18 +5,25 @@ its key pair is made once, kept beside the history (owner only), never among the
 
 from __future__ import annotations
 
+import http.client
+import http.server
 import json
 import stat
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.asgi import get
 from tests.conftest import copy_shipped
+from tests.daemon.test_deploy import _nginx
+from tests.daemons import start
 from timeline.daemon.main import Site
 from timeline.errors import TimelineError
-from timeline.fediverse.keys import key_pair, key_path
+from timeline.fediverse.keys import KeyPair, key_pair, key_path
+from timeline.fediverse.signatures import parse, sign, verify
 from timeline.serve.health import Health
 from timeline.serve.server import App
 
@@ -155,10 +162,6 @@ def test_a_damaged_key_is_said_and_never_replaced(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_through_nginx_a_fediverse_server_gets_what_the_daemon_answers(tmp_path: Path) -> None:
-    import http.client
-
-    from tests.daemon.test_deploy import _nginx
-    from tests.daemons import start
 
     daemon = start(_followable(tmp_path), tmp_path / "feeds")
     nginx = _nginx(tmp_path, tmp_path / "feeds", daemon.port)
@@ -187,3 +190,118 @@ def test_through_nginx_a_fediverse_server_gets_what_the_daemon_answers(tmp_path:
     finally:
         next(nginx, None)
         assert daemon.stop() == 0
+
+
+class _Follower:
+    """Another fediverse server with one account, alice, on 127.0.0.1: her actor document with
+    her public key, and her inbox, which keeps what is posted to it."""
+
+    def __init__(self) -> None:
+
+        self.key = KeyPair(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        follower = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.path != "/users/alice":
+                    self.send_error(404)
+                    return
+                body = json.dumps(follower.actor()).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", ACTIVITY)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                follower.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(202)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/users/alice"
+        self.key_id = self.url + "#main-key"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def actor(self) -> dict[str, object]:
+        return {
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": self.url,
+            "type": "Person",
+            "preferredUsername": "alice",
+            "inbox": self.url + "/inbox",
+            "publicKey": {
+                "id": self.url + "#main-key",
+                "owner": self.url,
+                "publicKeyPem": self.key.public_pem,
+            },
+        }
+
+    def post(self, port: int, activity: Mapping[str, object], key: KeyPair | None = None) -> int:
+
+        body = json.dumps(activity).encode()
+        headers = sign(
+            key or self.key, self.url + "#main-key", "POST", f"http://127.0.0.1:{port}/inbox", body
+        )
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("POST", "/inbox", body, headers)
+            response = connection.getresponse()
+            response.read()
+            return int(response.status)
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.slow
+def test_a_follow_is_accepted_signed_kept_and_undone(tmp_path: Path) -> None:
+
+    source = _followable(tmp_path)
+    daemon = start(source, tmp_path / "feeds")
+    alice = _Follower()
+    try:
+        follow = {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": alice.url + "#follows/1",
+            "type": "Follow",
+            "actor": alice.url,
+            "object": BASE + "actor",
+        }
+        # Signed with a key that is not alice's: refused, and no one follows.
+        stranger = KeyPair(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+        assert alice.post(daemon.port, follow, stranger) == 401
+        assert alice.post(daemon.port, follow) == 202
+        daemon.wait_for(lambda: bool(alice.received), what="the Accept")
+        headers, body = alice.received[0]
+        accept = json.loads(body)
+        assert accept["type"] == "Accept" and accept["actor"] == BASE + "actor" and accept["object"] == follow
+        # Signed by the timeline's key, as its actor document gives it.
+        actor = daemon.request("/actor", headers={"Accept": ACTIVITY}).json()
+        signature = parse(headers["signature"])
+        assert signature.key_id == BASE + "actor#main-key"
+        verify(signature, actor["publicKey"]["publicKeyPem"], "POST", "/users/alice/inbox", headers, body)
+        kept = json.loads((tmp_path / "events.followers.json").read_text(encoding="utf-8"))
+        assert [f["actor"] for f in kept["followers"]] == [alice.url]
+        assert daemon.request("/followers").json()["totalItems"] == 1
+        health = daemon.request("/healthz").json()["fediverse"]
+        assert health["followers"] == 1 and health["deliveries"][0]["delivered"] == 1
+        # The followers outlive the daemon.
+        assert daemon.stop() == 0
+        daemon = start(source, tmp_path / "feeds")
+        assert daemon.request("/followers").json()["totalItems"] == 1
+        undo = {"id": alice.url + "#undo/1", "type": "Undo", "actor": alice.url, "object": follow}
+        assert alice.post(daemon.port, undo) == 202
+        assert daemon.request("/followers").json()["totalItems"] == 0
+    finally:
+        alice.close()
+        daemon.stop()

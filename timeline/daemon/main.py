@@ -30,7 +30,13 @@ from timeline.daemon.mirror import Mirror
 from timeline.daemon.scheduler import Scheduler
 from timeline.daemon.watch import SourceWatcher, Wakeup
 from timeline.errors import BuildStopped, PublishError, SourceBusy, TimelineError, ValidationError
+from timeline.fediverse import remote
+from timeline.fediverse.delivery import Deliverer
+from timeline.fediverse.followers import Followers, followers_path
+from timeline.fediverse.inbox import Inbox
 from timeline.fediverse.keys import key_pair, key_path
+from timeline.model import Timeline
+from timeline.render import activitypub
 from timeline.render.formats import VIEW_FORMATS
 from timeline.serve import listen, server
 from timeline.serve.health import BuildOutcome, Followable, Health
@@ -87,10 +93,14 @@ class Site:
         # Whether the snapshot is what the last build made: then only what the next one writes
         # need be looked at. A build that fails may have written some outputs before it did.
         self._snapshot_is_last_build = False
+        self.deliverer: Deliverer | None = None  # once the timeline is followable (fediverse)
 
     def stop(self) -> None:
-        """Stop a build under way before its next output (each one written is whole)."""
+        """Stop a build under way before its next output (each one written is whole), and the
+        deliveries to the fediverse (an activity not yet sent is sent by no one)."""
         self._stopping.set()
+        if self.deliverer is not None:
+            self.deliverer.stop()
 
     def ask(self, reason: str) -> None:
         """Ask for a rebuild at the next tick. Safe in a signal handler, however often: a plain
@@ -133,7 +143,7 @@ class Site:
         )
         self.status.published(snapshot, outcome, (result.timeline, result.history))
         if result.timeline.fediverse_account and self.status.followable is None:
-            self._become_followable()
+            self._become_followable(result.timeline)
         topics = websub.topics(result.timeline, result.written)
         if self.mirror is not None:  # the hubs are told once the bucket holds the new feeds
             self.mirror.built(result.timeline.websub_hubs, topics)
@@ -141,16 +151,32 @@ class Site:
             # Once the new feeds are served: a hub fetches them when told.
             self.pusher.publish(result.timeline.websub_hubs, topics)
 
-    def _become_followable(self) -> None:
-        """Answer as the timeline's fediverse actor, with its key pair (made on the first start)."""
-        path = key_path(self.source)
+    def _become_followable(self, timeline: Timeline) -> None:
+        """Answer as the timeline's fediverse actor: its key pair (made on the first start), its
+        followers, its inbox and its deliveries."""
         try:
-            pair = key_pair(path)
+            pair = key_pair(key_path(self.source))
+            followers = Followers(followers_path(self.source))
         except TimelineError as error:
             log.error("%s%s; not followable from the fediverse until it is mended", self.said, error)
             return
-        self.status.followable = Followable(pair.public_pem)
-        log.info("%sfollowable from the fediverse, its key in %s", self.said, path)
+        private = remote.on_this_machine(timeline.base_url)
+        self.deliverer = Deliverer(pair, activitypub.key_id(timeline), private=private)
+        inbox = Inbox(self._actor_id, followers, self.deliverer, private=private)
+
+        def receive(target: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+            answer = inbox.receive(target, headers, body)
+            return answer.status, answer.text
+
+        self.status.followable = Followable(
+            pair.public_pem, lambda: len(followers), receive, self.deliverer.report
+        )
+        log.info("%sfollowable from the fediverse as %s", self.said, activitypub.account(timeline))
+
+    def _actor_id(self) -> str:
+        model = self.status.model
+        assert model is not None  # followable once a timeline was published
+        return activitypub.actor_id(model[0])
 
     def _build_whole(self, started: datetime, reason: str) -> BuildResult:
         """Build once the events file is whole: a save under way is waited for, never built."""

@@ -42,6 +42,18 @@ def allowed(url: str, private: bool) -> None:
             raise Refused(f"{parts.hostname} is not a public address")
 
 
+def on_this_machine(url: str) -> bool:
+    """Whether `url`'s host is this machine or its private network (a loopback or private
+    address, or localhost): a timeline published there talks to its neighbours (see allowed)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False  # a name: published for the world
+
+
 def get_json(url: str, accept: str, private: bool) -> Any:
     """The JSON document at `url`, asked for as `accept`."""
     allowed(url, private)

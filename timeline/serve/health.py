@@ -14,10 +14,14 @@ from timeline.serve.snapshot import Snapshot
 
 @dataclass(frozen=True)
 class Followable:
-    """What the server needs to answer as the timeline's fediverse actor (timeline.fediverse)."""
+    """What the server needs to answer as the timeline's fediverse actor (timeline.fediverse):
+    its key, how many follow it, what to answer a post to its inbox (the target, the headers by
+    lowercase name, the body: a status and a text), and what its deliveries did."""
 
     public_key_pem: str
-    followers: int = 0
+    followers: Callable[[], int] = lambda: 0
+    receive: Callable[[str, dict[str, str], bytes], tuple[int, str]] | None = None
+    deliveries: Callable[[], list[dict[str, Any]]] = list
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,17 @@ class Health:
             "last_good_build": _outcome(good, details),
             "websub": self._hubs(details),
             "bucket": self._bucket(details),
+            "fediverse": self._fediverse(details),
         }
+
+    def _fediverse(self, details: bool) -> dict[str, Any] | None:
+        if self.followable is None:
+            return None
+        deliveries = self.followable.deliveries()
+        if not details:  # where it delivers and what went wrong are this daemon's business
+            hidden = ("inbox", "last_error")
+            deliveries = [{k: v for k, v in d.items() if k not in hidden} for d in deliveries]
+        return {"followers": self.followable.followers(), "deliveries": deliveries}
 
     def _bucket(self, details: bool) -> dict[str, Any] | None:
         if self.bucket is None or details:

@@ -35,6 +35,7 @@ FILTER_CACHE_BYTES = 64 * 1024 * 1024
 # The events' own pages a large timeline's daemon makes when asked for (Snapshot.pages_on_request),
 # kept the same way: a page is a few kilobytes, and most are asked for rarely if ever.
 PAGE_CACHE_BYTES = 32 * 1024 * 1024
+MAX_INBOX_BODY = 256 * 1024  # a post to the fediverse actor's inbox: an activity is a few kilobytes
 # What every answer carries, whatever it is (200, 304, an error, a preflight, a refusal by the
 # listener; deploy/nginx.conf sends the same, and a test compares them). The outputs are public:
 # a web page on any origin (a browser-based reader, a widget showing the JSON Feed) may read
@@ -92,12 +93,16 @@ class App:
         if method == "OPTIONS":
             await small_answer(send, 204, b"", b"text/plain; charset=utf-8", _PREFLIGHT, head=True)
             return
+        path = scope["path"]
+        followable = self.status.followable
+        if method == "POST" and path == "/" + activitypub.INBOX and followable and followable.receive:
+            await _inbox(scope, receive, send, followable.receive)
+            return
         if method not in ("GET", "HEAD"):
             await plain_answer(
                 send, 405, "only GET and HEAD are allowed\n", [(b"allow", b"GET, HEAD, OPTIONS")]
             )
             return
-        path = scope["path"]
         if path == "/healthz":
             await self._health(send, method, on_this_machine(scope))
             return
@@ -161,7 +166,7 @@ class App:
         elif path == "/" + activitypub.OUTBOX:
             made, media = activitypub.outbox(timeline, history), activitypub.MEDIA_TYPE
         elif path == "/" + activitypub.FOLLOWERS:
-            made, media = activitypub.followers(timeline, followable.followers), activitypub.MEDIA_TYPE
+            made, media = activitypub.followers(timeline, followable.followers()), activitypub.MEDIA_TYPE
         elif wants_activity and path.startswith("/events/"):
             made, media = activitypub.note_document(timeline, history, path[1:]), activitypub.MEDIA_TYPE
         else:
@@ -296,6 +301,34 @@ class App:
         await small_answer(
             send, code, body, b"application/json", [(b"cache-control", b"no-store")], method == "HEAD"
         )
+
+
+async def _inbox(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    take: Callable[[str, dict[str, str], bytes], tuple[int, str]],
+) -> None:
+    """A post to the fediverse actor's inbox (timeline.fediverse.inbox), read up to its limit
+    and taken off the event loop (checking its signature fetches the sender's key)."""
+    headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in _headers(scope).items()}
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_INBOX_BODY:
+        await plain_answer(send, 413, "an activity is a few kilobytes\n", [])
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > MAX_INBOX_BODY:
+            await plain_answer(send, 413, "an activity is a few kilobytes\n", [])
+            return
+        if not message.get("more_body"):
+            break
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = scope["path"] + (f"?{query}" if query else "")
+    status, text = await asyncio.to_thread(take, target, headers, body)
+    await plain_answer(send, status, text, [])
 
 
 def _render_filtered(
