@@ -243,6 +243,16 @@ class _Follower:
             },
         }
 
+    def follow(self) -> dict[str, object]:
+        """Alice's Follow of the timeline."""
+        return {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": self.url + "#follows/1",
+            "type": "Follow",
+            "actor": self.url,
+            "object": BASE + "actor",
+        }
+
     def post(self, port: int, activity: Mapping[str, object], key: KeyPair | None = None) -> int:
 
         body = json.dumps(activity).encode()
@@ -270,13 +280,7 @@ def test_a_follow_is_accepted_signed_kept_and_undone(tmp_path: Path) -> None:
     daemon = start(source, tmp_path / "feeds")
     alice = _Follower()
     try:
-        follow = {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": alice.url + "#follows/1",
-            "type": "Follow",
-            "actor": alice.url,
-            "object": BASE + "actor",
-        }
+        follow = alice.follow()
         # Signed with a key that is not alice's: refused, and no one follows.
         stranger = KeyPair(rsa.generate_private_key(public_exponent=65537, key_size=2048))
         assert alice.post(daemon.port, follow, stranger) == 401
@@ -302,6 +306,52 @@ def test_a_follow_is_accepted_signed_kept_and_undone(tmp_path: Path) -> None:
         undo = {"id": alice.url + "#undo/1", "type": "Undo", "actor": alice.url, "object": follow}
         assert alice.post(daemon.port, undo) == 202
         assert daemon.request("/followers").json()["totalItems"] == 0
+    finally:
+        alice.close()
+        daemon.stop()
+
+
+@pytest.mark.slow
+def test_followers_are_sent_each_event_added_changed_and_removed_signed(tmp_path: Path) -> None:
+    source = _followable(tmp_path)
+    daemon = start(source, tmp_path / "feeds")
+    alice = _Follower()
+    try:
+        follow = {
+            "id": alice.url + "#follows/1",
+            "type": "Follow",
+            "actor": alice.url,
+            "object": BASE + "actor",
+        }
+        assert alice.post(daemon.port, follow) == 202
+        daemon.wait_for(lambda: len(alice.received) == 1, what="the Accept")
+        public = daemon.request("/actor", headers={"Accept": ACTIVITY}).json()["publicKey"]["publicKeyPem"]
+        text = source.read_text(encoding="utf-8")
+        first = text.index("\n  - id: ")
+        block = text[first : text.index("\n  - id: ", first + 1)]
+        event_id = block.split("id: ", 1)[1].split("\n", 1)[0]
+        added = block.replace(f"id: {event_id}\n", "id: a-copy-to-follow\n", 1)
+        walk = [
+            ("Create", text[:first] + added + text[first:], "a-copy-to-follow"),
+            (
+                "Update",
+                text[:first] + added.replace("title: ", "title: Edited, ", 1) + text[first:],
+                "a-copy-to-follow",
+            ),
+            ("Delete", text, "a-copy-to-follow"),
+        ]
+        for number, (kind, saved, changed) in enumerate(walk, start=2):
+            source.write_text(saved, encoding="utf-8")
+            daemon.wait_for(lambda n=number: len(alice.received) >= n, seconds=30, what=kind)  # type: ignore[misc]
+            headers, body = alice.received[number - 1]
+            verify(parse(headers["signature"]), public, "POST", "/users/alice/inbox", headers, body)
+            activity = json.loads(body)
+            assert activity["type"] == kind and activity["actor"] == BASE + "actor"
+            assert activity["object"]["id"] == BASE + f"events/{changed}.html"
+            assert activity["object"]["type"] == ("Tombstone" if kind == "Delete" else "Note")
+            if kind == "Update":
+                assert "Edited, " in activity["object"]["content"]
+        assert len(alice.received) == 4  # nothing more: one activity a change
     finally:
         alice.close()
         daemon.stop()

@@ -35,7 +35,7 @@ from timeline.fediverse.delivery import Deliverer
 from timeline.fediverse.followers import Followers, followers_path
 from timeline.fediverse.inbox import Inbox
 from timeline.fediverse.keys import key_pair, key_path
-from timeline.model import Timeline
+from timeline.model import History, Timeline
 from timeline.render import activitypub
 from timeline.render.formats import VIEW_FORMATS
 from timeline.serve import listen, server
@@ -93,7 +93,9 @@ class Site:
         # Whether the snapshot is what the last build made: then only what the next one writes
         # need be looked at. A build that fails may have written some outputs before it did.
         self._snapshot_is_last_build = False
-        self.deliverer: Deliverer | None = None  # once the timeline is followable (fediverse)
+        # Once the timeline is followable from the fediverse: who follows, and what is sent them.
+        self.followers: Followers | None = None
+        self.deliverer: Deliverer | None = None
 
     def stop(self) -> None:
         """Stop a build under way before its next output (each one written is whole), and the
@@ -141,9 +143,12 @@ class Site:
         outcome = BuildOutcome(
             started, True, reason, events=len(result.timeline.events), written=result.written
         )
+        before = self.status.model
         self.status.published(snapshot, outcome, (result.timeline, result.history))
         if result.timeline.fediverse_account and self.status.followable is None:
             self._become_followable(result.timeline)
+        elif result.timeline.fediverse_account and before is not None:
+            self._announce(before[1], result)
         topics = websub.topics(result.timeline, result.written)
         if self.mirror is not None:  # the hubs are told once the bucket holds the new feeds
             self.mirror.built(result.timeline.websub_hubs, topics)
@@ -161,6 +166,7 @@ class Site:
             log.error("%s%s; not followable from the fediverse until it is mended", self.said, error)
             return
         private = remote.on_this_machine(timeline.base_url)
+        self.followers = followers
         self.deliverer = Deliverer(pair, activitypub.key_id(timeline), private=private)
         inbox = Inbox(self._actor_id, followers, self.deliverer, private=private)
 
@@ -172,6 +178,17 @@ class Site:
             pair.public_pem, lambda: len(followers), receive, self.deliverer.report
         )
         log.info("%sfollowable from the fediverse as %s", self.said, activitypub.account(timeline))
+
+    def _announce(self, before: History, result: BuildResult) -> None:
+        """Send the followers what this build changed: each change new since `before` as its
+        activity (render/activitypub.py), each server once."""
+        if self.deliverer is None or self.followers is None or result.history is before:
+            return
+        seen = {(c.event_id, c.kind, c.sequence) for c in before.changes}
+        new = [c for c in result.history.changes if (c.event_id, c.kind, c.sequence) not in seen]
+        inboxes = self.followers.inboxes()
+        for activity in activitypub.announced(result.timeline, result.history, new) if inboxes else ():
+            self.deliverer.deliver(inboxes, activity)
 
     def _actor_id(self) -> str:
         model = self.status.model

@@ -11,11 +11,12 @@ under the event's headline."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
-from timeline.model import Event, History, Timeline, event_path
+from timeline.model import Change, Event, History, Timeline, event_path
 from timeline.render import prose
 
 MEDIA_TYPE = "application/activity+json"
@@ -86,7 +87,7 @@ def actor(timeline: Timeline, public_key_pem: str) -> bytes:
     )
 
 
-def note(timeline: Timeline, history: History, event: Event) -> dict[str, Any]:
+def note_of(timeline: Timeline, history: History, event: Event) -> dict[str, Any]:
     """The event as a Note, its id its page's address."""
     revision = history.get(event.id)
     page = timeline.event_url(event.id)
@@ -117,12 +118,12 @@ def note_document(timeline: Timeline, history: History, name: str) -> bytes | No
     found = {event_path(event.id): event for event in timeline.events}.get(name)
     if found is None:
         return None
-    return _json({"@context": _CONTEXT[0], **note(timeline, history, found)})
+    return _json({"@context": _CONTEXT[0], **note_of(timeline, history, found)})
 
 
 def created(timeline: Timeline, history: History, event: Event) -> dict[str, Any]:
     """The Create of the event's Note, as its outbox lists it."""
-    made = note(timeline, history, event)
+    made = note_of(timeline, history, event)
     return {
         "id": made["id"] + "#created",
         "type": "Create",
@@ -132,6 +133,41 @@ def created(timeline: Timeline, history: History, event: Event) -> dict[str, Any
         "cc": made["cc"],
         "object": made,
     }
+
+
+def announced(timeline: Timeline, history: History, changes: Sequence[Change]) -> list[dict[str, Any]]:
+    """What followers are sent of `changes` (a build's new ones): an event added (or put back)
+    as a Create of its Note, changed as an Update, removed as a Delete of a Tombstone at its
+    address. Each activity's id is its change's own, so that a server that has it takes no
+    second copy."""
+    events = {event.id: event for event in timeline.events}
+    made = []
+    for change in changes:
+        event = events.get(change.event_id)
+        kind = _ACTIVITY.get(change.kind)
+        if kind is None or (event is None) != (kind == "Delete"):
+            continue  # a notice, or an event no longer (or not yet) as the change says
+        thing = (
+            {"id": timeline.event_url(change.event_id), "type": "Tombstone"}
+            if event is None
+            else note_of(timeline, history, event)
+        )
+        made.append(
+            {
+                "@context": _CONTEXT[0],
+                "id": f"{timeline.event_url(change.event_id)}#{change.kind}/{change.sequence}",
+                "type": kind,
+                "actor": actor_id(timeline),
+                "published": prose.rfc3339(change.at),
+                "to": [PUBLIC],
+                "cc": [timeline.url(FOLLOWERS)],
+                "object": thing,
+            }
+        )
+    return made
+
+
+_ACTIVITY = {"added": "Create", "restored": "Create", "changed": "Update", "removed": "Delete"}
 
 
 def outbox(timeline: Timeline, history: History) -> bytes:
