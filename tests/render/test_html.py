@@ -320,7 +320,7 @@ def test_user_text_on_the_pages_is_isolated_so_a_right_to_left_override_cannot_r
         assert f"<bdi>{text}</bdi>" in raw
     assert raw.count("\u202e") == raw.count("\u2068\u202eevil\u2069") + 3  # and in the axis, isolated
     own = site[f"events/{last.id}.html"].decode()
-    assert "<h1><bdi>\u202eevil</bdi></h1>" in own and "<bdi>\u202ehere</bdi>" in own
+    assert '<h1 class="p-name"><bdi>\u202eevil</bdi></h1>' in own and "<bdi>\u202ehere</bdi>" in own
     assert "<title>\u2068" in own and "\u202eevil\u2069 · \u2068" in own  # the window's title isolates it
 
 

@@ -129,8 +129,8 @@ def test_an_event_not_translated_is_shown_as_written_and_its_page_says_so() -> N
     timeline = parse(HEADER + translated + partly + untouched)
     made = render_all(timeline, update(History(), timeline, T0))
     page = made["vi/events/three.html"].decode()
-    assert '<h1 lang="en"><bdi>A third event</bdi></h1>' in page
-    assert '<p lang="en"><bdi>Said in English.</bdi></p>' in page
+    assert '<h1 class="p-name" lang="en"><bdi>A third event</bdi></h1>' in page
+    assert '<p class="p-summary" lang="en"><bdi>Said in English.</bdi></p>' in page
     assert "Chưa được dịch: hiển thị nguyên văn, bằng Tiếng Anh." in page
     assert '<html lang="vi">' in page and "Nguồn" in page  # the page's own words are Vietnamese
     # A translation that lacks the summary shows the English one: said the same way.
@@ -138,7 +138,7 @@ def test_an_event_not_translated_is_shown_as_written_and_its_page_says_so() -> N
     for whole in (made["vi/events/one.html"], made["events/three.html"], made["events/one.html"]):
         assert b"untranslated" not in whole and b' lang="en"><bdi>' not in whole
     listed = made["vi/years/2011.html"].decode()
-    assert '<h3 lang="en">' in listed and "Chưa được dịch" in listed
+    assert '<h3 class="p-name" lang="en">' in listed and "Chưa được dịch" in listed
 
 
 def test_a_vietnamese_feed_marks_an_inferred_date_in_vietnamese() -> None:

@@ -341,7 +341,7 @@ def _extras(event: Event, timeline: Timeline, say: Words) -> str:
     extras = ""
     if event.location:
         where = say("Where:")
-        place = f'<bdi class="p-location">{escape(event.location)}</bdi>'
+        place = f'<span class="p-location"><bdi>{escape(event.location)}</bdi></span>'
         extras += f'<p class="where"><strong>{where}</strong> {place}</p>'
     if event.geo:
         extras += _on_the_map(event.geo, say)
