@@ -73,8 +73,14 @@ def remove_outputs_no_longer_made(
     they would otherwise answer 200 forever with what they held. With `look`, also those the
     output folders hold that `made_before` does not name."""
     ours: set[str] = set()
+    # The output folders of each language's site too (vi/events/), named by what the builds made.
+    sites = {name.split("/", 1)[0] for name in (*made, *made_before) if "/" in name} - set(_OUTPUT_FOLDERS)
+    folders = [
+        *_OUTPUT_FOLDERS,
+        *(f"{site}/{folder}" for site in sorted(sites) for folder in _OUTPUT_FOLDERS),
+    ]
     # As the folder lists them, no stat a file: events/ has two an event.
-    for folder in _OUTPUT_FOLDERS if look else ():
+    for folder in folders if look else ():
         with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(out / folder) as listed:
             ours |= {
                 f"{folder}/{entry.name}"
