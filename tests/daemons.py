@@ -91,11 +91,16 @@ class Daemon:
 
 
 def start(
-    source: Path, out: Path, *extra: str, wait: bool = True, open_files: tuple[int, int] | None = None
+    source: Path,
+    out: Path,
+    *extra: str,
+    wait: bool = True,
+    open_files: tuple[int, int] | None = None,
+    port: int | None = None,
 ) -> Daemon:
     """`open_files`: the (soft, hard) limit on the daemon's file descriptors, as `ulimit -Sn`
-    and `ulimit -Hn` would set them."""
-    port = free_port()
+    and `ulimit -Hn` would set them; `port`: where it listens (default: a free one)."""
+    port = port or free_port()
     log_path = source.parent / f"daemon-{port}.log"
     command = [
         sys.executable, "-m", "timeline", "serve",
