@@ -176,7 +176,11 @@ def test_through_nginx_a_fediverse_server_gets_what_the_daemon_answers(tmp_path:
         finally:
             connection.close()
 
+    alice = _Follower()
     try:
+        # A Follow posted through nginx is checked against the Host it was signed for.
+        assert alice.post(port, alice.follow()) == 202
+        daemon.wait_for(lambda: bool(alice.received), what="the Accept through nginx")
         host = "127.0.0.1:8000"  # the shipped base URL's host, wherever the daemon listens
         for path in (
             f"/.well-known/webfinger?resource=acct:iom_vietnam@{host}",
@@ -188,6 +192,7 @@ def test_through_nginx_a_fediverse_server_gets_what_the_daemon_answers(tmp_path:
             direct, through = fetch(daemon.port, path), fetch(port, path)
             assert direct[0] == 200 and through == direct, path
     finally:
+        alice.close()
         next(nginx, None)
         assert daemon.stop() == 0
 
