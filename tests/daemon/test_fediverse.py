@@ -34,12 +34,14 @@ MASTODON_ACCEPT = (
 BASE = "http://127.0.0.1:8000/"
 
 
+ICON = "https://example.org/iom.png"
+
+
 def _followable(folder: Path, account: str = "iom_vietnam") -> Path:
     source = copy_shipped(folder, history=True)
     text = source.read_text(encoding="utf-8")
-    source.write_text(
-        text.replace("\nevents:\n", f"\nfediverse: {{account: {account}}}\nevents:\n", 1), encoding="utf-8"
-    )
+    header = f"\nfediverse: {{account: {account}, icon: {ICON}}}\nevents:\n"
+    source.write_text(text.replace("\nevents:\n", header, 1), encoding="utf-8")
     return source
 
 
@@ -75,7 +77,7 @@ def test_the_actor_is_the_timeline_with_its_key(served: tuple[Site, App]) -> Non
     assert headers["content-type"] == ACTIVITY
     assert actor["id"] == BASE + "actor" and actor["type"] == "Service"
     assert actor["preferredUsername"] == "iom_vietnam" and actor["name"] == "IOM and Viet Nam: a timeline"
-    assert actor["url"] == BASE + "index.html"
+    assert actor["url"] == BASE + "index.html" and actor["icon"] == {"type": "Image", "url": ICON}
     assert (actor["inbox"], actor["outbox"], actor["followers"]) == (
         BASE + "inbox",
         BASE + "outbox",

@@ -16,9 +16,11 @@ def _with(header: str) -> str:
     return MINIMAL.replace("events:\n", header + "events:\n") + EVENTS
 
 
-def test_the_header_names_the_account() -> None:
+def test_the_header_names_the_account_and_its_picture() -> None:
     assert parse(_with("fediverse: {account: iom_vietnam}\n")).fediverse_account == "iom_vietnam"
     assert parse(MINIMAL + EVENTS).fediverse_account is None  # not followable unless asked
+    pictured = parse(_with("fediverse: {account: iom, icon: https://example.org/iom.png}\n"))
+    assert (pictured.fediverse_account, pictured.fediverse_icon) == ("iom", "https://example.org/iom.png")
 
 
 @pytest.mark.parametrize(
@@ -28,6 +30,10 @@ def test_the_header_names_the_account() -> None:
             "fediverse: {account: IOM Viet Nam}\n",
             'events.yaml:6:22: fediverse.account: "IOM Viet Nam" is not an account name; use up to 30 '
             'lowercase letters, digits and underscores, like "iom_vietnam"',
+        ),
+        (
+            "fediverse: {account: iom, icon: iom.png}\n",
+            'events.yaml:6:33: fediverse.icon: "iom.png" is not an absolute http(s) URL',
         ),
         (
             "fediverse: {acount: iom}\n",

@@ -341,6 +341,7 @@ class Timeline:
     # The account it is followed as from the fediverse (the daemon's, timeline.fediverse): None,
     # not followable.
     fediverse_account: str | None = None
+    fediverse_icon: str | None = None  # the account's picture
     # Every language it is published in, `language` (the default) first; () when only that one.
     languages: tuple[str, ...] = ()
     # Its title and description in the other languages (see timeline.model.languages).

@@ -83,6 +83,9 @@ def actor(timeline: Timeline, public_key_pem: str) -> bytes:
             "manuallyApprovesFollowers": False,
             "discoverable": True,
             "publicKey": {"id": key_id(timeline), "owner": me, "publicKeyPem": public_key_pem},
+            **(
+                {"icon": {"type": "Image", "url": timeline.fediverse_icon}} if timeline.fediverse_icon else {}
+            ),
         }
     )
 

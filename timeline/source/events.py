@@ -75,7 +75,7 @@ class TimelineReader(EventPartsReader):
         articles_dir = self.text(header.get("articles_dir"), "articles_dir", limit=MAX_TEXT["articles_dir"])
         articles = self.articles(header.get("articles"))
         hubs = self.urls(header.get("websub_hubs"), "websub_hubs", MAX_HUBS)
-        account = self.fediverse(header.get("fediverse"))
+        account, icon = self.fediverse(header.get("fediverse"))
         default_zone = zoneinfo.ZoneInfo(timezone) if timezone else zoneinfo.ZoneInfo("UTC")
         events = self.events(header.get("events"), articles, default_zone)
         if None in (title, base_url, authority, language, events, hubs, languages, translations):
@@ -99,6 +99,7 @@ class TimelineReader(EventPartsReader):
             languages=languages or (),
             translations=translations or (),
             fediverse_account=account,
+            fediverse_icon=icon,
         )
 
     def title_translations(self, node: Node) -> tuple[TitleTranslation, ...] | None:
@@ -166,14 +167,16 @@ class TimelineReader(EventPartsReader):
         url = self.checked(values.get("url"), "author.url", checks.url)
         return Author(name, email, url) if name else None
 
-    def fediverse(self, node: Node | None) -> str | None:
-        """The account the daemon is followed as from the fediverse, if the header names one."""
+    def fediverse(self, node: Node | None) -> tuple[str | None, str | None]:
+        """The account the daemon is followed as from the fediverse, and its picture, if the
+        header names one."""
         if node is None:
-            return None
-        values = self.mapping(node, "fediverse", ("account",), ("account",), "the fediverse account")
+            return None, None
+        values = self.mapping(node, "fediverse", ("account", "icon"), ("account",), "the fediverse account")
         if values is None:
-            return None
-        return self.checked(values.get("account"), "fediverse.account", checks.account)
+            return None, None
+        account = self.checked(values.get("account"), "fediverse.account", checks.account)
+        return account, self.checked(values.get("icon"), "fediverse.icon", checks.url)
 
     def articles(self, node: Node | None) -> dict[str, Article]:
         articles: dict[str, Article] = {}

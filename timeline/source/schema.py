@@ -39,7 +39,7 @@ KINDS: dict[str, str] = {
     "email": "an email address",
     "authority": "a domain you own and a year: `timeline.example.org,2026`",
     "author": "a name, or `{name, email, url}`",
-    "fediverse": "`{account}`",
+    "fediverse": "`{account, icon}`",
     "account": "up to 30 lowercase letters, digits and underscores",
     "language": "a language tag: `en`, `vi`",
     "languages": "a list of language tags, the default first: `[en, vi]`",
@@ -299,7 +299,10 @@ RANGE = (
 )
 
 AUTHOR = (Key("name", "text", "", required=True), Key("email", "email", ""), Key("url", "url", ""))
-FEDIVERSE = (Key("account", "account", "the account's name: `@<account>@<host>`", required=True),)
+FEDIVERSE = (
+    Key("account", "account", "the account's name: `@<account>@<host>`", required=True),
+    Key("icon", "url", "the account's picture, as fediverse apps show it beside its posts"),
+)
 
 
 # Each tag is four more outputs (its feeds and calendar), made and written by every build that
