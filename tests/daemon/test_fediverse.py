@@ -362,3 +362,47 @@ def test_followers_are_sent_each_event_added_changed_and_removed_signed(tmp_path
     finally:
         alice.close()
         daemon.stop()
+
+
+def _post_raw(port: int, body: bytes, headers: dict[str, str]) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("POST", "/inbox", body, headers)
+        response = connection.getresponse()
+        response.read()
+        return int(response.status)
+    finally:
+        connection.close()
+
+
+@pytest.mark.slow
+def test_whatever_is_posted_to_the_inbox_the_daemon_answers_and_goes_on(tmp_path: Path) -> None:
+    daemon = start(_followable(tmp_path), tmp_path / "feeds")
+    alice = _Follower()
+    try:
+        # Unsigned, signed by no one it can name, too large, not an activity: each refused.
+        assert _post_raw(daemon.port, b"{}", {"Content-Type": ACTIVITY}) == 401
+        nobody = "http://127.0.0.1:1/nobody"  # no server there
+        bogus = f'keyId="{nobody}#main-key",headers="(request-target) host date digest",signature="AAAA"'
+        follow = json.dumps({"type": "Follow", "actor": nobody, "object": BASE + "actor"}).encode()
+        assert _post_raw(daemon.port, follow, {"Signature": bogus}) == 401
+        assert _post_raw(daemon.port, b"x" * (300 * 1024), {"Content-Type": ACTIVITY}) == 413
+        signed = sign(alice.key, alice.key_id, "POST", f"http://127.0.0.1:{daemon.port}/inbox", b"not json")
+        assert _post_raw(daemon.port, b"not json", signed) == 400
+        # A server that posts too much is told to wait, and the daemon serves on.
+        answers = [_post_raw(daemon.port, follow, {"Signature": bogus}) for _ in range(70)]
+        assert 429 in answers
+        assert daemon.request("/timeline.atom").status == 200
+        assert daemon.request("/followers").json()["totalItems"] == 0
+        assert "Traceback" not in daemon.log()
+    finally:
+        alice.close()
+        daemon.stop()
+
+
+def test_a_timeline_that_names_no_account_takes_no_post(tmp_path: Path) -> None:
+    daemon = start(copy_shipped(tmp_path, history=True), tmp_path / "feeds")
+    try:
+        assert _post_raw(daemon.port, b"{}", {"Content-Type": ACTIVITY}) == 405
+    finally:
+        daemon.stop()

@@ -57,7 +57,10 @@ def on_this_machine(url: str) -> bool:
 def get_json(url: str, accept: str, private: bool) -> Any:
     """The JSON document at `url`, asked for as `accept`."""
     allowed(url, private)
-    status, body = _request("GET", url, None, {"Accept": accept})
+    try:
+        status, body = _request("GET", url, None, {"Accept": accept})
+    except (OSError, http.client.HTTPException) as error:  # refused, unreachable, timed out, no HTTP
+        raise Refused(f"{url[:200]} could not be read ({type(error).__name__})") from None
     if status != 200:
         raise Refused(f"{url[:200]} answered {status}")
     try:
