@@ -38,16 +38,16 @@ class Followers:
         return len(self._by_actor)
 
     def add(self, follower: Follower) -> None:
+        """Keep `follower`: in the file first, so that a follower not written is not counted."""
         with self._lock:
-            self._by_actor[follower.actor] = follower
-            self._write()
+            self._keep({**self._by_actor, follower.actor: follower})
 
     def remove(self, actor: str) -> bool:
         """Whether `actor` followed, and no longer does."""
         with self._lock:
-            if self._by_actor.pop(actor, None) is None:
+            if actor not in self._by_actor:
                 return False
-            self._write()
+            self._keep({key: value for key, value in self._by_actor.items() if key != actor})
             return True
 
     def inboxes(self) -> list[str]:
@@ -58,9 +58,10 @@ class Followers:
                 found[follower.shared_inbox or follower.inbox] = None
         return list(found)
 
-    def _write(self) -> None:
-        document = {"version": 1, "followers": [asdict(f) for f in self._by_actor.values()]}
+    def _keep(self, followers: dict[str, Follower]) -> None:
+        document = {"version": 1, "followers": [asdict(f) for f in followers.values()]}
         write_atomic(self.path, (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode())
+        self._by_actor = followers
 
 
 def _read(path: Path) -> dict[str, Follower]:

@@ -80,7 +80,11 @@ class Inbox:
         except (SignatureError, remote.Refused) as error:
             log.warning("refused a post to the inbox from %s: %s", server, error)
             return Answer(401, f"{error}\n")
-        self._act_on(activity)
+        try:
+            self._act_on(activity)
+        except OSError as error:  # the followers' file cannot be written (a full disk, say)
+            log.error("could not keep what %s posted to the inbox: %s", server, error)
+            return Answer(503, "this server cannot take it now; try again later\n")
         return Answer(202, "taken\n")
 
     def _allowed_now(self, server: str) -> bool:
