@@ -261,19 +261,10 @@ class _Follower:
         }
 
     def post(self, port: int, activity: Mapping[str, object], key: KeyPair | None = None) -> int:
-
+        """Post `activity` to the inbox at `port`, signed as alice (with `key`, if given)."""
         body = json.dumps(activity).encode()
-        headers = sign(
-            key or self.key, self.url + "#main-key", "POST", f"http://127.0.0.1:{port}/inbox", body
-        )
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        try:
-            connection.request("POST", "/inbox", body, headers)
-            response = connection.getresponse()
-            response.read()
-            return int(response.status)
-        finally:
-            connection.close()
+        headers = sign(key or self.key, self.key_id, "POST", f"http://127.0.0.1:{port}/inbox", body)
+        return _post_raw(port, body, headers)
 
     def close(self) -> None:
         self.server.shutdown()

@@ -139,7 +139,15 @@ def _translated(event: Event, language: str, default: str) -> Event:
 LOCALE = Path(__file__).resolve().parent.parent / "locale"
 # What Babel's extractor looks for: say(text), say.plural(singular, plural, count); `_` in the
 # templates (Jinja2's i18n extension).
-KEYWORDS = {"say": None, "plural": (1, 2), "marked": None, "_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {
+    "say": None,
+    "plural": (1, 2),
+    "marked": None,
+    "marked_plural": (1, 2),
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+}
 
 
 class Words:
@@ -177,6 +185,11 @@ def marked(text: str) -> str:
     """`text`, as it is: a word kept in the code (a format's name) and said later, in the
     outputs' language, by say(); marked so that the extractor finds it."""
     return text
+
+
+def marked_plural(singular: str, plural: str) -> tuple[str, str]:
+    """A text for one and for many (see Words.plural), kept to be said later: as marked()."""
+    return singular, plural
 
 
 def language_name(language: str, in_language: str) -> str:

@@ -16,7 +16,7 @@ from timeline.model import (
     Timeline,
     remembered,
 )
-from timeline.model.languages import Words, marked, words
+from timeline.model.languages import Words, marked, marked_plural, words
 from timeline.render import prose
 from timeline.render.channel import Channel, Entry
 
@@ -193,21 +193,18 @@ def _anniversary(event: Event, day: date) -> int:
 
 def _anniversary_title(event: Event, years: int, say: Words) -> str:
     """ "25 years ago today: <title> (<date>)": today for a day, this month or year for one."""
-    label, title = event.date_label(), event.title
-    if event.date.precision is Precision.MONTH:
-        return say.plural(
-            "{count} year ago this month: {title} ({date})",
-            "{count} years ago this month: {title} ({date})",
-            years, title=title, date=label,
-        )  # fmt: skip
-    if event.date.precision is Precision.YEAR:
-        return say.plural(
-            "{count} year ago this year: {title} ({date})",
-            "{count} years ago this year: {title} ({date})",
-            years, title=title, date=label,
-        )  # fmt: skip
-    return say.plural(
-        "{count} year ago today: {title} ({date})",
-        "{count} years ago today: {title} ({date})",
-        years, title=title, date=label,
-    )  # fmt: skip
+    singular, plural = _YEARS_AGO.get(event.date.precision, _YEARS_AGO[Precision.DAY])
+    return say.plural(singular, plural, years, title=event.title, date=event.date_label())
+
+
+_YEARS_AGO = {
+    Precision.DAY: marked_plural(
+        "{count} year ago today: {title} ({date})", "{count} years ago today: {title} ({date})"
+    ),
+    Precision.MONTH: marked_plural(
+        "{count} year ago this month: {title} ({date})", "{count} years ago this month: {title} ({date})"
+    ),
+    Precision.YEAR: marked_plural(
+        "{count} year ago this year: {title} ({date})", "{count} years ago this year: {title} ({date})"
+    ),
+}
