@@ -16,8 +16,8 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
-from timeline.model import Change, Event, History, Timeline, event_path
-from timeline.render import prose
+from timeline.model import Change, Event, History, Timeline
+from timeline.render import own_pages, prose
 
 MEDIA_TYPE = "application/activity+json"
 JRD = "application/jrd+json"
@@ -118,10 +118,18 @@ def note_of(timeline: Timeline, history: History, event: Event) -> dict[str, Any
 def note_document(timeline: Timeline, history: History, name: str) -> bytes | None:
     """The Note at an event's page address (`events/<id>.html`), for a client that asks for
     ActivityPub there; None if no event published has its page there."""
-    found = {event_path(event.id): event for event in timeline.events}.get(name)
+    stem, _, suffix = name.removeprefix(own_pages.FOLDER).rpartition(".")
+    found = _event(timeline, stem) if name.startswith(own_pages.FOLDER) and suffix == "html" else None
     if found is None:
         return None
     return _json({"@context": _CONTEXT[0], **note_of(timeline, history, found)})
+
+
+def _event(timeline: Timeline, event_id: str) -> Event | None:
+    """The event published with this id, found by the index of the events' pages (made once a
+    timeline): a server asking for one Note must not cost a pass over every event."""
+    at = own_pages.places(timeline).get(event_id)
+    return timeline.events[at.place] if at is not None else None
 
 
 def created(timeline: Timeline, history: History, event: Event) -> dict[str, Any]:
@@ -143,10 +151,9 @@ def announced(timeline: Timeline, history: History, changes: Sequence[Change]) -
     as a Create of its Note, changed as an Update, removed as a Delete of a Tombstone at its
     address. Each activity's id is its change's own, so that a server that has it takes no
     second copy."""
-    events = {event.id: event for event in timeline.events}
     made = []
     for change in changes:
-        event = events.get(change.event_id)
+        event = _event(timeline, change.event_id)
         kind = _ACTIVITY.get(change.kind)
         if kind is None or (event is None) != (kind == "Delete"):
             continue  # a notice, or an event no longer (or not yet) as the change says

@@ -18,7 +18,7 @@ from timeline.render import activitypub, formats, own_pages
 from timeline.render.embed import EMBED
 from timeline.serve import filters
 from timeline.serve.filters import FilterError
-from timeline.serve.health import Health
+from timeline.serve.health import Followable, Health
 from timeline.serve.snapshot import Representation
 
 Scope = MutableMapping[str, Any]
@@ -35,6 +35,9 @@ FILTER_CACHE_BYTES = 64 * 1024 * 1024
 # The events' own pages a large timeline's daemon makes when asked for (Snapshot.pages_on_request),
 # kept the same way: a page is a few kilobytes, and most are asked for rarely if ever.
 PAGE_CACHE_BYTES = 32 * 1024 * 1024
+# The fediverse actor's answers kept for a publish: WebFinger, the actor, its outbox and
+# followers, and the Notes asked for; any address may be asked for, so the count is bounded.
+_ACTOR_CACHE_ENTRIES = 1024
 MAX_INBOX_BODY = 256 * 1024  # a post to the fediverse actor's inbox: an activity is a few kilobytes
 # What every answer carries, whatever it is (200, 304, an error, a preflight, a refusal by the
 # listener; deploy/nginx.conf sends the same, and a test compares them). The outputs are public:
@@ -79,6 +82,9 @@ class App:
         self._cache: dict[tuple[str | None, str, str], Representation] = {}  # oldest first
         self._cache_bytes = 0
         self._cache_model: object = None
+        # The fediverse actor's documents of the model published now (see _as_actor).
+        self._actor_cache: dict[tuple[str, str, bool, int], tuple[bool, Representation | None]] = {}
+        self._actor_model: object = None
         # The events' own pages made when asked for, by path, with the model each is made from.
         self._pages: dict[str, tuple[object, Representation]] = {}  # oldest first
         self._pages_bytes = 0
@@ -153,8 +159,26 @@ class App:
         nothing here; (False, None) for any other address."""
         model, followable = self.status.model, self.status.followable
         assert model is not None and followable is not None
-        timeline, history = model
         wants_activity = _asks_for_activity(accept)
+        if self._actor_model is not model:  # a new publish: every document may have changed
+            self._actor_cache, self._actor_model = {}, model
+        # Made once a publish (and followers' count): a server polling the outbox costs a look-up.
+        key = (path, query, wants_activity, followable.followers())
+        if key not in self._actor_cache:
+            if len(self._actor_cache) >= _ACTOR_CACHE_ENTRIES:
+                self._actor_cache.clear()
+            self._actor_cache[key] = self._actor_answer(path, query, wants_activity, model, followable)
+        return self._actor_cache[key]
+
+    def _actor_answer(
+        self,
+        path: str,
+        query: str,
+        wants_activity: bool,
+        model: tuple[Timeline, History],
+        followable: Followable,
+    ) -> tuple[bool, Representation | None]:
+        timeline, history = model
         if path == "/.well-known/webfinger":
             resources = [v for k, v in parse_qsl(query) if k == "resource"]
             made, media = (
