@@ -397,3 +397,19 @@ def test_a_timeline_that_names_no_account_takes_no_post(tmp_path: Path) -> None:
         assert _post_raw(daemon.port, b"{}", {"Content-Type": ACTIVITY}) == 405
     finally:
         daemon.stop()
+
+
+def test_a_header_that_no_longer_names_an_account_takes_the_actor_away(tmp_path: Path) -> None:
+    status = Health()
+    source = _followable(tmp_path)
+    site = Site(source, tmp_path / "feeds", status)
+    assert site.rebuild("start")
+    app = App(status, cache_seconds=1)
+    assert get(app, "/actor")[0] == 200
+    text = source.read_text(encoding="utf-8")
+    source.write_text(
+        text.replace(f"fediverse: {{account: iom_vietnam, icon: {ICON}}}\n", ""), encoding="utf-8"
+    )
+    assert site.rebuild("events file changed")
+    assert get(app, "/actor")[0] == 404 and status.followable is None
+    assert key_path(source).exists()  # kept, for when it names one again

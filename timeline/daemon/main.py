@@ -149,6 +149,8 @@ class Site:
             self._become_followable(result.timeline)
         elif result.timeline.fediverse_account and before is not None:
             self._announce(before[1], result)
+        elif not result.timeline.fediverse_account and self.status.followable is not None:
+            self._no_longer_followable()
         topics = websub.topics(result.timeline, result.written)
         if self.mirror is not None:  # the hubs are told once the bucket holds the new feeds
             self.mirror.built(result.timeline.websub_hubs, topics)
@@ -178,6 +180,15 @@ class Site:
             pair.public_pem, lambda: len(followers), receive, self.deliverer.report
         )
         log.info("%sfollowable from the fediverse as %s", self.said, activitypub.account(timeline))
+
+    def _no_longer_followable(self) -> None:
+        """The header names no account any more: the actor's addresses answer 404 again and
+        nothing more is sent; its key and followers stay on disk, for when it names one again."""
+        self.status.followable = None
+        if self.deliverer is not None:
+            self.deliverer.stop()
+        self.followers, self.deliverer = None, None
+        log.info("%sno longer followable from the fediverse: the header names no account", self.said)
 
     def _announce(self, before: History, result: BuildResult) -> None:
         """Send the followers what this build changed: each change new since `before` as its
