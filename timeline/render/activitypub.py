@@ -118,11 +118,11 @@ def note_of(timeline: Timeline, history: History, event: Event) -> dict[str, Any
 def note_document(timeline: Timeline, history: History, name: str) -> bytes | None:
     """The Note at an event's page address (`events/<id>.html`), for a client that asks for
     ActivityPub there; None if no event published has its page there."""
-    stem, _, suffix = name.removeprefix(own_pages.FOLDER).rpartition(".")
-    found = _event(timeline, stem) if name.startswith(own_pages.FOLDER) and suffix == "html" else None
-    if found is None:
+    found = own_pages.whose(timeline, name)
+    if found is None or found[1] != "html":
         return None
-    return _json({"@context": _CONTEXT[0], **note_of(timeline, history, found)})
+    event = timeline.events[found[0].place]
+    return _json({"@context": _CONTEXT[0], **note_of(timeline, history, event)})
 
 
 def _event(timeline: Timeline, event_id: str) -> Event | None:

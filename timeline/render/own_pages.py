@@ -34,16 +34,24 @@ def outputs(timeline: Timeline, history: History, at: Place) -> dict[str, bytes]
 def output(timeline: Timeline, history: History, name: str) -> bytes | None:
     """The output `name` ("events/<id>.html" or ".ics") if it is the page or calendar of an
     event the timeline publishes; None if it is not."""
-    stem, dot, suffix = name.removeprefix(FOLDER).rpartition(".")
-    if not name.startswith(FOLDER) or not dot or "/" in stem or suffix not in ("html", "ics"):
+    found = whose(timeline, name)
+    if found is None:
         return None
-    at = places(timeline).get(stem)
-    if at is None:
-        return None
+    at, suffix = found
     event = timeline.events[at.place]
     if suffix == "html":
         return pages.event_page(event, timeline, at.period, at.year)
     return ical.event_calendar(timeline, history, event)
+
+
+def whose(timeline: Timeline, name: str) -> tuple[Place, str] | None:
+    """Where the event sits whose page or calendar `name` is ("events/<id>.html" or ".ics"),
+    and which of the two ("html", "ics"); None if it is no published event's."""
+    stem, dot, suffix = name.removeprefix(FOLDER).rpartition(".")
+    if not name.startswith(FOLDER) or not dot or "/" in stem or suffix not in ("html", "ics"):
+        return None
+    at = places(timeline).get(stem)
+    return (at, suffix) if at is not None else None
 
 
 def places(timeline: Timeline) -> dict[str, Place]:
