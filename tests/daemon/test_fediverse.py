@@ -315,13 +315,7 @@ def test_followers_are_sent_each_event_added_changed_and_removed_signed(tmp_path
     daemon = start(source, tmp_path / "feeds")
     alice = _Follower()
     try:
-        follow = {
-            "id": alice.url + "#follows/1",
-            "type": "Follow",
-            "actor": alice.url,
-            "object": BASE + "actor",
-        }
-        assert alice.post(daemon.port, follow) == 202
+        assert alice.post(daemon.port, alice.follow()) == 202
         daemon.wait_for(lambda: len(alice.received) == 1, what="the Accept")
         public = daemon.request("/actor", headers={"Accept": ACTIVITY}).json()["publicKey"]["publicKeyPem"]
         text = source.read_text(encoding="utf-8")
